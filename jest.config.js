@@ -1,0 +1,20 @@
+/** Test tiers by file name; each tier runs alone with `npm run test:<tier>`. */
+const transform = {
+  '^.+\\.tsx?$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+};
+const moduleNameMapper = {
+  '^@cadre/proto$': '<rootDir>/proto/src/index.ts',
+  '^@cadre/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
+};
+const common = { transform, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname,
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'] };
+module.exports = {
+  testTimeout: 180_000,
+  globalSetup: '<rootDir>/tests/global-setup.ts',
+  globalTeardown: '<rootDir>/tests/global-teardown.ts',
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/**/*.unit.test.ts'] },
+    { ...common, displayName: 'int', testMatch: ['<rootDir>/**/*.int.test.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/**/*.e2e.test.ts'] },
+  ],
+};

