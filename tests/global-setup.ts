@@ -1,7 +1,6 @@
 import { SHARED_PG_ENV, sharedServerUrl, startEmbeddedPostgres, type EmbeddedPostgresServer } from '../libs/testing/src';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __cadrePg: EmbeddedPostgresServer | undefined;
 }
 

@@ -1,2 +1,6 @@
 export * from './errors';
 export * from './subjects';
+export * from './envelope';
+export * from './events';
+export * from './json-schema';
+export * from './messages';

@@ -1,0 +1,3 @@
+export { startService, shutdownOnSignals, type Service, type ServiceOptions } from './service';
+export { createServiceMetrics, type ServiceMetrics } from './metrics';
+export { startProbeServer, runChecks, type Check, type ProbeServer } from './probes';

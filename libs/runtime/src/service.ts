@@ -1,0 +1,118 @@
+import type { Bus, RequestHandler, ServiceHandle, Subscription } from '@cadre/bus';
+import type { Logger } from '@cadre/logging';
+import { toCadreError } from '@cadre/proto';
+import { createServiceMetrics, type ServiceMetrics } from './metrics';
+import { startProbeServer, type Check, type ProbeServer } from './probes';
+
+export interface ServiceOptions {
+  readonly name: string;
+  readonly version: string;
+  readonly instance: string;
+  readonly bus: Bus;
+  readonly logger: Logger;
+  /** Port of the probe and metrics server; 0 picks a free one, undefined serves none. */
+  readonly probePort?: number;
+  /** Readiness checks besides the bus (database, …). */
+  readonly checks?: Readonly<Record<string, Check>>;
+  /** Grace period: after it, shutdown stops waiting for in-flight work. */
+  readonly shutdownGraceMs?: number;
+}
+
+/** A running service: register handlers and workers, then it shuts down in order. */
+export interface Service {
+  readonly metrics: ServiceMetrics;
+  readonly logger: Logger;
+  readonly probePort: number | undefined;
+  /** Serves commands and queries; each handler is timed and its errors counted. */
+  handle(endpoints: Readonly<Record<string, RequestHandler>>, description?: string): Promise<void>;
+  /** Registers a consumer or worker subscription to stop (first) on shutdown. */
+  track(subscription: Subscription): void;
+  /** Registers cleanup run after the bus is drained (pools, files). */
+  onShutdown(cleanup: () => Promise<void>): void;
+  isShuttingDown(): boolean;
+  /** Stops taking work, lets in-flight work finish (bounded by the grace period), drains the bus. */
+  shutdown(reason?: string): Promise<void>;
+}
+
+export async function startService(options: ServiceOptions): Promise<Service> {
+  const { bus, logger } = options;
+  const metrics = createServiceMetrics(options.name, options.instance);
+  const handles: ServiceHandle[] = [];
+  const subscriptions: Subscription[] = [];
+  const cleanups: Array<() => Promise<void>> = [];
+  let shuttingDown = false;
+  let shutdownPromise: Promise<void> | undefined;
+
+  const probes: ProbeServer | undefined =
+    options.probePort === undefined
+      ? undefined
+      : await startProbeServer({
+          port: options.probePort,
+          registry: metrics.registry,
+          checks: { bus: () => bus.isHealthy(), ...options.checks },
+          isShuttingDown: () => shuttingDown,
+        });
+
+  const instrument = (subject: string, handler: RequestHandler): RequestHandler => async (payload, context) => {
+    const stop = metrics.handlerDuration.startTimer({ subject });
+    try {
+      const reply = await handler(payload, context);
+      stop({ outcome: 'ok' });
+      return reply;
+    } catch (error) {
+      const cadreError = toCadreError(error);
+      stop({ outcome: 'error' });
+      metrics.handlerErrors.inc({ subject, code: cadreError.code });
+      if (cadreError.code === 'internal') logger.error({ err: error, subject }, 'handler failed');
+      throw cadreError;
+    }
+  };
+
+  const shutdown = async (reason = 'shutdown'): Promise<void> => {
+    shuttingDown = true;
+    logger.info({ reason }, 'shutting down');
+    const grace = options.shutdownGraceMs ?? 25_000;
+    const work = (async () => {
+      await Promise.allSettled(subscriptions.map((s) => s.stop()));
+      await Promise.allSettled(handles.map((h) => h.stop()));
+      await bus.drain();
+    })();
+    const timedOut = await Promise.race([
+      work.then(() => false),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), grace).unref()),
+    ]);
+    if (timedOut) logger.warn({ graceMs: grace }, 'grace period over; in-flight work is handed back for redelivery');
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((err) => logger.error({ err }, 'cleanup failed'));
+    await probes?.close();
+    logger.info('stopped');
+  };
+
+  return {
+    metrics,
+    logger,
+    probePort: probes?.port,
+    async handle(endpoints, description) {
+      const wrapped = Object.fromEntries(Object.entries(endpoints).map(([subject, h]) => [subject, instrument(subject, h)]));
+      handles.push(await bus.serve({ name: options.name, version: options.version, description, endpoints: wrapped }));
+    },
+    track: (subscription) => void subscriptions.push(subscription),
+    onShutdown: (cleanup) => void cleanups.push(cleanup),
+    isShuttingDown: () => shuttingDown,
+    shutdown: (reason) => (shutdownPromise ??= shutdown(reason)),
+  };
+}
+
+/** Calls `service.shutdown` on SIGTERM / SIGINT, then exits. */
+export function shutdownOnSignals(service: Pick<Service, 'shutdown' | 'logger'>): void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    service
+      .shutdown(signal)
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        service.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}

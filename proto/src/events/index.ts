@@ -1,0 +1,19 @@
+import { EventRegistry } from './define';
+import { busEvents } from './bus';
+import { runEvents } from './runs';
+import { swarmEvents } from './swarms';
+
+export * from './define';
+export * from './runs';
+export * from './swarms';
+export * from './bus';
+
+/** Every event type Cadre knows, in one registry (for the stream docs and validation). */
+export const allEvents = [...runEvents, ...swarmEvents, ...busEvents] as const;
+
+export function createEventRegistry(): EventRegistry {
+  return new EventRegistry(allEvents);
+}
+
+/** Union of every event type name. */
+export type EventType = (typeof allEvents)[number]['type'];

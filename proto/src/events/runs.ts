@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { defineEvent } from './define';
+
+// Events of pipelines, runs and steps (seed 002, "Events (SSE)"). Every one carries run_id.
+const RunRef = { run_id: z.string().min(1).describe('Run id') };
+const StepRef = { ...RunRef, step_id: z.string().min(1).describe('Step id within the pipeline'), agent_id: z.string().optional() };
+const Outputs = z.record(z.string(), z.unknown()).describe('Named outputs of a step or run');
+
+export const runCreated = defineEvent({
+  type: 'run_created', domain: 'runs', version: 1, description: 'A run of a pipeline was created',
+  data: z.object({
+    ...RunRef,
+    pipeline_id: z.string().min(1),
+    task_description: z.string(),
+    human_context: z.string().optional(),
+    project_name: z.string().optional(),
+  }),
+});
+
+export const runComplete = defineEvent({
+  type: 'run_complete', domain: 'runs', version: 1, description: 'Every step of the run completed',
+  data: z.object({ ...RunRef, outputs: Outputs }),
+});
+
+export const runFailed = defineEvent({
+  type: 'run_failed', domain: 'runs', version: 1, description: 'The run stopped at a failed step',
+  data: z.object({ ...RunRef, error: z.string(), step_id: z.string().optional() }),
+});
+
+export const runCancelled = defineEvent({
+  type: 'run_cancelled', domain: 'runs', version: 1, description: 'The run was cancelled; no later step starts',
+  data: z.object({ ...RunRef, reason: z.string().optional() }),
+});
+
+export const stepQueued = defineEvent({
+  type: 'step_queued', domain: 'runs', version: 1, description: 'A step was put on the work queue',
+  data: z.object({ ...StepRef, attempt: z.number().int().positive().default(1) }),
+});
+
+export const stepStarted = defineEvent({
+  type: 'step_started', domain: 'runs', version: 1, description: 'An agent began a step',
+  data: z.object({ ...StepRef, session_id: z.string().optional(), attempt: z.number().int().positive().default(1) }),
+});
+
+export const stepComplete = defineEvent({
+  type: 'step_complete', domain: 'runs', version: 1, description: 'A step finished with its outputs',
+  data: z.object({ ...StepRef, outputs: Outputs }),
+});
+
+export const stepFailed = defineEvent({
+  type: 'step_failed', domain: 'runs', version: 1, description: 'A step failed',
+  data: z.object({ ...StepRef, error: z.string(), retry_count: z.number().int().nonnegative().default(0) }),
+});
+
+export const stepRetrying = defineEvent({
+  type: 'step_retrying', domain: 'runs', version: 1, description: 'A failed step is tried again with the failure as feedback',
+  data: z.object({ ...StepRef, feedback: z.string(), attempt: z.number().int().positive() }),
+});
+
+export const stepCancelled = defineEvent({
+  type: 'step_cancelled', domain: 'runs', version: 1, description: 'A step was cancelled with its run',
+  data: z.object({ ...StepRef, reason: z.string().optional() }),
+});
+
+export const agentOutput = defineEvent({
+  type: 'agent_output', domain: 'agents', version: 1, description: 'A streamed chunk of an agent\'s text (ephemeral)',
+  data: z.object({ ...StepRef, chunk: z.string() }),
+});
+
+export const agentThinking = defineEvent({
+  type: 'agent_thinking', domain: 'agents', version: 1, description: 'A streamed chunk of an agent\'s reasoning (ephemeral)',
+  data: z.object({ ...StepRef, chunk: z.string() }),
+});
+
+export const toolCallStart = defineEvent({
+  type: 'tool_call_start', domain: 'agents', version: 1, description: 'An agent called a tool',
+  data: z.object({ ...StepRef, tool_name: z.string(), tool_call_id: z.string(), args: z.unknown() }),
+});
+
+export const toolCallEnd = defineEvent({
+  type: 'tool_call_end', domain: 'agents', version: 1, description: 'A tool call returned',
+  data: z.object({
+    ...StepRef, tool_name: z.string(), tool_call_id: z.string(), result: z.unknown(),
+    is_error: z.boolean().default(false), duration_ms: z.number().nonnegative(),
+  }),
+});
+
+export const llmCall = defineEvent({
+  type: 'llm_call', domain: 'agents', version: 1, description: 'One model API call: tokens, cost, duration',
+  data: z.object({
+    id: z.string(),
+    run_id: z.string().optional(),
+    step_id: z.string().optional(),
+    agent_id: z.string().optional(),
+    provider: z.string(),
+    model: z.string(),
+    input_tokens: z.number().int().nonnegative(),
+    output_tokens: z.number().int().nonnegative(),
+    cost_usd: z.number().nonnegative(),
+    duration_ms: z.number().nonnegative(),
+    stop_reason: z.string().optional(),
+  }),
+});
+
+export const activity = defineEvent({
+  type: 'activity', domain: 'activity', version: 1, description: 'A line of the live activity feed',
+  data: z.object({
+    kind: z.string(), message: z.string(),
+    run_id: z.string().optional(), agent_id: z.string().optional(), swarm_id: z.string().optional(),
+  }),
+});
+
+export const runEvents = [
+  runCreated, runComplete, runFailed, runCancelled,
+  stepQueued, stepStarted, stepComplete, stepFailed, stepRetrying, stepCancelled,
+  agentOutput, agentThinking, toolCallStart, toolCallEnd, llmCall, activity,
+] as const;
