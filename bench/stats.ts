@@ -1,0 +1,28 @@
+/** Percentile of a list of samples (nearest rank). */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank] as number;
+}
+
+/** Runs `op` with `inFlight` concurrent loops for `total` operations; latencies in ms. */
+export async function measure(op: () => Promise<unknown>, total: number, inFlight: number): Promise<{ perSecond: number; p50: number; p99: number }> {
+  const latencies: number[] = [];
+  let started = 0;
+  const begin = process.hrtime.bigint();
+  const loop = async (): Promise<void> => {
+    while (started < total) {
+      started++;
+      const t0 = process.hrtime.bigint();
+      await op();
+      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, loop));
+  const seconds = Number(process.hrtime.bigint() - begin) / 1e9;
+  return { perSecond: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+export const fmt = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : '–');
+export const ratio = (value: number, baseline: number): string => (baseline > 0 ? `${(value / baseline).toFixed(2)}×` : '–');

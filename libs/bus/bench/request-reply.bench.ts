@@ -1,0 +1,65 @@
+import { connect } from '@nats-io/transport-node';
+import { connectNatsBus, createEmbeddedBus, type Bus } from '@cadre/bus';
+import { createTestDatabase, startNats } from '@cadre/testing';
+import { fmt, measure, ratio } from '../../../bench/stats';
+
+const TOTAL = 20_000;
+const LEVELS = [1, 64] as const;
+
+type Row = { name: string; inFlight: number; perSecond: number; p50: number; p99: number };
+
+async function benchBus(name: string, bus: Bus, client: Bus): Promise<Row[]> {
+  await bus.serve({ name: 'bench', version: '1.0.0', endpoints: { 'bench.echo': (payload) => payload } });
+  const rows: Row[] = [];
+  for (const inFlight of LEVELS) {
+    await measure(() => client.request('bench.echo', { n: 1 }), 1000, inFlight); // warm-up
+    rows.push({ name, inFlight, ...(await measure(() => client.request('bench.echo', { n: 1 }), TOTAL, inFlight)) });
+  }
+  return rows;
+}
+
+/** Request/reply round trip: raw nats.js, Cadre's NATS transport, Cadre's embedded transport. */
+export async function run(): Promise<string> {
+  const nats = await startNats({ controllable: true });
+  const database = await createTestDatabase('cadre_bench');
+  const rows: Row[] = [];
+  try {
+    const server = await connect({ servers: nats.url });
+    const raw = await connect({ servers: nats.url });
+    const sub = server.subscribe('raw.echo', { queue: 'q', callback: (_err, msg) => msg.respond(msg.data) });
+    const payload = new TextEncoder().encode(JSON.stringify({ n: 1 }));
+    for (const inFlight of LEVELS) {
+      await measure(() => raw.request('raw.echo', payload), 1000, inFlight);
+      rows.push({ name: 'raw nats.js', inFlight, ...(await measure(() => raw.request('raw.echo', payload), TOTAL, inFlight)) });
+    }
+    sub.unsubscribe();
+    await Promise.all([server.close(), raw.close()]);
+
+    const natsServe = await connectNatsBus({ servers: nats.url, name: 'bench-server' });
+    const natsClient = await connectNatsBus({ servers: nats.url, name: 'bench-client' });
+    rows.push(...(await benchBus('Cadre bus (NATS)', natsServe, natsClient)));
+    await Promise.all([natsServe.drain(), natsClient.drain()]);
+
+    const embedded = await createEmbeddedBus({ databaseUrl: database.url });
+    rows.push(...(await benchBus('Cadre bus (embedded)', embedded, embedded)));
+    await embedded.drain();
+  } finally {
+    await nats.dispose();
+    await database.dispose();
+  }
+  const baseline = (inFlight: number) => rows.find((r) => r.name === 'raw nats.js' && r.inFlight === inFlight)!;
+  const lines = [
+    `### Request/reply round trip (${TOTAL} requests per row, JSON payload)`,
+    '',
+    '| transport | in flight | req/s | p50 ms | p99 ms | p50 vs raw nats.js | req/s vs raw |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.name} | ${r.inFlight} | ${fmt(r.perSecond, 0)} | ${fmt(r.p50, 3)} | ${fmt(r.p99, 3)} | ${ratio(r.p50, baseline(r.inFlight).p50)} | ${ratio(r.perSecond, baseline(r.inFlight).perSecond)} |`),
+    '',
+    'Target: Cadre NATS p50 ≤ 1.5× raw nats.js.',
+  ];
+  return lines.join('\n');
+}
+
+if (require.main === module) {
+  run().then((report) => { console.log(report); process.exit(0); }, (error: unknown) => { console.error(error); process.exit(1); });
+}

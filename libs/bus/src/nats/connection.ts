@@ -1,0 +1,97 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { UnavailableError } from '@cadre/proto';
+import type { BusLogger } from './logger';
+
+/** A NATS connection and what the bus needs to know of its state. */
+export interface Connection {
+  readonly nc: NatsConnection;
+  /** True while the client holds a live connection to a server. */
+  isConnected(): boolean;
+  /** Throws an UnavailableError at once when disconnected, so callers never wait on a dead link. */
+  assertConnected(what: string): void;
+  /** Settles like `work`, but rejects with an UnavailableError as soon as the connection drops. */
+  guard<T>(work: Promise<T>, what: string): Promise<T>;
+}
+
+export interface ConnectOptions {
+  readonly servers: string | string[];
+  readonly name?: string;
+  readonly connectTimeoutMs: number;
+  readonly logger: BusLogger;
+}
+
+/**
+ * Connects, reconnecting forever afterwards; the first connection must succeed within
+ * `connectTimeoutMs`, else an UnavailableError.
+ */
+export async function openConnection(options: ConnectOptions): Promise<Connection> {
+  const attempt = connect({
+    servers: options.servers,
+    name: options.name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    reconnectJitter: 250,
+    pingInterval: 10_000,
+    maxPingOut: 3,
+    timeout: options.connectTimeoutMs,
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no connection within ${options.connectTimeoutMs} ms`)), options.connectTimeoutMs);
+  });
+  let nc: NatsConnection;
+  try {
+    nc = await Promise.race([attempt, timeout]);
+  } catch (error) {
+    // A connection that arrives after we gave up must not linger.
+    attempt.then((late) => late.close()).catch(() => undefined);
+    throw new UnavailableError('cannot connect to NATS', { servers: options.servers, reason: (error as Error).message });
+  } finally {
+    clearTimeout(timer);
+  }
+  return trackConnection(nc, options.logger);
+}
+
+function trackConnection(nc: NatsConnection, logger: BusLogger): Connection {
+  let connected = true;
+  const dropListeners = new Set<(error: Error) => void>();
+  const dropped = (): void => {
+    connected = false;
+    const error = new UnavailableError('bus connection lost');
+    for (const listener of [...dropListeners]) listener(error);
+  };
+
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect' || status.type === 'reconnecting' || status.type === 'staleConnection') {
+        if (connected) logger.warn({ status: status.type }, 'NATS connection lost');
+        dropped();
+      } else if (status.type === 'reconnect') {
+        connected = true;
+        logger.info({ server: status.server }, 'NATS connection restored');
+      } else if (status.type === 'error') {
+        logger.warn({ err: status.error }, 'NATS error');
+      }
+    }
+  })().catch((error: unknown) => logger.error({ err: error }, 'NATS status loop failed'));
+  void nc.closed().then(dropped, dropped);
+
+  return {
+    nc,
+    isConnected: () => connected && !nc.isClosed(),
+    assertConnected(what) {
+      if (!connected || nc.isClosed() || nc.isDraining()) throw new UnavailableError(`${what}: bus disconnected`);
+    },
+    guard<T>(work: Promise<T>, what: string): Promise<T> {
+      if (!connected) {
+        work.catch(() => undefined);
+        return Promise.reject(new UnavailableError(`${what}: bus disconnected`));
+      }
+      return new Promise<T>((resolve, reject) => {
+        const onDrop = (): void => reject(new UnavailableError(`${what}: bus connection lost`));
+        dropListeners.add(onDrop);
+        work.then(resolve, reject).finally(() => dropListeners.delete(onDrop));
+      });
+    },
+  };
+}
