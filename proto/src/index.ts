@@ -4,3 +4,5 @@ export * from './envelope';
 export * from './events';
 export * from './json-schema';
 export * from './messages';
+export * from './http';
+export * from './identity';

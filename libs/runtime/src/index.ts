@@ -1,3 +1,4 @@
+export type { ServiceDeps } from './deps';
 export { startService, shutdownOnSignals, type Service, type ServiceOptions } from './service';
 export { createServiceMetrics, type ServiceMetrics } from './metrics';
 export { startProbeServer, runChecks, type Check, type ProbeServer } from './probes';

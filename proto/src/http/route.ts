@@ -1,0 +1,36 @@
+import type { z } from 'zod';
+import type { MessageDefinition } from '../messages';
+
+/** Who may call a route. Anything not `public` needs a credential (secure by default). */
+export type Access = 'public' | 'user' | 'admin';
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/**
+ * One HTTP route of the gateway, described by its contract: the gateway validates against it,
+ * the OpenAPI document is generated from it, and the auth test walks the table of them.
+ * `path` uses OpenAPI templating (`/v1/users/{id}`).
+ */
+export interface RouteDefinition {
+  readonly method: HttpMethod;
+  readonly path: string;
+  readonly operationId: string;
+  readonly summary: string;
+  readonly tags: readonly string[];
+  readonly access: Access;
+  readonly params?: z.ZodObject;
+  readonly query?: z.ZodObject;
+  readonly body?: z.ZodType;
+  /** Schema of a successful reply (omit for 204 or an event stream). */
+  readonly response?: z.ZodType;
+  readonly successStatus: 200 | 201 | 202 | 204;
+  /** The NATS command or query the route is translated into (absent for routes the gateway answers itself). */
+  readonly message?: MessageDefinition;
+  /** `text/event-stream` routes. */
+  readonly stream?: boolean;
+}
+
+export function defineRoute(route: RouteDefinition): RouteDefinition {
+  if (!route.path.startsWith('/v1/')) throw new Error(`route ${route.operationId}: paths start with /v1/`);
+  return route;
+}
