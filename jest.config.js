@@ -1,13 +1,17 @@
 /** Test tiers by file name; each tier runs alone with `npm run test:<tier>`. */
 const transform = {
   '^.+\\.tsx?$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+  // jose ships ES modules only; jest's CommonJS runtime needs them compiled.
+  '^.+/node_modules/jose/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
 };
 const moduleNameMapper = {
   '^@cadre/proto$': '<rootDir>/proto/src/index.ts',
+  '^@cadre/identity$': '<rootDir>/services/identity/src/index.ts',
+  '^@cadre/gateway$': '<rootDir>/services/gateway/src/index.ts',
   '^@cadre/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
 };
 const common = { transform, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname,
-  testPathIgnorePatterns: ['/node_modules/', '/dist/'] };
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'], transformIgnorePatterns: ['/node_modules/(?!jose/)'] };
 module.exports = {
   testTimeout: 180_000,
   globalSetup: '<rootDir>/tests/global-setup.ts',

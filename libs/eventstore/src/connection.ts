@@ -26,10 +26,21 @@ export function assertSchemaName(schema: string): void {
 
 export function openConnection(options: ConnectionOptions): Connection {
   const ownsPool = options.pool === undefined;
-  const pool = options.pool ?? new Pool({ connectionString: options.databaseUrl, max: options.maxConnections ?? 10 });
+  const pool = options.pool ?? new Pool({
+    connectionString: options.databaseUrl,
+    max: options.maxConnections ?? 10,
+    // Fail an unreachable server within a bounded time rather than hang the caller.
+    connectionTimeoutMillis: 10_000,
+    keepAlive: true,
+  });
   // An idle client that loses its server (restart, failover) is reported here; without a
   // listener node would crash the process. The pool drops the client and reconnects later.
-  if (ownsPool) pool.on('error', () => undefined);
+  if (ownsPool) {
+    pool.on('error', () => undefined);
+    // A checked-out client (mid-transaction) has no pool listener: give each one its own, so a
+    // server shutdown fails the next query instead of crashing the process.
+    pool.on('connect', (client) => client.on('error', () => undefined));
+  }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { pool, db, ownsPool };
 }

@@ -7,7 +7,7 @@ import { migrations } from './migrations';
  * once: Kysely tolerates racing `create … if not exists` and runs the migrations under a
  * Postgres advisory lock, so each one runs exactly once.
  */
-export async function migrateEventStore(db: Kysely<any>, schema: string): Promise<readonly MigrationResult[]> {
+export async function migrateEventStore<DB>(db: Kysely<DB>, schema: string): Promise<readonly MigrationResult[]> {
   assertSchemaName(schema);
   const migrator = new Migrator({
     db: db.withSchema(schema),

@@ -2,14 +2,16 @@ import { EventRegistry } from './define';
 import { busEvents } from './bus';
 import { runEvents } from './runs';
 import { swarmEvents } from './swarms';
+import { identityEvents } from './identity';
 
 export * from './define';
 export * from './runs';
 export * from './swarms';
 export * from './bus';
+export * from './identity';
 
 /** Every event type Cadre knows, in one registry (for the stream docs and validation). */
-export const allEvents = [...runEvents, ...swarmEvents, ...busEvents] as const;
+export const allEvents = [...runEvents, ...swarmEvents, ...busEvents, ...identityEvents] as const;
 
 export function createEventRegistry(): EventRegistry {
   return new EventRegistry(allEvents);

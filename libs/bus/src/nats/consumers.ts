@@ -1,5 +1,5 @@
 import { AckPolicy, DeliverPolicy, type ConsumerConfig, type ConsumerInfo, type JetStreamManager } from '@nats-io/jetstream';
-import { nanos } from '@nats-io/transport-node';
+import { nanos } from '@nats-io/nats-core';
 import { assertName, assertSubjectFilter, ValidationError } from '@cadre/proto';
 import type { ConsumerOptions, DeliverFrom } from '../types';
 import { isNotFound } from './errors';

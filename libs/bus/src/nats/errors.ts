@@ -1,6 +1,6 @@
-import { errors as natsErrors, type Msg } from '@nats-io/transport-node';
+import { errors as natsErrors, type Msg } from '@nats-io/nats-core';
 import { JetStreamApiError, JetStreamApiCodes, JetStreamError } from '@nats-io/jetstream';
-import { CadreError, ERROR_CODES, TimeoutError, UnavailableError, ValidationError, type ErrorCode } from '@cadre/proto';
+import { CadreError, ERROR_CODES, NotFoundError, TimeoutError, UnavailableError, ValidationError, type ErrorCode } from '@cadre/proto';
 import { ServiceErrorCodeHeader, ServiceErrorHeader } from '@nats-io/services';
 import { decodeJson } from '../codec';
 
@@ -25,6 +25,12 @@ export function mapNatsError(error: unknown, what: string): CadreError {
   }
   if (error instanceof Error && error.name === 'JetStreamNotEnabled') {
     return new UnavailableError(`${what}: JetStream is not enabled`);
+  }
+  if (error instanceof JetStreamApiError) {
+    // The server judged the request itself: a bad config is the caller's, a 503 is ours.
+    if (error.status === 400) return new ValidationError(`${what}: ${error.message}`, { apiCode: error.code });
+    if (error.status === 404) return new NotFoundError(`${what}: ${error.message}`, { apiCode: error.code });
+    if (error.status === 503) return new UnavailableError(`${what}: ${error.message}`, { apiCode: error.code });
   }
   return new CadreError('internal', `${what} failed`, undefined, { cause: error });
 }

@@ -1,9 +1,9 @@
-import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
+import { headers as natsHeaders, type MsgHdrs } from '@nats-io/nats-core';
 import { ValidationError } from '@cadre/proto';
 import type { Headers } from '../types';
 
 /** The bus form of NATS headers: one value per name (the first when repeated). */
-export function fromNatsHeaders(hdrs: MsgHdrs | undefined): Headers {
+export function fromNatsHeaders(hdrs: Iterable<[string, string[]]> | undefined): Headers {
   if (!hdrs) return {};
   const out: Record<string, string> = {};
   for (const [key, values] of hdrs) {

@@ -1,5 +1,5 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import type { MsgHdrs } from '@nats-io/transport-node';
+import type { MsgHdrs } from '@nats-io/nats-core';
 import { decodeJson } from '../codec';
 import type { DeliveredMessage, StreamMessage } from '../types';
 import { mapNatsError } from './errors';

@@ -1,3 +1,4 @@
+import type { Msg } from '@nats-io/nats-core';
 import { Svcm, type Service, type ServiceMsg } from '@nats-io/services';
 import { assertName, assertSubject, assertSubjectFilter, toCadreError, CadreError, ValidationError } from '@cadre/proto';
 import { decodeJson, encodeJson } from '../codec';
@@ -23,7 +24,8 @@ export async function serveService(conn: Connection, definition: ServiceDefiniti
 
   let service: Service;
   try {
-    service = await new Svcm(conn.nc).add({
+    // @nats-io/services pins its own prerelease of nats-core; the connection types differ only nominally.
+    service = await new Svcm(conn.nc as unknown as ConstructorParameters<typeof Svcm>[0]).add({
       name: definition.name,
       version: definition.version,
       description: definition.description ?? '',
@@ -49,6 +51,13 @@ export async function serveService(conn: Connection, definition: ServiceDefiniti
         void running.run(() => answer(msg, handler, logger));
       },
     });
+  }
+  // Once the server has our subscriptions, a request from any other client finds them.
+  try {
+    await conn.guard(conn.nc.flush(), `serve ${definition.name}`);
+  } catch (error) {
+    await service.stop().catch(() => undefined);
+    throw mapNatsError(error, `serve ${definition.name}`);
   }
   logger.info({ ...log, subjects }, 'service started');
 
@@ -106,7 +115,7 @@ export async function sendRequest<T>(conn: Connection, subject: string, payload:
   const data = encodeJson(payload);
   const headers = toNatsHeaders(injectTraceContext(options.headers));
   conn.assertConnected(`request ${subject}`);
-  let reply;
+  let reply: Msg;
   try {
     reply = await conn.guard(conn.nc.request(subject, data, { timeout, headers }), `request ${subject}`);
   } catch (error) {

@@ -1,5 +1,5 @@
 import { RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
-import { nanos } from '@nats-io/transport-node';
+import { nanos } from '@nats-io/nats-core';
 import { isNotFound } from './errors';
 
 /** The streams the bus keeps: the event stream and the work-queue stream. */

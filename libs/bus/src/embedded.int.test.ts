@@ -1,0 +1,155 @@
+import { Client } from 'pg';
+import { CadreError, NotFoundError, subjectMatches, UnavailableError, ValidationError } from '@cadre/proto';
+import { createTestDatabase, eventually, type TestDatabase } from '@cadre/testing';
+import { describeBusContract, type BusHarness } from './contract';
+import { createEmbeddedBus } from './embedded';
+import { filterCondition } from './embedded/events/filter';
+import type { Bus, DeliveredMessage } from './types';
+
+/** The shared bus contract, on the embedded transport: every bus of the harness on one fresh database. */
+async function embeddedHarness(): Promise<BusHarness> {
+  const database = await createTestDatabase('cadre_bus');
+  const buses: Bus[] = [];
+  return {
+    label: 'embedded',
+    async open() {
+      const bus = await createEmbeddedBus({ databaseUrl: database.url, pollIntervalMs: 500 });
+      buses.push(bus);
+      return bus;
+    },
+    async dispose() {
+      await Promise.allSettled(buses.map((bus) => bus.drain()));
+      await database.dispose();
+    },
+  };
+}
+
+describeBusContract(embeddedHarness);
+
+const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
+const rejection = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => new Error('expected a rejection'), (error: unknown) => error);
+
+describe('embedded bus specifics', () => {
+  let database: TestDatabase;
+  let bus: Bus;
+  let other: Bus;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('cadre_bus');
+    // Two starts at once on a fresh database: the advisory lock serialises the migration.
+    [bus, other] = await Promise.all([
+      createEmbeddedBus({ databaseUrl: database.url, pollIntervalMs: 500 }),
+      createEmbeddedBus({ databaseUrl: database.url, pollIntervalMs: 500 }),
+    ]) as [Bus, Bus];
+  });
+  afterAll(async () => {
+    await Promise.allSettled([bus.drain(), other.drain()]);
+    await database.dispose();
+  });
+
+  it('evaluates subject filters in Postgres exactly as subjectMatches does', async () => {
+    const subjects = ['evt.run.r1', 'evt.run.r1.step', 'evt.run', 'evt.swarm.s_1', 'evtXrun.r1', 'evt.ru_.r1', 'evt.run.$x+y', 'evt.a.b.c'];
+    const filters = ['evt.run.*', 'evt.run.>', 'evt.*.r1', 'evt.>', '*.run.*', '>', 'evt.ru_.*', 'evt.run.$x+y', 'evt.*.*.step', 'evt.*.b.>'];
+    const client = new Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      for (const filter of filters) {
+        const condition = filterCondition(filter, 2);
+        for (const subject of subjects) {
+          const { rows } = await client.query<{ hit: boolean }>(`SELECT (${condition.sql}) AS hit FROM (SELECT $1::text AS subject) s`, [subject, ...condition.values]);
+          expect([filter, subject, rows[0]?.hit]).toEqual([filter, subject, subjectMatches(filter, subject)]);
+        }
+      }
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('replays every sequence once, in order, while publishers race', async () => {
+    const topic = `evt.race${Date.now()}`;
+    const from = (await bus.events.lastSeq()) + 1;
+    const seen: number[] = [];
+    const replay = await other.events.replay({ fromSeq: from, filterSubject: `${topic}.>` }, (m) => {
+      seen.push(m.seq);
+    });
+    const publishers = Array.from({ length: 8 }, async (_, p) => {
+      const seqs: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        seqs.push((await (p % 2 ? bus : other).events.publish(`${topic}.p${p}`, bytes({ p, i }), { msgId: `${topic}-${p}-${i}` })).seq);
+      }
+      return seqs;
+    });
+    const published = (await Promise.all(publishers)).flat().sort((a, b) => a - b);
+    try {
+      await eventually(() => expect(seen).toHaveLength(published.length));
+      expect(seen).toEqual(published);
+      // Publishes are numbered under one lock: no holes in the sequence either.
+      expect(published).toEqual(Array.from({ length: published.length }, (_, i) => (published[0] ?? 0) + i));
+    } finally {
+      await replay.stop();
+    }
+  });
+
+  it('reports a typed NotFoundError when acking for a consumer that was deleted, and keeps running', async () => {
+    const topic = `evt.gone${Date.now()}`;
+    const durable = `gone${Date.now()}`;
+    const held: DeliveredMessage[] = [];
+    const sub = await bus.events.consume({ durable, filterSubject: `${topic}.>` }, async (m) => {
+      held.push(m);
+    });
+    await bus.events.publish(`${topic}.x`, bytes(1), { msgId: `${topic}-1` });
+    await eventually(() => expect(held).toHaveLength(1));
+    const [message] = held as [DeliveredMessage];
+    await other.events.deleteConsumer(durable);
+    await sub.closed;
+    expect(await rejection(message.ack())).toBeInstanceOf(NotFoundError);
+    expect(await rejection(message.nak(10))).toBeInstanceOf(NotFoundError);
+    expect(await rejection(message.working())).toBeInstanceOf(NotFoundError);
+    expect(await rejection(message.nak(-5))).toBeInstanceOf(ValidationError);
+    expect(bus.isHealthy()).toBe(true);
+  });
+
+  it('copies request payloads through JSON and rejects what JSON cannot carry', async () => {
+    const service = await bus.serve({
+      name: 'mutator',
+      version: '1.0.0',
+      endpoints: {
+        'test.mutate': (payload) => {
+          (payload as { n: number }).n = 99;
+          return payload;
+        },
+      },
+    });
+    try {
+      const sent = { n: 1, when: new Date(0) };
+      const reply = await other.request<{ n: number; when: string }>('test.mutate', sent);
+      expect(sent.n).toBe(1);
+      expect(reply).toEqual({ n: 99, when: '1970-01-01T00:00:00.000Z' });
+      expect(await rejection(other.request('test.mutate', { big: 1n }))).toBeInstanceOf(ValidationError);
+      const circular: Record<string, unknown> = {};
+      circular.self = circular;
+      expect(await rejection(other.request('test.mutate', circular))).toBeInstanceOf(ValidationError);
+      expect(await rejection(other.events.publish('evt.x.y', 'text' as unknown as Uint8Array, { msgId: 'm' }))).toBeInstanceOf(ValidationError);
+    } finally {
+      await service.stop();
+    }
+  });
+
+  it('refuses bad options and an unreachable database with typed errors', async () => {
+    expect(await rejection(createEmbeddedBus({ databaseUrl: database.url, schema: 'Bad-Schema' }))).toBeInstanceOf(ValidationError);
+    expect(await rejection(createEmbeddedBus({}))).toBeInstanceOf(ValidationError);
+    const unreachable = new URL(database.url);
+    unreachable.port = '1';
+    expect(await rejection(createEmbeddedBus({ databaseUrl: unreachable.toString() }))).toBeInstanceOf(UnavailableError);
+  });
+
+  it('closes for good after drain: calls fail with UnavailableError', async () => {
+    const short = await createEmbeddedBus({ databaseUrl: database.url });
+    await short.drain();
+    expect(short.isHealthy()).toBe(false);
+    const error = await rejection(short.events.publish('evt.after.drain', bytes(1), { msgId: `late${Date.now()}` }));
+    expect(error).toBeInstanceOf(UnavailableError);
+    expect(await rejection(short.events.consume({ durable: 'late' }, async () => undefined))).toBeInstanceOf(CadreError);
+    expect(() => short.ephemeral.publish('late.x', bytes(1))).toThrow(UnavailableError);
+  });
+});

@@ -1,0 +1,136 @@
+import { Kysely, PostgresDialect, type Generated } from 'kysely';
+import { Pool, type PoolClient, type PoolConfig, type QueryResult, type QueryResultRow } from 'pg';
+import { UnavailableError, ValidationError } from '@cadre/proto';
+import { isConnectionError, toBusError } from './errors';
+import type { EmbeddedBusLogger } from './logger';
+
+/** Tables the kysely queries touch (the hot paths use raw SQL). */
+export interface BusTables {
+  consumers: {
+    name: string;
+    filter: string | null;
+    ack_wait_ms: number;
+    max_deliver: number | null;
+    max_ack_pending: number;
+    delivered_seq: string;
+    created_at: Generated<Date>;
+  };
+  consumer_pending: { consumer: string; seq: string; deliveries: number; redeliver_at: Date };
+  jobs: {
+    job_id: string;
+    queue: string;
+    msg_id: string;
+    status: Generated<string>;
+    attempts: Generated<number>;
+  };
+  blobs: { bucket: string; name: string; blob_id: string; size: string; digest: string | null; modified: Date };
+  blob_chunks: { blob_id: string; idx: number; data: Buffer };
+}
+
+/** One bus's handle on its database: the pool, health, and error mapping to CadreErrors. */
+export interface Db {
+  readonly schema: string;
+  readonly pool: Pool;
+  readonly kysely: Kysely<BusTables>;
+  /** The NOTIFY channel of this schema. */
+  readonly channel: string;
+  /** Schema-qualified, quoted name of a table or function. */
+  t(name: string): string;
+  /** Runs one statement; failures become UnavailableError (database down) or internal. */
+  query<R extends QueryResultRow = QueryResultRow>(what: string, text: string, values?: readonly unknown[]): Promise<QueryResult<R>>;
+  /** Runs `fn` in a transaction on one client, with the same error mapping. */
+  tx<T>(what: string, fn: (client: PoolClient) => Promise<T>): Promise<T>;
+  /** Wraps any database work (kysely included) in the error mapping and health tracking. */
+  run<T>(what: string, fn: () => Promise<T>): Promise<T>;
+  healthy(): boolean;
+  /** Marks the database reachable again (the listener reconnected). */
+  markUp(): void;
+  close(): Promise<void>;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,50}$/;
+
+/** Throws a ValidationError unless `schema` is a plain lower-case identifier (it is spliced into SQL). */
+export function assertSchemaName(schema: string): void {
+  if (!SCHEMA_NAME.test(schema)) throw new ValidationError(`invalid schema name "${schema}"`, { schema });
+}
+
+export interface OpenDbOptions {
+  readonly databaseUrl?: string;
+  readonly pool?: Pool;
+  readonly schema: string;
+  readonly logger: EmbeddedBusLogger;
+}
+
+/** Opens (or adopts) the pool; an adopted pool is left open on close. */
+export function openDb(options: OpenDbOptions): Db {
+  const { schema, logger } = options;
+  assertSchemaName(schema);
+  const owned = options.pool === undefined;
+  if (owned && !options.databaseUrl) throw new ValidationError('createEmbeddedBus needs databaseUrl or pool');
+  const pool = options.pool ?? new Pool(poolConfig(options.databaseUrl ?? ''));
+  let up = true;
+  let closed = false;
+  // Idle clients die with the server; without a listener the pool's 'error' event would crash the process.
+  const onPoolError = (error: Error): void => {
+    up = false;
+    logger.warn({ err: error.message }, 'embedded bus: idle database connection lost');
+  };
+  pool.on('error', onPoolError);
+  const kysely = new Kysely<BusTables>({ dialect: new PostgresDialect({ pool }) }).withSchema(schema);
+
+  const run = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    if (closed) throw new UnavailableError(`${what}: bus is closed`);
+    try {
+      const result = await fn();
+      up = true;
+      return result;
+    } catch (error) {
+      if (isConnectionError(error)) up = false;
+      throw toBusError(error, what);
+    }
+  };
+
+  return {
+    schema,
+    pool,
+    kysely,
+    channel: `${schema}_wake`,
+    t: (name) => `"${schema}"."${name}"`,
+    query: (what, text, values) => run(what, () => pool.query(text, values as unknown[] | undefined)),
+    tx: (what, fn) =>
+      run(what, async () => {
+        const client = await pool.connect();
+        let broken = false;
+        try {
+          await client.query('BEGIN');
+          const result = await fn(client);
+          await client.query('COMMIT');
+          return result;
+        } catch (error) {
+          broken = isConnectionError(error);
+          if (!broken) await client.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        } finally {
+          // A client whose connection failed must not go back to the pool.
+          client.release(broken ? true : undefined);
+        }
+      }),
+    run,
+    healthy: () => !closed && up,
+    markUp: () => {
+      up = true;
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      pool.off('error', onPoolError);
+      if (owned) await pool.end().catch(() => undefined);
+    },
+  };
+}
+
+function poolConfig(connectionString: string): PoolConfig {
+  // Fail fast while the server is down (callers get UnavailableError rather than a hang).
+  return { connectionString, max: 10, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 };
+}

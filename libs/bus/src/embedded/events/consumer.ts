@@ -1,0 +1,79 @@
+import { withTraceContext } from '../../trace';
+import type { ConsumerOptions, MessageHandler, Subscription } from '../../types';
+import { loopSubscription, retryDelay, type BusContext } from '../context';
+import { Wakeup, type Pulse } from '../wakeup';
+import { releaseClaims, renewClaim, toDelivery } from './acks';
+import { claimMessages, type Claimed } from './claim';
+import { consumerConfig, upsertConsumer } from './consumer-config';
+
+/** Messages claimed per round trip: enough to amortise the claim, few enough not to sit long in a batch. */
+const BATCH = 32;
+
+/** Runs a durable consumer: handlers get one message at a time, in stream order of claiming. */
+export async function consume(ctx: BusContext, options: ConsumerOptions, handler: MessageHandler): Promise<Subscription> {
+  ctx.assertAccepting('consume');
+  const config = consumerConfig(options);
+  await upsertConsumer(ctx.db, config);
+  ctx.assertAccepting('consume');
+  return loopSubscription(ctx, (signal, ready) => run(ctx, config.durable, handler, signal, ready));
+}
+
+async function run(ctx: BusContext, durable: string, handler: MessageHandler, signal: AbortSignal, ready: () => void): Promise<void> {
+  const { db, logger } = ctx;
+  // Settles by any replica in this process free maxAckPending room for the others.
+  const settled = ctx.hub.pulse(`settled:${durable}`);
+  const wakeup = new Wakeup([ctx.hub.pulse('events'), settled], signal);
+  let failures = 0;
+  try {
+    while (!signal.aborted) {
+      let claim;
+      try {
+        claim = await claimMessages(db, durable, BATCH);
+        if (failures > 0) logger.info({ durable }, 'embedded bus: consumer resumed');
+        failures = 0;
+      } catch (error) {
+        if (failures++ === 0) logger.warn({ err: (error as Error).message, durable }, 'embedded bus: consumer cannot claim, retrying');
+        ready();
+        await wakeup.sleep(retryDelay(failures));
+        continue;
+      }
+      ready();
+      if (claim.gone) return;
+      const batch = [...claim.messages];
+      const claimedAt = Date.now();
+      while (batch.length > 0 && !signal.aborted) {
+        const next = batch.shift() as Claimed;
+        // A message that waited in the batch for half its ack wait is re-stamped first; if it
+        // was redelivered elsewhere meanwhile, it is not ours to handle any more.
+        if (Date.now() - claimedAt > claim.ackWaitMs / 2 && !(await renewClaim(db, durable, next).catch(() => false))) continue;
+        await handle(ctx, durable, next, handler, settled, wakeup);
+      }
+      if (batch.length > 0) {
+        await releaseClaims(db, durable, batch).catch((error: unknown) =>
+          logger.debug({ err: (error as Error).message, durable }, 'embedded bus: release failed; messages come back after the ack wait'));
+      }
+      if (claim.messages.length > 0) continue;
+      if (claim.nextDueMs !== undefined) wakeup.after(claim.nextDueMs);
+      await wakeup.sleep(ctx.pollMs);
+    }
+  } finally {
+    wakeup.close();
+  }
+}
+
+async function handle(ctx: BusContext, durable: string, claimed: Claimed, handler: MessageHandler, settled: Pulse, wakeup: Wakeup): Promise<void> {
+  // A settled message frees a maxAckPending slot: replicas here claim again without waiting
+  // for the poll (replicas in other processes find the room at their next poll).
+  const delivery = toDelivery(ctx.db, durable, claimed, () => settled.notify());
+  try {
+    await withTraceContext(delivery.message.headers, () => handler(delivery.message));
+  } catch (error) {
+    ctx.logger.warn({ err: error, durable, seq: delivery.message.seq }, 'embedded bus: consumer handler failed; nak');
+    if (delivery.settled()) return;
+    // Back off a little so a poison message does not spin (JetStream naks at once; the
+    // delay is short enough that a test or a retry does not notice).
+    const backoff = Math.min(50 * 2 ** (claimed.deliveries - 1), 5_000);
+    await delivery.message.nak(backoff).catch(() => undefined);
+    wakeup.after(backoff);
+  }
+}

@@ -1,0 +1,73 @@
+import { ValidationError } from '@cadre/proto';
+import { withTraceContext } from '../../trace';
+import type { ReplayOptions, StreamMessage, Subscription } from '../../types';
+import { loopSubscription, retryDelay, type BusContext } from '../context';
+import { Wakeup } from '../wakeup';
+import { assertEventFilter } from './consumer-config';
+import { filterCondition } from './filter';
+import { MESSAGE_COLUMNS, toStreamMessage, type MessageRow } from './message';
+
+const PAGE = 256;
+
+/**
+ * Ordered delivery from a sequence, then live. No gap is possible because publishes are
+ * serialised by the stream's advisory lock and numbered inside it (publish.ts): seq N+1 is
+ * only assigned after N committed or rolled back, so a reader that sees N+1 can already see
+ * N, and "everything up to the head I saw" is final. Without that lock bigserial values could
+ * commit out of order and a reader would have to hold its position below unconfirmed gaps.
+ */
+export async function replay(
+  ctx: BusContext,
+  options: ReplayOptions,
+  handler: (message: StreamMessage) => Promise<void> | void,
+): Promise<Subscription> {
+  ctx.assertAccepting('replay');
+  const fromSeq = options?.fromSeq ?? 1;
+  if (!Number.isInteger(fromSeq) || fromSeq < 1) throw new ValidationError('fromSeq must be a positive integer', { fromSeq });
+  if (options?.filterSubject !== undefined) assertEventFilter(options.filterSubject);
+  const filter = filterCondition(options?.filterSubject, 3);
+  // One statement, so the page and the head come from the same snapshot.
+  const text = `SELECT h.last, m.* FROM (SELECT coalesce(max(seq), 0) AS last FROM ${ctx.db.t('stream_messages')}) h
+      LEFT JOIN LATERAL (SELECT ${MESSAGE_COLUMNS} FROM ${ctx.db.t('stream_messages')}
+                          WHERE seq > $1 AND ${filter.sql} ORDER BY seq LIMIT $2) m ON true
+      ORDER BY m.seq`;
+  return loopSubscription(ctx, async (signal, ready) => {
+    const wakeup = new Wakeup([ctx.hub.pulse('events')], signal);
+    let position = fromSeq - 1;
+    let failures = 0;
+    try {
+      while (!signal.aborted) {
+        let page: { last: number; rows: MessageRow[] };
+        try {
+          const { rows } = await ctx.db.query<MessageRow & { last: string }>('replay', text, [position, PAGE, ...filter.values]);
+          page = { last: Number(rows[0]?.last ?? 0), rows: rows.filter((r) => r.seq !== null) };
+          failures = 0;
+        } catch (error) {
+          ready();
+          if (failures++ === 0) ctx.logger.warn({ err: (error as Error).message }, 'embedded bus: replay cannot read, retrying');
+          await wakeup.sleep(retryDelay(failures));
+          continue;
+        }
+        ready();
+        for (const row of page.rows) {
+          if (signal.aborted) return;
+          const message = toStreamMessage(row);
+          try {
+            await withTraceContext(message.headers, () => handler(message));
+          } catch (error) {
+            // The replay ends rather than skip a message (as on NATS); the caller sees `closed`.
+            ctx.logger.warn({ err: error, seq: message.seq }, 'embedded bus: replay handler failed; replay ends');
+            return;
+          }
+          position = message.seq;
+        }
+        if (page.rows.length === PAGE) continue;
+        // Everything matching up to the head of that snapshot has been delivered.
+        position = Math.max(position, page.last);
+        await wakeup.sleep(ctx.pollMs);
+      }
+    } finally {
+      wakeup.close();
+    }
+  });
+}

@@ -1,0 +1,2 @@
+export { createEmbeddedBus, type EmbeddedBusOptions } from './bus';
+export type { EmbeddedBusLogger } from './logger';

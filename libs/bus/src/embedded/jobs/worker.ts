@@ -1,0 +1,62 @@
+import type { JobHandler, Subscription } from '../../types';
+import { loopSubscription, retryDelay, type BusContext } from '../context';
+import { Wakeup } from '../wakeup';
+import { claimJobs, purgeFinished } from './claim';
+import { runJob } from './run';
+import type { WorkerSettings } from './settings';
+
+const PURGE_EVERY_MS = 60_000;
+
+/**
+ * Runs up to `concurrency` jobs at once. It claims only as many jobs as it has free slots, so
+ * no claimed job waits in a buffer while its lease runs out. Stopping lets running jobs finish.
+ */
+export function startWorker(ctx: BusContext, queue: string, handler: JobHandler, settings: WorkerSettings): Promise<Subscription> {
+  return loopSubscription(ctx, async (signal, ready) => {
+    const wakeup = new Wakeup([ctx.hub.pulse(`jobs:${queue}`)], signal);
+    const running = new Set<Promise<void>>();
+    let failures = 0;
+    let purgedAt = 0;
+    const aborted = new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    try {
+      while (!signal.aborted) {
+        const free = settings.concurrency - running.size;
+        if (free <= 0) {
+          await Promise.race([...running, aborted]);
+          continue;
+        }
+        let claim;
+        try {
+          claim = await claimJobs(ctx.db, queue, free, settings);
+          if (failures > 0) ctx.logger.info({ queue }, 'embedded bus: worker resumed');
+          failures = 0;
+        } catch (error) {
+          if (failures++ === 0) ctx.logger.warn({ err: (error as Error).message, queue }, 'embedded bus: worker cannot claim, retrying');
+          ready();
+          await wakeup.sleep(retryDelay(failures));
+          continue;
+        }
+        ready();
+        for (const job of claim.jobs) {
+          const task: Promise<void> = runJob(ctx, queue, job, handler, settings)
+            .catch((error: unknown) => ctx.logger.error({ err: error, queue, jobId: job.jobId }, 'embedded bus: job runner failed'))
+            .finally(() => {
+              running.delete(task);
+              wakeup.fire();
+            });
+          running.add(task);
+        }
+        if (claim.jobs.length === free) continue;
+        if (Date.now() - purgedAt > PURGE_EVERY_MS) {
+          purgedAt = Date.now();
+          await purgeFinished(ctx.db, queue).catch(() => undefined);
+        }
+        if (claim.nextDueMs !== undefined) wakeup.after(claim.nextDueMs);
+        await wakeup.sleep(ctx.pollMs);
+      }
+      await Promise.allSettled([...running]);
+    } finally {
+      wakeup.close();
+    }
+  });
+}

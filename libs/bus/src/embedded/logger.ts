@@ -1,0 +1,12 @@
+/** The logging the embedded transport needs; a pino logger fits. */
+export interface EmbeddedBusLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+const noop = (): void => undefined;
+
+/** Logs nothing: the default when the caller gives no logger. */
+export const silentLogger: EmbeddedBusLogger = { debug: noop, info: noop, warn: noop, error: noop };

@@ -1,0 +1,140 @@
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { ServiceErrorCodeHeader } from '@nats-io/services';
+import { UnavailableError } from '@cadre/proto';
+import { eventually, freePort, startNats, type TestNats } from '@cadre/testing';
+import { describeBusContract } from './contract';
+import { connectNatsBus } from './nats';
+import type { Bus } from './types';
+
+const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
+const unique = (prefix: string): string => `${prefix}_${Math.random().toString(36).slice(2, 10)}`;
+
+describeBusContract(async () => {
+  const nats = await startNats();
+  const buses: Bus[] = [];
+  return {
+    label: 'nats',
+    open: async () => {
+      const bus = await connectNatsBus({ servers: nats.url, name: `contract-${buses.length}` });
+      buses.push(bus);
+      return bus;
+    },
+    dispose: async () => {
+      await Promise.all(buses.map((bus) => bus.drain()));
+      await nats.dispose();
+    },
+  };
+});
+
+describe('NATS transport', () => {
+  let nats: TestNats;
+  let server: Bus;
+  let client: Bus;
+  let raw: NatsConnection;
+
+  beforeAll(async () => {
+    nats = await startNats({ controllable: true });
+    server = await connectNatsBus({ servers: nats.url, name: 'server' });
+    client = await connectNatsBus({ servers: nats.url, name: 'client' });
+    raw = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+  });
+  afterAll(async () => {
+    await Promise.all([server?.drain(), client?.drain(), raw?.close()]);
+    await nats?.dispose();
+  });
+
+  it('creates its streams with the configured duplicate window', async () => {
+    const jsm = await jetstreamManager(raw);
+    const events = await jsm.streams.info('EVENTS');
+    expect(events.config).toMatchObject({ subjects: ['evt.>'], storage: 'file', duplicate_window: 120_000_000_000 });
+    const jobs = await jsm.streams.info('JOBS');
+    expect(jobs.config).toMatchObject({ subjects: ['jobs.>'], retention: 'workqueue' });
+  });
+
+  it('is discoverable through $SRV.INFO, and answers non-JSON payloads with a validation error', async () => {
+    const name = unique('disc');
+    const service = await server.serve({ name, version: '2.1.0', description: 'discovery test', endpoints: { [`${name}.echo`]: (p) => p } });
+    try {
+      const info = (await raw.request(`$SRV.INFO.${name}`, '', { timeout: 2_000 })).json<{ name: string; version: string; description: string; endpoints: Array<{ subject: string; queue_group: string }> }>();
+      expect(info).toMatchObject({ name, version: '2.1.0', description: 'discovery test' });
+      expect(info.endpoints).toEqual([expect.objectContaining({ subject: `${name}.echo`, queue_group: 'q' })]);
+
+      const reply = await raw.request(`${name}.echo`, 'not json {', { timeout: 2_000 });
+      expect(reply.headers?.get(ServiceErrorCodeHeader)).toBe('400');
+      expect(reply.json()).toMatchObject({ code: 'validation_failed' });
+      expect(await client.request(`${name}.echo`, { still: 'alive' })).toEqual({ still: 'alive' });
+    } finally {
+      await service.stop();
+    }
+  });
+
+  it('rejects with UnavailableError in bounded time when no server can be reached', async () => {
+    const port = await freePort();
+    const started = Date.now();
+    await expect(connectNatsBus({ servers: `nats://127.0.0.1:${port}`, connectTimeoutMs: 1_000 })).rejects.toBeInstanceOf(UnavailableError);
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it('answers UnavailableError fast while the server is down, and recovers requests and consumers after', async () => {
+    const name = unique('restart');
+    const service = await server.serve({ name, version: '1.0.0', endpoints: { [`${name}.ping`]: () => 'pong' } });
+    const topic = unique('restart');
+    const received: number[] = [];
+    const consumer = await server.events.consume({ durable: unique('d'), filterSubject: `evt.${topic}.>`, ackWaitMs: 2_000 }, async (m) => {
+      received.push(m.json<number>());
+      await m.ack();
+    });
+    const queue = client.workQueue(unique('wq'));
+    const jobs: number[] = [];
+    const worker = await server.workQueue(queue.name).process(async (job) => {
+      jobs.push(job.json<number>());
+    }, { ackWaitMs: 2_000 });
+    try {
+      expect(await client.request(`${name}.ping`, {})).toBe('pong');
+      await client.events.publish(`evt.${topic}.x`, bytes(1), { msgId: unique('id') });
+      await eventually(() => expect(received).toEqual([1]));
+
+      await nats.stop();
+      await eventually(() => expect(client.isHealthy()).toBe(false), 2_000);
+      const started = Date.now();
+      await expect(client.request(`${name}.ping`, {}, { timeoutMs: 5_000 })).rejects.toBeInstanceOf(UnavailableError);
+      await expect(client.events.publish(`evt.${topic}.x`, bytes(2), { msgId: unique('id') })).rejects.toBeInstanceOf(UnavailableError);
+      expect(Date.now() - started).toBeLessThan(1_000);
+      await new Promise((r) => setTimeout(r, 2_000));
+      await nats.start();
+
+      await eventually(async () => expect(await client.request(`${name}.ping`, {}, { timeoutMs: 1_000 })).toBe('pong'), 15_000, 200);
+      expect(client.isHealthy()).toBe(true);
+      await client.events.publish(`evt.${topic}.x`, bytes(3), { msgId: unique('id') });
+      await queue.enqueue(bytes(4));
+      await eventually(() => expect(received).toEqual([1, 3]), 20_000);
+      await eventually(() => expect(jobs).toEqual([4]), 20_000);
+    } finally {
+      await Promise.all([service.stop(), consumer.stop(), worker.stop()]);
+    }
+  });
+
+  it('drains: a request in flight is answered before the bus closes', async () => {
+    const bus = await connectNatsBus({ servers: nats.url, name: 'draining' });
+    const name = unique('drain');
+    let entered = false;
+    await bus.serve({
+      name,
+      version: '1.0.0',
+      endpoints: {
+        [`${name}.slow`]: async () => {
+          entered = true;
+          await new Promise((r) => setTimeout(r, 300));
+          return 'finished';
+        },
+      },
+    });
+    const pending = client.request(`${name}.slow`, {});
+    await eventually(() => expect(entered).toBe(true));
+    await bus.drain();
+    await expect(pending).resolves.toBe('finished');
+    expect(bus.isHealthy()).toBe(false);
+  });
+});

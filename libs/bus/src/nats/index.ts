@@ -1,0 +1,2 @@
+export { connectNatsBus, type NatsBusOptions } from './bus';
+export type { BusLogger } from './logger';

@@ -1,0 +1,79 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Subscription } from '../types';
+import { backoffMs, sleep } from './inflight';
+import type { BusLogger } from './logger';
+
+/** What one session of a loop gets: the stop signal and a place to hook its own teardown. */
+export interface Session {
+  readonly signal: AbortSignal;
+  /** Registers teardown run at stop (at once when already stopping); returns an unregister. */
+  onStop(teardown: () => void): () => void;
+  /** Runs a handler so that a stop() it calls does not wait for itself. */
+  inHandler<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+export interface LoopOptions {
+  readonly what: string;
+  readonly logger: BusLogger;
+  /** One consuming session: sets up a subscription and consumes until it ends or fails. */
+  readonly session: (session: Session) => Promise<void>;
+  /** True when the loop should end for good (the connection closed). */
+  readonly finished?: () => boolean;
+  /** Runs after the loop ended, before stop() resolves (waits for in-flight work). */
+  readonly afterStop?: () => Promise<void>;
+}
+
+/**
+ * Runs sessions one after another until stopped: a session that ends or fails (server restart,
+ * consumer gone, missed heartbeats) is started again after a backoff.
+ */
+export function resilientLoop(options: LoopOptions): Subscription {
+  const controller = new AbortController();
+  const teardowns = new Set<() => void>();
+  const handlerScope = new AsyncLocalStorage<boolean>();
+  const session: Session = {
+    signal: controller.signal,
+    onStop(teardown) {
+      if (controller.signal.aborted) {
+        teardown();
+        return () => undefined;
+      }
+      teardowns.add(teardown);
+      return () => teardowns.delete(teardown);
+    },
+    inHandler: (fn) => handlerScope.run(true, fn),
+  };
+
+  const loop = (async () => {
+    let failures = 0;
+    while (!controller.signal.aborted && !options.finished?.()) {
+      const started = Date.now();
+      try {
+        await options.session(session);
+      } catch (error) {
+        if (!controller.signal.aborted) options.logger.warn({ what: options.what, err: error }, 'consumer session failed; retrying');
+      }
+      if (controller.signal.aborted || options.finished?.()) break;
+      // A session that ran a while was healthy: start the backoff over.
+      if (Date.now() - started > 10_000) failures = 0;
+      await sleep(backoffMs(failures++, 200, 5_000), controller.signal);
+    }
+    await options.afterStop?.();
+  })();
+  const closed = loop.catch((error: unknown) => options.logger.error({ what: options.what, err: error }, 'consumer loop failed'));
+
+  let stopping: Promise<void> | undefined;
+  return {
+    closed,
+    stop() {
+      stopping ??= (() => {
+        controller.abort();
+        for (const teardown of [...teardowns]) teardown();
+        teardowns.clear();
+        return closed;
+      })();
+      // A handler stopping its own subscription must not wait for itself to finish.
+      return handlerScope.getStore() ? Promise.resolve() : stopping;
+    },
+  };
+}

@@ -1,0 +1,15 @@
+import type { RouteDefinition } from '../route';
+import { gatewayRoutes } from './gateway';
+import { identityRoutes } from './identity';
+
+export * from './gateway';
+export * from './identity';
+
+/**
+ * Every HTTP route of Cadre, one list per owner: the gateway mounts them, the OpenAPI document
+ * is generated from them, and the auth tests walk them. Append a domain's list; never reorder.
+ */
+export const allRoutes: readonly RouteDefinition[] = [
+  ...gatewayRoutes,
+  ...identityRoutes,
+];

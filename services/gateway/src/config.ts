@@ -1,0 +1,50 @@
+import { env, loadConfig } from '@cadre/config';
+import { z } from 'zod';
+
+const MIB = 1024 * 1024;
+
+/** Sizes as bytes or with a unit: `1048576`, `512kb`, `1mb`. */
+const byteSize = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return fallback;
+      const match = /^(\d+)\s*(b|kb|mb|gb)?$/i.exec(value.trim());
+      if (!match) {
+        ctx.addIssue({ code: 'custom', message: `expected a size such as 1048576, 512kb or 1mb, got "${value}"` });
+        return z.NEVER;
+      }
+      const unit = (match[2] ?? 'b').toLowerCase();
+      const factor = unit === 'gb' ? 1024 * MIB : unit === 'mb' ? MIB : unit === 'kb' ? 1024 : 1;
+      return Number(match[1]) * factor;
+    });
+
+/** `*`, or a comma list of origins; empty: no CORS headers at all. */
+const originList = z
+  .string()
+  .optional()
+  .transform((value) => (value ?? '').split(',').map((origin) => origin.trim()).filter((origin) => origin.length > 0));
+
+const shape = {
+  PORT: env.port(8000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  AUTH_ENABLED: env.boolean(true),
+  BODY_LIMIT: byteSize(MIB),
+  CORS_ORIGINS: originList,
+  BUS_TIMEOUT_MS: env.int(10_000, 100).describe('Longest wait for a service reply before a 503'),
+  AUTH_CACHE_TTL_MS: env.int(5_000, 0).describe('How long a resolved credential is reused (revocations evict at once)'),
+  AUTH_CACHE_MAX: env.int(10_000, 1),
+  SSE_HEARTBEAT_MS: env.int(15_000, 10),
+  SSE_CLIENT_BUFFER: byteSize(MIB).describe('Bytes held for a client that does not read before it is dropped'),
+  SSE_MAX_CLIENTS: env.int(10_000, 1),
+  SSE_STALL_TIMEOUT_MS: env.int(30_000, 100).describe('A replaying client that takes no bytes for this long is dropped'),
+  TRUST_PROXY: env.boolean(false).describe('Take the client address from X-Forwarded-For'),
+};
+
+export type GatewayConfig = Readonly<z.infer<z.ZodObject<typeof shape>>>;
+
+/** Parses the gateway's variables once, frozen; a bad one throws a ConfigError naming it. */
+export function loadGatewayConfig(environment: Readonly<Record<string, string | undefined>> = process.env): GatewayConfig {
+  return loadConfig(shape, environment);
+}

@@ -1,0 +1,64 @@
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
+import type { Bus } from '@cadre/bus';
+import type { RouteDefinition } from '@cadre/proto';
+import type { Authenticator } from '../auth/authenticator';
+import { requireAccess } from '../auth/middleware';
+import { jsonBody } from './body';
+import { forward } from './forward';
+import { assertRouteTable, bySpecificity, toExpressPath } from './paths';
+import { state } from './state';
+import { messagePayload, validateRequest, type ValidatedInput } from './validate';
+
+/** A route the gateway answers itself; it gets the validated input and writes the response. */
+export type LocalHandler = (req: Request, res: Response, input: ValidatedInput) => Promise<void> | void;
+
+export interface RouterOptions {
+  readonly routes: readonly RouteDefinition[];
+  readonly local: Readonly<Record<string, LocalHandler>>;
+  readonly bus: Bus;
+  readonly authenticator: Authenticator;
+  readonly authEnabled: boolean;
+  readonly bodyLimit: number;
+  readonly busTimeoutMs: number;
+}
+
+/**
+ * Mounts every route of the table the same way: record the route, check access, read the
+ * body, validate, then either forward to its NATS message or run the gateway's own handler.
+ */
+export function apiRouter(options: RouterOptions): Router {
+  assertRouteTable(options.routes);
+  const router = express.Router();
+  for (const route of [...options.routes].sort(bySpecificity)) {
+    const local = options.local[route.operationId];
+    if (!route.message && !local) throw new Error(`route ${route.operationId} has neither a message nor a gateway handler`);
+    const answer: RequestHandler = route.message ? forwarding(route, options) : async (req, res) => local!(req, res, validateRequest(route, req));
+    router[route.method](
+      toExpressPath(route.path),
+      (_req, res, next) => {
+        state(res).route = route;
+        next();
+      },
+      requireAccess(route, options.authenticator, options.authEnabled),
+      jsonBody(route, options.bodyLimit),
+      answer,
+    );
+  }
+  return router;
+}
+
+function forwarding(route: RouteDefinition, options: RouterOptions): RequestHandler {
+  return async (req, res) => {
+    const input = validateRequest(route, req);
+    const current = state(res);
+    const reply = await forward(options.bus, route, messagePayload(input), req, {
+      requestId: current.requestId,
+      principal: current.principal,
+      timeoutMs: options.busTimeoutMs,
+    });
+    // Replies are per caller (tokens, keys, private data): never stored by a cache on the way.
+    res.setHeader('Cache-Control', 'no-store');
+    if (route.successStatus === 204) res.status(204).end();
+    else res.status(route.successStatus).json(reply ?? null);
+  };
+}

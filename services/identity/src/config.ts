@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { env, loadConfig } from '@cadre/config';
+
+/** Environment variables of the identity service. */
+export const identityConfigShape = {
+  AUTH_ENABLED: env.boolean(true).describe('When false every credential-less call acts as an admin (development only)'),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional()
+    .describe('HS256 key of access tokens; when unset a random one is generated once and kept in the identity schema'),
+  ACCESS_TOKEN_TTL_SECONDS: env.int(900, 30),
+  REFRESH_TOKEN_TTL_SECONDS: env.int(7 * 24 * 3600, 300),
+  PENDING_2FA_TTL_SECONDS: env.int(300, 30),
+  ENGINE_INTERNAL_TOKEN: z.string().min(16, 'must be at least 16 characters').optional()
+    .describe('Service credential of the agent engine (acts as an admin)'),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: env.int(5, 1),
+  LOGIN_MAX_FAILURES_PER_ADDRESS: env.int(20, 1),
+  LOGIN_THROTTLE_WINDOW_SECONDS: env.int(900, 1),
+  TOTP_ISSUER: z.string().min(1).max(100).default('Cadre'),
+  IDENTITY_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,47}$/).default('identity').describe('Postgres schema of the service'),
+};
+
+export type IdentityConfig = Readonly<z.infer<z.ZodObject<typeof identityConfigShape>>>;
+
+/** Parses the identity variables once; a bad one fails fast, named. */
+export function loadIdentityConfig(environment: Readonly<Record<string, string | undefined>> = process.env): IdentityConfig {
+  return loadConfig(identityConfigShape, environment);
+}
