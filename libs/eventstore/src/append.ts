@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
+import { injectTraceContext } from '@cadre/bus';
 import {
   ConcurrencyError, ConflictError, EventMeta, ValidationError, eventSubject, issuesToDetails,
   type EventEnvelope, type EventRegistry,
@@ -53,13 +54,16 @@ function prepare(ctx: AppendContext, streamId: string, events: readonly NewEvent
   if (events.length === 0) throw new ValidationError('an append needs at least one event', { streamId });
   const now = options.now ?? ctx.clock();
   const scope = options.subjectScope ?? streamId;
+  // The writer's trace travels with the event, so consumers can join it (explicit meta wins).
+  const { traceparent, tracestate } = injectTraceContext();
+  const trace = { ...(traceparent ? { traceparent } : {}), ...(tracestate ? { tracestate } : {}) };
   return events.map((event, index) => {
     const definition = ctx.registry.get(event.type);
     if (ctx.domain !== undefined && definition.domain !== ctx.domain) {
       throw new ValidationError(`event ${event.type} belongs to domain ${definition.domain}, not ${ctx.domain}`, { index, type: event.type });
     }
     const data = ctx.registry.validate(event.type, event.data);
-    const meta = EventMeta.safeParse({ ...event.meta, schemaVersion: definition.version });
+    const meta = EventMeta.safeParse({ ...trace, ...event.meta, schemaVersion: definition.version });
     if (!meta.success) throw new ValidationError(`invalid meta for event ${event.type}`, issuesToDetails(meta.error.issues));
     if (event.id !== undefined && !UUID.test(event.id)) throw new ValidationError('event id must be a UUID', { index, id: event.id });
     const occurredAt = new Date(event.occurredAt ?? now);

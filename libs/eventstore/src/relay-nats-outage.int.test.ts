@@ -44,7 +44,7 @@ describe('outbox relay when the NATS server goes down', () => {
       onProgress: (appended) => {
         if (outage || appended < TOTAL / 5) return;
         outage = (async () => {
-          await nats.stop();
+          await nats.stop({ hard: true });
           await new Promise((r) => setTimeout(r, 3_000));
           const { rows } = await store.pool.query<{ n: string }>('select count(*) as n from shop.outbox');
           backlogDuringOutage = Number(rows[0]?.n);

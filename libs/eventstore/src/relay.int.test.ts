@@ -1,3 +1,6 @@
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { Bus, DeliveredMessage } from '@cadre/bus';
 import { connectNatsBus } from '@cadre/bus';
 import type { EventEnvelope } from '@cadre/proto';
@@ -125,6 +128,30 @@ describe('outbox relay on the NATS bus', () => {
       expect(ids).toHaveLength(2);
     } finally {
       await sub.stop();
+    }
+  });
+
+  it("carries the writer's trace context in the event meta and the message headers", async () => {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const active = trace.setSpanContext(context.active(), { traceId, spanId: 'b7ad6b7169203331', traceFlags: 1 });
+    const { events } = await context.with(active, () =>
+      store.append('cart-t', 'no_stream', [{ type: 'item_added', data: { cart_id: 't', sku: 'a', quantity: 1 } }], { subjectScope: 't' }));
+    expect(events[0]?.meta.traceparent).toBe(`00-${traceId}-b7ad6b7169203331-01`);
+    relay = startOutboxRelay({ store, bus });
+    const headers: Array<Record<string, string>> = [];
+    const sub = await bus.events.consume({ durable: 'relay-trace', filterSubject: 'evt.shop.*.t' }, async (message) => {
+      headers.push({ ...message.headers });
+      await message.ack();
+    });
+    try {
+      await eventually(() => expect(headers).toHaveLength(1));
+      expect(headers[0]?.traceparent).toBe(`00-${traceId}-b7ad6b7169203331-01`);
+    } finally {
+      await sub.stop();
+      propagation.disable();
+      context.disable();
     }
   });
 

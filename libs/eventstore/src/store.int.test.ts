@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Client } from 'pg';
-import { ConcurrencyError, EventRegistry, ValidationError, defineEvent } from '@cadre/proto';
+import { ConcurrencyError, ConflictError, EventRegistry, ValidationError, defineEvent } from '@cadre/proto';
 import { createTestDatabase, type TestDatabase } from '@cadre/testing';
 import { createEventStore, type EventStore } from './index';
 import { shopRegistry } from './test-support/events';
@@ -86,6 +86,30 @@ describe('event store', () => {
       expect((error as ConcurrencyError).details).toMatchObject({ streamId: 'cart-4', expectedVersion: 'no_stream', currentVersion: 1 });
       await expect(store.append('cart-4', 5, [{ type: 'item_added', data: { cart_id: 'c4', sku: 'b', quantity: 1 } }])).rejects.toBeInstanceOf(ConcurrencyError);
       expect(await count('events')).toBe(before);
+    });
+  });
+
+  describe('when an event id was already used', () => {
+    it('fails with a ConflictError, not a retryable concurrency conflict', async () => {
+      const { events } = await store.append('cart-6', 'no_stream', [{ type: 'item_added', data: { cart_id: 'c6', sku: 'a', quantity: 1 } }]);
+      const again = store.append('cart-7', 'any', [{ type: 'item_added', id: events[0]!.id, data: { cart_id: 'c7', sku: 'a', quantity: 1 } }]);
+      await expect(again).rejects.toBeInstanceOf(ConflictError);
+      expect(await store.streamVersion('cart-7')).toBe(0);
+    });
+  });
+
+  describe('when the store is bound to a domain', () => {
+    it('rejects event types of another domain', async () => {
+      const runs = await createEventStore({ databaseUrl: database.url, schema: 'shop', registry: shopRegistry(), domain: 'runs', migrate: false });
+      try {
+        await expect(runs.append('x-1', 'any', [{ type: 'tick', data: { n: 1 } }])).rejects.toBeInstanceOf(ValidationError);
+      } finally {
+        await runs.close();
+      }
+    });
+
+    it('refuses a schema name that is not a plain identifier', async () => {
+      await expect(createEventStore({ databaseUrl: database.url, schema: 'Bad-Name"', registry: shopRegistry() })).rejects.toBeInstanceOf(ValidationError);
     });
   });
 

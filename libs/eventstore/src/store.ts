@@ -1,4 +1,4 @@
-import { openConnection } from './connection';
+import { assertSchemaName, openConnection } from './connection';
 import { appendSql, appendToStream, type AppendContext } from './append';
 import { migrateEventStore } from './migrate';
 import { iterateAllRecords, readAllRecords, readStreamRecords, streamVersion } from './read';
@@ -7,6 +7,7 @@ import type { AppendResult, EventStore, EventStoreOptions } from './types';
 
 /** Opens (and by default migrates) the event store of one service schema. */
 export async function createEventStore(options: EventStoreOptions): Promise<EventStore> {
+  assertSchemaName(options.schema);
   const connection = openConnection(options);
   const { pool, db, ownsPool } = connection;
   const { schema, registry } = options;

@@ -5,7 +5,10 @@ import type { ConnectionOptions } from './connection';
 import type { Database } from './database';
 import type { RetryOptions } from './retry';
 
-/** The version a stream must be at for an append to go ahead. */
+/**
+ * The version a stream must be at for an append to go ahead: a number (0 = empty), `no_stream`,
+ * or `any` (no check; a race for the next version is retried inside the store).
+ */
 export type ExpectedVersion = number | 'any' | 'no_stream';
 
 /** Metadata a writer supplies; the store sets `schemaVersion` from the event's definition. */

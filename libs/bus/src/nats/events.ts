@@ -1,7 +1,7 @@
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { assertName, assertSubject, assertSubjectFilter, ValidationError } from '@cadre/proto';
 import { injectTraceContext, withTraceContext } from '../trace';
-import type { ConsumerOptions, EventStream, MessageHandler, PublishAck, PublishOptions, ReplayOptions, StreamMessage, Subscription } from '../types';
+import type { EventStream, MessageHandler, PublishAck, PublishOptions, ReplayOptions, StreamMessage, Subscription } from '../types';
 import type { Connection } from './connection';
 import { CONSUMER_DEFAULTS, durableConfig, ensureDurable, validateConsumerOptions } from './consumers';
 import { isNotFound, mapNatsError } from './errors';
@@ -21,12 +21,12 @@ export interface EventDeps {
   readonly track: (subscription: Subscription) => Subscription;
 }
 
-// Pull consumers re-pull when this much of the batch is left; heartbeats run at half of it.
+// How long one pull waits at the server; idle heartbeats come at half that, so a lost server shows soon.
 const PULL_EXPIRES_MS = 10_000;
 
 /** The durable event stream on JetStream. */
 export function natsEventStream(deps: EventDeps): EventStream {
-  const { conn, js, jsm, stream, logger } = deps;
+  const { conn, jsm, stream, logger } = deps;
 
   return {
     async publish(subject, data, options) {

@@ -26,6 +26,8 @@ interface OutboxItem {
   readonly event_id: string;
   readonly subject: string;
   readonly payload: string;
+  readonly traceparent: string | null;
+  readonly tracestate: string | null;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -34,6 +36,16 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
     timer = setTimeout(() => reject(new Error(`${what} not acknowledged within ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Where the event came from, and the writer's trace context so consumers join its trace. */
+function headersOf(ctx: BatchContext, item: OutboxItem): Record<string, string> {
+  return {
+    'Cadre-Store': ctx.schema,
+    'Cadre-Position': item.position,
+    ...(item.traceparent ? { traceparent: item.traceparent } : {}),
+    ...(item.tracestate ? { tracestate: item.tracestate } : {}),
+  };
 }
 
 async function publishInOrder(ctx: BatchContext, items: readonly OutboxItem[]) {
@@ -45,7 +57,7 @@ async function publishInOrder(ctx: BatchContext, items: readonly OutboxItem[]) {
       const ack = await withTimeout(
         ctx.bus.events.publish(item.subject, Buffer.from(item.payload), {
           msgId: item.event_id,
-          headers: { 'Cadre-Store': ctx.schema, 'Cadre-Position': item.position },
+          headers: headersOf(ctx, item),
         }),
         ctx.publishTimeoutMs,
         `publish of event ${item.event_id}`,
@@ -71,7 +83,8 @@ async function inTransaction(client: PoolClient, ctx: BatchContext): Promise<Bat
   // A separate statement after the lock, so its snapshot includes the last holder's deletes.
   const { rows } = await client.query<OutboxItem>(
     // Order by the column, not the text alias of the same name (that would sort "10" before "9").
-    `SELECT o.position::text AS position, o.event_id::text AS event_id, o.subject, o.payload::text AS payload
+    `SELECT o.position::text AS position, o.event_id::text AS event_id, o.subject, o.payload::text AS payload,
+            o.payload->'meta'->>'traceparent' AS traceparent, o.payload->'meta'->>'tracestate' AS tracestate
      FROM ${outbox} o ORDER BY o.position LIMIT $1`,
     [ctx.batchSize],
   );

@@ -38,6 +38,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   const loop = async (): Promise<void> => {
     let failures = 0;
+    const backOff = (): Promise<void> => sleep(Math.min(retryMinMs * 2 ** Math.min(failures - 1, 20), retryMaxMs), stopping.signal);
     while (!stopping.signal.aborted) {
       let outcome;
       try {
@@ -46,7 +47,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         failures++;
         count('batch_failures', 1);
         logger.warn({ err: error, failures }, 'outbox relay batch failed');
-        await sleep(Math.min(retryMinMs * 2 ** (failures - 1), retryMaxMs), stopping.signal);
+        await backOff();
         continue;
       }
       if (outcome.published > 0) {
@@ -58,7 +59,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         failures++;
         count('publish_failures', 1);
         logger.warn({ err: outcome.error, failures, published: outcome.published }, 'outbox relay could not publish');
-        await sleep(Math.min(retryMinMs * 2 ** (failures - 1), retryMaxMs), stopping.signal);
+        await backOff();
         continue;
       }
       failures = 0;

@@ -16,6 +16,8 @@ export interface Authenticator {
   authenticate(token: string, requestId: string): Promise<Principal>;
   /** Forgets cached principals of a revoked credential or user, and refuses them for a while. */
   revoke(revocation: Revocation): void;
+  /** Forgets cached principals of a user whose rights changed (they are resolved afresh). */
+  forgetUser(userId: string): void;
   /** True when the principal's credential or user was revoked recently. */
   isRevoked(principal: Principal): boolean;
 }
@@ -56,6 +58,14 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const isExpired = (principal: Principal): boolean => principal.expires_at !== undefined && principal.expires_at * 1000 <= clock();
   const usable = (principal: Principal): boolean => !isRevoked(principal) && !isExpired(principal);
 
+  const evict = (stale: (principal: Principal) => boolean): void => {
+    const keys: string[] = [];
+    cache.forEach((principal, key) => {
+      if (stale(principal)) keys.push(key);
+    });
+    for (const key of keys) cache.delete(key);
+  };
+
   const resolve = async (key: string, token: string, requestId: string): Promise<Principal> => {
     let reply: unknown;
     try {
@@ -94,11 +104,11 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     revoke({ credentialId, userId }) {
       if (credentialId !== undefined) revoked.set(credentialKey(credentialId), true);
       if (userId !== undefined) revoked.set(userKey(userId), true);
-      const stale: string[] = [];
-      cache.forEach((principal, key) => {
-        if (principal.credential_id === credentialId || (userId !== undefined && principal.user_id === userId)) stale.push(key);
-      });
-      for (const key of stale) cache.delete(key);
+      evict((principal) => principal.credential_id === credentialId || (userId !== undefined && principal.user_id === userId));
+    },
+
+    forgetUser(userId) {
+      evict((principal) => principal.user_id === userId);
     },
 
     isRevoked,

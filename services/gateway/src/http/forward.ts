@@ -1,9 +1,6 @@
 import type { Request } from 'express';
 import type { Bus } from '@cadre/bus';
-import { PRINCIPAL_HEADER, REQUEST_ID_HEADER, type Principal, type RouteDefinition } from '@cadre/proto';
-
-/** Header through which services learn the caller's address (login throttling, audit). */
-export const CLIENT_ADDRESS_HEADER = 'cadre-client-address';
+import { CLIENT_ADDRESS_HEADER, PRINCIPAL_HEADER, REQUEST_ID_HEADER, type Principal, type RouteDefinition } from '@cadre/proto';
 
 export interface ForwardContext {
   readonly requestId: string;

@@ -1,6 +1,7 @@
 import { assertName, assertSubjectFilter, ValidationError } from '@cadre/proto';
 import type { ConsumerOptions, DeliverFrom } from '../../types';
 import type { Db } from '../db';
+import type { EmbeddedBusLogger } from '../logger';
 
 /** Consumer options with defaults applied and checked. */
 export interface ConsumerConfig {
@@ -68,7 +69,7 @@ function checkDeliverFrom(from: DeliverFrom): void {
  * and filter stay as they were (they define the consumer; deliverFrom is ignored, as the
  * contract says) — the NATS transport does the same.
  */
-export async function upsertConsumer(db: Db, config: ConsumerConfig): Promise<void> {
+export async function upsertConsumer(db: Db, config: ConsumerConfig, logger: EmbeddedBusLogger): Promise<void> {
   const messages = db.t('stream_messages');
   const head = `(SELECT coalesce(max(seq), 0) FROM ${messages})`;
   const from = config.deliverFrom;
@@ -77,10 +78,13 @@ export async function upsertConsumer(db: Db, config: ConsumerConfig): Promise<vo
     : from.kind === 'sequence' ? ['$6::bigint - 1', [from.seq]]
     : from.kind === 'time' ? [`coalesce((SELECT min(seq) - 1 FROM ${messages} WHERE time >= $6), ${head})`, [from.time]]
     : ['0', []];
-  await db.query('create consumer',
+  const { rows } = await db.query<{ filter: string | null }>('create consumer',
     `INSERT INTO ${db.t('consumers')} (name, filter, ack_wait_ms, max_deliver, max_ack_pending, delivered_seq)
      VALUES ($1, $2, $3, $4, $5, ${start})
      ON CONFLICT (name) DO UPDATE SET ack_wait_ms = EXCLUDED.ack_wait_ms,
-       max_deliver = EXCLUDED.max_deliver, max_ack_pending = EXCLUDED.max_ack_pending`,
+       max_deliver = EXCLUDED.max_deliver, max_ack_pending = EXCLUDED.max_ack_pending
+     RETURNING filter`,
     [config.durable, config.filter, config.ackWaitMs, config.maxDeliver, config.maxAckPending, ...extra]);
+  const kept = rows[0]?.filter ?? null;
+  if (kept !== config.filter) logger.warn({ durable: config.durable, wanted: config.filter, actual: kept }, 'embedded bus: durable consumer keeps its original filter');
 }

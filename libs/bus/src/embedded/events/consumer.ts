@@ -13,7 +13,7 @@ const BATCH = 32;
 export async function consume(ctx: BusContext, options: ConsumerOptions, handler: MessageHandler): Promise<Subscription> {
   ctx.assertAccepting('consume');
   const config = consumerConfig(options);
-  await upsertConsumer(ctx.db, config);
+  await upsertConsumer(ctx.db, config, ctx.logger);
   ctx.assertAccepting('consume');
   return loopSubscription(ctx, (signal, ready) => run(ctx, config.durable, handler, signal, ready));
 }

@@ -1,0 +1,25 @@
+import express, { type Router } from 'express';
+import { absolutePath } from 'swagger-ui-dist';
+
+const INITIALIZER = `window.onload = function () {
+  window.ui = SwaggerUIBundle({
+    url: '/v1/openapi.json',
+    dom_id: '#swagger-ui',
+    deepLinking: true,
+    persistAuthorization: true,
+    presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+    layout: 'StandaloneLayout'
+  });
+};
+`;
+
+/** `/docs`: Swagger UI from swagger-ui-dist, pointed at this gateway's OpenAPI document. Public. */
+export function docsRouter(): Router {
+  const router = express.Router({ strict: true });
+  router.get('/docs', (_req, res) => res.redirect(301, '/docs/'));
+  router.get('/docs/swagger-initializer.js', (_req, res) => {
+    res.type('application/javascript').send(INITIALIZER);
+  });
+  router.use('/docs', express.static(absolutePath(), { index: 'index.html', fallthrough: true, maxAge: '1h' }));
+  return router;
+}
