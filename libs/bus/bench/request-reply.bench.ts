@@ -26,7 +26,7 @@ export async function run(): Promise<string> {
   try {
     const server = await connect({ servers: nats.url });
     const raw = await connect({ servers: nats.url });
-    const sub = server.subscribe('raw.echo', { queue: 'q', callback: (_err, msg) => msg.respond(msg.data) });
+    const sub = server.subscribe('raw.echo', { queue: 'q', callback: (_err: unknown, msg: { respond: (d: Uint8Array) => boolean; data: Uint8Array }) => msg.respond(msg.data) });
     const payload = new TextEncoder().encode(JSON.stringify({ n: 1 }));
     for (const inFlight of LEVELS) {
       await measure(() => raw.request('raw.echo', payload), 1000, inFlight);

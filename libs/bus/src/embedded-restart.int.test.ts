@@ -8,7 +8,7 @@ import type { Bus, DeliveredMessage, Job } from './types';
 /** Nothing lost, nothing acked replayed: across a clean restart, a kill -9, and a Postgres restart. */
 
 const ROOT = join(__dirname, '..', '..', '..');
-const CHILD = join(__dirname, 'embedded', 'test-fixtures', 'crash-child.ts');
+const CHILD = join(__dirname, '..', 'test-fixtures', 'crash-child.ts');
 const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 let counter = 0;

@@ -1,5 +1,6 @@
 export type * from './types';
-export { connectNatsBus, type NatsBusOptions, type BusLogger } from './nats';
+export type { BusLogger } from './logger';
+export { connectNatsBus, type NatsBusOptions } from './nats';
+export { createEmbeddedBus, type EmbeddedBusOptions } from './embedded';
 export { injectTraceContext, extractTraceContext, withTraceContext } from './trace';
 export { encodeJson, decodeJson } from './codec';
-export { createEmbeddedBus, type EmbeddedBusOptions, type EmbeddedBusLogger } from './embedded';

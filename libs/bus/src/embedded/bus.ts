@@ -8,7 +8,7 @@ import { ephemeralFor } from './ephemeral';
 import { embeddedEventStream } from './events/stream';
 import { acquireHub, hubKey, releaseHub } from './hub';
 import { embeddedWorkQueue } from './jobs/queue';
-import { silentLogger, type EmbeddedBusLogger } from './logger';
+import { silentLogger, type BusLogger } from '../logger';
 import { sendRequest, serveService } from './rpc';
 import { migrate } from './schema';
 
@@ -20,7 +20,7 @@ export interface EmbeddedBusOptions {
   readonly pool?: Pool;
   /** Schema of the bus tables (default `cadre_bus`). */
   readonly schema?: string;
-  readonly logger?: EmbeddedBusLogger;
+  readonly logger?: BusLogger;
   /** Safety poll of consumers and workers, for wake-ups from other processes that got lost (default 2 s). */
   readonly pollIntervalMs?: number;
 }

@@ -1,13 +1,13 @@
 import type { Subscription } from '../types';
 import type { Db } from './db';
 import type { Hub } from './hub';
-import type { EmbeddedBusLogger } from './logger';
+import type { BusLogger } from '../logger';
 
 /** What the parts of one bus share. */
 export interface BusContext {
   readonly db: Db;
   readonly hub: Hub;
-  readonly logger: EmbeddedBusLogger;
+  readonly logger: BusLogger;
   /** Safety poll of the loops, in case a wake-up from another process was missed. */
   readonly pollMs: number;
   /**

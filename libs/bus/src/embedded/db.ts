@@ -2,7 +2,7 @@ import { Kysely, PostgresDialect, type Generated } from 'kysely';
 import { Pool, type PoolClient, type PoolConfig, type QueryResult, type QueryResultRow } from 'pg';
 import { UnavailableError, ValidationError } from '@cadre/proto';
 import { isConnectionError, toBusError } from './errors';
-import type { EmbeddedBusLogger } from './logger';
+import type { BusLogger } from '../logger';
 
 /** Tables the kysely queries touch (the hot paths use raw SQL). */
 export interface BusTables {
@@ -59,7 +59,7 @@ export interface OpenDbOptions {
   readonly databaseUrl?: string;
   readonly pool?: Pool;
   readonly schema: string;
-  readonly logger: EmbeddedBusLogger;
+  readonly logger: BusLogger;
 }
 
 /** Opens (or adopts) the pool; an adopted pool is left open on close. */

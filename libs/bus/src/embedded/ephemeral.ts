@@ -3,7 +3,7 @@ import { decodeJson } from '../codec';
 import { withTraceContext } from '../trace';
 import type { Ephemeral, EphemeralMessage, Headers, Subscription } from '../types';
 import { outgoingHeaders } from './headers';
-import type { EmbeddedBusLogger } from './logger';
+import type { BusLogger } from '../logger';
 
 interface Subscriber {
   readonly filter: string;
@@ -17,7 +17,7 @@ export class EphemeralHub {
   private subscribers: readonly Subscriber[] = [];
   private readonly turns = new Map<string, number>();
 
-  constructor(private readonly logger: EmbeddedBusLogger) {}
+  constructor(private readonly logger: BusLogger) {}
 
   add(subscriber: Subscriber): void {
     this.subscribers = [...this.subscribers, subscriber];

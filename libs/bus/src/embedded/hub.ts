@@ -1,6 +1,6 @@
 import type { ClientConfig, Pool } from 'pg';
 import { startListener, type Listener } from './listener';
-import type { EmbeddedBusLogger } from './logger';
+import type { BusLogger } from '../logger';
 import { RpcRegistry } from './rpc-registry';
 import { EphemeralHub } from './ephemeral';
 import { Pulse } from './wakeup';
@@ -44,7 +44,7 @@ export interface AcquireHubOptions {
   readonly key: string;
   readonly channel: string;
   readonly clientConfig: ClientConfig;
-  readonly logger: EmbeddedBusLogger;
+  readonly logger: BusLogger;
 }
 
 /** The hub of a key, created on first use; pair with releaseHub. */

@@ -1,2 +1,1 @@
 export { createEmbeddedBus, type EmbeddedBusOptions } from './bus';
-export type { EmbeddedBusLogger } from './logger';

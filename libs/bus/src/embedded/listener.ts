@@ -1,5 +1,5 @@
 import { Client, type ClientConfig } from 'pg';
-import type { EmbeddedBusLogger } from './logger';
+import type { BusLogger } from '../logger';
 import { delay } from './wakeup';
 
 /** A LISTEN connection that reconnects by itself; `connected` is false while it is down. */
@@ -13,7 +13,7 @@ export interface Listener {
 export interface ListenerOptions {
   readonly config: ClientConfig;
   readonly channel: string;
-  readonly logger: EmbeddedBusLogger;
+  readonly logger: BusLogger;
   /** A notification's payload, or undefined after a (re)connect: anything may have been missed. */
   readonly onNotify: (payload: string | undefined) => void;
 }

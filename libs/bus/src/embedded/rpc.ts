@@ -3,13 +3,13 @@ import { decodeJson, encodeJson } from '../codec';
 import { withTraceContext } from '../trace';
 import type { Headers, RequestOptions, ServiceDefinition, ServiceHandle } from '../types';
 import { outgoingHeaders } from './headers';
-import type { EmbeddedBusLogger } from './logger';
+import type { BusLogger } from '../logger';
 import type { Endpoint, RpcRegistry, WireReply } from './rpc-registry';
 
 const DEFAULT_TIMEOUT_MS = 5_000;
 
 /** Registers a service's endpoints in the shared registry; `stop` unregisters and waits for requests in flight. */
-export function serveService(registry: RpcRegistry, definition: ServiceDefinition, logger: EmbeddedBusLogger): ServiceHandle {
+export function serveService(registry: RpcRegistry, definition: ServiceDefinition, logger: BusLogger): ServiceHandle {
   assertName('service', definition.name);
   const queue = definition.queue ?? 'q';
   assertName('queue', queue);
@@ -46,7 +46,7 @@ async function answer(
   headers: Headers,
   handler: ServiceDefinition['endpoints'][string],
   service: string,
-  logger: EmbeddedBusLogger,
+  logger: BusLogger,
 ): Promise<WireReply> {
   // Never run the handler in the caller's tick: a reply is always asynchronous, as over a wire.
   await Promise.resolve();

@@ -1,7 +1,7 @@
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { UnavailableError } from '@cadre/proto';
-import type { BusLogger } from './logger';
+import type { BusLogger } from '../logger';
 
 /** A NATS connection and what the bus needs to know of its state. */
 export interface Connection {

@@ -3,7 +3,7 @@ import { nanos } from '@nats-io/nats-core';
 import { assertName, assertSubjectFilter, ValidationError } from '@cadre/proto';
 import type { ConsumerOptions, DeliverFrom } from '../types';
 import { isNotFound } from './errors';
-import type { BusLogger } from './logger';
+import type { BusLogger } from '../logger';
 
 /** Defaults of the contract for a durable consumer. */
 export const CONSUMER_DEFAULTS = { ackWaitMs: 30_000, maxAckPending: 256 } as const;

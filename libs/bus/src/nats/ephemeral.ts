@@ -4,7 +4,7 @@ import { injectTraceContext, withTraceContext } from '../trace';
 import type { Ephemeral, EphemeralMessage, Subscription } from '../types';
 import type { Connection } from './connection';
 import { fromNatsHeaders, toNatsHeaders } from './headers';
-import type { BusLogger } from './logger';
+import type { BusLogger } from '../logger';
 
 /** Core NATS pub/sub: at most once, no storage. */
 export function natsEphemeral(conn: Connection, logger: BusLogger, track: (s: Subscription) => Subscription): Ephemeral {

@@ -6,7 +6,7 @@ import type { Connection } from './connection';
 import { CONSUMER_DEFAULTS, durableConfig, ensureDurable, validateConsumerOptions } from './consumers';
 import { isNotFound, mapNatsError } from './errors';
 import { toNatsHeaders } from './headers';
-import type { BusLogger } from './logger';
+import type { BusLogger } from '../logger';
 import { resilientLoop, type Session } from './loop';
 import { deliveredMessage, streamMessage } from './messages';
 

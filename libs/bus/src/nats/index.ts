@@ -1,2 +1,1 @@
 export { connectNatsBus, type NatsBusOptions } from './bus';
-export type { BusLogger } from './logger';

@@ -8,7 +8,7 @@ import type { Connection } from './connection';
 import { errorFromReply, mapNatsError } from './errors';
 import { fromNatsHeaders, toNatsHeaders } from './headers';
 import { inFlight } from './inflight';
-import type { BusLogger } from './logger';
+import type { BusLogger } from '../logger';
 
 const DEFAULT_TIMEOUT_MS = 5_000;
 

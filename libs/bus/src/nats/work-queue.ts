@@ -11,7 +11,7 @@ import { publishDeduplicated } from './events';
 import { fromNatsHeaders, toNatsHeaders } from './headers';
 import { inFlight, type InFlight } from './inflight';
 import { backoffMs } from './timing';
-import type { BusLogger } from './logger';
+import type { BusLogger } from '../logger';
 import { resilientLoop, type Session } from './loop';
 import { JOBS_PREFIX } from './streams';
 

@@ -80,8 +80,8 @@ export function buildAsyncApi(events: readonly EventDefinition[], messages: read
       servers: [{ $ref: '#/servers/nats' }],
       messages: { request: { $ref: `#/components/messages/${requestKey}` } },
     };
+    // No address: the reply goes to the requester's own inbox, known only at run time.
     channels[replyKey] = {
-      address: null,
       description: 'The requester\'s inbox; a failure comes back as the services-API error headers with `{ code, message, details }`',
       servers: [{ $ref: '#/servers/nats' }],
       messages: { reply: { $ref: `#/components/messages/${replyKey}` } },
@@ -101,15 +101,29 @@ export function buildAsyncApi(events: readonly EventDefinition[], messages: read
       title: 'Cadre events and messages',
       version: options.version,
       description: 'The live event stream of Cadre over SSE, the same events on NATS JetStream, and the commands and queries services answer over NATS.',
-      license: { name: 'Apache-2.0' },
+      license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
     },
     defaultContentType: 'application/json',
     servers: {
-      gateway: { host: options.gatewayHost, protocol: 'http', description: 'The gateway (SSE)' },
-      nats: { host: 'nats:4222', protocol: 'nats', description: 'The internal bus: JetStream stream EVENTS (subjects evt.>) and request/reply subjects' },
+      gateway: {
+        host: options.gatewayHost, protocol: 'http', description: 'The gateway (SSE)',
+        security: [{ $ref: '#/components/securitySchemes/bearerAuth' }, { $ref: '#/components/securitySchemes/queryToken' }],
+      },
+      nats: {
+        host: 'nats:4222', protocol: 'nats', description: 'The internal bus: JetStream stream EVENTS (subjects evt.>) and request/reply subjects',
+        security: [{ $ref: '#/components/securitySchemes/natsCredentials' }],
+      },
     },
     channels,
     operations,
-    components: { messages: componentMessages, schemas },
+    components: {
+      messages: componentMessages,
+      schemas,
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', description: 'An access token or API key' },
+        queryToken: { type: 'httpApiKey', in: 'query', name: 'token', description: 'The same credential in the query, for EventSource' },
+        natsCredentials: { type: 'userPassword', description: 'The NATS account of the deployment (NATS_URL); only services connect' },
+      },
+    },
   };
 }

@@ -1,7 +1,7 @@
 import { assertName, assertSubjectFilter, ValidationError } from '@cadre/proto';
 import type { ConsumerOptions, DeliverFrom } from '../../types';
 import type { Db } from '../db';
-import type { EmbeddedBusLogger } from '../logger';
+import type { BusLogger } from '../../logger';
 
 /** Consumer options with defaults applied and checked. */
 export interface ConsumerConfig {
@@ -69,7 +69,7 @@ function checkDeliverFrom(from: DeliverFrom): void {
  * and filter stay as they were (they define the consumer; deliverFrom is ignored, as the
  * contract says) — the NATS transport does the same.
  */
-export async function upsertConsumer(db: Db, config: ConsumerConfig, logger: EmbeddedBusLogger): Promise<void> {
+export async function upsertConsumer(db: Db, config: ConsumerConfig, logger: BusLogger): Promise<void> {
   const messages = db.t('stream_messages');
   const head = `(SELECT coalesce(max(seq), 0) FROM ${messages})`;
   const from = config.deliverFrom;

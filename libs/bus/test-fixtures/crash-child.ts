@@ -4,7 +4,7 @@
  * Its safety poll is a minute long, so it only sees new work through Postgres NOTIFY.
  * Usage: crash-child.ts <databaseUrl> <durable> <filter> <queue>
  */
-import { createEmbeddedBus } from '../bus';
+import { createEmbeddedBus } from '../src';
 
 async function main(): Promise<void> {
   const [databaseUrl, durable, filterSubject, queue] = process.argv.slice(2);

@@ -1,4 +1,4 @@
-/** The logging the NATS transport needs; a pino logger fits. */
+/** The logging both transports need; a pino logger fits. */
 export interface BusLogger {
   debug(obj: object, msg?: string): void;
   info(obj: object, msg?: string): void;

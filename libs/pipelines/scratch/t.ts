@@ -1,0 +1,10 @@
+import { z } from 'zod';
+const action = z.strictObject({ goto: z.string().optional(), retry: z.literal(true).optional() });
+const onResult = z.object({ output: z.string().optional() }).catchall(action);
+type R = z.infer<typeof onResult>;
+const r: R = { output: 'x', A: { goto: 'y' } };
+const step = z.strictObject({ id: z.string(), onResult: onResult.optional() });
+const res = z.strictObject({ steps: z.array(step) }).safeParse({ steps: [{ id: 'a', onResult: { output: 'v', A: { goto: 3 }, B: 'x', C: { nope: 1 } } }, { id: 'b', extra: 1 }] });
+console.log(JSON.stringify(res.error?.issues, null, 1));
+console.log(JSON.stringify(z.toJSONSchema(step, { io: 'input', unrepresentable: 'any' })));
+console.log(r);

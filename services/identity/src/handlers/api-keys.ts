@@ -1,0 +1,71 @@
+import type { RequestHandler } from '@cadre/bus';
+import { NotFoundError, ValidationError, apiKeyCreate, apiKeyList, apiKeyRevoke } from '@cadre/proto';
+import { apiKeyAggregate } from '../api-key/aggregate';
+import { decideApiKey } from '../api-key/decide';
+import { execute } from '../command';
+import type { IdentityContext } from '../context';
+import { randomAlphanumeric, randomToken, sha256Hex } from '../crypto/secrets';
+import { streams } from '../events';
+import { endpoint, metaOf, requirePrincipal, requireSessionUser } from './call';
+import { presentApiKey } from './present';
+
+/** Every API key starts with this; what follows is `<prefix>_<secret>`. */
+export const API_KEY_PREFIX = 'cadre_';
+
+const DAY_MS = 24 * 3600 * 1000;
+
+function expiryOf(request: { expires_at?: string | undefined; expires_in_days?: number | undefined }, now: Date): Date | null {
+  if (request.expires_in_days !== undefined) return new Date(now.getTime() + request.expires_in_days * DAY_MS);
+  if (request.expires_at === undefined) return null;
+  const at = new Date(request.expires_at);
+  if (at.getTime() <= now.getTime()) throw new ValidationError('expires_at must be in the future', [{ path: 'expires_at', message: 'in the past' }]);
+  return at;
+}
+
+/** Creating, listing and revoking API keys. */
+export function apiKeyHandlers(ctx: IdentityContext): ReadonlyArray<readonly [string, RequestHandler]> {
+  return [
+    endpoint(apiKeyCreate, async (request, call) => {
+      const { userId } = requireSessionUser(call);
+      if (!(await ctx.reader.user(userId))) throw new NotFoundError('no such user');
+      const now = ctx.clock();
+      const expiresAt = expiryOf(request, now);
+      const keyId = ctx.newId();
+      const prefix = `${API_KEY_PREFIX}${randomAlphanumeric(8)}`;
+      const key = `${prefix}_${randomToken(32)}`;
+      // The hash row first: a key whose event never lands is never found (and is removed).
+      await ctx.tokens.saveApiKeyHash(keyId, userId, sha256Hex(key));
+      try {
+        await execute(ctx, { stream: streams.apiKey(keyId), scope: userId, meta: metaOf(call) }, apiKeyAggregate, (state) => ({
+          events: decideApiKey({ kind: 'create', keyId, userId, name: request.name, prefix, expiresAt, eventId: ctx.newId(), now }, state),
+          result: undefined,
+        }));
+      } catch (error) {
+        await ctx.tokens.forgetApiKey(keyId).catch(() => undefined);
+        throw error;
+      }
+      return { id: keyId, name: request.name, prefix, key, created_at: now.toISOString(), expires_at: expiresAt ? expiresAt.toISOString() : null };
+    }),
+
+    endpoint(apiKeyList, async (_request, call) => {
+      const principal = requirePrincipal(call);
+      if (principal.user_id === undefined) return { api_keys: [] };
+      const keys = ctx.view.apiKeysOf(principal.user_id);
+      const lastUsed = await ctx.tokens.lastUsed(keys.map((k) => k.id));
+      return { api_keys: keys.map((k) => presentApiKey(k, lastUsed.get(k.id))) };
+    }),
+
+    endpoint(apiKeyRevoke, async (request, call) => {
+      const principal = requirePrincipal(call);
+      const key = await ctx.reader.apiKey(request.id);
+      if (!key) throw new NotFoundError('no such api key');
+      await execute(ctx, { stream: streams.apiKey(request.id), scope: key.userId, meta: metaOf(call) }, apiKeyAggregate, (state) => ({
+        events: decideApiKey({
+          kind: 'revoke', keyId: request.id, actor: { userId: principal.user_id, admin: principal.role === 'admin' }, eventId: ctx.newId(), now: ctx.clock(),
+        }, state),
+        result: undefined,
+      }));
+      return {};
+    }),
+  ];
+}

@@ -1,0 +1,113 @@
+import type { RequestHandler } from '@cadre/bus';
+import {
+  ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, authStatus, login, loginTwoFactor, logout, me, refresh, setup,
+} from '@cadre/proto';
+import { execute } from '../command';
+import type { IdentityContext } from '../context';
+import { hashPassword } from '../crypto/passwords';
+import { decideDirectory } from '../directory/decide';
+import { directoryAggregate } from '../directory/aggregate';
+import { streams } from '../events';
+import type { ThrottleSubject } from '../throttle/throttle';
+import { endpoint, metaOf, requirePrincipal, type Call } from './call';
+import { normalizeEmail, presentUser } from './present';
+import { recoveryCodeHash, spendTotpCode } from './second-factor';
+import { refreshSession, revokeSession, startSession } from './sessions';
+
+const throttleSubject = (email: string, call: Call): ThrottleSubject =>
+  call.clientAddress ? { account: email, address: call.clientAddress } : { account: email };
+
+/** Setup, login (with 2FA), refresh, logout, me and the auth status. */
+export function authHandlers(ctx: IdentityContext): ReadonlyArray<readonly [string, RequestHandler]> {
+  return [
+    endpoint(authStatus, async () => ({ auth_enabled: ctx.config.AUTH_ENABLED, setup_required: !ctx.view.setupCompleted() })),
+
+    endpoint(setup, async (request, call) => {
+      // Answer a done setup before spending an argon2 hash on it; the directory decides for real.
+      if (ctx.view.setupCompleted()) throw new ConflictError('setup is already done');
+      const email = normalizeEmail(request.email);
+      const userId = ctx.newId();
+      const eventId = ctx.newId();
+      await ctx.credentials.savePasswordHash(eventId, userId, await hashPassword(request.password));
+      try {
+        await execute(ctx, { stream: streams.directory, scope: userId, meta: metaOf(call) }, directoryAggregate, (state) => ({
+          events: decideDirectory({ kind: 'setup', userId, eventId, setupEventId: ctx.newId(), email, name: request.name ?? null, now: ctx.clock() }, state),
+          result: undefined,
+        }));
+      } catch (error) {
+        await ctx.credentials.forgetEvent(eventId).catch(() => undefined);
+        throw error;
+      }
+      ctx.logger.info({ userId }, 'setup completed');
+      return startSession(ctx, ctx.view.user(userId)!, 'setup', call);
+    }),
+
+    endpoint(login, async (request, call) => {
+      const email = normalizeEmail(request.email);
+      const subject = throttleSubject(email, call);
+      await ctx.throttle.check(subject, ctx.clock());
+      // Catch up first, so a password or 2FA change made on another replica a moment ago counts here.
+      await ctx.reader.catchUp(streams.directory);
+      const user = ctx.view.userByEmail(email);
+      const hash = user ? await ctx.credentials.passwordHash(user.passwordEventId) : undefined;
+      // Unknown e-mail and wrong password: same error, same argon2 work.
+      if (!(await ctx.passwords.check(hash, request.password)) || !user) {
+        await ctx.throttle.recordFailure(subject, ctx.clock());
+        throw new UnauthenticatedError('invalid email or password');
+      }
+      await ctx.reader.catchUp(streams.twoFactor(user.id));
+      if (ctx.view.twoFactorOf(user.id) !== undefined) {
+        const ttl = ctx.config.PENDING_2FA_TTL_SECONDS;
+        const pending = await ctx.signer.signPending({ sub: user.id, jti: ctx.newId() }, ttl);
+        return { requires_2fa: true as const, pending_token: pending, expires_in: ttl };
+      }
+      await ctx.throttle.recordSuccess(subject);
+      return startSession(ctx, user, 'password', call);
+    }),
+
+    endpoint(loginTwoFactor, async (request, call) => {
+      const claims = await ctx.signer.verifyPending(request.pending_token);
+      const user = await ctx.reader.user(claims.sub);
+      if (!user) throw new UnauthenticatedError('invalid pending token');
+      const subject = throttleSubject(user.email, call);
+      await ctx.throttle.check(subject, ctx.clock());
+      await ctx.reader.catchUp(streams.twoFactor(user.id));
+      const generation = ctx.view.twoFactorOf(user.id);
+      if (generation === undefined) throw new UnauthenticatedError('invalid pending token');
+      let ok: boolean;
+      if (request.code !== undefined) {
+        const secret = await ctx.credentials.totpSecret(generation);
+        ok = secret !== undefined && (await spendTotpCode(ctx, user.id, secret, request.code));
+      } else {
+        ok = await ctx.credentials.spendRecoveryCode(generation, recoveryCodeHash(request.recovery_code ?? ''), ctx.clock());
+      }
+      if (!ok) {
+        await ctx.throttle.recordFailure(subject, ctx.clock());
+        throw new UnauthenticatedError('invalid code');
+      }
+      // Spent only after a right code, so a mistyped code does not force a new password login.
+      if (!(await ctx.tokens.spendPendingToken(claims.jti, new Date(claims.exp * 1000)))) {
+        throw new UnauthenticatedError('pending token already used');
+      }
+      await ctx.throttle.recordSuccess(subject);
+      return startSession(ctx, user, request.code !== undefined ? 'two_factor' : 'recovery_code', call);
+    }),
+
+    endpoint(refresh, (request, call) => refreshSession(ctx, request.refresh_token, call)),
+
+    endpoint(logout, async (_request, call) => {
+      const principal = requirePrincipal(call);
+      if (principal.kind !== 'user' || principal.user_id === undefined) throw new ForbiddenError('only a session can log out');
+      await revokeSession(ctx, principal.credential_id, principal.user_id, 'logout', call);
+      return {};
+    }),
+
+    endpoint(me, async (_request, call) => {
+      const principal = requirePrincipal(call);
+      if (principal.user_id === undefined) throw new ForbiddenError('this credential has no user');
+      const user = await ctx.reader.user(principal.user_id);
+      if (!user) throw new NotFoundError('no such user');
+      return presentUser(ctx.view, user);
+    }),
+  ];
+}

@@ -1,0 +1,90 @@
+import { UnauthenticatedError, type TokenPair } from '@cadre/proto';
+import { execute, type Aggregate } from '../command';
+import type { IdentityContext } from '../context';
+import { randomToken, sha256Hex } from '../crypto/secrets';
+import { streams } from '../events';
+import { decideSession, type SessionCommand } from '../session/decide';
+import { evolveSession, initialSession, type SessionState } from '../session/session';
+import type { UserRecord } from '../view/view';
+import { metaOf, type Call } from './call';
+import { presentUser } from './present';
+
+const sessionAggregate: Aggregate<SessionState> = { initial: initialSession, evolve: evolveSession };
+
+/** Refresh tokens are opaque: 256 random bits, found again by their SHA-256. */
+const newRefreshToken = (): string => `cadre_rt_${randomToken(32)}`;
+
+async function tokenPair(ctx: IdentityContext, user: UserRecord, sessionId: string, refreshToken: string): Promise<TokenPair> {
+  const ttl = ctx.config.ACCESS_TOKEN_TTL_SECONDS;
+  const accessToken = await ctx.signer.signAccess({ sub: user.id, role: user.role, sid: sessionId, jti: ctx.newId() }, ttl);
+  return { access_token: accessToken, refresh_token: refreshToken, token_type: 'bearer', expires_in: ttl, user: presentUser(ctx.view, user) };
+}
+
+/**
+ * Writes the refresh token's hash under the id of the event that will issue it, then runs the
+ * session command; when nothing was appended with that id the hash row is removed again.
+ */
+async function withRefreshToken<R>(
+  ctx: IdentityContext, sessionId: string, eventId: string, run: (refreshToken: string) => Promise<R>,
+): Promise<R> {
+  const refreshToken = newRefreshToken();
+  await ctx.tokens.saveRefreshToken(eventId, sessionId, sha256Hex(refreshToken));
+  try {
+    return await run(refreshToken);
+  } catch (error) {
+    await ctx.credentials.forgetEvent(eventId).catch((err: unknown) => ctx.logger.warn({ err }, 'could not drop unused refresh token'));
+    throw error;
+  }
+}
+
+/** Starts a session for a user whose credentials were checked, and returns its tokens. */
+export async function startSession(
+  ctx: IdentityContext, user: UserRecord, method: Extract<SessionCommand, { kind: 'start' }>['method'], call: Call,
+): Promise<TokenPair> {
+  const sessionId = ctx.newId();
+  const eventId = ctx.newId();
+  return withRefreshToken(ctx, sessionId, eventId, async (refreshToken) => {
+    const now = ctx.clock();
+    const expiresAt = new Date(now.getTime() + ctx.config.REFRESH_TOKEN_TTL_SECONDS * 1000);
+    await execute(ctx, { stream: streams.session(sessionId), scope: user.id, meta: metaOf(call) }, sessionAggregate, (state) => ({
+      events: decideSession({ kind: 'start', sessionId, userId: user.id, method, eventId, expiresAt, now }, state),
+      result: undefined,
+    }));
+    return tokenPair(ctx, user, sessionId, refreshToken);
+  });
+}
+
+/** Rotates a refresh token; an already rotated one revokes its session and is refused. */
+export async function refreshSession(ctx: IdentityContext, presented: string, call: Call): Promise<TokenPair> {
+  const issued = await ctx.tokens.refreshToken(sha256Hex(presented));
+  if (!issued) throw new UnauthenticatedError('invalid refresh token');
+  const { sessionId } = issued;
+  const session = await ctx.reader.session(sessionId);
+  if (!session) throw new UnauthenticatedError('session ended');
+  const eventId = ctx.newId();
+  const revokeEventId = ctx.newId();
+  const outcome = await withRefreshToken(ctx, sessionId, eventId, async (refreshToken) => {
+    const now = ctx.clock();
+    const expiresAt = new Date(now.getTime() + ctx.config.REFRESH_TOKEN_TTL_SECONDS * 1000);
+    const result = await execute(ctx, { stream: streams.session(sessionId), scope: session.userId, meta: metaOf(call) }, sessionAggregate, (state) => {
+      const events = decideSession({ kind: 'refresh', sessionId, presentedTokenEventId: issued.eventId, eventId, revokeEventId, expiresAt, now }, state);
+      const reused = events.some((e) => e.type === 'session_revoked');
+      return { events, result: { reused, userId: state.status === 'none' ? undefined : state.userId } };
+    });
+    if (result.reused) throw new UnauthenticatedError('refresh token was already used; the session is revoked');
+    const user = result.userId === undefined ? undefined : await ctx.reader.user(result.userId);
+    if (!user) throw new UnauthenticatedError('user no longer exists');
+    return tokenPair(ctx, user, sessionId, refreshToken);
+  });
+  return outcome;
+}
+
+/** Ends a session (no-op when it already ended). */
+export async function revokeSession(ctx: IdentityContext, sessionId: string, userId: string, reason: string, call: Call): Promise<void> {
+  const now = ctx.clock();
+  const eventId = ctx.newId();
+  await execute(ctx, { stream: streams.session(sessionId), scope: userId, meta: metaOf(call) }, sessionAggregate, (state) => ({
+    events: decideSession({ kind: 'revoke', sessionId, reason, eventId, now }, state),
+    result: undefined,
+  }));
+}

@@ -1,0 +1,80 @@
+import type { RequestHandler } from '@cadre/bus';
+import { ConflictError, NotFoundError, ValidationError, twoFactorDisable, twoFactorEnable, twoFactorVerify } from '@cadre/proto';
+import { execute } from '../command';
+import type { IdentityContext } from '../context';
+import { newTotpSecret, totpUri } from '../crypto/totp';
+import { streams } from '../events';
+import { decideTwoFactor } from '../two-factor/decide';
+import { twoFactorAggregate } from '../two-factor/aggregate';
+import { endpoint, metaOf, requireSessionUser, type Call } from './call';
+import { newRecoveryCodes, recoveryCodeHash, spendTotpCode } from './second-factor';
+
+const wrongCode = (field: string) => new ValidationError('the code or password is wrong', [{ path: field, message: 'wrong or already used' }]);
+
+/** Turning TOTP 2FA on (enable → verify) and off. */
+export function twoFactorHandlers(ctx: IdentityContext): ReadonlyArray<readonly [string, RequestHandler]> {
+  const signedInUser = async (call: Call) => {
+    const { userId } = requireSessionUser(call);
+    const user = await ctx.reader.user(userId);
+    if (!user) throw new NotFoundError('no such user');
+    await ctx.reader.catchUp(streams.twoFactor(userId));
+    return { user, generation: ctx.view.twoFactorOf(userId) };
+  };
+
+  // Wrong codes count as failed logins: a stolen session must not be a way to guess codes.
+  const failed = async (email: string, call: Call, field: string): Promise<never> => {
+    await ctx.throttle.recordFailure({ account: email, ...(call.clientAddress ? { address: call.clientAddress } : {}) }, ctx.clock());
+    throw wrongCode(field);
+  };
+
+  return [
+    endpoint(twoFactorEnable, async (_request, call) => {
+      const { user, generation } = await signedInUser(call);
+      if (generation !== undefined) throw new ConflictError('2FA is already on');
+      const secret = newTotpSecret();
+      await ctx.credentials.savePendingTotp(user.id, secret, ctx.clock());
+      return { secret, otpauth_uri: totpUri(secret, user.email, ctx.config.TOTP_ISSUER) };
+    }),
+
+    endpoint(twoFactorVerify, async (request, call) => {
+      const { user, generation } = await signedInUser(call);
+      if (generation !== undefined) throw new ConflictError('2FA is already on');
+      await ctx.throttle.check({ account: user.email }, ctx.clock());
+      const secret = await ctx.credentials.pendingTotp(user.id);
+      if (secret === undefined) throw new ConflictError('no 2FA setup in progress; call enable first');
+      if (!(await spendTotpCode(ctx, user.id, secret, request.code))) return failed(user.email, call, 'code');
+      const codes = newRecoveryCodes();
+      const eventId = ctx.newId();
+      await ctx.credentials.saveTotp(eventId, user.id, secret, codes.map(recoveryCodeHash));
+      try {
+        await execute(ctx, { stream: streams.twoFactor(user.id), scope: user.id, meta: metaOf(call) }, twoFactorAggregate, (state) => ({
+          events: decideTwoFactor({ kind: 'enable', userId: user.id, eventId, now: ctx.clock() }, state),
+          result: undefined,
+        }));
+      } catch (error) {
+        await ctx.credentials.forgetEvent(eventId).catch(() => undefined);
+        throw error;
+      }
+      await ctx.credentials.dropPendingTotp(user.id);
+      return { enabled: true as const, recovery_codes: codes };
+    }),
+
+    endpoint(twoFactorDisable, async (request, call) => {
+      const { user, generation } = await signedInUser(call);
+      if (generation === undefined) throw new ConflictError('2FA is not on');
+      await ctx.throttle.check({ account: user.email }, ctx.clock());
+      if (request.code !== undefined) {
+        const secret = await ctx.credentials.totpSecret(generation);
+        if (secret === undefined || !(await spendTotpCode(ctx, user.id, secret, request.code))) return failed(user.email, call, 'code');
+      } else {
+        const hash = await ctx.credentials.passwordHash(user.passwordEventId);
+        if (!(await ctx.passwords.check(hash, request.password ?? ''))) return failed(user.email, call, 'password');
+      }
+      await execute(ctx, { stream: streams.twoFactor(user.id), scope: user.id, meta: metaOf(call) }, twoFactorAggregate, (state) => ({
+        events: decideTwoFactor({ kind: 'disable', userId: user.id, eventId: ctx.newId(), now: ctx.clock() }, state),
+        result: undefined,
+      }));
+      return { enabled: false as const };
+    }),
+  ];
+}
