@@ -111,3 +111,70 @@ export async function openStream(baseUrl: string, options: StreamOptions = {}): 
   })();
   return stream;
 }
+
+export interface FollowOptions {
+  readonly token?: string;
+  readonly query?: Readonly<Record<string, string>>;
+  /** Resume point of the first connection. */
+  readonly startAfter: number;
+  /** How many times to hang up on purpose and resume with Last-Event-ID. */
+  readonly resumes: number;
+  /** Events to read before each deliberate hang-up. */
+  readonly eventsPerConnection: () => number;
+  /** Pause before reconnecting (lets a backlog build up, so resumes replay). */
+  readonly pauseMs: () => number;
+  /** The last sequence to wait for, once known (undefined while events are still produced). */
+  readonly finalSeq: () => number | undefined;
+  readonly timeoutMs?: number;
+}
+
+export interface FollowResult {
+  readonly ids: number[];
+  readonly resumes: number;
+  /** Connections the server ended (e.g. dropped as slow): they are resumed too. */
+  readonly serverEnds: number;
+}
+
+/**
+ * Reads the stream like a reconnecting EventSource: hangs up after a number of events,
+ * resumes with the last id seen, and also resumes whenever the server ends the stream, until
+ * the final sequence arrives.
+ */
+export async function followStream(baseUrl: string, options: FollowOptions): Promise<FollowResult> {
+  const ids: number[] = [];
+  let cursor = options.startAfter;
+  let resumes = 0;
+  let serverEnds = 0;
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  const reachedEnd = () => {
+    const final = options.finalSeq();
+    return final !== undefined && cursor >= final;
+  };
+  while (!reachedEnd()) {
+    if (Date.now() > deadline) throw new Error(`followStream: at ${cursor}, final ${options.finalSeq()}, after ${resumes} resumes`);
+    const quota = resumes < options.resumes ? options.eventsPerConnection() : Number.POSITIVE_INFINITY;
+    let got = 0;
+    const stream = await openStream(baseUrl, {
+      ...(options.token !== undefined ? { token: options.token } : {}),
+      ...(options.query ? { query: options.query } : {}),
+      lastEventId: cursor,
+      onEvent: (event, self) => {
+        ids.push(event.id);
+        cursor = event.id;
+        got++;
+        if (got >= quota || reachedEnd()) self.close();
+      },
+    });
+    if (stream.status !== 200) throw new Error(`followStream: status ${stream.status} ${JSON.stringify(stream.errorBody)}`);
+    const watch = setInterval(() => {
+      if (reachedEnd()) stream.close();
+    }, 50);
+    const how = await stream.ended;
+    clearInterval(watch);
+    if (reachedEnd()) break;
+    if (how === 'client') resumes++;
+    else serverEnds++;
+    await new Promise((resolve) => setTimeout(resolve, options.pauseMs()));
+  }
+  return { ids, resumes, serverEnds };
+}

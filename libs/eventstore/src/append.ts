@@ -6,12 +6,12 @@ import {
   ConcurrencyError, ConflictError, EventMeta, ValidationError, eventSubject, issuesToDetails,
   type EventEnvelope, type EventRegistry,
 } from '@cadre/proto';
-import { outboxChannel } from './connection';
 import type { Database } from './database';
 import { isUniqueViolation, toStoreError } from './errors';
 import { streamVersion } from './read';
 import { withConcurrencyRetry } from './retry';
 import type { AppendOptions, AppendResult, ExpectedVersion, NewEvent } from './types';
+import type { RelayWaker } from './wake-relay';
 
 /** What the append needs from its store. */
 export interface AppendContext {
@@ -22,6 +22,9 @@ export interface AppendContext {
   /** Name of the prepared append statement (unique per schema). */
   readonly statementName: string;
   readonly schema: string;
+  /** NOTIFY channel of the schema's relay, and when to use it. */
+  readonly channel: string;
+  readonly waker: RelayWaker;
   readonly registry: EventRegistry;
   readonly domain?: string;
   readonly clock: () => Date;
@@ -88,11 +91,14 @@ function expectedAsNumber(expected: ExpectedVersion): number | null {
 
 /**
  * One statement does the whole append, so it is atomic without an explicit transaction and
- * costs one round trip: check the version, insert the events and their outbox rows, and
- * NOTIFY the relay (delivered at commit, and only when something was inserted). Two writers
- * that both pass the version check collide on UNIQUE(stream_id, version); the loser fails.
- * Parameters: $1 stream id, $2 events as a JSON array, $3 expected version (null = any),
- * $4 NOTIFY channel.
+ * costs one round trip: check the version, insert the events and their outbox rows and, when
+ * asked, NOTIFY the relay (delivered at commit, and only when something was inserted). Two
+ * writers that both pass the version check collide on UNIQUE(stream_id, version); the loser
+ * fails. The outbox row holds the position and subject only; the relay reads the rest from
+ * the events row, so each event is written once. Events arrive as parallel typed arrays
+ * (unnest), which Postgres parses once, without a JSON document to take apart first.
+ * Parameters: $1 stream id, $2 expected version (null = any), $3 ids, $4 types, $5 data,
+ * $6 meta, $7 occurred_at, $8 subjects (arrays in event order), $9 NOTIFY channel (null = none).
  */
 export function appendSql(schema: string): string {
   const events = `"${schema}".events`;
@@ -101,31 +107,26 @@ export function appendSql(schema: string): string {
     WITH cur AS (
       SELECT coalesce(max(version), 0)::int AS v FROM ${events} WHERE stream_id = $1
     ),
-    input AS (
-      SELECT r.*, e.ord::int AS ord
-      FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e(value, ord)
-      CROSS JOIN LATERAL jsonb_to_record(e.value) AS r(id uuid, type text, data jsonb, meta jsonb, occurred_at text, subject text)
-    ),
     ins AS (
       INSERT INTO ${events} (id, stream_id, version, type, data, meta, occurred_at)
-      SELECT i.id, $1, cur.v + i.ord, i.type, i.data, i.meta, i.occurred_at::timestamptz
-      FROM input i CROSS JOIN cur
-      WHERE $3::int IS NULL OR cur.v = $3::int
-      ORDER BY i.ord
-      RETURNING position, id, stream_id, version, type, data, meta
+      SELECT e.id, $1, cur.v + e.ord::int, e.type, e.data, e.meta, e.occurred_at
+      FROM unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[], $7::timestamptz[])
+             WITH ORDINALITY AS e(id, type, data, meta, occurred_at, ord)
+      CROSS JOIN cur
+      WHERE $2::int IS NULL OR cur.v = $2::int
+      ORDER BY e.ord
+      RETURNING position, version
     ),
     out AS (
-      INSERT INTO ${outbox} (position, event_id, subject, payload)
-      SELECT ins.position, ins.id, i.subject, jsonb_build_object(
-        'id', ins.id, 'type', ins.type, 'stream', ins.stream_id, 'version', ins.version,
-        'occurredAt', i.occurred_at, 'data', ins.data, 'meta', ins.meta)
-      FROM ins JOIN input i ON i.id = ins.id
+      -- version - cur.v is the event's 1-based index in the append, hence in the subject array.
+      INSERT INTO ${outbox} (position, subject)
+      SELECT ins.position, ($8::text[])[ins.version - cur.v] FROM ins CROSS JOIN cur
       RETURNING position
     )
     SELECT (SELECT v FROM cur) AS current_version,
            (SELECT count(*) FROM out)::int AS inserted,
            (SELECT max(position) FROM out)::text AS last_position,
-           (SELECT count(*) FROM (SELECT pg_notify($4, '') FROM ins LIMIT 1) n) AS notified`;
+           (SELECT count(*) FROM (SELECT pg_notify($9, '') FROM ins WHERE $9::text IS NOT NULL LIMIT 1) n) AS notified`;
 }
 
 async function currentVersion(ctx: AppendContext, streamId: string): Promise<number | undefined> {
@@ -147,12 +148,17 @@ async function insert(
   ctx: AppendContext, streamId: string, expectedVersion: ExpectedVersion, expected: number | null, rows: readonly PreparedEvent[],
 ): Promise<AppendResult> {
   let result: AppendRow | undefined;
+  const notify = ctx.waker.enter();
   try {
     // A named statement is parsed and planned once per connection; planning this CTE costs
     // several times more than executing it.
-    const query = { name: ctx.statementName, text: ctx.appendSql, values: [streamId, JSON.stringify(rows), expected, outboxChannel(ctx.schema)] };
-    result = (await ctx.pool.query<AppendRow>(query)).rows[0];
+    const values = [
+      streamId, expected, rows.map((r) => r.id), rows.map((r) => r.type), rows.map((r) => JSON.stringify(r.data)),
+      rows.map((r) => JSON.stringify(r.meta)), rows.map((r) => r.occurred_at), rows.map((r) => r.subject), notify ? ctx.channel : null,
+    ];
+    result = (await ctx.pool.query<AppendRow>({ name: ctx.statementName, text: ctx.appendSql, values })).rows[0];
   } catch (error) {
+    ctx.waker.leave(false, false);
     if (isUniqueViolation(error, 'events_stream_version_key')) {
       const current = await currentVersion(ctx, streamId);
       throw new ConcurrencyError(`stream ${streamId} was appended to concurrently`, { streamId, expectedVersion, currentVersion: current });
@@ -162,7 +168,9 @@ async function insert(
     }
     throw toStoreError(error, 'append');
   }
-  if (!result || result.inserted !== rows.length || result.last_position === null) {
+  const committed = result !== undefined && result.inserted === rows.length && result.last_position !== null;
+  ctx.waker.leave(committed, notify);
+  if (!result || !committed) {
     const current = result?.current_version;
     throw new ConcurrencyError(`stream ${streamId} is at version ${current}, expected ${expectedVersion}`, { streamId, expectedVersion, currentVersion: current });
   }

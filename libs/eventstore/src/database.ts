@@ -16,14 +16,13 @@ export interface EventsTable {
   readonly occurred_at: ColumnType<Date, Date | string, never>;
 }
 
-/** Events committed but not yet published to the bus; the relay deletes a row once published. */
+/**
+ * Events committed but not yet published to the bus; the relay deletes a row once published.
+ * Only the subject lives here: the relay reads the rest from the events row of that position.
+ */
 export interface OutboxTable {
   readonly position: ColumnType<string, string | number, never>;
-  readonly event_id: string;
   readonly subject: string;
-  /** The event envelope exactly as it goes on the wire. */
-  readonly payload: ColumnType<Record<string, unknown>, string, never>;
-  readonly created_at: Generated<Date>;
 }
 
 /** The last position each projection applied, written in the transaction that applied it. */

@@ -8,6 +8,7 @@ import { createTestDatabase, eventually, startNats, type TestDatabase, type Test
 import {
   createEventStore, createProjection, runProjectionFromBus, startOutboxRelay, type EventStore, type OutboxRelay, type RelayCounter,
 } from './index';
+import { outboxBatchSql } from './relay/batch';
 import { applyToCartTotals, createCartTotalsTable, type CartTotalsDb } from './test-support/cart-totals';
 import { shopRegistry } from './test-support/events';
 
@@ -82,6 +83,27 @@ describe('outbox relay on the NATS bus', () => {
     }
   });
 
+  it('is woken promptly when concurrent appends leave the NOTIFY to one sent after their commits', async () => {
+    relay = startOutboxRelay({ store, bus, pollIntervalMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 300));
+    const ids: string[] = [];
+    const sub = await bus.events.consume({ durable: 'relay-notify-many', filterSubject: 'evt.shop.*.c5' }, async (message) => {
+      ids.push(message.msgId);
+      await message.ack();
+    });
+    try {
+      // Three rounds of 16 appends at once; each round must be published well before the poll.
+      for (let round = 0; round < 3; round++) {
+        const results = await Promise.all(Array.from({ length: 16 }, (_, i) =>
+          store.append(`cart-5-${round}-${i}`, 'no_stream', [{ type: 'tick', data: { n: 1 } }], { subjectScope: 'c5' })));
+        const appended = results.map((r) => r.events[0]!.id);
+        await eventually(() => expect(ids).toEqual(expect.arrayContaining(appended)), 3_000);
+      }
+    } finally {
+      await sub.stop();
+    }
+  });
+
   it('publishes what was appended while no relay ran, in position order, when one starts', async () => {
     const appended: string[] = [];
     for (let i = 1; i <= 30; i++) {
@@ -108,7 +130,8 @@ describe('outbox relay on the NATS bus', () => {
     ], { subjectScope: 'c4' });
     // A relay that died after publishing, before its delete committed, left the rows behind.
     const { rows } = await store.pool.query<{ subject: string; event_id: string; payload: string }>(
-      "select subject, event_id::text, payload::text from shop.outbox where subject like '%.c4' order by position");
+      `select subject, event_id, payload from (${outboxBatchSql('shop')}) b where subject like '%.c4' order by position::bigint`, [1_000]);
+    expect(rows).toHaveLength(2);
     for (const row of rows) await bus.events.publish(row.subject, Buffer.from(row.payload), { msgId: row.event_id });
 
     const counters = new Map<RelayCounter, number>();

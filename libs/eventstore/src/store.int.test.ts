@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { ConcurrencyError, ConflictError, EventRegistry, ValidationError, defineEvent } from '@cadre/proto';
 import { createTestDatabase, type TestDatabase } from '@cadre/testing';
 import { createEventStore, type EventStore } from './index';
+import { outboxBatchSql } from './relay/batch';
 import { shopRegistry } from './test-support/events';
 
 const fixedClock = () => new Date('2025-01-02T03:04:05.000Z');
@@ -47,13 +48,14 @@ describe('event store', () => {
       expect(await store.readStream('cart-1', { fromVersion: 2 })).toEqual([result.events[1]]);
     });
 
-    it('writes one outbox row per event with the scoped subject and the wire envelope', async () => {
+    it('writes one outbox row per event (position and scoped subject) that the relay turns into the wire envelope', async () => {
       const result = await store.append('cart-2', 'no_stream', [{ type: 'item_added', data: { cart_id: 'c2', sku: 'x', quantity: 3 } }], { subjectScope: 'run-9' });
-      const { rows } = await store.pool.query('select * from shop.outbox where event_id = $1', [result.events[0]?.id]);
+      const outbox = await store.pool.query('select * from shop.outbox where position = $1', [result.lastPosition]);
+      expect(outbox.rows).toEqual([{ position: String(result.lastPosition), subject: 'evt.shop.item_added.run-9' }]);
+      const { rows } = await store.pool.query(`select * from (${outboxBatchSql('shop')}) b where b.position = $2`, [1_000, String(result.lastPosition)]);
       expect(rows).toHaveLength(1);
-      expect(rows[0].subject).toBe('evt.shop.item_added.run-9');
-      expect(String(rows[0].position)).toBe(String(result.lastPosition));
-      expect(rows[0].payload).toEqual(result.events[0]);
+      expect(rows[0].event_id).toBe(result.events[0]?.id);
+      expect(JSON.parse(rows[0].payload)).toEqual(result.events[0]);
     });
 
     it('takes the time and id a caller gives', async () => {
@@ -179,7 +181,9 @@ describe('event store', () => {
       await client.connect();
       try {
         const { rows } = await client.query('select name from replicas.kysely_migration order by name');
-        expect(rows.map((r) => r.name)).toEqual(['2025_11_23_0001_events', '2025_11_23_0002_outbox', '2025_11_23_0003_projection_checkpoints']);
+        expect(rows.map((r) => r.name)).toEqual([
+          '2025_11_23_0001_events', '2025_11_23_0002_outbox', '2025_11_23_0003_projection_checkpoints', '2025_11_24_0001_outbox_without_payload',
+        ]);
         const tables = await client.query("select table_name from information_schema.tables where table_schema = 'replicas' order by 1");
         expect(tables.rows.map((r) => r.table_name)).toEqual(['events', 'kysely_migration', 'kysely_migration_lock', 'outbox', 'projection_checkpoints']);
       } finally {

@@ -1,9 +1,10 @@
-import { assertSchemaName, openConnection } from './connection';
+import { assertSchemaName, openConnection, outboxChannel } from './connection';
 import { appendSql, appendToStream, type AppendContext } from './append';
 import { migrateEventStore } from './migrate';
 import { iterateAllRecords, readAllRecords, readStreamRecords, streamVersion } from './read';
 import { withConcurrencyRetry } from './retry';
 import type { AppendResult, EventStore, EventStoreOptions } from './types';
+import { createRelayWaker } from './wake-relay';
 
 /** Opens (and by default migrates) the event store of one service schema. */
 export async function createEventStore(options: EventStoreOptions): Promise<EventStore> {
@@ -11,8 +12,10 @@ export async function createEventStore(options: EventStoreOptions): Promise<Even
   const connection = openConnection(options);
   const { pool, db, ownsPool } = connection;
   const { schema, registry } = options;
+  const channel = outboxChannel(schema);
   const ctx: AppendContext = {
     db, pool, schema, registry, appendSql: appendSql(schema), statementName: `cadre_append_${schema}`, clock: options.clock ?? (() => new Date()),
+    channel, waker: createRelayWaker(pool, channel),
     ...(options.domain !== undefined ? { domain: options.domain } : {}),
   };
   try {

@@ -31,11 +31,12 @@ interface OpenStream {
   readonly dispose: () => void;
 }
 
+// Duck-typed: errors from fetch may come from another realm (jest's sandbox), failing instanceof.
 function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
+  const { message, cause } = (typeof error === 'object' && error !== null ? error : {}) as { message?: unknown; cause?: { code?: unknown; message?: unknown } };
+  if (typeof message !== 'string') return String(error);
   const code = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : undefined;
-  return code ? `${error.message} (${code})` : error.message;
+  return code ? `${message} (${code})` : message;
 }
 
 async function attemptOnce(req: HttpStreamRequest, options: TransportOptions, signal: AbortSignal | undefined): Promise<OpenStream> {
@@ -105,14 +106,21 @@ async function openWithRetries(req: HttpStreamRequest, options: TransportOptions
  * is accepted; a stream that breaks later fails (a silent retry could repeat what the caller
  * already showed). Leaving the loop early, or aborting `signal`, closes the connection.
  */
-export async function* streamSse(req: HttpStreamRequest, options: TransportOptions, signal?: AbortSignal): AsyncGenerator<EventSourceMessage> {
+export async function* streamSse(
+  req: HttpStreamRequest,
+  options: TransportOptions,
+  signal?: AbortSignal,
+  /** Tells whether the answer is whole when the consumer stops early (then the body is drained, not cut). */
+  isComplete: () => boolean = () => false,
+): AsyncGenerator<EventSourceMessage> {
   const open = await openWithRetries(req, options, signal);
   let finished = false;
   let idle = false;
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   try {
     const body = open.response.body;
     if (!body) throw new LlmError('protocol', req.provider, `${req.provider} answered without a body`);
-    const reader = body.getReader();
+    reader = body.getReader();
     const decoder = new TextDecoder();
     const queue: EventSourceMessage[] = [];
     const parser = createParser({ onEvent: (event) => queue.push(event) });
@@ -121,7 +129,7 @@ export async function* streamSse(req: HttpStreamRequest, options: TransportOptio
         idle = true;
         open.controller.abort();
       }, options.idleTimeoutMs);
-      let chunk: ReadableStreamReadResult<Uint8Array>;
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
       try {
         chunk = await reader.read();
       } finally {
@@ -149,7 +157,27 @@ export async function* streamSse(req: HttpStreamRequest, options: TransportOptio
     throw new LlmError('unavailable', req.provider, `${req.provider} stream broke: ${describe(error)}`, {}, { cause: error });
   } finally {
     open.dispose();
-    if (!finished) open.controller.abort();
+    if (!finished && !(reader && isComplete() && (await drained(reader)))) open.controller.abort();
+  }
+}
+
+/**
+ * Reads what is left of a finished answer (usually only the end of the chunked body) so the
+ * connection goes back to the pool instead of being cut; gives up after a short while.
+ */
+async function drained(reader: ReadableStreamDefaultReader<Uint8Array>, withinMs = 1000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), withinMs)));
+  try {
+    for (;;) {
+      const chunk = await Promise.race([reader.read(), deadline]);
+      if (chunk === 'late') return false;
+      if (chunk.done) return true;
+    }
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -61,17 +61,14 @@ export async function startGateway(deps: ServiceDeps, config: GatewayConfig, opt
   const metrics = createGatewayMetrics(service.metrics.registry);
   const authenticator = createAuthenticator({ bus, ttlMs: config.AUTH_CACHE_TTL_MS, max: config.AUTH_CACHE_MAX, timeoutMs: config.BUS_TIMEOUT_MS });
 
-  let hubRef: ReturnType<typeof createHub> | undefined;
-  const feed = createLiveFeed(bus.events, logger.child({ component: 'sse-feed' }), (message) => {
-    if (!hubRef) return;
-    applyCredentialChange(message, authenticator, hubRef, logger);
-    hubRef.dispatch(message);
-  });
   const hub = createHub({
-    events: bus.events, head: feed.head, heartbeatMs: config.SSE_HEARTBEAT_MS, bufferLimit: config.SSE_CLIENT_BUFFER,
+    events: bus.events, head: () => feed.head(), heartbeatMs: config.SSE_HEARTBEAT_MS, bufferLimit: config.SSE_CLIENT_BUFFER,
     stallTimeoutMs: config.SSE_STALL_TIMEOUT_MS, maxClients: config.SSE_MAX_CLIENTS, metrics,
   });
-  hubRef = hub;
+  const feed = createLiveFeed(bus.events, logger.child({ component: 'sse-feed' }), (message) => {
+    applyCredentialChange(message, authenticator, hub, logger);
+    hub.dispatch(message);
+  });
   await feed.start();
 
   const openApiCache = new Map<string, Record<string, unknown>>();

@@ -29,7 +29,7 @@ export async function startGatewayHarness(options: {
   const pool = new Pool({ connectionString: database.url, max: 2 });
   const logger = silentLogger();
   const service: Service = await startService({ name: 'test', version: '1.0.0', instance: 'test-1', bus, logger });
-  await service.handle(options.handlers);
+  if (Object.keys(options.handlers).length > 0) await service.handle(options.handlers);
   const config = loadGatewayConfig({ PORT: '0', HOST: '127.0.0.1', AUTH_ENABLED: 'false', ...options.env });
   const gateway = await startGateway({ bus: gatewayBus, pool, logger, instance: 'gateway-test' }, config, {
     routes: [...gatewayRoutes, ...options.routes],

@@ -71,6 +71,25 @@ async function publishInOrder(ctx: BatchContext, items: readonly OutboxItem[]) {
   return { published, duplicates, error: undefined };
 }
 
+/**
+ * The oldest outbox rows, each with the wire envelope of its event built from the events row of
+ * the same position (one primary-key probe per row; events rows are never deleted, so the join
+ * always finds it). The envelope is the one the append returned: same fields, occurredAt in the
+ * form of Date.toISOString. Order by the column, not the text alias of the same name (that would
+ * sort "10" before "9").
+ */
+export function outboxBatchSql(schema: string): string {
+  return `
+    SELECT o.position::text AS position, o.subject, e.id::text AS event_id,
+           jsonb_build_object('id', e.id, 'type', e.type, 'stream', e.stream_id, 'version', e.version,
+             'occurredAt', to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+             'data', e.data, 'meta', e.meta)::text AS payload,
+           e.meta->>'traceparent' AS traceparent, e.meta->>'tracestate' AS tracestate
+    FROM (SELECT position, subject FROM "${schema}".outbox ORDER BY position LIMIT $1) o
+    JOIN "${schema}".events e ON e.position = o.position
+    ORDER BY o.position`;
+}
+
 async function inTransaction(client: PoolClient, ctx: BatchContext): Promise<BatchOutcome> {
   const outbox = `"${ctx.schema}".outbox`;
   await client.query('BEGIN');
@@ -81,13 +100,7 @@ async function inTransaction(client: PoolClient, ctx: BatchContext): Promise<Bat
     return { locked: false, published: 0, duplicates: 0, full: false };
   }
   // A separate statement after the lock, so its snapshot includes the last holder's deletes.
-  const { rows } = await client.query<OutboxItem>(
-    // Order by the column, not the text alias of the same name (that would sort "10" before "9").
-    `SELECT o.position::text AS position, o.event_id::text AS event_id, o.subject, o.payload::text AS payload,
-            o.payload->'meta'->>'traceparent' AS traceparent, o.payload->'meta'->>'tracestate' AS tracestate
-     FROM ${outbox} o ORDER BY o.position LIMIT $1`,
-    [ctx.batchSize],
-  );
+  const { rows } = await client.query<OutboxItem>(outboxBatchSql(ctx.schema), [ctx.batchSize]);
   const { published, duplicates, error } = await publishInOrder(ctx, rows);
   if (published.length > 0) await client.query(`DELETE FROM ${outbox} WHERE position = ANY($1::bigint[])`, [published]);
   // If this commit is lost, the rows are published again and the bus drops them by msgId.

@@ -7,6 +7,7 @@ export interface GatewayMetrics {
   readonly sseClients: Gauge;
   readonly sseDropped: Counter<'reason'>;
   readonly sseEvents: Counter;
+  readonly sseResumes: Counter<'path'>;
 }
 
 export function createGatewayMetrics(registry: Registry): GatewayMetrics {
@@ -27,5 +28,11 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
       registers: [registry],
     }),
     sseEvents: new Counter({ name: 'cadre_sse_events_fanned_out_total', help: 'Events the shared feed received', registers: [registry] }),
+    sseResumes: new Counter({
+      name: 'cadre_sse_resumes_total',
+      help: 'Streams opened with Last-Event-ID, by path: replay (behind the feed) or live (already caught up)',
+      labelNames: ['path'] as const,
+      registers: [registry],
+    }),
   };
 }

@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { z } from 'zod';
 import { ValidationError, type RouteDefinition } from '@cadre/proto';
+import { inputProblems } from './guard';
 
 export interface ValidatedInput {
   readonly params: Record<string, unknown>;
@@ -29,7 +30,13 @@ function check(schema: z.ZodType | undefined, input: unknown, where: string, det
  * unknown query keys (the `token` of a stream) are dropped, never forwarded.
  */
 export function validateRequest(route: RouteDefinition, req: Request): ValidatedInput {
-  const details: Detail[] = [];
+  const details: Detail[] = [
+    ...inputProblems(req.params, 'params'),
+    ...inputProblems(req.query, 'query'),
+    ...(route.body ? inputProblems(req.body, 'body') : []),
+  ];
+  // Guard problems first: a schema would only add noise about the same values.
+  if (details.length > 0) throw new ValidationError('Validation failed', details);
   const params = check(route.params, { ...req.params }, 'params', details);
   const query = check(route.query, { ...(req.query as Record<string, unknown>) }, 'query', details);
   const body = check(route.body, req.body, 'body', details);

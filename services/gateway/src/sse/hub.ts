@@ -81,6 +81,7 @@ export function createHub(options: HubOptions): SseHub {
       options.metrics.sseClients.set(clients.size);
       res.once('close', () => client.close('client'));
       if (cursor !== undefined && cursor < joinSeq) client.catchUp(options.events, joinSeq);
+      if (cursor !== undefined) options.metrics.sseResumes.inc({ path: cursor < joinSeq ? 'replay' : 'live' });
       if (principal.expires_at !== undefined) {
         const timer = setTimeout(() => client.close('expired'), Math.min(MAX_TIMER_MS, Math.max(0, principal.expires_at * 1000 - clock())));
         timer.unref();

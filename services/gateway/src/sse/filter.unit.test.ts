@@ -1,0 +1,58 @@
+import type { StreamMessage } from '@cadre/bus';
+import { eventSubject, type Principal } from '@cadre/proto';
+import { buildFilter } from './filter';
+import { sseFrame, toFeedMessage } from './message';
+
+const admin: Principal = { kind: 'user', user_id: 'u1', role: 'admin', credential_id: 's1' };
+const member: Principal = { ...admin, role: 'member' };
+
+function message(seq: number, domain: string, type: string, scope: string, data: Record<string, unknown>) {
+  const stored: StreamMessage = {
+    seq, subject: eventSubject(domain, type, scope), msgId: `m${seq}`, headers: {}, time: new Date(),
+    data: Buffer.from(JSON.stringify({ type, data })), json: () => ({ type, data }) as never,
+  };
+  return toFeedMessage(stored);
+}
+
+describe('SSE filters', () => {
+  const runEvent = message(1, 'runs', 'step_started', 'run-1', { run_id: 'run-1', step_id: 's', agent_id: 'eric', session_id: 'sess-9' });
+  const otherRun = message(2, 'runs', 'run_created', 'run-2', { run_id: 'run-2' });
+  const swarmEvent = message(3, 'swarms', 'swarm_task_started', 'sw-1', { swarm_id: 'sw-1', task_id: 't' });
+  const identityEvent = message(4, 'identity', 'user_created', 'u2', { user_id: 'u2' });
+
+  it('narrows a run filter on the subject and checks the same on each event', () => {
+    const filter = buildFilter({ run_id: 'run-1' }, admin);
+    expect(filter.subject).toBe('evt.*.*.run-1');
+    expect([runEvent, otherRun, swarmEvent].map((m) => filter.matches(m))).toEqual([true, false, false]);
+  });
+
+  it('puts a single type in the subject and keeps a list in process', () => {
+    expect(buildFilter({ types: 'run_created' }, admin).subject).toBe('evt.*.run_created.*');
+    const several = buildFilter({ types: 'run_created,swarm_task_started', swarm_id: 'sw-1' }, admin);
+    expect(several.subject).toBe('evt.*.*.sw-1');
+    expect([runEvent, otherRun, swarmEvent].map((m) => several.matches(m))).toEqual([false, false, true]);
+  });
+
+  it('matches agents and sessions on the event data', () => {
+    expect(buildFilter({ agent_id: 'eric' }, admin).matches(runEvent)).toBe(true);
+    expect(buildFilter({ agent_id: 'finn' }, admin).matches(runEvent)).toBe(false);
+    expect(buildFilter({ session_id: 'sess-9' }, admin).matches(runEvent)).toBe(true);
+    expect(buildFilter({ session_id: 'sess-9' }, admin).subject).toBeUndefined();
+  });
+
+  it('shows identity events to admins only', () => {
+    expect(buildFilter({}, admin).matches(identityEvent)).toBe(true);
+    expect(buildFilter({}, member).matches(identityEvent)).toBe(false);
+    expect(buildFilter({}, member).matches(runEvent)).toBe(true);
+  });
+});
+
+describe('SSE frames', () => {
+  it('carries the sequence as id and the type as event', () => {
+    expect(sseFrame(42, 'run_created', '{"a":1}')).toBe('id: 42\nevent: run_created\ndata: {"a":1}\n\n');
+  });
+
+  it('splits a payload spanning lines into several data lines', () => {
+    expect(sseFrame(1, 't', '{\n"a": 1\r\n}')).toBe('id: 1\nevent: t\ndata: {\ndata: "a": 1\ndata: }\n\n');
+  });
+});

@@ -1,0 +1,98 @@
+import { Pool } from 'pg';
+import { Secret, TOTP } from 'otpauth';
+import { connectNatsBus, createEmbeddedBus, type Bus, type StreamMessage, type Subscription } from '@cadre/bus';
+import { silentLogger } from '@cadre/logging';
+import {
+  CLIENT_ADDRESS_HEADER, PRINCIPAL_HEADER, REQUEST_ID_HEADER, authenticate, type MessageDefinition, type Principal,
+} from '@cadre/proto';
+import type { Service } from '@cadre/runtime';
+import { createTestDatabase, startNats, type TestDatabase, type TestNats } from '@cadre/testing';
+import type { z } from 'zod';
+import { loadIdentityConfig, startIdentity } from '../index';
+
+export const ENGINE_TOKEN = 'engine-token-for-the-tests-0123456789';
+
+/** A clock the test moves: real time plus an offset (TOTP codes are computed from it too). */
+export class TestClock {
+  offsetMs = 0;
+  readonly now = (): Date => new Date(Date.now() + this.offsetMs);
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+}
+
+export interface CallOptions {
+  /** Access token or API key: authenticated first, as the gateway does, then passed as the principal. */
+  readonly as?: string;
+  readonly principal?: Principal;
+  readonly address?: string;
+}
+
+/** One identity service (or several replicas) on a fresh database and a real bus. */
+export interface Harness {
+  readonly bus: Bus;
+  readonly clock: TestClock;
+  readonly database: TestDatabase;
+  /** Every identity event on the bus so far, as raw JSON text. */
+  readonly events: StreamMessage[];
+  send<D extends MessageDefinition>(definition: D, payload: z.input<D['request']>, options?: CallOptions): Promise<z.infer<D['reply']>>;
+  principalOf(token: string): Promise<Principal>;
+  /** Starts one more replica of the service on the same database and bus. */
+  addReplica(): Promise<Service>;
+  totp(secret: string): string;
+  dispose(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  readonly transport?: 'embedded' | 'nats';
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const database = await createTestDatabase('cadre_identity');
+  const pool = new Pool({ connectionString: database.url, max: 20 });
+  let nats: TestNats | undefined;
+  let bus: Bus;
+  if (options.transport === 'nats') {
+    nats = await startNats();
+    bus = await connectNatsBus({ servers: nats.url, streamName: `EVENTS_${database.name}`, jobsStreamName: `JOBS_${database.name}` });
+  } else {
+    bus = await createEmbeddedBus({ databaseUrl: database.url });
+  }
+  const clock = new TestClock();
+  const config = loadIdentityConfig({ ENGINE_INTERNAL_TOKEN: ENGINE_TOKEN, ...options.env });
+  const services: Service[] = [];
+  const addReplica = async (): Promise<Service> => {
+    const service = await startIdentity({ bus, pool, logger: silentLogger(), instance: `identity-${services.length + 1}` }, config, { clock: clock.now });
+    services.push(service);
+    return service;
+  };
+  await addReplica();
+  const events: StreamMessage[] = [];
+  const watcher: Subscription = await bus.events.replay({ fromSeq: 1, filterSubject: 'evt.identity.>' }, (m) => void events.push(m));
+
+  let requests = 0;
+  const send: Harness['send'] = async (definition, payload, callOptions = {}) => {
+    const principal = callOptions.principal ?? (callOptions.as !== undefined ? await principalOf(callOptions.as) : undefined);
+    const headers: Record<string, string> = { [REQUEST_ID_HEADER]: `req-${++requests}` };
+    if (principal) headers[PRINCIPAL_HEADER] = JSON.stringify(principal);
+    if (callOptions.address) headers[CLIENT_ADDRESS_HEADER] = callOptions.address;
+    return bus.request(definition.subject, payload, { headers, timeoutMs: 15_000 });
+  };
+  const principalOf = (token: string): Promise<Principal> => bus.request(authenticate.subject, { token }, { timeoutMs: 15_000 });
+
+  return {
+    bus, clock, database, events, send, principalOf, addReplica,
+    totp: (secret) => TOTP.generate({ secret: Secret.fromBase32(secret), timestamp: clock.now().getTime() }),
+    async dispose() {
+      await watcher.stop();
+      // Shutting a service down drains the shared bus, so the replicas go first, one by one.
+      for (const service of services.reverse()) await service.shutdown('test over');
+      await bus.drain();
+      await pool.end();
+      await nats?.dispose();
+      await database.dispose();
+    },
+  };
+}
+

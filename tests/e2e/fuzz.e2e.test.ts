@@ -1,0 +1,83 @@
+import fc from 'fast-check';
+import { allRoutes } from '@cadre/proto';
+import { createApiKey, setupAdmin } from '../support/auth';
+import { malformedRequests, oversizeBody, type FuzzRequest } from '../support/fuzz';
+import { call } from '../support/http';
+import { startSystem, TRANSPORTS, type System } from '../support/system';
+
+const PER_ROUTE = 200;
+const CONCURRENCY = 16;
+const BODY_LIMIT = 64 * 1024;
+
+interface Outcome {
+  readonly request: FuzzRequest;
+  readonly status: number;
+  readonly body: string;
+}
+
+async function send(baseUrl: string, token: string, request: FuzzRequest): Promise<Outcome> {
+  const abort = new AbortController();
+  const res = await fetch(new URL(request.path, baseUrl), {
+    method: request.method,
+    headers: { ...request.headers, authorization: `Bearer ${token}` },
+    ...(request.body !== undefined ? { body: request.body } : {}),
+    signal: abort.signal,
+  });
+  // A well-formed stream request stays open: the status is all we need from it.
+  const body = (res.headers.get('content-type') ?? '').startsWith('text/event-stream') ? '' : await res.text();
+  abort.abort();
+  return { request, status: res.status, body };
+}
+
+async function inParallel<T, R>(items: readonly T[], limit: number, run: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  let next = 0;
+  await Promise.all(Array.from({ length: limit }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      results.push(await run(item));
+    }
+  }));
+  return results;
+}
+
+describe.each(TRANSPORTS)('malformed requests on the %s system', (transport) => {
+  let system: System;
+  let key: string;
+  beforeAll(async () => {
+    system = await startSystem({ transport, env: { BODY_LIMIT: String(BODY_LIMIT) } });
+    const admin = await setupAdmin(system.baseUrl);
+    // An API key, so that fuzzing logout cannot end the session the test runs on.
+    key = (await createApiKey(system.baseUrl, admin.access_token)).key;
+  });
+  afterAll(() => system.stop());
+
+  it(`never gets a 5xx from ${PER_ROUTE} generated requests per route, and every error uses the one envelope`, async () => {
+    const requests = allRoutes.flatMap((route) => [
+      ...fc.sample(malformedRequests(route), { numRuns: PER_ROUTE, seed: 20251123 }),
+      ...(route.body ? [{ method: route.method.toUpperCase(), path: route.path.replace(/\{[^}]+\}/g, 'x'), headers: { 'content-type': 'application/json' }, body: oversizeBody(BODY_LIMIT), what: 'oversize' }] : []),
+    ]);
+    const outcomes = await inParallel(requests, CONCURRENCY, (request) => send(system.baseUrl, key, request));
+    const failures = outcomes.filter((o) => o.status >= 500).map((o) => ({ ...o.request, body: undefined, status: o.status, reply: o.body.slice(0, 200) }));
+    expect(failures).toEqual([]);
+    const badEnvelopes = outcomes.filter((o) => o.status >= 400).filter((o) => {
+      try {
+        const parsed = JSON.parse(o.body) as { error?: unknown; code?: unknown };
+        return typeof parsed.error !== 'string' || typeof parsed.code !== 'string';
+      } catch {
+        return true;
+      }
+    });
+    expect(badEnvelopes.map((o) => `${o.request.method} ${o.request.path.slice(0, 80)} ${o.status} ${o.body.slice(0, 80)}`)).toEqual([]);
+    expect(outcomes.filter((o) => o.request.what === 'oversize').every((o) => o.status === 413)).toBe(true);
+    const statuses = new Map<number, number>();
+    for (const o of outcomes) statuses.set(o.status, (statuses.get(o.status) ?? 0) + 1);
+    console.log(`${transport}: ${outcomes.length} requests, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
+  });
+
+  it('still answers afterwards', async () => {
+    expect((await call(system.baseUrl, 'GET', '/v1/health')).status).toBe(200);
+    expect((await call(system.baseUrl, 'GET', '/v1/ready')).status).toBe(200);
+    expect((await call(system.baseUrl, 'GET', '/v1/auth/me', { token: key })).status).toBe(200);
+  });
+});
