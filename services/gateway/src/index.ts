@@ -10,6 +10,7 @@ import { applyCredentialChange } from './auth/revocations';
 import type { GatewayConfig } from './config';
 import { buildAsyncApi } from './docs/asyncapi';
 import { buildOpenApi } from './docs/openapi';
+import { answerClientErrors } from './http/client-errors';
 import { createGatewayMetrics } from './http/metrics';
 import { createLiveFeed } from './sse/feed';
 import { createHub, type HubStats } from './sse/hub';
@@ -100,6 +101,7 @@ export async function startGateway(deps: ServiceDeps, config: GatewayConfig, opt
   server.requestTimeout = 30_000;
   server.headersTimeout = 20_000;
   server.keepAliveTimeout = 5_000;
+  answerClientErrors(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => {

@@ -1,0 +1,12 @@
+export { createEventStore } from './store';
+export { migrateEventStore } from './migrate';
+export { withConcurrencyRetry, type RetryOptions } from './retry';
+export { upcastEnvelope } from './read';
+export { isUnavailable } from './errors';
+export { outboxChannel, type ConnectionOptions } from './connection';
+export type * from './database';
+export type * from './types';
+export { startOutboxRelay } from './relay/relay';
+export type { OutboxRelay, OutboxRelayOptions, RelayCounter, RelayLogger } from './relay/options';
+export { createProjection, type ApplyEvent, type Projection, type ProjectionOptions, type RebuildOptions } from './projection/projection';
+export { runProjectionFromBus, type ProjectionConsumerOptions } from './projection/from-bus';

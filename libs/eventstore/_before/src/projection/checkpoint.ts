@@ -1,0 +1,27 @@
+import { sql, type Kysely } from 'kysely';
+
+/**
+ * Locks the projection's checkpoint row for the rest of the transaction (creating it at 0)
+ * and returns its position. The row lock serialises replicas handling the same projection.
+ */
+export async function lockCheckpoint<DB>(trx: Kysely<DB>, schema: string, name: string): Promise<number> {
+  const table = sql.table(`${schema}.projection_checkpoints`);
+  const { rows } = await sql<{ position: string }>`
+    INSERT INTO ${table} (name, position) VALUES (${name}, 0)
+    ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name
+    RETURNING position::text AS position`.execute(trx);
+  return Number(rows[0]?.position ?? 0);
+}
+
+export async function saveCheckpoint<DB>(trx: Kysely<DB>, schema: string, name: string, position: number): Promise<void> {
+  const table = sql.table(`${schema}.projection_checkpoints`);
+  await sql`
+    INSERT INTO ${table} (name, position, updated_at) VALUES (${name}, ${position}, now())
+    ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = EXCLUDED.updated_at`.execute(trx);
+}
+
+export async function readCheckpoint<DB>(db: Kysely<DB>, schema: string, name: string): Promise<number> {
+  const table = sql.table(`${schema}.projection_checkpoints`);
+  const { rows } = await sql<{ position: string }>`SELECT position::text AS position FROM ${table} WHERE name = ${name}`.execute(db);
+  return Number(rows[0]?.position ?? 0);
+}

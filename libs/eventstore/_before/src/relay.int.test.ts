@@ -1,0 +1,188 @@
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import type { Bus, DeliveredMessage } from '@cadre/bus';
+import { connectNatsBus } from '@cadre/bus';
+import type { EventEnvelope } from '@cadre/proto';
+import { createTestDatabase, eventually, startNats, type TestDatabase, type TestNats } from '@cadre/testing';
+import {
+  createEventStore, createProjection, runProjectionFromBus, startOutboxRelay, type EventStore, type OutboxRelay, type RelayCounter,
+} from './index';
+import { applyToCartTotals, createCartTotalsTable, type CartTotalsDb } from './test-support/cart-totals';
+import { shopRegistry } from './test-support/events';
+
+describe('outbox relay on the NATS bus', () => {
+  let database: TestDatabase;
+  let nats: TestNats;
+  let store: EventStore;
+  let bus: Bus;
+  let relay: OutboxRelay | undefined;
+
+  beforeAll(async () => {
+    [database, nats] = await Promise.all([createTestDatabase('eventstore_relay'), startNats()]);
+    store = await createEventStore({ databaseUrl: database.url, schema: 'shop', registry: shopRegistry() });
+    bus = await connectNatsBus({ servers: nats.url });
+  });
+
+  afterEach(async () => {
+    await relay?.stop();
+    relay = undefined;
+  });
+
+  afterAll(async () => {
+    await bus?.drain();
+    await store?.close();
+    await nats?.dispose();
+    await database?.dispose();
+  });
+
+  const outboxSize = async (): Promise<number> =>
+    Number((await store.pool.query<{ n: string }>('select count(*) as n from shop.outbox')).rows[0]?.n);
+
+  it('publishes appended events with msgId = event id on the scoped subject, then empties the outbox', async () => {
+    const counters = new Map<RelayCounter, number>();
+    relay = startOutboxRelay({ store, bus, onCounter: (name, n) => counters.set(name, (counters.get(name) ?? 0) + n) });
+    const { events } = await store.append('cart-1', 'no_stream', [
+      { type: 'item_added', data: { cart_id: 'c1', sku: 'a', quantity: 1 } },
+      { type: 'cart_checked_out', data: { cart_id: 'c1', total: 9 } },
+    ], { subjectScope: 'c1' });
+
+    const received: DeliveredMessage[] = [];
+    const sub = await bus.events.consume({ durable: 'relay-basic', filterSubject: 'evt.shop.*.c1' }, async (message) => {
+      received.push(message);
+      await message.ack();
+    });
+    try {
+      await eventually(() => expect(received).toHaveLength(2));
+      expect(received.map((m) => m.msgId)).toEqual(events.map((e) => e.id));
+      expect(received.map((m) => m.subject)).toEqual(['evt.shop.item_added.c1', 'evt.shop.cart_checked_out.c1']);
+      expect(received.map((m) => m.json<EventEnvelope>())).toEqual(events);
+      expect(received[0]?.headers['Cadre-Store']).toBe('shop');
+      await eventually(async () => expect(await outboxSize()).toBe(0));
+      expect(counters.get('published')).toBe(2);
+    } finally {
+      await sub.stop();
+    }
+  });
+
+  it('is woken by NOTIFY rather than waiting for its poll', async () => {
+    relay = startOutboxRelay({ store, bus, pollIntervalMs: 60_000 });
+    // Let the first (empty) pass finish so the relay sleeps on its long poll.
+    await new Promise((r) => setTimeout(r, 300));
+    const { events } = await store.append('cart-2', 'no_stream', [{ type: 'item_added', data: { cart_id: 'c2', sku: 'a', quantity: 1 } }], { subjectScope: 'c2' });
+    const ids: string[] = [];
+    const sub = await bus.events.consume({ durable: 'relay-notify', filterSubject: 'evt.shop.*.c2' }, async (message) => {
+      ids.push(message.msgId);
+      await message.ack();
+    });
+    try {
+      await eventually(() => expect(ids).toEqual([events[0]?.id]), 3_000);
+    } finally {
+      await sub.stop();
+    }
+  });
+
+  it('publishes what was appended while no relay ran, in position order, when one starts', async () => {
+    const appended: string[] = [];
+    for (let i = 1; i <= 30; i++) {
+      const { events } = await store.append(`cart-3-${i % 3}`, 'any', [{ type: 'tick', data: { n: i } }], { subjectScope: 'c3' });
+      appended.push(events[0]!.id);
+    }
+    const ids: string[] = [];
+    const sub = await bus.events.consume({ durable: 'relay-backlog', filterSubject: 'evt.shop.*.c3' }, async (message) => {
+      ids.push(message.msgId);
+      await message.ack();
+    });
+    try {
+      relay = startOutboxRelay({ store, bus, batchSize: 7 });
+      await eventually(() => expect(ids).toEqual(appended));
+    } finally {
+      await sub.stop();
+    }
+  });
+
+  it('lets the bus drop a republish after a crash between publish and delete', async () => {
+    const { events } = await store.append('cart-4', 'no_stream', [
+      { type: 'item_added', data: { cart_id: 'c4', sku: 'a', quantity: 1 } },
+      { type: 'item_added', data: { cart_id: 'c4', sku: 'b', quantity: 1 } },
+    ], { subjectScope: 'c4' });
+    // A relay that died after publishing, before its delete committed, left the rows behind.
+    const { rows } = await store.pool.query<{ subject: string; event_id: string; payload: string }>(
+      "select subject, event_id::text, payload::text from shop.outbox where subject like '%.c4' order by position");
+    for (const row of rows) await bus.events.publish(row.subject, Buffer.from(row.payload), { msgId: row.event_id });
+
+    const counters = new Map<RelayCounter, number>();
+    relay = startOutboxRelay({ store, bus, onCounter: (name, n) => counters.set(name, (counters.get(name) ?? 0) + n) });
+    await eventually(async () => expect(await outboxSize()).toBe(0));
+    expect(counters.get('duplicates')).toBe(2);
+    const seqs: number[] = [];
+    const ids: string[] = [];
+    const sub = await bus.events.consume({ durable: 'relay-dedup', filterSubject: 'evt.shop.*.c4' }, async (message) => {
+      seqs.push(message.seq);
+      ids.push(message.msgId);
+      await message.ack();
+    });
+    try {
+      await eventually(() => expect(ids).toEqual(events.map((e) => e.id)));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(ids).toHaveLength(2);
+    } finally {
+      await sub.stop();
+    }
+  });
+
+  it("carries the writer's trace context in the event meta and the message headers", async () => {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const active = trace.setSpanContext(context.active(), { traceId, spanId: 'b7ad6b7169203331', traceFlags: 1 });
+    const { events } = await context.with(active, () =>
+      store.append('cart-t', 'no_stream', [{ type: 'item_added', data: { cart_id: 't', sku: 'a', quantity: 1 } }], { subjectScope: 't' }));
+    expect(events[0]?.meta.traceparent).toBe(`00-${traceId}-b7ad6b7169203331-01`);
+    relay = startOutboxRelay({ store, bus });
+    const headers: Array<Record<string, string>> = [];
+    const sub = await bus.events.consume({ durable: 'relay-trace', filterSubject: 'evt.shop.*.t' }, async (message) => {
+      headers.push({ ...message.headers });
+      await message.ack();
+    });
+    try {
+      await eventually(() => expect(headers).toHaveLength(1));
+      expect(headers[0]?.traceparent).toBe(`00-${traceId}-b7ad6b7169203331-01`);
+    } finally {
+      await sub.stop();
+      propagation.disable();
+      context.disable();
+    }
+  });
+
+  describe('a projection fed by a durable consumer', () => {
+    it('applies each event once, even when the consumer is replayed from the start', async () => {
+      await createCartTotalsTable(store.pool);
+      const projection = await createProjection<CartTotalsDb>({ pool: store.pool, schema: 'shop', name: 'nats_totals', apply: (trx, e) => applyToCartTotals(trx, e) });
+      relay = startOutboxRelay({ store, bus });
+      const readModel = async () => (await store.pool.query("select units, events from shop.cart_totals where cart_id = 'p'")).rows;
+      try {
+        await store.append('cart-p', 'no_stream', [
+          { type: 'item_added', data: { cart_id: 'p', sku: 'a', quantity: 4 } },
+          { type: 'item_added', data: { cart_id: 'p', sku: 'b', quantity: 1 } },
+        ], { subjectScope: 'p' });
+        const options = { durable: 'nats-totals', filterSubject: 'evt.shop.item_added.p', registry: shopRegistry() };
+        let subscription = await runProjectionFromBus(projection, bus, options);
+        await eventually(async () => expect(await readModel()).toEqual([{ units: 5, events: 2 }]));
+        const position = await projection.position();
+        await subscription.stop();
+
+        // A new durable starting from the first message redelivers everything.
+        await bus.events.deleteConsumer('nats-totals');
+        let redelivered = 0;
+        subscription = await runProjectionFromBus(projection, { events: { ...bus.events, consume: (o, handler) => bus.events.consume(o, async (m) => { redelivered++; await handler(m); }) } }, options);
+        await eventually(() => expect(redelivered).toBe(2));
+        await subscription.stop();
+        expect(await readModel()).toEqual([{ units: 5, events: 2 }]);
+        expect(await projection.position()).toBe(position);
+      } finally {
+        await projection.close();
+      }
+    });
+  });
+});

@@ -1,0 +1,83 @@
+import type { ClientConfig } from 'pg';
+import { outboxChannel } from '../connection';
+import { relayBatch, type BatchContext } from './batch';
+import { listenForNotifications } from './listener';
+import { silentLogger, type OutboxRelay, type OutboxRelayOptions } from './options';
+import { createWakeup, sleep } from './wakeup';
+
+/**
+ * Starts the outbox relay of one store: woken by NOTIFY from appends (with a safety poll),
+ * it publishes outbox rows to the bus in position order with msgId = event id and deletes
+ * them once acknowledged. Bus or database outages are retried with backoff; nothing is lost.
+ */
+export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const logger = options.logger ?? silentLogger;
+  const count = options.onCounter ?? (() => undefined);
+  const pollMs = options.pollIntervalMs ?? 1_000;
+  const retryMinMs = options.retryMinMs ?? 100;
+  const retryMaxMs = options.retryMaxMs ?? 5_000;
+  const ctx: BatchContext = {
+    pool: options.store.pool,
+    schema: options.store.schema,
+    bus: options.bus,
+    batchSize: options.batchSize ?? 256,
+    publishTimeoutMs: options.publishTimeoutMs ?? 10_000,
+  };
+  const wakeup = createWakeup();
+  const stopping = new AbortController();
+
+  const listener = listenForNotifications({
+    config: options.store.pool.options as ClientConfig,
+    channel: outboxChannel(ctx.schema),
+    onNotify: () => wakeup.wake(),
+    onReconnect: () => count('listener_reconnects', 1),
+    logger,
+    minDelayMs: retryMinMs,
+    maxDelayMs: retryMaxMs,
+  });
+
+  const loop = async (): Promise<void> => {
+    let failures = 0;
+    const backOff = (): Promise<void> => sleep(Math.min(retryMinMs * 2 ** Math.min(failures - 1, 20), retryMaxMs), stopping.signal);
+    while (!stopping.signal.aborted) {
+      let outcome;
+      try {
+        outcome = await relayBatch(ctx);
+      } catch (error) {
+        failures++;
+        count('batch_failures', 1);
+        logger.warn({ err: error, failures }, 'outbox relay batch failed');
+        await backOff();
+        continue;
+      }
+      if (outcome.published > 0) {
+        count('published', outcome.published);
+        count('batches', 1);
+      }
+      if (outcome.duplicates > 0) count('duplicates', outcome.duplicates);
+      if (outcome.error !== undefined) {
+        failures++;
+        count('publish_failures', 1);
+        logger.warn({ err: outcome.error, failures, published: outcome.published }, 'outbox relay could not publish');
+        await backOff();
+        continue;
+      }
+      failures = 0;
+      if (!outcome.locked) await sleep(pollMs, stopping.signal);
+      else if (!outcome.full) await wakeup.wait(pollMs); // stop() wakes it too
+    }
+  };
+
+  const running = loop().catch((error: unknown) => logger.error({ err: error }, 'outbox relay stopped unexpectedly'));
+  logger.info({ schema: ctx.schema }, 'outbox relay started');
+
+  return {
+    stop: async () => {
+      stopping.abort();
+      wakeup.wake();
+      await running;
+      await listener.close();
+      logger.info({ schema: ctx.schema }, 'outbox relay stopped');
+    },
+  };
+}

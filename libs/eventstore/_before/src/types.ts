@@ -1,0 +1,106 @@
+import type { Kysely } from 'kysely';
+import type { Pool } from 'pg';
+import type { EventEnvelope, EventMeta, EventRegistry } from '@cadre/proto';
+import type { ConnectionOptions } from './connection';
+import type { Database } from './database';
+import type { RetryOptions } from './retry';
+
+/**
+ * The version a stream must be at for an append to go ahead: a number (0 = empty), `no_stream`,
+ * or `any` (no check; a race for the next version is retried inside the store).
+ */
+export type ExpectedVersion = number | 'any' | 'no_stream';
+
+/** Metadata a writer supplies; the store sets `schemaVersion` from the event's definition. */
+export type NewEventMeta = Omit<Partial<EventMeta>, 'schemaVersion'>;
+
+/** An event to append; `id` (UUIDv7) and `occurredAt` are filled in when absent. */
+export interface NewEvent<TData = Record<string, unknown>> {
+  readonly type: string;
+  readonly data: TData;
+  readonly meta?: NewEventMeta;
+  readonly id?: string;
+  readonly occurredAt?: Date | string;
+}
+
+export interface AppendOptions {
+  /** Subject token consumers filter on (e.g. the run id); the stream id when absent. */
+  readonly subjectScope?: string;
+  /** Time stamped on events that carry no `occurredAt`; the store's clock when absent. */
+  readonly now?: Date;
+}
+
+export interface AppendResult {
+  readonly events: readonly EventEnvelope[];
+  /** Version of the stream after the append. */
+  readonly nextVersion: number;
+  /** Global position of the last event appended (for read-your-writes). */
+  readonly lastPosition: number;
+}
+
+/** An event with its global position in this store. */
+export interface RecordedEvent {
+  readonly event: EventEnvelope;
+  readonly position: number;
+}
+
+export interface ReadStreamOptions {
+  /** First version to return (default 1). */
+  readonly fromVersion?: number;
+}
+
+export interface ReadAllOptions {
+  /** First position to return (default 1). */
+  readonly fromPosition?: number;
+  /** At most this many events (default 1,000). */
+  readonly limit?: number;
+}
+
+/** The current state of a stream as `decide` sees it. */
+export interface StreamState {
+  readonly events: readonly EventEnvelope[];
+  readonly version: number;
+  /** Position of the stream's last event, 0 for a new stream. */
+  readonly lastPosition: number;
+}
+
+/** Turns the current stream into the events to append (none is allowed: nothing is written). */
+export type Decide = (current: StreamState) => readonly NewEvent[] | Promise<readonly NewEvent[]>;
+
+export type EventStoreOptions = ConnectionOptions & {
+  /** The service's own Postgres schema, e.g. `runs`. */
+  readonly schema: string;
+  readonly registry: EventRegistry;
+  /** When set, only event types of this domain may be appended (guards against a stray type). */
+  readonly domain?: string;
+  /** Source of `occurredAt` for events that carry none. */
+  readonly clock?: () => Date;
+  /** Run migrations on creation (default true). */
+  readonly migrate?: boolean;
+};
+
+/** One service's event store: streams with optimistic concurrency and a transactional outbox. */
+export interface EventStore {
+  readonly schema: string;
+  readonly registry: EventRegistry;
+  readonly pool: Pool;
+  readonly db: Kysely<Database>;
+  /** Appends atomically (events, outbox rows, wake-up of the relay) or not at all. */
+  append(streamId: string, expectedVersion: ExpectedVersion, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+  /** Reads the stream, lets `decide` choose events, appends them; re-runs on a lost race. */
+  appendWithRetry(streamId: string, decide: Decide, options?: AppendOptions & RetryOptions): Promise<AppendResult>;
+  /** The stream's events in version order, upcast to the current schema versions. */
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<EventEnvelope[]>;
+  /**
+   * Events of every stream in position order. Positions are allocated at insert, so while
+   * writers are active a lower position may still commit after a higher one was read: use
+   * this to rebuild, and the bus to follow live.
+   */
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** readAll page by page, as an async iterable (a projection rebuild source). */
+  iterateAll(options?: { readonly fromPosition?: number; readonly batchSize?: number }): AsyncIterable<RecordedEvent>;
+  /** Current version of a stream, 0 when it has no events. */
+  streamVersion(streamId: string): Promise<number>;
+  /** Ends the pool when the store created it. */
+  close(): Promise<void>;
+}
