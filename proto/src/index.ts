@@ -6,3 +6,4 @@ export * from './json-schema';
 export * from './messages';
 export * from './http';
 export * from './identity';
+export * from './runs';
