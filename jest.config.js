@@ -8,6 +8,8 @@ const moduleNameMapper = {
   '^@cadre/proto$': '<rootDir>/proto/src/index.ts',
   '^@cadre/identity$': '<rootDir>/services/identity/src/index.ts',
   '^@cadre/gateway$': '<rootDir>/services/gateway/src/index.ts',
+  '^@cadre/agents$': '<rootDir>/services/agents/src/index.ts',
+  '^@cadre/runs$': '<rootDir>/services/runs/src/index.ts',
   '^@cadre/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
 };
 const common = { transform, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname,

@@ -7,3 +7,4 @@ export * from './messages';
 export * from './http';
 export * from './identity';
 export * from './runs';
+export * from './agents';

@@ -6,6 +6,7 @@ import {
   ConcurrencyError, ConflictError, EventMeta, ValidationError, eventSubject, issuesToDetails,
   type EventEnvelope, type EventRegistry,
 } from '@cadre/proto';
+import type { AppendStatements } from './append-sql';
 import type { Database } from './database';
 import { isUniqueViolation, toStoreError } from './errors';
 import { streamVersion } from './read';
@@ -17,10 +18,8 @@ import type { RelayWaker } from './wake-relay';
 export interface AppendContext {
   readonly db: Kysely<Database>;
   readonly pool: Pool;
-  /** appendSql(schema), built once per store. */
-  readonly appendSql: string;
-  /** Name of the prepared append statement (unique per schema). */
-  readonly statementName: string;
+  /** appendStatements(schema), built once per store. */
+  readonly statements: AppendStatements;
   readonly schema: string;
   /** NOTIFY channel of the schema's relay, and when to use it. */
   readonly channel: string;
@@ -39,10 +38,11 @@ interface PreparedEvent {
   readonly subject: string;
 }
 
+/** One per event appended; none when the stream was not at the expected version. */
 interface AppendRow {
+  readonly position: string;
+  /** The stream's version before the append. */
   readonly current_version: number;
-  readonly inserted: number;
-  readonly last_position: string | null;
 }
 
 const MAX_STREAM_ID = 200;
@@ -89,46 +89,6 @@ function expectedAsNumber(expected: ExpectedVersion): number | null {
   return expected;
 }
 
-/**
- * One statement does the whole append, so it is atomic without an explicit transaction and
- * costs one round trip: check the version, insert the events and their outbox rows and, when
- * asked, NOTIFY the relay (delivered at commit, and only when something was inserted). Two
- * writers that both pass the version check collide on UNIQUE(stream_id, version); the loser
- * fails. The outbox row holds the position and subject only; the relay reads the rest from
- * the events row, so each event is written once. Events arrive as parallel typed arrays
- * (unnest), which Postgres parses once, without a JSON document to take apart first.
- * Parameters: $1 stream id, $2 expected version (null = any), $3 ids, $4 types, $5 data,
- * $6 meta, $7 occurred_at, $8 subjects (arrays in event order), $9 NOTIFY channel (null = none).
- */
-export function appendSql(schema: string): string {
-  const events = `"${schema}".events`;
-  const outbox = `"${schema}".outbox`;
-  return `
-    WITH cur AS (
-      SELECT coalesce(max(version), 0)::int AS v FROM ${events} WHERE stream_id = $1
-    ),
-    ins AS (
-      INSERT INTO ${events} (id, stream_id, version, type, data, meta, occurred_at)
-      SELECT e.id, $1, cur.v + e.ord::int, e.type, e.data, e.meta, e.occurred_at
-      FROM unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[], $7::timestamptz[])
-             WITH ORDINALITY AS e(id, type, data, meta, occurred_at, ord)
-      CROSS JOIN cur
-      WHERE $2::int IS NULL OR cur.v = $2::int
-      ORDER BY e.ord
-      RETURNING position, version
-    ),
-    out AS (
-      -- version - cur.v is the event's 1-based index in the append, hence in the subject array.
-      INSERT INTO ${outbox} (position, subject)
-      SELECT ins.position, ($8::text[])[ins.version - cur.v] FROM ins CROSS JOIN cur
-      RETURNING position
-    )
-    SELECT (SELECT v FROM cur) AS current_version,
-           (SELECT count(*) FROM out)::int AS inserted,
-           (SELECT max(position) FROM out)::text AS last_position,
-           (SELECT count(*) FROM (SELECT pg_notify($9, '') FROM ins WHERE $9::text IS NOT NULL LIMIT 1) n) AS notified`;
-}
-
 async function currentVersion(ctx: AppendContext, streamId: string): Promise<number | undefined> {
   return streamVersion(ctx, streamId).catch(() => undefined);
 }
@@ -147,16 +107,17 @@ export async function appendToStream(
 async function insert(
   ctx: AppendContext, streamId: string, expectedVersion: ExpectedVersion, expected: number | null, rows: readonly PreparedEvent[],
 ): Promise<AppendResult> {
-  let result: AppendRow | undefined;
+  let result: AppendRow[];
   const notify = ctx.waker.enter();
   try {
-    // A named statement is parsed and planned once per connection; planning this CTE costs
-    // several times more than executing it.
+    const one = rows.length === 1;
+    const column = (pick: (row: PreparedEvent) => unknown): unknown => (one ? pick(rows[0]!) : rows.map(pick));
     const values = [
-      streamId, expected, rows.map((r) => r.id), rows.map((r) => r.type), rows.map((r) => JSON.stringify(r.data)),
-      rows.map((r) => JSON.stringify(r.meta)), rows.map((r) => r.occurred_at), rows.map((r) => r.subject), notify ? ctx.channel : null,
+      streamId, expected, column((r) => r.id), column((r) => r.type), column((r) => JSON.stringify(r.data)),
+      column((r) => JSON.stringify(r.meta)), column((r) => r.occurred_at), column((r) => r.subject), notify ? ctx.channel : null,
     ];
-    result = (await ctx.pool.query<AppendRow>({ name: ctx.statementName, text: ctx.appendSql, values })).rows[0];
+    const statement = one ? ctx.statements.one : ctx.statements.many;
+    result = (await ctx.pool.query<AppendRow>({ ...statement, values })).rows;
   } catch (error) {
     ctx.waker.leave(false, false);
     if (isUniqueViolation(error, 'events_stream_version_key')) {
@@ -168,15 +129,17 @@ async function insert(
     }
     throw toStoreError(error, 'append');
   }
-  const committed = result !== undefined && result.inserted === rows.length && result.last_position !== null;
+  const committed = result.length === rows.length;
   ctx.waker.leave(committed, notify);
-  if (!result || !committed) {
-    const current = result?.current_version;
+  if (!committed) {
+    // Nothing was written (all or nothing): the stream is at another version than expected.
+    const current = await currentVersion(ctx, streamId);
     throw new ConcurrencyError(`stream ${streamId} is at version ${current}, expected ${expectedVersion}`, { streamId, expectedVersion, currentVersion: current });
   }
-  const first = result.current_version + 1;
+  const before = result[0]!.current_version;
+  const lastPosition = Math.max(...result.map((r) => Number(r.position)));
   const envelopes: EventEnvelope[] = rows.map((row, i) => ({
-    id: row.id, type: row.type, stream: streamId, version: first + i, occurredAt: row.occurred_at, data: row.data, meta: row.meta,
+    id: row.id, type: row.type, stream: streamId, version: before + 1 + i, occurredAt: row.occurred_at, data: row.data, meta: row.meta,
   }));
-  return { events: envelopes, nextVersion: result.current_version + rows.length, lastPosition: Number(result.last_position) };
+  return { events: envelopes, nextVersion: before + rows.length, lastPosition };
 }

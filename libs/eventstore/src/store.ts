@@ -1,5 +1,6 @@
 import { assertSchemaName, openConnection, outboxChannel } from './connection';
-import { appendSql, appendToStream, type AppendContext } from './append';
+import { appendToStream, type AppendContext } from './append';
+import { appendStatements } from './append-sql';
 import { migrateEventStore } from './migrate';
 import { iterateAllRecords, readAllRecords, readStreamRecords, streamVersion } from './read';
 import { withConcurrencyRetry } from './retry';
@@ -14,7 +15,7 @@ export async function createEventStore(options: EventStoreOptions): Promise<Even
   const { schema, registry } = options;
   const channel = outboxChannel(schema);
   const ctx: AppendContext = {
-    db, pool, schema, registry, appendSql: appendSql(schema), statementName: `cadre_append_${schema}`, clock: options.clock ?? (() => new Date()),
+    db, pool, schema, registry, statements: appendStatements(schema), clock: options.clock ?? (() => new Date()),
     channel, waker: createRelayWaker(pool, channel),
     ...(options.domain !== undefined ? { domain: options.domain } : {}),
   };

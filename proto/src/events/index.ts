@@ -3,15 +3,17 @@ import { busEvents } from './bus';
 import { runEvents } from './runs';
 import { swarmEvents } from './swarms';
 import { identityEvents } from './identity';
+import { agentEvents } from './agents';
 
 export * from './define';
 export * from './runs';
 export * from './swarms';
 export * from './bus';
 export * from './identity';
+export * from './agents';
 
 /** Every event type Cadre knows, in one registry (for the stream docs and validation). */
-export const allEvents = [...runEvents, ...swarmEvents, ...busEvents, ...identityEvents] as const;
+export const allEvents = [...runEvents, ...swarmEvents, ...busEvents, ...identityEvents, ...agentEvents] as const;
 
 export function createEventRegistry(): EventRegistry {
   return new EventRegistry(allEvents);

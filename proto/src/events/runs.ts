@@ -4,6 +4,13 @@ import { defineEvent } from './define';
 // Events of pipelines, runs and steps (seed 002, "Events (SSE)"). Every one carries run_id.
 const RunRef = { run_id: z.string().min(1).describe('Run id') };
 const StepRef = { ...RunRef, step_id: z.string().min(1).describe('Step id within the pipeline'), agent_id: z.string().optional() };
+// Optional, added after version 1: which attempt of the step (and which loop item) an event is about.
+const AttemptInfo = {
+  attempt_id: z.string().optional().describe('Bus delivery that did the work'),
+  loop_step: z.string().optional().describe('Loop step whose item this attempt runs for'),
+  loop_index: z.number().int().nonnegative().optional(),
+  loop_count: z.number().int().nonnegative().optional(),
+};
 const Outputs = z.record(z.string(), z.unknown()).describe('Named outputs of a step or run');
 
 export const runCreated = defineEvent({
@@ -14,6 +21,10 @@ export const runCreated = defineEvent({
     task_description: z.string(),
     human_context: z.string().optional(),
     project_name: z.string().optional(),
+    // Added fields (optional, so version 1 data stays valid): run-history filters and the creator.
+    project_id: z.string().optional(),
+    task_id: z.string().optional(),
+    created_by: z.string().optional(),
   }),
 });
 
@@ -34,22 +45,30 @@ export const runCancelled = defineEvent({
 
 export const stepQueued = defineEvent({
   type: 'step_queued', domain: 'runs', version: 1, description: 'A step was put on the work queue',
-  data: z.object({ ...StepRef, attempt: z.number().int().positive().default(1) }),
+  data: z.object({
+    ...StepRef, attempt: z.number().int().positive().default(1), ...AttemptInfo,
+    feedback: z.string().optional().describe('Why the previous attempt is retried'),
+    timeout_seconds: z.number().positive().optional().describe('Wall-clock limit of the attempt once started'),
+  }),
 });
 
 export const stepStarted = defineEvent({
   type: 'step_started', domain: 'runs', version: 1, description: 'An agent began a step',
-  data: z.object({ ...StepRef, session_id: z.string().optional(), attempt: z.number().int().positive().default(1) }),
+  data: z.object({ ...StepRef, session_id: z.string().optional(), attempt: z.number().int().positive().default(1), ...AttemptInfo }),
 });
 
 export const stepComplete = defineEvent({
   type: 'step_complete', domain: 'runs', version: 1, description: 'A step finished with its outputs',
-  data: z.object({ ...StepRef, outputs: Outputs }),
+  data: z.object({ ...StepRef, outputs: Outputs, attempt: z.number().int().positive().optional(), ...AttemptInfo }),
 });
 
 export const stepFailed = defineEvent({
   type: 'step_failed', domain: 'runs', version: 1, description: 'A step failed',
-  data: z.object({ ...StepRef, error: z.string(), retry_count: z.number().int().nonnegative().default(0) }),
+  data: z.object({
+    ...StepRef, error: z.string(), retry_count: z.number().int().nonnegative().default(0),
+    attempt: z.number().int().positive().optional(), ...AttemptInfo,
+    timed_out: z.boolean().optional().describe('The runs service gave up waiting for the attempt'),
+  }),
 });
 
 export const stepRetrying = defineEvent({
@@ -59,7 +78,13 @@ export const stepRetrying = defineEvent({
 
 export const stepCancelled = defineEvent({
   type: 'step_cancelled', domain: 'runs', version: 1, description: 'A step was cancelled with its run',
-  data: z.object({ ...StepRef, reason: z.string().optional() }),
+  data: z.object({ ...StepRef, reason: z.string().optional(), attempt: z.number().int().positive().optional() }),
+});
+
+export const runRestarted = defineEvent({
+  type: 'run_restarted', domain: 'runs', version: 1,
+  description: 'A failed or cancelled run goes on: at its failed step keeping earlier outputs, or from the start',
+  data: z.object({ ...RunRef, from_start: z.boolean(), step_id: z.string().optional() }),
 });
 
 export const agentOutput = defineEvent({
@@ -114,4 +139,5 @@ export const runEvents = [
   runCreated, runComplete, runFailed, runCancelled,
   stepQueued, stepStarted, stepComplete, stepFailed, stepRetrying, stepCancelled,
   agentOutput, agentThinking, toolCallStart, toolCallEnd, llmCall, activity,
+  runRestarted,
 ] as const;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineCommand, defineQuery } from '../messages';
-import { EntityId, Empty, Timestamp } from './schemas';
+import { EntityId, Empty, Timestamp, storedText } from './schemas';
 
 /** An API key as listed: never the key itself nor its hash. */
 export const ApiKeyView = z.object({
@@ -19,7 +19,7 @@ export const apiKeyCreate = defineCommand({
   name: 'api_key_create',
   description: 'Create an API key; the key is shown once and stored hashed',
   request: z.object({
-    name: z.string().min(1).max(200).describe('What the key is for'),
+    name: storedText(200).describe('What the key is for'),
     expires_at: Timestamp.optional().describe('When the key stops working'),
     expires_in_days: z.number().int().min(1).max(3650).optional().describe('Alternative to expires_at'),
   }).refine((r) => r.expires_at === undefined || r.expires_in_days === undefined, {

@@ -6,8 +6,19 @@ import { z } from 'zod';
 export const Role = z.enum(['admin', 'member']).describe('admin or member');
 export type Role = z.infer<typeof Role>;
 
-/** An id minted by Cadre (UUIDv7). */
-export const EntityId = z.string().min(1).max(100).describe('Id (UUIDv7)');
+/** An id minted by Cadre (UUIDv7); other characters never name anything, so they are refused early. */
+export const EntityId = z.string().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/, 'expected an id').describe('Id (UUIDv7)');
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Free text that is stored (names): no control characters or broken UTF-16, which Postgres would refuse. */
+export function storedText(max: number) {
+  return z.string().min(1).max(max)
+    .refine((s) => !CONTROL.test(s), 'must not contain control characters')
+    .refine((s) => !LONE_SURROGATE.test(s), 'must be valid Unicode');
+}
 
 /** Login name; compared case-insensitively. */
 export const Email = z.email().max(254).describe('E-mail address, the login name (case-insensitive)');
@@ -18,7 +29,7 @@ export const NewPassword = z.string().min(8, 'must be at least 8 characters').ma
 /** A password offered for checking (no minimum: a wrong one is just wrong). */
 export const PasswordInput = z.string().min(1).max(1024).describe('Password');
 
-export const DisplayName = z.string().min(1).max(200).describe('Display name');
+export const DisplayName = storedText(200).describe('Display name');
 
 /** A six-digit TOTP code from the authenticator app. */
 export const TotpCode = z.string().regex(/^\d{6}$/, 'expected 6 digits').describe('Current 6-digit code of the authenticator app');

@@ -1,1 +1,3 @@
 export * from './step-job';
+export * from './runs';
+export * from './pipelines';

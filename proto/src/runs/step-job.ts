@@ -24,6 +24,14 @@ export const StepJob = z.object({
   structured_output: z.record(z.string(), z.unknown()).optional().describe('JSON Schema the outputs must satisfy'),
   tools: z.array(z.string()).default([]),
   feedback: z.string().optional().describe('Why the previous attempt was retried'),
+  /**
+   * Where `model` came from (added, optional). `defaults` with an agent the pipeline does not
+   * declare means that agent's own configured model should win over the pipeline default.
+   */
+  model_source: z.enum(['step', 'agent', 'defaults']).optional(),
+  /** Loop this attempt runs an item of, and the item count (added, optional). */
+  loop_step: z.string().optional(),
+  loop_count: z.number().int().nonnegative().optional(),
   limits: z.object({
     timeout_seconds: z.number().positive(),
     max_turns: z.number().int().positive(),

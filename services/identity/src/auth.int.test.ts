@@ -2,6 +2,7 @@ import {
   ConflictError, RateLimitedError, UnauthenticatedError, ValidationError, authStatus, login, logout, me, refresh, setup,
   type TokenPair,
 } from '@cadre/proto';
+import { eventually } from '@cadre/testing';
 import { ENGINE_TOKEN, startHarness, type Harness } from './test-support/harness';
 
 const ADMIN = { email: 'Admin@Example.com', password: 'correct horse battery', name: 'Ada' };
@@ -68,8 +69,10 @@ describe('identity auth', () => {
       await expect(h.send(refresh, { refresh_token: first.refresh_token })).rejects.toBeInstanceOf(UnauthenticatedError);
       await expect(h.principalOf(second.access_token)).rejects.toBeInstanceOf(UnauthenticatedError);
       await expect(h.send(refresh, { refresh_token: second.refresh_token })).rejects.toBeInstanceOf(UnauthenticatedError);
-      const revoked = h.events.map((m) => m.json<{ type: string; data: { reason?: string } }>()).filter((e) => e.type === 'session_revoked');
-      expect(revoked.some((e) => e.data.reason === 'refresh_token_reused')).toBe(true);
+      await eventually(() => {
+        const revoked = h.events.map((m) => m.json<{ type: string; data: { reason?: string } }>()).filter((e) => e.type === 'session_revoked');
+        expect(revoked.some((e) => e.data.reason === 'refresh_token_reused')).toBe(true);
+      });
     });
 
     it('refuses a token it never issued', async () => {

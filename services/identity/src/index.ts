@@ -74,7 +74,9 @@ export async function startIdentity(deps: ServiceDeps, config: IdentityConfig, o
     checks: { database: async () => (await deps.pool.query('select 1')).rowCount === 1 },
   });
   // Stopped before the bus drains: the relay publishes on it, the follower reads from it.
-  service.track({ stop: () => relay.stop(), closed: new Promise(() => undefined) });
+  let relayStopped!: () => void;
+  const relayClosed = new Promise<void>((resolve) => { relayStopped = resolve; });
+  service.track({ stop: () => relay.stop().finally(relayStopped), closed: relayClosed });
   service.track(follower);
 
   const sweep = setInterval(() => {

@@ -1,9 +1,13 @@
 import type { RouteDefinition } from '../route';
 import { gatewayRoutes } from './gateway';
 import { identityRoutes } from './identity';
+import { pipelineRoutes, runRoutes } from './runs';
+import { agentRoutes } from './agents';
 
 export * from './gateway';
 export * from './identity';
+export * from './runs';
+export * from './agents';
 
 /**
  * Every HTTP route of Cadre, one list per owner: the gateway mounts them, the OpenAPI document
@@ -12,4 +16,7 @@ export * from './identity';
 export const allRoutes: readonly RouteDefinition[] = [
   ...gatewayRoutes,
   ...identityRoutes,
+  ...agentRoutes,
+  ...pipelineRoutes,
+  ...runRoutes,
 ];

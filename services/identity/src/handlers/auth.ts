@@ -14,6 +14,8 @@ import { normalizeEmail, presentUser } from './present';
 import { recoveryCodeHash, spendTotpCode } from './second-factor';
 import { refreshSession, revokeSession, startSession } from './sessions';
 
+const NO_SUCH_EVENT = '00000000-0000-0000-0000-000000000000';
+
 const throttleSubject = (email: string, call: Call): ThrottleSubject =>
   call.clientAddress ? { account: email, address: call.clientAddress } : { account: email };
 
@@ -49,8 +51,9 @@ export function authHandlers(ctx: IdentityContext): ReadonlyArray<readonly [stri
       // Catch up first, so a password or 2FA change made on another replica a moment ago counts here.
       await ctx.reader.catchUp(streams.directory);
       const user = ctx.view.userByEmail(email);
-      const hash = user ? await ctx.credentials.passwordHash(user.passwordEventId) : undefined;
-      // Unknown e-mail and wrong password: same error, same argon2 work.
+      // The same lookup and the same argon2 work for an unknown e-mail as for a wrong password.
+      const stored = await ctx.credentials.passwordHash(user?.passwordEventId ?? NO_SUCH_EVENT);
+      const hash = user ? stored : undefined;
       if (!(await ctx.passwords.check(hash, request.password)) || !user) {
         await ctx.throttle.recordFailure(subject, ctx.clock());
         throw new UnauthenticatedError('invalid email or password');

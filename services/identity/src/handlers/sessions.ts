@@ -46,7 +46,9 @@ export async function startSession(
   return withRefreshToken(ctx, sessionId, eventId, async (refreshToken) => {
     const now = ctx.clock();
     const expiresAt = new Date(now.getTime() + ctx.config.REFRESH_TOKEN_TTL_SECONDS * 1000);
-    await execute(ctx, { stream: streams.session(sessionId), scope: user.id, meta: metaOf(call) }, sessionAggregate, (state) => ({
+    // Sign-ins come without a principal: the user signing in is the actor.
+    const meta = { ...metaOf(call), actor: `user:${user.id}` };
+    await execute(ctx, { stream: streams.session(sessionId), scope: user.id, meta }, sessionAggregate, (state) => ({
       events: decideSession({ kind: 'start', sessionId, userId: user.id, method, eventId, expiresAt, now }, state),
       result: undefined,
     }));
@@ -61,22 +63,24 @@ export async function refreshSession(ctx: IdentityContext, presented: string, ca
   const { sessionId } = issued;
   const session = await ctx.reader.session(sessionId);
   if (!session) throw new UnauthenticatedError('session ended');
+  const user = await ctx.reader.user(session.userId);
+  if (!user) throw new UnauthenticatedError('user no longer exists');
   const eventId = ctx.newId();
   const revokeEventId = ctx.newId();
-  const outcome = await withRefreshToken(ctx, sessionId, eventId, async (refreshToken) => {
+  const target = { stream: streams.session(sessionId), scope: user.id, meta: { ...metaOf(call), actor: `user:${user.id}` } };
+  return withRefreshToken(ctx, sessionId, eventId, async (refreshToken) => {
     const now = ctx.clock();
     const expiresAt = new Date(now.getTime() + ctx.config.REFRESH_TOKEN_TTL_SECONDS * 1000);
-    const result = await execute(ctx, { stream: streams.session(sessionId), scope: session.userId, meta: metaOf(call) }, sessionAggregate, (state) => {
+    const reused = await execute(ctx, target, sessionAggregate, (state) => {
       const events = decideSession({ kind: 'refresh', sessionId, presentedTokenEventId: issued.eventId, eventId, revokeEventId, expiresAt, now }, state);
-      const reused = events.some((e) => e.type === 'session_revoked');
-      return { events, result: { reused, userId: state.status === 'none' ? undefined : state.userId } };
+      return { events, result: events.some((e) => e.type === 'session_revoked') };
     });
-    if (result.reused) throw new UnauthenticatedError('refresh token was already used; the session is revoked');
-    const user = result.userId === undefined ? undefined : await ctx.reader.user(result.userId);
-    if (!user) throw new UnauthenticatedError('user no longer exists');
+    if (reused) {
+      ctx.logger.warn({ sessionId, userId: user.id, requestId: call.requestId }, 'refresh token reused; session revoked');
+      throw new UnauthenticatedError('refresh token was already used; the session is revoked');
+    }
     return tokenPair(ctx, user, sessionId, refreshToken);
   });
-  return outcome;
 }
 
 /** Ends a session (no-op when it already ended). */

@@ -12,10 +12,14 @@ import { loadIdentityConfig, startIdentity } from '../index';
 
 export const ENGINE_TOKEN = 'engine-token-for-the-tests-0123456789';
 
-/** A clock the test moves: real time plus an offset (TOTP codes are computed from it too). */
+/**
+ * A clock that stands still until the test moves it, so a TOTP code computed in the test
+ * cannot fall into another 30 s step by chance. It starts at the beginning of a step.
+ */
 export class TestClock {
+  private readonly base = Math.floor(Date.now() / 30_000) * 30_000 + 1_000;
   offsetMs = 0;
-  readonly now = (): Date => new Date(Date.now() + this.offsetMs);
+  readonly now = (): Date => new Date(this.base + this.offsetMs);
   advance(ms: number): void {
     this.offsetMs += ms;
   }

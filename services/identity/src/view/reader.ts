@@ -28,7 +28,8 @@ export function createReader(view: IdentityView, store: Pick<EventStore, 'readSt
   };
   return {
     catchUp,
-    user: (id) => lookup(() => view.user(id), streams.directory),
+    // A deleted user is final: the tokens of one cost no catch-up read, however often they come.
+    user: async (id) => (view.isDeleted(id) ? undefined : lookup(() => view.user(id), streams.directory)),
     session: (id) => lookup(() => view.session(id), streams.session(id)),
     apiKey: (id) => lookup(() => view.apiKey(id), streams.apiKey(id)),
   };

@@ -72,6 +72,11 @@ export class IdentityView {
     return user && !user.deleted ? user : undefined;
   }
 
+  /** True when the user was seen here and deleted since (no need to ask the store again). */
+  isDeleted(id: string): boolean {
+    return this.usersById.get(id)?.deleted === true;
+  }
+
   userByEmail(email: string): UserRecord | undefined {
     const id = this.userIdsByEmail.get(email);
     return id === undefined ? undefined : this.user(id);

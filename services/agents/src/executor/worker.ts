@@ -1,0 +1,92 @@
+import type { Job, Subscription } from '@cadre/bus';
+import { LlmError } from '@cadre/llm';
+import { CadreError, STEP_QUEUE, StepJob, runCancelSubject } from '@cadre/proto';
+import { enabledTools } from '../catalog/agent-state';
+import type { AgentsContext } from '../context';
+import { createOutputStream } from './output-stream';
+import { createStepReporter } from './report';
+import { runStepLoop, type StepOutcome, type StepPlan } from './run-step';
+import { createStepEvents } from './step-events';
+
+/** Starts the agent executor: takes step jobs from the work queue, `concurrency` at a time. */
+export function startExecutor(ctx: AgentsContext): Promise<Subscription> {
+  return ctx.bus.workQueue(STEP_QUEUE).process((job) => handleJob(ctx, job), {
+    concurrency: ctx.config.AGENTS_CONCURRENCY,
+    ackWaitMs: ctx.config.AGENTS_JOB_ACK_WAIT_MS,
+    maxAttempts: ctx.config.AGENTS_JOB_MAX_ATTEMPTS,
+  });
+}
+
+/** The model, system prompt and tools of a step: the job's, with the agent's API overrides on top. */
+async function planStep(ctx: AgentsContext, job: StepJob): Promise<StepPlan> {
+  const { agent, overrides } = await ctx.catalog.find(job.agent_id);
+  const model = overrides.model ?? job.model;
+  const system = overrides.persona ?? (job.system_prompt || agent?.persona || '');
+  const declared = [...new Set([...job.tools, ...(agent?.tools ?? [])])];
+  const tools = enabledTools(declared, overrides.toolOverrides).filter((name) => ctx.tools.get(name) !== undefined);
+  return { job, model, system, tools };
+}
+
+/** Why a model or tool error fails a step, in words for the run's history, and whether another attempt can help. */
+function failureOf(error: unknown): { readonly error: string; readonly retryable: boolean } {
+  if (error instanceof LlmError) return { error: error.message, retryable: error.kind !== 'auth' && error.kind !== 'bad_request' && error.retryable };
+  if (error instanceof CadreError) return { error: error.message, retryable: error.retryable };
+  return { error: error instanceof Error ? error.message : String(error), retryable: true };
+}
+
+async function handleJob(ctx: AgentsContext, job: Job): Promise<void> {
+  const parsed = StepJob.safeParse(job.json());
+  if (!parsed.success) {
+    // A job that can never parse would be redelivered forever.
+    ctx.logger.error({ jobId: job.jobId, issues: parsed.error.issues }, 'malformed step job');
+    await job.term('malformed step job');
+    return;
+  }
+  const step = parsed.data;
+  const logger = ctx.logger.child({ run_id: step.run_id, step_id: step.step_id, attempt_id: job.attemptId });
+  const cancelled = new AbortController();
+  const timedOut = new AbortController();
+  const signal = AbortSignal.any([cancelled.signal, timedOut.signal]);
+  const cancelSub = ctx.bus.ephemeral.subscribe(runCancelSubject(step.run_id), () => cancelled.abort(new Error('run cancelled')));
+  const timer = setTimeout(() => timedOut.abort(new Error('step timed out')), step.limits.timeout_seconds * 1000);
+  const heartbeat = setInterval(() => {
+    job.working().catch((err: unknown) => logger.warn({ err }, 'job heartbeat failed'));
+  }, Math.max(500, Math.floor(ctx.config.AGENTS_JOB_ACK_WAIT_MS / 3)));
+  const reporter = createStepReporter(ctx.bus, step, job.attemptId, ctx.config.AGENTS_REPORT_TIMEOUT_MS);
+  const output = createOutputStream({ bus: ctx.bus, job: step, flushMs: ctx.config.AGENTS_OUTPUT_FLUSH_MS, newId: ctx.newId, clock: ctx.clock, logger });
+  try {
+    if (!(await reporter.started())) {
+      logger.info({}, 'step moved on before it started; job dropped');
+      return;
+    }
+    let outcome: StepOutcome;
+    try {
+      const plan = await planStep(ctx, step);
+      outcome = await runStepLoop(plan, { llm: ctx.llm(), tools: ctx.tools, output, events: createStepEvents(ctx.store, step, ctx.newId), now: ctx.now }, signal);
+    } catch (error) {
+      if (cancelled.signal.aborted) {
+        logger.info({}, 'run cancelled; step abandoned');
+        return;
+      }
+      outcome = timedOut.signal.aborted
+        ? { kind: 'failed', error: `the step ran out of time (${step.limits.timeout_seconds} s)`, retryable: true }
+        : { kind: 'failed', ...failureOf(error) };
+    }
+    await output.flush();
+    if (cancelled.signal.aborted) return;
+    switch (outcome.kind) {
+      case 'completed':
+        await reporter.completed(outcome.outputs);
+        break;
+      case 'failed':
+        logger.info({ error: outcome.error, retryable: outcome.retryable }, 'step failed');
+        await reporter.failed(outcome.error, outcome.retryable);
+        break;
+    }
+  } finally {
+    clearTimeout(timer);
+    clearInterval(heartbeat);
+    await cancelSub.stop();
+    await output.close();
+  }
+}

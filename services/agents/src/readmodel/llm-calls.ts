@@ -1,0 +1,125 @@
+import { sql, type Kysely } from 'kysely';
+import type { Pool } from 'pg';
+import type { Bus, Subscription } from '@cadre/bus';
+import { createProjection, runProjectionFromBus } from '@cadre/eventstore';
+import { NotFoundError, type EventRegistry, type LlmCallView, type agentRuns, type llmCallList, type llmCallSummary, type usageHistory, type usageSummary } from '@cadre/proto';
+import type { z } from 'zod';
+
+type Reply<M extends { reply: z.ZodType }> = z.input<M['reply']>;
+type Req<M extends { request: z.ZodType }> = z.infer<M['request']>;
+
+/** Reads of the LLM call log (the `llm_calls` table this projection keeps). */
+export interface LlmCallsReader {
+  list(request: Req<typeof llmCallList>): Promise<Reply<typeof llmCallList>>;
+  get(id: string): Promise<LlmCallView>;
+  summary(request: Req<typeof llmCallSummary>): Promise<Reply<typeof llmCallSummary>>;
+  usage(days: number, now: Date): Promise<Reply<typeof usageSummary>>;
+  history(days: number, now: Date): Promise<Reply<typeof usageHistory>>;
+  agentRuns(agentId: string, limit: number): Promise<Reply<typeof agentRuns>['runs']>;
+}
+
+/**
+ * Keeps the `llm_calls` table from `llm_call` events on the bus; the stream sequence is the
+ * checkpoint, so a redelivered event is applied once. Replicas share the durable consumer.
+ */
+export async function startLlmCallsProjection(pool: Pool, schema: string, bus: Bus, registry: EventRegistry): Promise<Subscription> {
+  const projection = await createProjection<unknown>({
+    pool, schema, name: 'llm_calls',
+    apply: async (trx, event) => {
+      if (event.type !== 'llm_call') return;
+      const d = event.data as Record<string, unknown> & { id: string; provider: string; model: string; input_tokens: number; output_tokens: number; cost_usd: number; duration_ms: number };
+      const s = sql.id(schema);
+      await sql`insert into ${s}.llm_calls (id, run_id, step_id, agent_id, provider, model, input_tokens, output_tokens, cost_usd, duration_ms, stop_reason, created_at)
+        values (${d.id}, ${d.run_id ?? null}, ${d.step_id ?? null}, ${d.agent_id ?? null}, ${d.provider}, ${d.model}, ${d.input_tokens}, ${d.output_tokens},
+          ${d.cost_usd}, ${d.duration_ms}, ${d.stop_reason ?? null}, ${event.occurredAt})
+        on conflict (id) do nothing`.execute(trx);
+    },
+  });
+  return runProjectionFromBus(projection, bus, { durable: `${schema}-llm-calls`, filterSubject: 'evt.agents.llm_call.>', registry });
+}
+
+interface Row {
+  id: string; run_id: string | null; step_id: string | null; agent_id: string | null; provider: string; model: string;
+  input_tokens: string; output_tokens: string; cost_usd: number; duration_ms: number; stop_reason: string | null; created_at: Date;
+}
+interface TotalsRow { calls: string; input_tokens: string | null; output_tokens: string | null; cost_usd: number | null }
+
+const toView = (r: Row): LlmCallView => {
+  const input = Number(r.input_tokens);
+  const output = Number(r.output_tokens);
+  return {
+    id: r.id, run_id: r.run_id, step_id: r.step_id, agent_id: r.agent_id, provider: r.provider, model: r.model,
+    input_tokens: input, output_tokens: output, total_tokens: input + output, cost_usd: r.cost_usd, duration_ms: r.duration_ms,
+    stop_reason: r.stop_reason, created_at: r.created_at.toISOString(),
+  };
+};
+const totals = (r: TotalsRow | undefined) => {
+  const input = Number(r?.input_tokens ?? 0);
+  const output = Number(r?.output_tokens ?? 0);
+  return { calls: Number(r?.calls ?? 0), input_tokens: input, output_tokens: output, total_tokens: input + output, cost_usd: r?.cost_usd ?? 0 };
+};
+const TOTALS = sql`count(*) as calls, sum(input_tokens) as input_tokens, sum(output_tokens) as output_tokens, sum(cost_usd) as cost_usd`;
+
+export function createLlmCallsReader(db: Kysely<unknown>, schema: string): LlmCallsReader {
+  const table = sql.id(schema, 'llm_calls');
+  const where = (f: { agent_id?: string | undefined; run_id?: string | undefined; step_id?: string | undefined; provider?: string | undefined; since?: Date }) => {
+    const parts = [sql`true`];
+    if (f.agent_id !== undefined) parts.push(sql`agent_id = ${f.agent_id}`);
+    if (f.run_id !== undefined) parts.push(sql`run_id = ${f.run_id}`);
+    if (f.step_id !== undefined) parts.push(sql`step_id = ${f.step_id}`);
+    if (f.provider !== undefined) parts.push(sql`provider = ${f.provider}`);
+    if (f.since !== undefined) parts.push(sql`created_at >= ${f.since}`);
+    return sql.join(parts, sql` and `);
+  };
+  const grouped = async <K extends string>(keys: readonly K[], filter: Parameters<typeof where>[0]) => {
+    const cols = sql.join(keys.map((k) => sql.id(k)));
+    const { rows } = await sql<TotalsRow & Record<K, string | null>>`select ${cols}, ${TOTALS} from ${table} where ${where(filter)} group by ${cols} order by sum(cost_usd) desc, count(*) desc`.execute(db);
+    return rows.map((r) => ({ ...Object.fromEntries(keys.map((k) => [k, r[k]])), ...totals(r) }) as Record<K, string | null> & ReturnType<typeof totals>);
+  };
+  const since = (days: number, now: Date): Date => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - days + 1));
+  return {
+    async list(r) {
+      const { rows } = await sql<Row>`select * from ${table} where ${where(r)} order by created_at desc, id desc limit ${r.limit} offset ${r.offset}`.execute(db);
+      const { rows: count } = await sql<{ n: string }>`select count(*) as n from ${table} where ${where(r)}`.execute(db);
+      const total = Number(count[0]?.n ?? 0);
+      return { calls: rows.map(toView), total, limit: r.limit, offset: r.offset, next_offset: r.offset + rows.length < total ? r.offset + rows.length : null };
+    },
+    async get(id) {
+      const { rows } = await sql<Row>`select * from ${table} where id = ${id}`.execute(db);
+      const row = rows[0];
+      if (!row) throw new NotFoundError(`no LLM call "${id}"`, { id });
+      return toView(row);
+    },
+    async summary(r) {
+      const { rows } = await sql<TotalsRow>`select ${TOTALS} from ${table} where ${where(r)}`.execute(db);
+      return {
+        totals: totals(rows[0]),
+        by_provider: (await grouped(['provider'], r)).map((g) => ({ ...g, provider: g.provider ?? '' })),
+        by_model: (await grouped(['provider', 'model'], r)).map((g) => ({ ...g, provider: g.provider ?? '', model: g.model ?? '' })),
+        by_agent: await grouped(['agent_id'], r),
+      };
+    },
+    async usage(days, now) {
+      const from = since(days, now);
+      const { rows } = await sql<TotalsRow>`select ${TOTALS} from ${table} where ${where({ since: from })}`.execute(db);
+      return { since: from.toISOString(), totals: totals(rows[0]), by_provider: (await grouped(['provider'], { since: from })).map((g) => ({ ...g, provider: g.provider ?? '' })) };
+    },
+    async history(days, now) {
+      const { rows } = await sql<TotalsRow & { day: string }>`select to_char(created_at at time zone 'UTC', 'YYYY-MM-DD') as day, ${TOTALS}
+        from ${table} where ${where({ since: since(days, now) })} group by day order by day`.execute(db);
+      return { days: rows.map((r) => ({ day: r.day, ...totals(r) })) };
+    },
+    async agentRuns(agentId, limit) {
+      const { rows } = await sql<TotalsRow & { run_id: string; step_id: string | null; first_at: Date; last_at: Date }>`
+        select run_id, step_id, ${TOTALS}, min(created_at) as first_at, max(created_at) as last_at
+        from ${table} where agent_id = ${agentId} and run_id is not null group by run_id, step_id order by max(created_at) desc limit ${limit}`.execute(db);
+      return rows.map((r) => {
+        const t = totals(r);
+        return {
+          run_id: r.run_id, ...(r.step_id === null ? {} : { step_id: r.step_id }), llm_calls: t.calls, input_tokens: t.input_tokens,
+          output_tokens: t.output_tokens, cost_usd: t.cost_usd, first_call_at: r.first_at.toISOString(), last_call_at: r.last_at.toISOString(),
+        };
+      });
+    },
+  };
+}

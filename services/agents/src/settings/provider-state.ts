@@ -1,0 +1,62 @@
+import { KNOWN_PROVIDERS, type LlmSettings, type ProviderSettings } from '@cadre/llm';
+import type { EventEnvelope, ProviderView } from '@cadre/proto';
+import type { SecretBox } from './crypto';
+
+/** What the API set on one provider (null: cleared, back to the environment's value). */
+export interface ApiProvider {
+  readonly kind?: 'openai' | 'anthropic' | 'dry-run';
+  readonly base_url?: string | null;
+  readonly api_key_encrypted?: string | null;
+  readonly api_key_masked?: string | null;
+  readonly enabled?: boolean;
+  readonly updated_at: string;
+}
+
+/** The single stream holding every provider's settings. */
+export const PROVIDERS_STREAM = 'provider-settings';
+
+/** Folds `provider_settings_updated` events, field by field (absent fields keep their value). */
+export function foldProviders(events: readonly EventEnvelope[]): ReadonlyMap<string, ApiProvider> {
+  const map = new Map<string, ApiProvider>();
+  for (const event of events) {
+    if (event.type !== 'provider_settings_updated') continue;
+    const { provider_id: id, ...fields } = event.data as { provider_id: string } & Omit<ApiProvider, 'updated_at'>;
+    const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+    map.set(id, { ...map.get(id), ...defined, updated_at: event.occurredAt });
+  }
+  return map;
+}
+
+/** The API's part of the llm settings, keys decrypted (to merge over the environment's). */
+export function apiLlmSettings(state: ReadonlyMap<string, ApiProvider>, box: SecretBox): Partial<LlmSettings> {
+  const providers: Record<string, ProviderSettings> = {};
+  for (const [id, p] of state) {
+    providers[id] = {
+      ...(p.kind ? { kind: p.kind } : {}),
+      ...(p.base_url ? { base_url: p.base_url } : {}),
+      ...(p.api_key_encrypted ? { api_key: box.open(p.api_key_encrypted) } : {}),
+      ...(p.enabled === undefined ? {} : { enabled: p.enabled }),
+    };
+  }
+  return { providers };
+}
+
+/** Views of every provider the environment or the API configured. */
+export function providerViews(env: LlmSettings, state: ReadonlyMap<string, ApiProvider>, envMask: (key: string) => string): ProviderView[] {
+  const ids = [...new Set([...Object.keys(env.providers), ...state.keys()])].sort();
+  return ids.map((id) => {
+    const e = env.providers[id];
+    const a = state.get(id);
+    const kind = a?.kind ?? e?.kind ?? KNOWN_PROVIDERS[id]?.kind ?? 'openai';
+    const baseUrl = a?.base_url ?? e?.base_url ?? KNOWN_PROVIDERS[id]?.base_url;
+    const masked = a?.api_key_masked ?? (e?.api_key ? envMask(e.api_key) : undefined);
+    return {
+      id, kind, enabled: a?.enabled ?? e?.enabled ?? true,
+      api_key_set: masked !== undefined,
+      source: e && a ? 'env+api' : a ? 'api' : 'env',
+      ...(baseUrl ? { base_url: baseUrl } : {}),
+      ...(masked ? { api_key_masked: masked } : {}),
+      ...(a ? { updated_at: new Date(a.updated_at).toISOString() } : {}),
+    };
+  });
+}

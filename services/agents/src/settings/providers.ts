@@ -1,0 +1,78 @@
+import type { Bus, Subscription } from '@cadre/bus';
+import type { EventStore, NewEventMeta } from '@cadre/eventstore';
+import { createLlmRegistry, mergeLlmSettings, type LlmCallHook, type LlmRegistry, type LlmSettings } from '@cadre/llm';
+import type { Logger } from '@cadre/logging';
+import { NotFoundError, type ProviderView, type providerUpdate } from '@cadre/proto';
+import type { z } from 'zod';
+import { maskSecret, type SecretBox } from './crypto';
+import { apiLlmSettings, foldProviders, PROVIDERS_STREAM, providerViews, type ApiProvider } from './provider-state';
+
+/** Provider settings (env overlaid by the API) and the model registry built from them. */
+export interface ProviderSettingsService {
+  registry(): LlmRegistry;
+  list(): Promise<ProviderView[]>;
+  update(request: z.infer<typeof providerUpdate.request>, meta: NewEventMeta): Promise<ProviderView>;
+  /** Plain-text keys by provider (admin). */
+  keys(): Promise<Record<string, string>>;
+  /** Rebuilds the registry when any replica changes the settings. */
+  follow(bus: Bus): Promise<Subscription>;
+}
+
+export interface ProviderSettingsOptions {
+  readonly store: EventStore;
+  readonly env: LlmSettings;
+  readonly box: SecretBox;
+  readonly logger: Logger;
+  readonly onCall?: LlmCallHook;
+}
+
+export async function createProviderSettings(options: ProviderSettingsOptions): Promise<ProviderSettingsService> {
+  const { store, env, box, logger } = options;
+  const build = (state: ReadonlyMap<string, ApiProvider>): LlmRegistry =>
+    createLlmRegistry(mergeLlmSettings(env, apiLlmSettings(state, box)), { logger, ...(options.onCall ? { onCall: options.onCall } : {}) });
+  const read = async (): Promise<ReadonlyMap<string, ApiProvider>> => foldProviders(await store.readStream(PROVIDERS_STREAM));
+
+  let current = build(await read());
+  const reload = async (): Promise<void> => {
+    try {
+      current = build(await read());
+    } catch (err) {
+      // Keep the working registry: a half-configured provider must not stop every agent.
+      logger.error({ err }, 'provider settings could not be applied; keeping the previous ones');
+    }
+  };
+  const envMask = (key: string): string => maskSecret(key);
+
+  return {
+    registry: () => current,
+    list: async () => providerViews(env, await read(), envMask),
+    async update(request, meta) {
+      const { id, api_key: apiKey, ...rest } = request;
+      const data = {
+        provider_id: id, ...rest,
+        ...(apiKey === undefined ? {} : apiKey === null
+          ? { api_key_encrypted: null, api_key_masked: null }
+          : { api_key_encrypted: box.seal(apiKey), api_key_masked: maskSecret(apiKey) }),
+      };
+      // Refuse settings the registry cannot build (e.g. a new provider without a base URL) before storing them.
+      const next = new Map(await read());
+      next.set(id, { ...next.get(id), ...Object.fromEntries(Object.entries(data).filter(([k, v]) => k !== 'provider_id' && v !== undefined)), updated_at: new Date().toISOString() });
+      build(next);
+      await store.append(PROVIDERS_STREAM, 'any', [{ type: 'provider_settings_updated', data, meta }], { subjectScope: 'settings' });
+      await reload();
+      const view = providerViews(env, await read(), envMask).find((p) => p.id === id);
+      if (!view) throw new NotFoundError(`no provider "${id}"`);
+      return view;
+    },
+    async keys() {
+      const merged = mergeLlmSettings(env, apiLlmSettings(await read(), box));
+      return Object.fromEntries(Object.entries(merged.providers).flatMap(([id, p]) => (p.api_key ? [[id, p.api_key]] : [])));
+    },
+    async follow(bus) {
+      const subscription = await bus.events.replay({ fromSeq: (await bus.events.lastSeq()) + 1, filterSubject: 'evt.agents.provider_settings_updated.*' }, () => reload());
+      // A change made between the first read and the subscription would otherwise be missed.
+      await reload();
+      return subscription;
+    },
+  };
+}

@@ -1,0 +1,17 @@
+import type { Pool } from 'pg';
+import type { Bus } from '@cadre/bus';
+import type { EventStore } from '@cadre/eventstore';
+import type { Logger } from '@cadre/logging';
+import type { PipelineRegistry } from './pipelines/registry';
+
+/** What the handlers and the orchestrator of the runs service share. */
+export interface RunsContext {
+  readonly bus: Bus;
+  readonly pool: Pool;
+  readonly schema: string;
+  readonly store: EventStore;
+  readonly pipelines: PipelineRegistry;
+  readonly logger: Logger;
+  readonly clock: () => Date;
+  readonly newId: () => string;
+}

@@ -1,0 +1,56 @@
+import type { RequestHandler } from '@cadre/bus';
+import { NotFoundError, runCancel, runCreate, runGet, runHistory, runList, runRestart, stepGet, stepList, stepOutput, stepTimeout } from '@cadre/proto';
+import { executeRun, requireRun } from '../command';
+import type { RunsContext } from '../context';
+import { presentRun, presentSteps } from '../view/present';
+import { listRuns, queryHistory } from '../view/queries';
+import { actorOf, endpoint, metaOf } from './endpoint';
+
+/** Commands and queries of runs and steps. */
+export function runHandlers(ctx: RunsContext): ReadonlyArray<readonly [string, RequestHandler]> {
+  const stepOf = async (runId: string, stepId: string) => {
+    const state = await requireRun(ctx, runId);
+    const step = presentSteps(state, await ctx.pipelines.get(state.pipelineId)).find((s) => s.step_id === stepId);
+    if (step === undefined) throw new NotFoundError(`run '${runId}' has no step '${stepId}'`, { run_id: runId, step_id: stepId });
+    return step;
+  };
+  return [
+    endpoint(runCreate, async (request, call) => {
+      const runId = ctx.newId();
+      const actor = actorOf(call);
+      const { state, pipeline } = await executeRun(ctx, runId, {
+        kind: 'create', runId, pipelineId: request.pipeline_id, taskDescription: request.task_description,
+        humanContext: request.human_context, projectName: request.project_name, projectId: request.project_id,
+        taskId: request.task_id, createdBy: actor,
+      }, metaOf(call));
+      return presentRun(state, pipeline, true);
+    }),
+    endpoint(runList, (request) => listRuns(ctx.pool, ctx.schema, request)),
+    endpoint(runGet, async ({ run_id }) => {
+      const state = await requireRun(ctx, run_id);
+      return presentRun(state, await ctx.pipelines.get(state.pipelineId), true);
+    }),
+    endpoint(runCancel, async ({ run_id, reason }, call) => {
+      const { state, pipeline } = await executeRun(ctx, run_id, { kind: 'cancel', reason }, metaOf(call));
+      return presentRun(state, pipeline, true);
+    }),
+    endpoint(runRestart, async ({ run_id, from_start }, call) => {
+      const { state, pipeline } = await executeRun(ctx, run_id, { kind: 'restart', fromStart: from_start }, metaOf(call));
+      return presentRun(state, pipeline, true);
+    }),
+    endpoint(stepList, async ({ run_id }) => {
+      const state = await requireRun(ctx, run_id);
+      return { run_id, steps: presentSteps(state, await ctx.pipelines.get(state.pipelineId)) };
+    }),
+    endpoint(stepGet, ({ run_id, step_id }) => stepOf(run_id, step_id)),
+    endpoint(stepOutput, async ({ run_id, step_id }) => {
+      const step = await stepOf(run_id, step_id);
+      return { run_id, step_id, status: step.status, outputs: step.outputs };
+    }),
+    endpoint(runHistory, (request) => queryHistory(ctx.pool, ctx.schema, request)),
+    endpoint(stepTimeout, async ({ run_id, step_id, attempt }) => {
+      const { accepted } = await executeRun(ctx, run_id, { kind: 'timeout', stepId: step_id, attempt });
+      return { accepted };
+    }),
+  ];
+}

@@ -1,0 +1,78 @@
+import type { Pool } from 'pg';
+import type { z } from 'zod';
+import { ValidationError, type RunHistoryEntry, type RunView, type runHistory, type runList } from '@cadre/proto';
+
+type ListRequest = z.infer<typeof runList.request>;
+type HistoryRequest = z.infer<typeof runHistory.request>;
+
+interface Cursor { readonly at: string; readonly id: string }
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([cursor.at, cursor.id])).toString('base64url');
+}
+
+function decodeCursor(text: string): Cursor {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[];
+    if (typeof at === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(at))) return { at, id };
+  } catch {
+    // Reported below like any other bad cursor.
+  }
+  throw new ValidationError('invalid cursor', [{ path: 'cursor', message: 'not a cursor this API returned' }]);
+}
+
+/** Runs newest first, filtered; keyset pages by `cursor`, or `offset`. */
+export async function listRuns(pool: Pool, schema: string, request: ListRequest): Promise<{ runs: RunView[]; total: number; next_cursor: string | null }> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (request.pipeline_id !== undefined) where.push(`pipeline_id = $${params.push(request.pipeline_id)}`);
+  if (request.status !== undefined) where.push(`status = $${params.push(request.status)}`);
+  const filter = where.length > 0 ? `where ${where.join(' and ')}` : '';
+  const table = `"${schema}".run_view`;
+  const total = Number((await pool.query<{ n: string }>(`select count(*) as n from ${table} ${filter}`, params)).rows[0]?.n ?? 0);
+  const page = [...where];
+  const pageParams = [...params];
+  if (request.cursor !== undefined) {
+    const cursor = decodeCursor(request.cursor);
+    page.push(`(created_at, run_id) < ($${pageParams.push(cursor.at)}::timestamptz, $${pageParams.push(cursor.id)})`);
+  }
+  const offset = request.cursor === undefined ? request.offset ?? 0 : 0;
+  const rows = (await pool.query<{ body: RunView; created_at: Date; run_id: string }>(
+    `select body, created_at, run_id from ${table} ${page.length > 0 ? `where ${page.join(' and ')}` : ''}
+     order by created_at desc, run_id desc limit $${pageParams.push(request.limit + 1)} offset $${pageParams.push(offset)}`,
+    pageParams,
+  )).rows;
+  const more = rows.length > request.limit;
+  const shown = rows.slice(0, request.limit);
+  const last = shown.at(-1);
+  return {
+    runs: shown.map((r) => r.body),
+    total,
+    next_cursor: more && last !== undefined ? encodeCursor({ at: last.created_at.toISOString(), id: last.run_id }) : null,
+  };
+}
+
+/** Step attempts newest first, filtered as the seed's run-history endpoint is. */
+export async function queryHistory(pool: Pool, schema: string, request: HistoryRequest): Promise<{ entries: Array<z.infer<typeof RunHistoryEntry>> }> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (request.project_id !== undefined) where.push(`project_id = $${params.push(request.project_id)}`);
+  if (request.task_id !== undefined) where.push(`task_id = $${params.push(request.task_id)}`);
+  if (request.agent_id !== undefined) where.push(`agent_id = $${params.push(request.agent_id)}`);
+  if (request.status !== undefined) where.push(`status = $${params.push(request.status)}`);
+  if (request.since !== undefined) where.push(`queued_at >= $${params.push(request.since)}::timestamptz`);
+  const rows = (await pool.query<{ body: z.infer<typeof RunHistoryEntry> }>(
+    `select body from "${schema}".run_history ${where.length > 0 ? `where ${where.join(' and ')}` : ''}
+     order by queued_at desc, run_id, step_id, attempt desc limit $${params.push(request.limit)}`,
+    params,
+  )).rows;
+  return { entries: rows.map((r) => r.body) };
+}
+
+/** Running attempts whose deadline has passed (the sweeper's work list). */
+export async function overdueSteps(pool: Pool, schema: string, now: Date, limit = 100): Promise<Array<{ run_id: string; step_id: string; attempt: number }>> {
+  return (await pool.query<{ run_id: string; step_id: string; attempt: number }>(
+    `select run_id, step_id, attempt from "${schema}".step_view where status = 'running' and deadline <= $1 order by deadline limit $2`,
+    [now, limit],
+  )).rows;
+}
