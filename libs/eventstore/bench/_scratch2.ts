@@ -1,3 +1,4 @@
+// @ts-nocheck
 import { performance } from 'node:perf_hooks';
 import { v7 as uuidv7 } from 'uuid';
 import { startEmbeddedPostgres } from '@cadre/testing';

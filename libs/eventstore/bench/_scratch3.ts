@@ -1,3 +1,4 @@
+// @ts-nocheck
 import { performance } from 'node:perf_hooks';
 import { startEmbeddedPostgres } from '@cadre/testing';
 import { createEventStore } from '../src';

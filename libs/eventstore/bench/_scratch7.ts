@@ -1,8 +1,11 @@
+// @ts-nocheck
 import { Client } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { startEmbeddedPostgres } from '@cadre/testing';
 import { createEventStore } from '../src';
-import { appendSql } from '../src/append';
+import { appendStatements } from '../src/append-sql';
+import { appendSql as origSql } from '../_before/src/append';
+import { createEventStore as createOld } from '../_before/src';
 import { shopRegistry } from '../src/test-support/events';
 
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -12,6 +15,7 @@ async function main() {
   const pg = await startEmbeddedPostgres();
   const store = await createEventStore({ databaseUrl: pg.url, schema: 'shop', registry: shopRegistry() });
   await store.close();
+  await (await createOld({ databaseUrl: pg.url, schema: 'old', registry: shopRegistry() })).close();
   const c = new Client({ connectionString: pg.url });
   await c.connect();
   await c.query(`CREATE TABLE raw_ev (id uuid PRIMARY KEY, stream_id text NOT NULL, version int NOT NULL, type text NOT NULL, data jsonb NOT NULL, meta jsonb NOT NULL, occurred_at timestamptz NOT NULL)`);
@@ -39,9 +43,12 @@ async function main() {
         args: (st, v) => ev().flatMap((e, k) => [e.id, st, v + k + 1, e.type, e.data, e.meta, e.at]) },
       events3idx: { sig: Array.from({ length: per }, () => 'uuid,text,int,text,jsonb,jsonb,timestamptz').join(','), sql: `INSERT INTO ev_only (id, stream_id, version, type, data, meta, occurred_at) VALUES ${Array.from({ length: per }, (_, k) => `(${Array.from({ length: 7 }, (_, c) => `$${k * 7 + c + 1}`).join(',')})`).join(',')}`,
         args: (st, v) => ev().flatMap((e, k) => [e.id, st, v + k + 1, e.type, e.data, e.meta, e.at]) },
-      current: { sig: 'text,int,uuid[],text[],jsonb[],jsonb[],timestamptz[],text[],text', sql: appendSql('shop'), args: (st, v) => { const e = ev(); return [st, v, e.map((x) => x.id), e.map((x) => x.type), e.map((x) => x.data), e.map((x) => x.meta), e.map((x) => x.at), e.map((x) => x.subject), null]; } },
-      values0: { sig: 'text,int,text[],text' + Array.from({ length: per }, () => ',uuid,text,jsonb,jsonb,timestamptz').join(''), sql: valuesSql(per), args: (st, v) => { const e = ev(); return [st, v, e.map((x) => x.subject), null, ...e.flatMap((x) => [x.id, x.type, x.data, x.meta, x.at])]; } },
-      leanUnnest: { sig: 'text,int,uuid[],text[],jsonb[],jsonb[],timestamptz[],text[],text', sql: `WITH cur AS (SELECT coalesce(max(version), 0)::int AS v FROM shop.events WHERE stream_id = $1),
+      original: { sig: 'text,jsonb,int,text', sql: origSql('old').replace("pg_notify($4, '') FROM ins", "pg_notify($4, '') FROM ins WHERE $4 IS NOT NULL"), args: (st, v) => [st, JSON.stringify(ev().map((x) => ({ id: x.id, type: x.type, data: JSON.parse(x.data), meta: JSON.parse(x.meta), occurred_at: x.at, subject: x.subject }))), v, null] },
+      final: per === 1
+        ? { sig: 'text,int,uuid,text,jsonb,jsonb,timestamptz,text,text', sql: appendStatements('shop').one.text, args: (st, v) => { const x = ev()[0]!; return [st, v, x.id, x.type, x.data, x.meta, x.at, x.subject, null]; } }
+        : { sig: 'text,int,uuid[],text[],jsonb[],jsonb[],timestamptz[],text[],text', sql: appendStatements('shop').many.text, args: (st, v) => { const e = ev(); return [st, v, e.map((x) => x.id), e.map((x) => x.type), e.map((x) => x.data), e.map((x) => x.meta), e.map((x) => x.at), e.map((x) => x.subject), null]; } },
+      _values0: { sig: 'text,int,text[],text' + Array.from({ length: per }, () => ',uuid,text,jsonb,jsonb,timestamptz').join(''), sql: valuesSql(per), args: (st, v) => { const e = ev(); return [st, v, e.map((x) => x.subject), null, ...e.flatMap((x) => [x.id, x.type, x.data, x.meta, x.at])]; } },
+      _leanUnnest: { sig: 'text,int,uuid[],text[],jsonb[],jsonb[],timestamptz[],text[],text', sql: `WITH cur AS (SELECT coalesce(max(version), 0)::int AS v FROM shop.events WHERE stream_id = $1),
         ins AS (INSERT INTO shop.events (id, stream_id, version, type, data, meta, occurred_at)
         SELECT e.id, $1, cur.v + e.ord::int, e.type, e.data, e.meta, e.occurred_at
         FROM cur, unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[], $7::timestamptz[]) WITH ORDINALITY AS e(id, type, data, meta, occurred_at, ord)
@@ -49,7 +56,7 @@ async function main() {
         INSERT INTO shop.outbox (position, subject) SELECT ins.position, ($8::text[])[ins.version - cur.v] FROM ins, cur
         RETURNING position, (SELECT v FROM cur) AS current_version, (SELECT count(*) FROM (SELECT pg_notify($9, '') WHERE $9::text IS NOT NULL) n) AS notified`,
         args: (st, v) => { const e = ev(); return [st, v, e.map((x) => x.id), e.map((x) => x.type), e.map((x) => x.data), e.map((x) => x.meta), e.map((x) => x.at), e.map((x) => x.subject), null]; } },
-      leanUnnestNoSort: { sig: 'text,int,uuid[],text[],jsonb[],jsonb[],timestamptz[],text[],text', sql: `WITH cur AS (SELECT coalesce(max(version), 0)::int AS v FROM shop.events WHERE stream_id = $1),
+      _leanUnnestNoSort: { sig: 'text,int,uuid[],text[],jsonb[],jsonb[],timestamptz[],text[],text', sql: `WITH cur AS (SELECT coalesce(max(version), 0)::int AS v FROM shop.events WHERE stream_id = $1),
         ins AS (INSERT INTO shop.events (id, stream_id, version, type, data, meta, occurred_at)
         SELECT e.id, $1, cur.v + e.ord::int, e.type, e.data, e.meta, e.occurred_at
         FROM cur, unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[], $7::timestamptz[]) WITH ORDINALITY AS e(id, type, data, meta, occurred_at, ord)
@@ -57,7 +64,7 @@ async function main() {
         INSERT INTO shop.outbox (position, subject) SELECT ins.position, ($8::text[])[ins.version - cur.v] FROM ins, cur
         RETURNING position, (SELECT v FROM cur) AS current_version, (SELECT count(*) FROM (SELECT pg_notify($9, '') WHERE $9::text IS NOT NULL) n) AS notified`,
         args: (st, v) => { const e = ev(); return [st, v, e.map((x) => x.id), e.map((x) => x.type), e.map((x) => x.data), e.map((x) => x.meta), e.map((x) => x.at), e.map((x) => x.subject), null]; } },
-      leanValues: { sig: 'text,int,text[],text' + Array.from({ length: per }, () => ',uuid,text,jsonb,jsonb,timestamptz').join(''), sql: `WITH cur AS (SELECT coalesce(max(version), 0)::int AS v FROM shop.events WHERE stream_id = $1),
+      _leanValues: { sig: 'text,int,text[],text' + Array.from({ length: per }, () => ',uuid,text,jsonb,jsonb,timestamptz').join(''), sql: `WITH cur AS (SELECT coalesce(max(version), 0)::int AS v FROM shop.events WHERE stream_id = $1),
         ins AS (INSERT INTO shop.events (id, stream_id, version, type, data, meta, occurred_at)
         SELECT e.id, $1, cur.v + e.ord, e.type, e.data, e.meta, e.occurred_at
         FROM cur, (VALUES ${Array.from({ length: per }, (_, k) => `($${5 + k * 5}::uuid, $${6 + k * 5}::text, $${7 + k * 5}::jsonb, $${8 + k * 5}::jsonb, $${9 + k * 5}::timestamptz, ${k + 1})`).join(', ')}) AS e(id, type, data, meta, occurred_at, ord)
@@ -69,12 +76,12 @@ async function main() {
     };
     const res: Record<string, number[]> = {};
     for (const [name, v] of Object.entries(variants)) {
-      if (!v) continue;
+      if (!v || name.startsWith('_')) continue;
       await c.query(`PREPARE p_${name}_${per} (${v.sig}) AS ${v.sql}`);
     }
     for (let rep = 0; rep < 3; rep++) {
       for (const [name, v] of Object.entries(variants)) {
-        if (!v) continue;
+        if (!v || name.startsWith('_')) continue;
         s++;
         const st = `s${s}`;
         for (let i = 0; i < 400; i++) {

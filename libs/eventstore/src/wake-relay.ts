@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Pool } from 'pg';
 
 /**
@@ -5,12 +6,14 @@ import type { Pool } from 'pg';
  *
  * A NOTIFY inside a transaction takes a cluster-wide lock at commit and holds it until the
  * commit record is flushed (Postgres serialises notifying commits to keep its queue in commit
- * order). Concurrent appends that all NOTIFY therefore commit one at a time and lose group
- * commit. So an append NOTIFYs in its own statement only when it is the store's sole append in
- * flight (no one to queue behind, and no extra round trip); otherwise it skips it and, once
- * committed, asks for one NOTIFY sent after the fact, shared by every append that commits while
- * one is in flight. The NOTIFY is only a wake-up: the rows are committed before it is sent, and
- * if it never arrives (process died, pool closed) the relay's poll still finds them.
+ * order; see PreCommit_Notify in async.c). Concurrent appends that all NOTIFY therefore commit
+ * one at a time and lose group commit. So an append NOTIFYs in its own statement only when it
+ * is the store's sole append in flight (no one to queue behind, no extra round trip). Otherwise
+ * it skips it and, once committed, asks for a NOTIFY sent after the fact: one in flight at a
+ * time, at most one per `minGapMs`, each covering every append that committed before it went.
+ *
+ * The NOTIFY is only a wake-up: rows are committed before it is sent, and if it never arrives
+ * (process died, pool closed) the relay's poll still finds them.
  */
 export interface RelayWaker {
   /** Before an append: true when its statement should NOTIFY itself. */
@@ -21,35 +24,45 @@ export interface RelayWaker {
 
 const NOTIFY = { name: 'cadre_outbox_notify', text: "SELECT pg_notify($1, '')" };
 
-export function createRelayWaker(pool: Pool, channel: string): RelayWaker {
-  let active = 0;
-  let sending = false;
-  let again = false;
+/** 1 ms bounds the wake-up delay it adds, and the NOTIFYs to 1,000/s however many appends. */
+const MIN_GAP_MS = 1;
 
-  const send = (): void => {
-    if (sending) {
-      // The NOTIFY in flight may have been sent before this commit: send one more after it.
-      again = true;
-      return;
-    }
-    sending = true;
-    pool.query({ ...NOTIFY, values: [channel] }).catch(() => undefined).finally(() => {
-      sending = false;
-      if (again) {
-        again = false;
-        send();
-      }
+export function createRelayWaker(pool: Pool, channel: string, minGapMs = MIN_GAP_MS): RelayWaker {
+  let active = 0;
+  // A commit is waiting for a NOTIFY sent after it.
+  let wanted = false;
+  // A NOTIFY is scheduled or in flight; it will look at `wanted` again when done.
+  let busy = false;
+  let lastSent = -Infinity;
+
+  const fire = (): void => {
+    wanted = false; // everything committed so far is covered by this NOTIFY
+    lastSent = performance.now();
+    // Through a promise, so that even a synchronous throw ends in `finally` and never leaves `busy`.
+    Promise.resolve().then(() => pool.query({ ...NOTIFY, values: [channel] })).catch(() => undefined).finally(() => {
+      busy = false;
+      if (wanted) flush();
     });
+  };
+
+  const flush = (): void => {
+    busy = true;
+    const wait = lastSent + minGapMs - performance.now();
+    // Unref'd: a wake-up must not keep the process alive; the relay's poll covers a lost one.
+    if (wait > 0) setTimeout(fire, wait).unref();
+    else fire();
   };
 
   return {
     enter() {
       active++;
-      return active === 1 && !sending;
+      return active === 1 && !busy;
     },
     leave(committed, notified) {
       active--;
-      if (committed && !notified) send();
+      if (!committed || notified) return;
+      wanted = true;
+      if (!busy) flush();
     },
   };
 }

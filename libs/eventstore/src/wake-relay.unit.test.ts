@@ -12,48 +12,63 @@ function fakePool() {
   return { pool, pending };
 }
 
-const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+const settle = (ms = 0): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('relay waker', () => {
   it('lets a lone append NOTIFY in its own statement, and sends nothing after it', async () => {
     const { pool, pending } = fakePool();
-    const waker = createRelayWaker(pool, 'ch');
+    const waker = createRelayWaker(pool, 'ch', 0);
     expect(waker.enter()).toBe(true);
     waker.leave(true, true);
-    await tick();
+    await settle();
     expect(pending).toHaveLength(0);
   });
 
-  it('has concurrent appends share NOTIFYs sent after their commits, one more for commits during a send', async () => {
+  it('has overlapping appends share NOTIFYs sent after their commits, one more for commits during a send', async () => {
     const { pool, pending } = fakePool();
-    const waker = createRelayWaker(pool, 'ch');
-    const first = waker.enter();
-    const second = waker.enter();
-    expect([first, second]).toEqual([true, false]);
+    const waker = createRelayWaker(pool, 'ch', 0);
+    expect([waker.enter(), waker.enter()]).toEqual([true, false]);
     waker.leave(true, false);
+    await settle();
     expect(pending.map((p) => p.values)).toEqual([['ch']]);
     // Committed while that NOTIFY is in flight: it may have gone out before these commits.
     expect(waker.enter()).toBe(false);
     waker.leave(true, false);
     waker.leave(true, true);
+    await settle();
     expect(pending).toHaveLength(1);
     pending[0]!.settle(true);
-    await tick();
+    await settle();
     expect(pending).toHaveLength(2);
     pending[1]!.settle(false); // a failed NOTIFY is left to the relay's poll
-    await tick();
+    await settle();
     expect(pending).toHaveLength(2);
     expect(waker.enter()).toBe(true);
   });
 
+  it('spaces NOTIFYs by the minimum gap, still sending one after the last commit', async () => {
+    const { pool, pending } = fakePool();
+    const waker = createRelayWaker(pool, 'ch', 50);
+    waker.enter();
+    waker.enter();
+    waker.leave(true, false);
+    await settle();
+    pending[0]!.settle(true);
+    waker.leave(true, false);
+    await settle(10);
+    expect(pending).toHaveLength(1);
+    await settle(60);
+    expect(pending).toHaveLength(2);
+  });
+
   it('sends nothing for an append that wrote nothing', async () => {
     const { pool, pending } = fakePool();
-    const waker = createRelayWaker(pool, 'ch');
+    const waker = createRelayWaker(pool, 'ch', 0);
     waker.enter();
     waker.enter();
     waker.leave(false, false);
     waker.leave(false, false);
-    await tick();
+    await settle();
     expect(pending).toHaveLength(0);
   });
 });

@@ -1,6 +1,5 @@
 import type { Bus } from '@cadre/bus';
 import type { EventStore } from '@cadre/eventstore';
-import type { LlmRegistry } from '@cadre/llm';
 import type { Logger } from '@cadre/logging';
 import type { AgentCatalog } from './catalog/catalog';
 import type { AgentsConfig } from './config';
@@ -16,8 +15,6 @@ export interface AgentsContext {
   readonly logger: Logger;
   readonly catalog: AgentCatalog;
   readonly tools: ToolRegistry;
-  /** The current model registry; replaced when provider settings change. */
-  readonly llm: () => LlmRegistry;
   readonly providers: ProviderSettingsService;
   readonly llmCalls: LlmCallsReader;
   readonly clock: () => Date;

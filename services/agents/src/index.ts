@@ -60,7 +60,6 @@ export async function startAgents(deps: ServiceDeps, config: AgentsConfig, optio
   const ctx: AgentsContext = {
     config, bus, store, logger, tools, providers, clock,
     catalog: createAgentCatalog(store, await loadAgentDefinitions(config.CADRE_AGENTS_DIR)),
-    llm: () => providers.registry(),
     llmCalls: createLlmCallsReader(db, schema),
     newId: options.newId ?? (() => uuidv7()),
     now: () => performance.now(),

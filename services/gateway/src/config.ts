@@ -38,6 +38,7 @@ const shape = {
   SSE_HEARTBEAT_MS: env.int(15_000, 10),
   SSE_CLIENT_BUFFER: byteSize(MIB).describe('Bytes held for a client that does not read before it is dropped'),
   SSE_MAX_CLIENTS: env.int(10_000, 1),
+  SSE_FLUSH_MS: env.int(20, 0).describe('Live events are written at most this often per client; under load they are coalesced'),
   SSE_STALL_TIMEOUT_MS: env.int(30_000, 100).describe('A replaying client that takes no bytes for this long is dropped'),
   TRUST_PROXY: env.boolean(false).describe('Take the client address from X-Forwarded-For'),
 };

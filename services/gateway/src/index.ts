@@ -64,7 +64,7 @@ export async function startGateway(deps: ServiceDeps, config: GatewayConfig, opt
 
   const hub = createHub({
     events: bus.events, head: () => feed.head(), heartbeatMs: config.SSE_HEARTBEAT_MS, bufferLimit: config.SSE_CLIENT_BUFFER,
-    stallTimeoutMs: config.SSE_STALL_TIMEOUT_MS, maxClients: config.SSE_MAX_CLIENTS, metrics,
+    stallTimeoutMs: config.SSE_STALL_TIMEOUT_MS, flushMs: config.SSE_FLUSH_MS, maxClients: config.SSE_MAX_CLIENTS, metrics,
   });
   const feed = createLiveFeed(bus.events, logger.child({ component: 'sse-feed' }), (message) => {
     applyCredentialChange(message, authenticator, hub, logger);

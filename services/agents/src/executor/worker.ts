@@ -62,7 +62,7 @@ async function handleJob(ctx: AgentsContext, job: Job): Promise<void> {
     let outcome: StepOutcome;
     try {
       const plan = await planStep(ctx, step);
-      outcome = await runStepLoop(plan, { llm: ctx.llm(), tools: ctx.tools, output, events: createStepEvents(ctx.store, step, ctx.newId), now: ctx.now }, signal);
+      outcome = await runStepLoop(plan, { llm: await ctx.providers.registryFor(plan.model), tools: ctx.tools, output, events: createStepEvents(ctx.store, step, ctx.newId), now: ctx.now }, signal);
     } catch (error) {
       if (cancelled.signal.aborted) {
         logger.info({}, 'run cancelled; step abandoned');

@@ -10,6 +10,11 @@ import { apiLlmSettings, foldProviders, PROVIDERS_STREAM, providerViews, type Ap
 /** Provider settings (env overlaid by the API) and the model registry built from them. */
 export interface ProviderSettingsService {
   registry(): LlmRegistry;
+  /**
+   * The registry for a model: when its provider is unknown here, the settings are read again
+   * first, since another replica may have just added it and its event may not have arrived yet.
+   */
+  registryFor(model: string): Promise<LlmRegistry>;
   list(): Promise<ProviderView[]>;
   update(request: z.infer<typeof providerUpdate.request>, meta: NewEventMeta): Promise<ProviderView>;
   /** Plain-text keys by provider (admin). */
@@ -45,6 +50,11 @@ export async function createProviderSettings(options: ProviderSettingsOptions): 
 
   return {
     registry: () => current,
+    async registryFor(model) {
+      const prefix = model.split('/')[0] ?? '';
+      if (!current.providerIds.includes(prefix)) await reload();
+      return current;
+    },
     list: async () => providerViews(env, await read(), envMask),
     async update(request, meta) {
       const { id, api_key: apiKey, ...rest } = request;

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { EventStream, StreamMessage, Subscription } from '@cadre/bus';
 import type { Principal } from '@cadre/proto';
 import type { StreamFilter } from './filter';
@@ -7,13 +8,20 @@ import { toFeedMessage, type FeedMessage } from './message';
 export type CloseReason = 'client' | 'slow' | 'stalled' | 'revoked' | 'expired' | 'shutdown' | 'replay_failed';
 
 export interface ClientOptions {
+  /** The response, headers already sent without chunked encoding: frames go straight to `socket`. */
   readonly res: ServerResponse;
+  readonly socket: Socket;
   readonly principal: Principal;
   readonly filter: StreamFilter;
   /** Bytes held for this client (unsent, or live tail kept while it replays) before it is dropped. */
   readonly bufferLimit: number;
   /** A replaying client that takes no bytes for this long is dropped. */
   readonly stallTimeoutMs: number;
+  /**
+   * Live frames are written at most once per this many ms per client: at a low rate each goes
+   * out at once; under load they are coalesced, so 1,000 clients do not cost 1,000 syscalls per event.
+   */
+  readonly flushMs: number;
   readonly onClose: (client: SseClient, reason: CloseReason) => void;
 }
 
@@ -40,6 +48,10 @@ export class SseClient {
   private pendingBytes = 0;
   private replay: Subscription | undefined;
   private wakeWriter: (() => void) | undefined;
+  private queued: Buffer[] = [];
+  private queuedBytes = 0;
+  private lastFlush = 0;
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ClientOptions, cursor: number) {
     this.cursor = cursor;
@@ -113,14 +125,18 @@ export class SseClient {
     this.replay = undefined;
     void replay?.stop();
     this.wakeWriter?.();
-    const { res } = this.options;
+    clearTimeout(this.flushTimer);
+    const { res, socket } = this.options;
     if (reason === 'slow' || reason === 'stalled') {
       // Its buffer is full: a graceful end would queue behind it. Cut the connection.
       res.destroy();
     } else if (reason !== 'client') {
-      res.end(`: closed (${reason})\n\n`);
+      this.flush();
+      socket.write(`: closed (${reason})\n\n`);
+      res.end();
       setTimeout(() => res.destroy(), 1000).unref();
     }
+    this.queued = [];
     this.options.onClose(this, reason);
   }
 
@@ -148,31 +164,46 @@ export class SseClient {
     void replay?.stop();
   }
 
-  /** Live write: never waits; past the bound the client is dropped. */
+  /** Live write: never waits; past the bound (unsent plus queued bytes) the client is dropped. */
   private push(frame: Buffer): void {
     if (this.mode === 'closed') return;
-    const { res, bufferLimit } = this.options;
-    if (res.writableLength + frame.length > bufferLimit) {
+    const { socket, bufferLimit, flushMs } = this.options;
+    if (socket.writableLength + this.queuedBytes + frame.length > bufferLimit) {
       this.close('slow');
       return;
     }
-    res.write(frame);
+    this.queued.push(frame);
+    this.queuedBytes += frame.length;
+    if (this.flushTimer) return;
+    const wait = this.lastFlush + flushMs - performance.now();
+    if (wait <= 0) this.flush();
+    else this.flushTimer = setTimeout(() => this.flush(), wait);
+  }
+
+  private flush(): void {
+    this.flushTimer = undefined;
+    if (this.queued.length === 0) return;
+    const data = this.queued.length === 1 ? this.queued[0]! : Buffer.concat(this.queued, this.queuedBytes);
+    this.queued = [];
+    this.queuedBytes = 0;
+    this.lastFlush = performance.now();
+    this.options.socket.write(data);
   }
 
   /** Replay write: waits for the socket to drain, up to the stall timeout. */
   private async write(frame: Buffer): Promise<void> {
-    const { res, stallTimeoutMs } = this.options;
-    if (res.write(frame) || this.mode === 'closed' || res.destroyed) return;
+    const { socket, stallTimeoutMs } = this.options;
+    if (socket.write(frame) || this.mode === 'closed' || socket.destroyed) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => this.close('stalled'), stallTimeoutMs);
       const done = () => {
         clearTimeout(timer);
-        res.off('drain', done);
+        socket.off('drain', done);
         this.wakeWriter = undefined;
         resolve();
       };
       this.wakeWriter = done;
-      res.once('drain', done);
+      socket.once('drain', done);
     });
   }
 }

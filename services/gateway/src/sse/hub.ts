@@ -13,6 +13,7 @@ export interface HubOptions {
   readonly heartbeatMs: number;
   readonly bufferLimit: number;
   readonly stallTimeoutMs: number;
+  readonly flushMs: number;
   readonly maxClients: number;
   readonly metrics: GatewayMetrics;
   readonly clock?: () => number;
@@ -64,17 +65,20 @@ export function createHub(options: HubOptions): SseHub {
       if (!socket || socket.destroyed) return;
       socket.setNoDelay(true);
       socket.setTimeout(0);
+      // No chunked framing: the connection is the stream's alone and ends with it, and frames
+      // can go to the socket as they are, one write for many events.
+      res.useChunkedEncodingByDefault = false;
       res.writeHead(200, {
         'Content-Type': 'text/event-stream; charset=utf-8',
         'Cache-Control': 'no-cache, no-transform',
-        Connection: 'keep-alive',
         'X-Accel-Buffering': 'no',
       });
-      res.write('retry: 3000\n\n');
+      res.flushHeaders();
+      socket.write('retry: 3000\n\n');
       // From here to the end, synchronous: no feed event can fall between reading the head and joining.
       const joinSeq = options.head();
       const client = new SseClient(
-        { res, principal, filter, bufferLimit: options.bufferLimit, stallTimeoutMs: options.stallTimeoutMs, onClose },
+        { res, socket, principal, filter, bufferLimit: options.bufferLimit, stallTimeoutMs: options.stallTimeoutMs, flushMs: options.flushMs, onClose },
         cursor ?? joinSeq,
       );
       clients.add(client);

@@ -1,8 +1,7 @@
 import type { z } from 'zod';
-import {
+import type {
   activity, runCancelled, runComplete, runCreated, runFailed, runRestarted,
-  stepCancelled, stepComplete, stepFailed, stepQueued, stepRetrying, stepStarted,
-  type EventEnvelope,
+  stepCancelled, stepComplete, stepFailed, stepQueued, stepRetrying, stepStarted, EventEnvelope,
 } from '@cadre/proto';
 
 type Data<D extends { readonly data: z.ZodType }> = z.input<D['data']>;

@@ -134,7 +134,6 @@ export function evolve(state: RunState, event: TimedRunEvent): RunState {
     case 'step_retrying':
       return {
         ...next,
-        attempts: updateAttempt(state, event.data.step_id, event.data.attempt - 1, { status: 'retrying' }),
         retries: { ...state.retries, [event.data.step_id]: (state.retries[event.data.step_id] ?? 0) + 1 },
       };
     case 'step_cancelled':

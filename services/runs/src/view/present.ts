@@ -24,7 +24,8 @@ function pendingStep(runId: string, stepId: string, agentId: string | undefined)
 /** One attempt as the step's view. */
 export function presentAttempt(state: RunState, a: StepAttempt): StepView {
   return {
-    run_id: state.runId, step_id: a.stepId, status: a.status, agent_id: a.agentId ?? null, attempt: a.attempt,
+    // A queued attempt with feedback is a retry waiting for an agent: the step is `retrying`.
+    run_id: state.runId, step_id: a.stepId, status: a.status === 'queued' && a.feedback !== undefined ? 'retrying' : a.status, agent_id: a.agentId ?? null, attempt: a.attempt,
     retry_count: state.retries[a.stepId] ?? 0, loop_index: a.loop?.index ?? null, loop_count: a.loop?.count ?? null,
     outputs: { ...(a.outputs ?? {}) }, error: a.error ?? null, feedback: a.feedback ?? null,
     queued_at: a.queuedAt, started_at: a.startedAt ?? null, completed_at: a.finishedAt ?? null,

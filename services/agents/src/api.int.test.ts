@@ -1,0 +1,125 @@
+import { testing } from '@cadre/llm';
+import {
+  ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError, agentConfigUpdate, agentGet, agentList, agentRuns,
+  agentToolRemove, agentToolSet, agentToolsGet, providerKeys, providerList, providerUpdate, usageHistory, usageSummary,
+} from '@cadre/proto';
+import { eventually } from '@cadre/testing';
+import { ADMIN, MEMBER, startHarness, type Harness } from './test-support/harness';
+
+const echo = { name: 'echo', description: 'Echoes its input', parameters: { type: 'object', properties: { text: { type: 'string' } } }, run: (a: Readonly<Record<string, unknown>>) => a.text };
+
+describe('agents API', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness({ tools: [echo] });
+  });
+  afterAll(async () => h?.dispose());
+
+  describe('agents', () => {
+    it('lists the agents the built-in pipelines declare, with their pipeline defaults', async () => {
+      const { agents } = await h.send(agentList, {});
+      expect(agents.map((a) => a.id)).toEqual(expect.arrayContaining(['demo-writer', 'eng-planner', 'eng-implementer', 'eng-reviewer', 'plan-architect']));
+      expect(agents.find((a) => a.id === 'demo-writer')).toMatchObject({ model: 'dry-run/echo', source: 'builtin', pipelines: ['demo'], limits: { max_turns: 4 }, overridden: false });
+    });
+
+    it('answers not found for an unknown agent', async () => {
+      await expect(h.send(agentGet, { id: 'nobody' })).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('overrides an agent\'s configuration and keeps the rest of its definition', async () => {
+      const updated = await h.send(agentConfigUpdate, { id: 'eng-reviewer', model: 'openai/gpt-test', limits: { max_turns: 3 } }, ADMIN);
+      expect(updated).toMatchObject({ id: 'eng-reviewer', name: 'Reviewer', model: 'openai/gpt-test', overridden: true, limits: { max_turns: 3, timeout_seconds: 1800 } });
+      await expect(h.send(agentGet, { id: 'eng-reviewer' })).resolves.toMatchObject({ model: 'openai/gpt-test' });
+      // null goes back to the step's model
+      await expect(h.send(agentConfigUpdate, { id: 'eng-reviewer', model: null }, ADMIN)).resolves.not.toHaveProperty('model');
+    });
+
+    it('creates an agent through the API only with a persona', async () => {
+      await expect(h.send(agentConfigUpdate, { id: 'helper', name: 'Helper' }, ADMIN)).rejects.toBeInstanceOf(ValidationError);
+      await expect(h.send(agentConfigUpdate, { id: 'helper', name: 'Helper', persona: 'You help.' }, ADMIN))
+        .resolves.toMatchObject({ id: 'helper', source: 'api', persona: 'You help.' });
+      expect((await h.send(agentList, {})).agents.map((a) => a.id)).toContain('helper');
+    });
+  });
+
+  describe('tool overrides', () => {
+    it('turns an installed tool on for an agent, then removes the override', async () => {
+      const before = await h.send(agentToolsGet, { agent_id: 'demo-writer' });
+      expect(before.tools).toEqual([{ name: 'echo', description: 'Echoes its input', enabled: false, source: 'available', registered: true }]);
+      const on = await h.send(agentToolSet, { agent_id: 'demo-writer', tool: 'echo', enabled: true }, ADMIN);
+      expect(on.tools).toEqual([expect.objectContaining({ name: 'echo', enabled: true, source: 'override' })]);
+      await expect(h.send(agentGet, { id: 'demo-writer' })).resolves.toMatchObject({ tools: ['echo'] });
+      const off = await h.send(agentToolRemove, { agent_id: 'demo-writer', tool: 'echo' }, ADMIN);
+      expect(off.tools).toEqual([expect.objectContaining({ name: 'echo', enabled: false, source: 'available' })]);
+      await expect(h.send(agentToolRemove, { agent_id: 'demo-writer', tool: 'echo' }, ADMIN)).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('offers the model only the tools the overrides leave enabled', async () => {
+      await h.send(agentConfigUpdate, { id: 'tool-user', persona: 'You use tools.', tools: ['echo'] }, ADMIN);
+      await h.send(agentToolSet, { agent_id: 'tool-user', tool: 'echo', enabled: false }, ADMIN);
+      const before = h.server.requests.length;
+      h.server.enqueue(testing.openAiStream({ text: 'no tools needed' }));
+      await h.enqueue({ run_id: 'run-tools-off', step_id: 's', agent_id: 'tool-user', tools: ['echo'] });
+      await h.outcome('run-tools-off');
+      const body = h.server.requests[before]?.body as { tools: Array<{ function: { name: string } }>; messages: Array<{ content: string }> };
+      expect(body.tools.map((t) => t.function.name)).toEqual(['complete', 'fail']);
+      // The API persona replaces the job's system prompt.
+      expect(body.messages[0]?.content).toBe('You use tools.');
+    });
+  });
+
+  describe('providers', () => {
+    it('lists the configured providers with keys masked', async () => {
+      const { providers } = await h.send(providerList, {});
+      expect(providers.find((p) => p.id === 'openai')).toEqual({
+        id: 'openai', kind: 'openai', base_url: `${h.server.url}/v1`, enabled: true, api_key_set: true, api_key_masked: 'sk-…0001', source: 'env',
+      });
+      expect(JSON.stringify(providers)).not.toContain('sk-test-key-0001');
+    });
+
+    it('only lets admins change providers and read keys', async () => {
+      await expect(h.send(providerUpdate, { id: 'openai', enabled: false }, MEMBER)).rejects.toBeInstanceOf(ForbiddenError);
+      await expect(h.send(providerKeys, {}, MEMBER)).rejects.toBeInstanceOf(ForbiddenError);
+      await expect(h.send(providerKeys, {})).rejects.toBeInstanceOf(UnauthenticatedError);
+    });
+
+    it('stores a new provider\'s key encrypted and uses it at once', async () => {
+      const view = await h.send(providerUpdate, { id: 'scripted', kind: 'openai', base_url: `${h.server.url}/v1`, api_key: 'sk-scripted-secret-9876' }, ADMIN);
+      expect(view).toMatchObject({ id: 'scripted', api_key_set: true, api_key_masked: 'sk-…9876', source: 'api' });
+      await expect(h.send(providerKeys, {}, ADMIN)).resolves.toMatchObject({ keys: { scripted: 'sk-scripted-secret-9876', openai: 'sk-test-key-0001' } });
+      // Encrypted at rest: neither the stored event nor the bus message holds the key.
+      const { rows } = await h.pool.query<{ data: unknown }>(`select data from agents.events where type = 'provider_settings_updated'`);
+      expect(JSON.stringify(rows)).not.toContain('sk-scripted-secret-9876');
+      expect(JSON.stringify(rows)).toMatch(/"api_key_encrypted":"v1:/);
+      await eventually(() => expect(h.events.some((m) => m.subject === 'evt.agents.provider_settings_updated.settings')).toBe(true));
+      expect(h.events.map((m) => new TextDecoder().decode(m.data)).join('')).not.toContain('sk-scripted-secret-9876');
+
+      const before = h.server.requests.length;
+      h.server.enqueue(testing.openAiStream({ text: 'via the new provider', usage: { prompt_tokens: 7, completion_tokens: 3 } }));
+      await h.enqueue({ run_id: 'run-scripted', step_id: 's', agent_id: 'eng-planner', model: 'scripted/some-model' });
+      await expect(h.outcome('run-scripted')).resolves.toMatchObject({ kind: 'completed', payload: { outputs: { result: 'via the new provider' } } });
+      expect(h.server.requests[before]?.headers.authorization).toBe('Bearer sk-scripted-secret-9876');
+    });
+
+    it('rejects settings the registry cannot use', async () => {
+      await expect(h.send(providerUpdate, { id: 'nowhere', kind: 'openai' }, ADMIN)).rejects.toBeInstanceOf(ValidationError);
+    });
+  });
+
+  describe('usage', () => {
+    it('shows an agent\'s runs and the usage totals per day', async () => {
+      const runs = await eventually(async () => {
+        const reply = await h.send(agentRuns, { id: 'eng-planner' });
+        expect(reply.runs).toHaveLength(1);
+        return reply.runs;
+      });
+      expect(runs[0]).toMatchObject({ run_id: 'run-scripted', step_id: 's', llm_calls: 1, input_tokens: 7, output_tokens: 3 });
+      const usage = await h.send(usageSummary, {});
+      expect(usage.totals.calls).toBeGreaterThanOrEqual(2);
+      expect(usage.by_provider.map((p) => p.provider)).toEqual(expect.arrayContaining(['openai', 'scripted']));
+      const history = await h.send(usageHistory, { days: 7 });
+      expect(history.days).toEqual([expect.objectContaining({ day: new Date().toISOString().slice(0, 10), calls: usage.totals.calls })]);
+    });
+  });
+});
