@@ -9,6 +9,8 @@ import { join } from 'node:path';
 const benchmarks: ReadonlyArray<{ name: string; load: () => Promise<{ run: () => Promise<string> }> }> = [
   { name: 'bus request/reply', load: () => import('../libs/bus/bench/request-reply.bench') },
   { name: 'event store append and outbox', load: () => import('../libs/eventstore/bench/append.bench') },
+  { name: 'gateway round trip and SSE fan-out', load: () => import('../services/gateway/bench/gateway.bench') },
+  { name: 'orchestration overhead', load: () => import('../services/runs/bench/orchestration.bench') },
 ];
 
 async function main(): Promise<void> {

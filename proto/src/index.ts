@@ -8,3 +8,4 @@ export * from './http';
 export * from './identity';
 export * from './runs';
 export * from './agents';
+export * from './admin';

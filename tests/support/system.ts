@@ -1,9 +1,11 @@
 import { Pool } from 'pg';
+import { loadAgentsConfig, startAgents, type AgentTool, type AgentsService } from '@cadre/agents';
 import { connectNatsBus, createEmbeddedBus, type Bus } from '@cadre/bus';
 import { loadGatewayConfig, startGateway, type Gateway } from '@cadre/gateway';
 import { loadIdentityConfig, startIdentity } from '@cadre/identity';
 import { silentLogger } from '@cadre/logging';
-import type { Service } from '@cadre/runtime';
+import { loadRunsConfig, startRuns } from '@cadre/runs';
+import type { Service, ServiceDeps } from '@cadre/runtime';
 import { createTestDatabase, startNats, type TestDatabase, type TestNats } from '@cadre/testing';
 
 export type Transport = 'embedded' | 'nats';
@@ -12,9 +14,28 @@ export interface SystemOptions {
   readonly transport: Transport;
   /** Variables for the services' configs, over the test defaults (e.g. `{ SSE_HEARTBEAT_MS: '50' }`). */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Also start the runs and agents services (pipelines, runs, steps, agents, the executor, LLM
+   * calls). Off by default, so suites that publish raw run events keep a quiet system. The
+   * providers come from `env` (`OPENAI_BASE_URL`, …); `tools` are installed in the agents service.
+   */
+  readonly orchestration?: { readonly tools?: readonly AgentTool[] };
 }
 
-/** Cadre started in this process: the bus, identity and the gateway on a free port. */
+/** Domains of the orchestration services: runs answers `runs.*` and `pipelines.*`, agents `agents.*`. */
+export type ReplicaDomain = 'runs' | 'agents';
+
+type Env = Readonly<Record<string, string>>;
+
+/**
+ * The domain services a system runs behind the gateway, started in this order (stopped in
+ * reverse). A new service appends itself here; tests walk the routes of `system.domains`.
+ */
+const SERVICES: ReadonlyArray<{ readonly domain: string; start(deps: ServiceDeps, env: Env): Promise<Service> }> = [
+  { domain: 'identity', start: (deps, env) => startIdentity(deps, loadIdentityConfig(env)) },
+];
+
+/** Cadre started in this process: the bus, the domain services and the gateway on a free port. */
 export interface System {
   readonly transport: Transport;
   /** `http://127.0.0.1:<port>` of the gateway. */
@@ -24,7 +45,13 @@ export interface System {
   readonly database: TestDatabase;
   readonly nats: TestNats | undefined;
   readonly gateway: Gateway;
-  readonly identity: Service;
+  /** The domains whose services run (their routes get answers; others' get 503). */
+  readonly domains: readonly string[];
+  readonly services: Readonly<Record<string, Service>>;
+  /** The agents service (with its tool registry), when `orchestration` was asked for. */
+  readonly agents: AgentsService | undefined;
+  /** Starts one more replica of runs or agents, with its own bus connection (NATS) and pool; stopped with the system. */
+  addReplica(domain: ReplicaDomain, env?: Env): Promise<Service>;
   stop(): Promise<void>;
 }
 
@@ -49,23 +76,52 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const nats = options.transport === 'nats' ? await startNats() : undefined;
   const connect = async (name: string): Promise<Bus> =>
     nats ? connectNatsBus({ servers: nats.url, name }) : createEmbeddedBus({ databaseUrl: database.url });
-  const identityBus = await connect('identity');
-  const gatewayBus = nats ? await connect('gateway') : identityBus;
-  const testBus = nats ? await connect('test') : identityBus;
-  const identityPool = new Pool({ connectionString: database.url, max: 5 });
-  const gatewayPool = new Pool({ connectionString: database.url, max: 2 });
-  const logger = silentLogger();
-
-  const identity = await startIdentity({ bus: identityBus, pool: identityPool, logger, instance: 'identity-test' }, loadIdentityConfig(env));
-  const gateway = await startGateway({ bus: gatewayBus, pool: gatewayPool, logger, instance: 'gateway-test' }, loadGatewayConfig(env));
+  const opened: Bus[] = [];
+  const pools: Pool[] = [];
+  const embeddedBus = nats ? undefined : await connect('embedded');
+  // NATS: a connection and a pool per part, as separate processes would have; embedded: one bus.
+  const depsFor = async (name: string): Promise<ServiceDeps> => {
+    const bus = embeddedBus ?? (await connect(name));
+    if (!opened.includes(bus)) opened.push(bus);
+    const pool = new Pool({ connectionString: database.url, max: 5 });
+    pools.push(pool);
+    return { bus, pool, logger: silentLogger(), instance: `${name}-test` };
+  };
+  const services: Record<string, Service> = {};
+  for (const service of SERVICES) services[service.domain] = await service.start(await depsFor(service.domain), env);
+  // Orchestration: runs and agents, and any replicas a test adds (stopped before the first ones).
+  const tools = options.orchestration?.tools ?? [];
+  const startReplica = async (domain: ReplicaDomain, name: string, extra: Env = {}): Promise<Service> => {
+    const deps = await depsFor(name);
+    const replicaEnv = { ...env, ...extra };
+    return domain === 'runs'
+      ? startRuns(deps, loadRunsConfig(replicaEnv))
+      : startAgents(deps, loadAgentsConfig(replicaEnv), { tools });
+  };
+  const orchestration: Service[] = [];
+  let agents: AgentsService | undefined;
+  if (options.orchestration) {
+    orchestration.push(services.runs = await startReplica('runs', 'runs'));
+    orchestration.push(services.agents = agents = (await startReplica('agents', 'agents')) as AgentsService);
+  }
+  const extraReplicas: Service[] = [];
+  const addReplica = async (domain: ReplicaDomain, extra: Env = {}): Promise<Service> => {
+    const replica = await startReplica(domain, `${domain}-${extraReplicas.length + 2}`, extra);
+    extraReplicas.push(replica);
+    return replica;
+  };
+  const gateway = await startGateway(await depsFor('gateway'), loadGatewayConfig(env));
+  const testBus = embeddedBus ?? (await connect('test'));
+  if (!opened.includes(testBus)) opened.push(testBus);
 
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
-    // The gateway first (it stops taking requests), then the service it calls, then the infrastructure.
+    // The gateway first (it stops taking requests), then the services it calls, then the infrastructure.
     await gateway.service.shutdown('test over');
-    await identity.shutdown('test over');
-    await Promise.allSettled([identityBus.drain(), gatewayBus.drain(), testBus.drain()]);
-    await Promise.allSettled([identityPool.end(), gatewayPool.end()]);
+    for (const replica of [...extraReplicas, ...orchestration].reverse()) await replica.shutdown('test over');
+    for (const service of [...SERVICES].reverse()) await services[service.domain]!.shutdown('test over');
+    await Promise.allSettled(opened.map((bus) => bus.drain()));
+    await Promise.allSettled(pools.map((pool) => pool.end()));
     await nats?.dispose();
     await database.dispose();
   };
@@ -76,7 +132,10 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     database,
     nats,
     gateway,
-    identity,
+    domains: [...SERVICES.map((service) => service.domain), ...(options.orchestration ? ['runs', 'pipelines', 'agents'] : [])],
+    services,
+    agents,
+    addReplica,
     stop: () => (stopping ??= stop()),
   };
 }

@@ -13,17 +13,20 @@ export interface AppendStatements {
 /**
  * One statement does the whole append, so it is atomic without an explicit transaction and
  * costs one round trip: read the stream's version, insert the events if it is the expected one,
- * insert their outbox rows and, when asked, NOTIFY the relay (delivered at commit). Two writers
- * that both pass the version check collide on UNIQUE(stream_id, version); the loser fails.
+ * insert the append's outbox row and, when asked, NOTIFY the relay (delivered at commit). Two
+ * writers that both pass the version check collide on UNIQUE(stream_id, version); the loser
+ * fails. It returns one row (the stream's version before, the last position), none when the
+ * expected version did not match.
  *
- * It returns one row per event (position, the version the stream was at), none when the
- * expected version did not match. Each event is written once: the outbox row holds the
- * position and subject only, and the relay reads the rest from the events row.
+ * Each event is written once: the outbox gets one row per append (stream, first version, the
+ * subjects) keyed by its first position, and the relay reads the events rows themselves.
  *
- * Its shape is kept small because executor start-up, not the writing, dominates a one-event
- * append: a single event binds scalars and skips the sort (measured: about 25 µs less executor
- * time per append than the array form); several events come as parallel typed arrays
- * (unnest WITH ORDINALITY), sorted so that positions follow versions within the append.
+ * The shape is kept small because plan nodes, not the writing, dominate a one-event append:
+ * a single event binds scalars and needs no aggregate (executor time measured at about 32 µs,
+ * against 50 µs for the array form and 77 µs for the earlier JSON-document form). Several
+ * events come as parallel typed arrays (unnest WITH ORDINALITY) ordered by ordinality, so that
+ * positions follow versions within the append (the planner knows that order: no sort runs);
+ * the first position is then the smallest.
  *
  * Parameters: $1 stream id, $2 expected version (null = any); $3 id, $4 type, $5 data and
  * $6 meta (JSON text), $7 occurred_at, $8 subject (scalars for one event, arrays in event order
@@ -41,8 +44,10 @@ function appendSql(schema: string, many: boolean): string {
     : `SELECT $3::uuid, $1, cur.v + 1, $4::text, $5::jsonb, $6::jsonb, $7::timestamptz
        FROM cur
        WHERE $2::int IS NULL OR cur.v = $2::int`;
-  // version - cur.v is the event's 1-based index in the append, hence in the subject array.
-  const subjects = many ? 'SELECT ins.position, ($8::text[])[ins.version - cur.v] FROM ins, cur' : 'SELECT ins.position, $8::text FROM ins';
+  const outboxRow = many
+    ? 'SELECT min(position), $1, min(version), $8::text[] FROM ins HAVING count(*) > 0'
+    : 'SELECT position, $1, version, ARRAY[$8::text] FROM ins';
+  const lastPosition = many ? '(SELECT max(position) FROM ins)' : 'position';
   return `
     WITH cur AS (SELECT coalesce(max(version), 0)::int AS v FROM ${events} WHERE stream_id = $1),
     ins AS (
@@ -50,9 +55,9 @@ function appendSql(schema: string, many: boolean): string {
       ${rows}
       RETURNING position, version
     )
-    INSERT INTO ${outbox} (position, subject)
-    ${subjects}
-    RETURNING position::text AS position, (SELECT v FROM cur) AS current_version,
+    INSERT INTO ${outbox} (position, stream_id, first_version, subjects)
+    ${outboxRow}
+    RETURNING ${lastPosition}::text AS last_position, (SELECT v FROM cur) AS current_version,
               (SELECT count(*) FROM (SELECT pg_notify($9, '') WHERE $9::text IS NOT NULL) n)::int AS notified`;
 }
 

@@ -38,9 +38,9 @@ interface PreparedEvent {
   readonly subject: string;
 }
 
-/** One per event appended; none when the stream was not at the expected version. */
+/** One when the events were appended; none when the stream was not at the expected version. */
 interface AppendRow {
-  readonly position: string;
+  readonly last_position: string;
   /** The stream's version before the append. */
   readonly current_version: number;
 }
@@ -107,7 +107,7 @@ export async function appendToStream(
 async function insert(
   ctx: AppendContext, streamId: string, expectedVersion: ExpectedVersion, expected: number | null, rows: readonly PreparedEvent[],
 ): Promise<AppendResult> {
-  let result: AppendRow[];
+  let result: AppendRow | undefined;
   const notify = ctx.waker.enter();
   try {
     const one = rows.length === 1;
@@ -117,7 +117,7 @@ async function insert(
       column((r) => JSON.stringify(r.meta)), column((r) => r.occurred_at), column((r) => r.subject), notify ? ctx.channel : null,
     ];
     const statement = one ? ctx.statements.one : ctx.statements.many;
-    result = (await ctx.pool.query<AppendRow>({ ...statement, values })).rows;
+    result = (await ctx.pool.query<AppendRow>({ ...statement, values })).rows[0];
   } catch (error) {
     ctx.waker.leave(false, false);
     if (isUniqueViolation(error, 'events_stream_version_key')) {
@@ -129,17 +129,15 @@ async function insert(
     }
     throw toStoreError(error, 'append');
   }
-  const committed = result.length === rows.length;
-  ctx.waker.leave(committed, notify);
-  if (!committed) {
+  ctx.waker.leave(result !== undefined, notify);
+  if (!result) {
     // Nothing was written (all or nothing): the stream is at another version than expected.
     const current = await currentVersion(ctx, streamId);
     throw new ConcurrencyError(`stream ${streamId} is at version ${current}, expected ${expectedVersion}`, { streamId, expectedVersion, currentVersion: current });
   }
-  const before = result[0]!.current_version;
-  const lastPosition = Math.max(...result.map((r) => Number(r.position)));
+  const before = result.current_version;
   const envelopes: EventEnvelope[] = rows.map((row, i) => ({
     id: row.id, type: row.type, stream: streamId, version: before + 1 + i, occurredAt: row.occurred_at, data: row.data, meta: row.meta,
   }));
-  return { events: envelopes, nextVersion: before + rows.length, lastPosition };
+  return { events: envelopes, nextVersion: before + rows.length, lastPosition: Number(result.last_position) };
 }

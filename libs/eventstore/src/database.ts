@@ -17,12 +17,17 @@ export interface EventsTable {
 }
 
 /**
- * Events committed but not yet published to the bus; the relay deletes a row once published.
- * Only the subject lives here: the relay reads the rest from the events row of that position.
+ * Appends committed but not yet published to the bus, one row per append; the relay deletes a
+ * row once all its events are published. The relay reads the events rows themselves; a row
+ * adds only what they lack, the subject of each event.
  */
 export interface OutboxTable {
+  /** Position of the append's first event: the order in which appends are published. */
   readonly position: ColumnType<string, string | number, never>;
-  readonly subject: string;
+  readonly stream_id: string;
+  readonly first_version: number;
+  /** One subject per event, in version order from first_version. */
+  readonly subjects: string[];
 }
 
 /** The last position each projection applied, written in the transaction that applied it. */

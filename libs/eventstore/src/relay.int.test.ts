@@ -178,6 +178,30 @@ describe('outbox relay on the NATS bus', () => {
     }
   });
 
+  it('keeps an append in the outbox until all its events are published, republishing the part that went out', async () => {
+    const { events } = await store.append('cart-f', 'no_stream', [1, 2, 3].map((n) => ({ type: 'tick', data: { n } })), { subjectScope: 'f' });
+    // The bus refuses the append's second event once: the first went out, the row must stay.
+    let calls = 0;
+    const flaky: Pick<Bus, 'events'> = {
+      events: { ...bus.events, publish: (...args) => (++calls === 2 ? Promise.reject(new Error('refused')) : bus.events.publish(...args)) },
+    };
+    const counters = new Map<RelayCounter, number>();
+    relay = startOutboxRelay({ store, bus: flaky, retryMinMs: 10, onCounter: (name, n) => counters.set(name, (counters.get(name) ?? 0) + n) });
+    const ids: string[] = [];
+    const sub = await bus.events.consume({ durable: 'relay-partial', filterSubject: 'evt.shop.*.f' }, async (message) => {
+      ids.push(message.msgId);
+      await message.ack();
+    });
+    try {
+      await eventually(async () => expect(await outboxSize()).toBe(0));
+      await eventually(() => expect(ids).toEqual(events.map((e) => e.id)));
+      expect(counters.get('publish_failures')).toBe(1);
+      expect(counters.get('duplicates')).toBe(1);
+    } finally {
+      await sub.stop();
+    }
+  });
+
   describe('a projection fed by a durable consumer', () => {
     it('applies each event once, even when the consumer is replayed from the start', async () => {
       await createCartTotalsTable(store.pool);

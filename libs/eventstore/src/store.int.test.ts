@@ -48,14 +48,20 @@ describe('event store', () => {
       expect(await store.readStream('cart-1', { fromVersion: 2 })).toEqual([result.events[1]]);
     });
 
-    it('writes one outbox row per event (position and scoped subject) that the relay turns into the wire envelope', async () => {
-      const result = await store.append('cart-2', 'no_stream', [{ type: 'item_added', data: { cart_id: 'c2', sku: 'x', quantity: 3 } }], { subjectScope: 'run-9' });
-      const outbox = await store.pool.query('select * from shop.outbox where position = $1', [result.lastPosition]);
-      expect(outbox.rows).toEqual([{ position: String(result.lastPosition), subject: 'evt.shop.item_added.run-9' }]);
-      const { rows } = await store.pool.query(`select * from (${outboxBatchSql('shop')}) b where b.position = $2`, [1_000, String(result.lastPosition)]);
-      expect(rows).toHaveLength(1);
-      expect(rows[0].event_id).toBe(result.events[0]?.id);
-      expect(JSON.parse(rows[0].payload)).toEqual(result.events[0]);
+    it('writes one outbox row per append (stream, versions, scoped subjects) that the relay turns into wire envelopes', async () => {
+      const result = await store.append('cart-2', 'no_stream', [
+        { type: 'item_added', data: { cart_id: 'c2', sku: 'x', quantity: 3 } },
+        { type: 'cart_checked_out', data: { cart_id: 'c2', total: 3 } },
+      ], { subjectScope: 'run-9' });
+      const first = result.lastPosition - 1;
+      const outbox = await store.pool.query('select * from shop.outbox where stream_id = $1', ['cart-2']);
+      expect(outbox.rows).toEqual([{ position: String(first), stream_id: 'cart-2', first_version: 1, subjects: ['evt.shop.item_added.run-9', 'evt.shop.cart_checked_out.run-9'] }]);
+      const { rows } = await store.pool.query(`select * from (${outboxBatchSql('shop')}) b where b.outbox_position = $2`, [1_000, String(first)]);
+      expect(rows.map((r) => [r.position, r.subject, r.event_id])).toEqual([
+        [String(first), 'evt.shop.item_added.run-9', result.events[0]?.id],
+        [String(result.lastPosition), 'evt.shop.cart_checked_out.run-9', result.events[1]?.id],
+      ]);
+      expect(rows.map((r) => JSON.parse(r.payload))).toEqual(result.events);
     });
 
     it('takes the time and id a caller gives', async () => {
@@ -182,7 +188,8 @@ describe('event store', () => {
       try {
         const { rows } = await client.query('select name from replicas.kysely_migration order by name');
         expect(rows.map((r) => r.name)).toEqual([
-          '2025_11_23_0001_events', '2025_11_23_0002_outbox', '2025_11_23_0003_projection_checkpoints', '2025_11_24_0001_outbox_without_payload',
+          '2025_11_23_0001_events', '2025_11_23_0002_outbox', '2025_11_23_0003_projection_checkpoints',
+          '2025_11_24_0001_outbox_without_payload', '2025_11_24_0002_outbox_row_per_append',
         ]);
         const tables = await client.query("select table_name from information_schema.tables where table_schema = 'replicas' order by 1");
         expect(tables.rows.map((r) => r.table_name)).toEqual(['events', 'kysely_migration', 'kysely_migration_lock', 'outbox', 'projection_checkpoints']);

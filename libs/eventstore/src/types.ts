@@ -85,7 +85,7 @@ export interface EventStore {
   readonly registry: EventRegistry;
   readonly pool: Pool;
   readonly db: Kysely<Database>;
-  /** Appends atomically (events, outbox rows, wake-up of the relay) or not at all. */
+  /** Appends atomically (events and their outbox row) or not at all, then wakes the relay. */
   append(streamId: string, expectedVersion: ExpectedVersion, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
   /** Reads the stream, lets `decide` choose events, appends them; re-runs on a lost race. */
   appendWithRetry(streamId: string, decide: Decide, options?: AppendOptions & RetryOptions): Promise<AppendResult>;

@@ -1,8 +1,10 @@
 import { trace } from '@opentelemetry/api';
 import { hostname } from 'node:os';
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { LogTap, registerLogTap, type LogTapLimits } from './tap';
 
 export type { Logger } from 'pino';
+export { LogTap, logTapOf, type LogTapLimits, type TappedLine } from './tap';
 
 export interface LoggerOptions {
   /** Service name, bound to every line as `service`. */
@@ -12,6 +14,8 @@ export interface LoggerOptions {
   readonly level?: string;
   /** Where lines go (default stdout). Several destinations: pass a pino.multistream. */
   readonly destination?: DestinationStream;
+  /** Bounds of the recent lines kept for `GET /v1/admin/containers/{id}/logs` (see `logTapOf`). */
+  readonly tap?: LogTapLimits;
 }
 
 /** A unique-enough instance id: host, pid and a random suffix. */
@@ -24,7 +28,8 @@ export function instanceId(service: string): string {
  * `spanId` of the active OpenTelemetry span on every line logged inside one.
  */
 export function createLogger(options: LoggerOptions): Logger {
-  return pino(
+  const tap = new LogTap(options.tap);
+  const logger = pino(
     {
       level: options.level ?? 'info',
       base: { service: options.service, instance: options.instance ?? instanceId(options.service) },
@@ -38,8 +43,35 @@ export function createLogger(options: LoggerOptions): Logger {
       },
       redact: { paths: ['password', '*.password', 'token', '*.token', 'apiKey', '*.apiKey', 'authorization', '*.authorization'], censor: '[redacted]' },
     },
-    options.destination ?? pino.destination({ sync: false }),
+    teeTo(options.destination ?? pino.destination({ sync: false }), tap),
   );
+  registerLogTap(logger, tap);
+  return logger;
+}
+
+/**
+ * A destination that writes each line to `destination` and to the tap. A destination that
+ * wants pino's metadata (a multistream) gets it: the tee inherits from it and calls its
+ * `write` on itself, where pino set `lastLevel` and the rest.
+ */
+function teeTo(destination: DestinationStream, tap: LogTap): DestinationStream {
+  const target = destination as DestinationStream & { flush?: (cb?: (err?: Error) => void) => void } & Record<symbol, unknown>;
+  if (target[pino.symbols.needsMetadataGsym]) {
+    const tee = Object.create(target) as DestinationStream;
+    tee.write = function write(this: DestinationStream, chunk: string) {
+      target.write.call(this, chunk);
+      tap.write(chunk);
+    };
+    return tee;
+  }
+  const tee: DestinationStream & { flush?: (cb?: (err?: Error) => void) => void } = {
+    write(chunk: string) {
+      target.write(chunk);
+      tap.write(chunk);
+    },
+  };
+  if (typeof target.flush === 'function') tee.flush = (cb) => target.flush!(cb);
+  return tee;
 }
 
 /** A logger that writes nothing (tests, libraries used without a logger). */

@@ -1,7 +1,8 @@
 import type { Bus, RequestHandler, ServiceHandle, Subscription } from '@cadre/bus';
-import type { Logger } from '@cadre/logging';
+import { LogTap, logTapOf, type Logger } from '@cadre/logging';
 import { toCadreError } from '@cadre/proto';
 import { createServiceMetrics, type ServiceMetrics } from './metrics';
+import { startReporter } from './instances/reporter';
 import { startProbeServer, type Check, type ProbeServer } from './probes';
 
 export interface ServiceOptions {
@@ -16,6 +17,8 @@ export interface ServiceOptions {
   readonly checks?: Readonly<Record<string, Check>>;
   /** Grace period: after it, shutdown stops waiting for in-flight work. */
   readonly shutdownGraceMs?: number;
+  /** Interval of the instance's heartbeat on the bus (default 5 s). */
+  readonly heartbeatMs?: number;
 }
 
 /** A running service: register handlers and workers, then it shuts down in order. */
@@ -53,6 +56,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
           isShuttingDown: () => shuttingDown,
         });
 
+  // Heartbeat and log lines over the bus: `GET /v1/admin/containers` and its logs route read them.
+  const reporter = await startReporter({
+    bus, instance: options.instance, service: options.name, version: options.version,
+    tap: logTapOf(logger) ?? new LogTap({ maxLines: 1 }), heartbeatMs: options.heartbeatMs,
+  });
+
   const instrument = (subject: string, handler: RequestHandler): RequestHandler => async (payload, context) => {
     const stop = metrics.handlerDuration.startTimer({ subject });
     try {
@@ -75,6 +84,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     const work = (async () => {
       await Promise.allSettled(subscriptions.map((s) => s.stop()));
       await Promise.allSettled(handles.map((h) => h.stop()));
+      await reporter.stop();
       await bus.drain();
     })();
     const timedOut = await Promise.race([

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Bus } from '@cadre/bus';
 import { createEventStore, startOutboxRelay, type EventStore, type OutboxRelay } from '@cadre/eventstore';
-import { EventRegistry, allEvents, defineCommand, defineEvent, defineRoute, type RouteDefinition } from '@cadre/proto';
+import { EventRegistry, allEvents, defineCommand, defineEvent, defineQuery, defineRoute, type RouteDefinition } from '@cadre/proto';
 import type { Pool } from 'pg';
 
 /** A bench-only event: what the command appends. */
@@ -16,6 +16,18 @@ export const addNote = defineCommand({
   reply: z.object({ position: z.number() }),
 });
 
+export const echo = defineQuery({
+  domain: 'bench', name: 'echo', description: 'Answer the request as it came (benchmark only)',
+  request: z.object({ text: z.string().max(1000) }),
+  reply: z.object({ text: z.string() }),
+});
+
+/** The same path without the database: what the gateway and the bus cost on their own. */
+export const echoRoute: RouteDefinition = defineRoute({
+  method: 'post', path: '/v1/bench/echo', operationId: 'benchEcho', summary: 'Echo (benchmark)', tags: ['bench'],
+  access: 'user', body: echo.request, response: echo.reply, successStatus: 201, message: echo,
+});
+
 export const addNoteRoute: RouteDefinition = defineRoute({
   method: 'post', path: '/v1/bench/notes', operationId: 'benchAddNote', summary: 'Append a note (benchmark)', tags: ['bench'],
   access: 'user', body: addNote.request, response: addNote.reply, successStatus: 201, message: addNote,
@@ -23,8 +35,6 @@ export const addNoteRoute: RouteDefinition = defineRoute({
 
 export interface NoteService {
   readonly store: EventStore;
-  /** Appends one note in its own stream, as a command handler would; returns its position. */
-  append(text: string, sentAt: number): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -36,6 +46,7 @@ export async function startNoteService(bus: Bus, pool: Pool): Promise<NoteServic
   const store = await createEventStore({ pool, schema: 'bench', registry: new EventRegistry([...allEvents, noteAdded]), domain: 'bench' });
   const relay: OutboxRelay = startOutboxRelay({ store, bus });
   let n = 0;
+  // sent_at: when the append began, on a clock other threads and processes of this host share.
   const append = async (text: string, sentAt: number): Promise<number> => {
     const id = `note-${process.pid}-${n++}`;
     const result = await store.append(id, 'no_stream', [{ type: noteAdded.type, data: { note_id: id, text, sent_at: sentAt } }], { subjectScope: id });
@@ -43,11 +54,13 @@ export async function startNoteService(bus: Bus, pool: Pool): Promise<NoteServic
   };
   const handle = await bus.serve({
     name: 'bench', version: '1.0.0',
-    endpoints: { [addNote.subject]: async (payload) => ({ position: await append((payload as { text: string }).text, Date.now()) }) },
+    endpoints: {
+      [echo.subject]: (payload) => payload,
+      [addNote.subject]: async (payload) => ({ position: await append((payload as { text: string }).text, performance.timeOrigin + performance.now()) }),
+    },
   });
   return {
     store,
-    append,
     async stop() {
       await handle.stop();
       await relay.stop();

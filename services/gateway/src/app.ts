@@ -20,6 +20,7 @@ export interface AppParts {
   readonly authenticator: Authenticator;
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
+  readonly onUnhandled?: (route: RouteDefinition) => void;
 }
 
 /** Every failure ends here: the one envelope, no stack, no internal names; the cause goes to the access log. */
@@ -45,6 +46,7 @@ export function createApp(parts: AppParts): Express {
     authEnabled: parts.config.AUTH_ENABLED,
     bodyLimit: parts.config.BODY_LIMIT,
     busTimeoutMs: parts.config.BUS_TIMEOUT_MS,
+    ...(parts.onUnhandled ? { onUnhandled: parts.onUnhandled } : {}),
   }));
   app.use((_req, res) => {
     sendError(res, new NotFoundError('Not found'));

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { allRoutes, authenticate, createEventRegistry, identityMessages, type MessageDefinition, type RouteDefinition } from '@cadre/proto';
 import { startService, type Service, type ServiceDeps } from '@cadre/runtime';
+import { startAdmin } from './admin';
 import { createApp } from './app';
 import { createAuthenticator } from './auth/authenticator';
 import { applyCredentialChange } from './auth/revocations';
@@ -12,6 +13,7 @@ import { buildAsyncApi } from './docs/asyncapi';
 import { buildOpenApi } from './docs/openapi';
 import { answerClientErrors } from './http/client-errors';
 import { createGatewayMetrics } from './http/metrics';
+import type { LocalHandler } from './http/router';
 import { createLiveFeed } from './sse/feed';
 import { createHub, type HubStats } from './sse/hub';
 import { eventStreamHandler } from './sse/route';
@@ -19,6 +21,10 @@ import { statusHandlers } from './status/handlers';
 import { createProbes } from './status/probes';
 
 export { loadGatewayConfig, type GatewayConfig } from './config';
+export type { LocalHandler } from './http/router';
+export type { ValidatedInput } from './http/validate';
+export { state as requestState, type RequestState } from './http/state';
+export { sseFrame } from './sse/message';
 export { buildOpenApi } from './docs/openapi';
 export { buildAsyncApi } from './docs/asyncapi';
 
@@ -30,11 +36,18 @@ export interface Gateway {
   readonly url: string;
   /** SSE clients now, still replaying, and dropped for not reading. */
   sseStats(): HubStats;
+  /** operationIds of routes the gateway answers itself but was given no handler for (they answer 503). */
+  readonly unhandled: readonly string[];
 }
 
 export interface GatewayOptions {
   /** The route table (default every route of Cadre). */
   readonly routes?: readonly RouteDefinition[];
+  /**
+   * Handlers, by operationId, of routes without a NATS message that the gateway does not answer
+   * on its own (e.g. the admin routes). They run after access checks and validation.
+   */
+  readonly handlers?: Readonly<Record<string, LocalHandler>>;
 }
 
 const VERSION = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
@@ -83,6 +96,8 @@ export async function startGateway(deps: ServiceDeps, config: GatewayConfig, opt
     }
     return doc;
   };
+  const admin = startAdmin({ bus, timeoutMs: config.BUS_TIMEOUT_MS, heartbeatMs: config.SSE_HEARTBEAT_MS, bufferLimit: config.SSE_CLIENT_BUFFER });
+  service.track(admin.subscription);
   const events = createEventRegistry().all();
   const messages = uniqueMessages(routes);
   const local = {
@@ -93,8 +108,17 @@ export async function startGateway(deps: ServiceDeps, config: GatewayConfig, opt
       asyncApi: (host) => cached(asyncApiCache, host, () => buildAsyncApi(events, messages, { version: VERSION, gatewayHost: host })),
     }),
     streamEvents: eventStreamHandler(hub),
+    ...admin.handlers,
+    ...options.handlers,
   };
-  const app = createApp({ config, routes, local, bus, authenticator, logger, metrics });
+  const unhandled: string[] = [];
+  const app = createApp({
+    config, routes, local, bus, authenticator, logger, metrics,
+    onUnhandled: (route) => {
+      unhandled.push(route.operationId);
+      logger.warn({ operationId: route.operationId, path: route.path }, 'route has no handler in this deployment; it answers 503');
+    },
+  });
 
   const server = createServer(app);
   // Bounded waits for slow or idle senders; streams are responses, so these do not cut them.
@@ -133,5 +157,5 @@ export async function startGateway(deps: ServiceDeps, config: GatewayConfig, opt
     })()),
   });
 
-  return { service, server, port, url: `http://${host}:${port}`, sseStats: () => hub.stats() };
+  return { service, server, port, url: `http://${host}:${port}`, sseStats: () => hub.stats(), unhandled };
 }

@@ -41,9 +41,10 @@ describe.each(['embedded', 'nats'] as const)('SSE resume on the %s bus', (transp
     expect(await res.json()).toMatchObject({ code: 'validation_failed', details: [{ path: 'headers.last-event-id' }] });
   });
 
-  it('sends heartbeats as comments', async () => {
+  it('sends heartbeats as comments, and forgets a client once it hangs up', async () => {
     const stream = await openStream(harness.baseUrl);
     await eventually(() => expect(stream.comments.length).toBeGreaterThan(1), 5000);
     stream.close();
+    await eventually(() => expect(harness.gateway.sseStats().clients).toBe(0));
   });
 });

@@ -15,13 +15,15 @@ export interface BatchOutcome {
   readonly locked: boolean;
   readonly published: number;
   readonly duplicates: number;
-  /** True when the batch was full, so more rows are probably waiting. */
+  /** True when the batch was full (batchSize outbox rows), so more are probably waiting. */
   readonly full: boolean;
-  /** The publish that stopped the batch early; rows before it were published and deleted. */
+  /** The publish that stopped the batch early; appends before it were published and deleted. */
   readonly error?: unknown;
 }
 
+/** One event to publish: its outbox row (one per append) and its own position. */
 interface OutboxItem {
+  readonly outbox_position: string;
   readonly position: string;
   readonly event_id: string;
   readonly subject: string;
@@ -49,7 +51,7 @@ function headersOf(ctx: BatchContext, item: OutboxItem): Record<string, string> 
 }
 
 async function publishInOrder(ctx: BatchContext, items: readonly OutboxItem[]) {
-  const published: string[] = [];
+  let published = 0;
   let duplicates = 0;
   for (const item of items) {
     try {
@@ -63,7 +65,7 @@ async function publishInOrder(ctx: BatchContext, items: readonly OutboxItem[]) {
         `publish of event ${item.event_id}`,
       );
       if (ack.duplicate) duplicates++;
-      published.push(item.position);
+      published++;
     } catch (error) {
       return { published, duplicates, error };
     }
@@ -71,23 +73,41 @@ async function publishInOrder(ctx: BatchContext, items: readonly OutboxItem[]) {
   return { published, duplicates, error: undefined };
 }
 
+/** Outbox rows all of whose events are among the first `published` items (rows are contiguous). */
+function completedRows(items: readonly OutboxItem[], published: number): string[] {
+  const rows = new Set(items.slice(0, published).map((item) => item.outbox_position));
+  // The row of the first unpublished event keeps its published part: republished later, and
+  // dropped by the bus as a duplicate.
+  if (published < items.length) rows.delete(items[published]!.outbox_position);
+  return [...rows];
+}
+
 /**
- * The oldest outbox rows, each with the wire envelope of its event built from the events row of
- * the same position (one primary-key probe per row; events rows are never deleted, so the join
- * always finds it). The envelope is the one the append returned: same fields, occurredAt in the
- * form of Date.toISOString. Order by the column, not the text alias of the same name (that would
- * sort "10" before "9").
+ * The events of the oldest outbox rows, in publish order: by row (the append's first position)
+ * and, within a row, by version. A row names its append (stream, first version, one subject per
+ * event); its events are read by a LATERAL subquery whose LIMIT keeps the planner from turning
+ * it into a join, so each row costs one range scan of UNIQUE(stream_id, version) whatever the
+ * statistics say (a hash join over the whole events table was seen after a bulk load). Events
+ * rows are never deleted, so every row finds its events. The payload is the envelope the append
+ * returned: same fields, occurredAt in the form of Date.toISOString. Order by the columns, not
+ * the text aliases (those would sort "10" before "9").
  */
 export function outboxBatchSql(schema: string): string {
   return `
-    SELECT o.position::text AS position, o.subject, e.id::text AS event_id,
+    SELECT o.position::text AS outbox_position, e.position::text AS position, o.subjects[e.version - o.first_version + 1] AS subject,
+           e.id::text AS event_id,
            jsonb_build_object('id', e.id, 'type', e.type, 'stream', e.stream_id, 'version', e.version,
              'occurredAt', to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
              'data', e.data, 'meta', e.meta)::text AS payload,
            e.meta->>'traceparent' AS traceparent, e.meta->>'tracestate' AS tracestate
-    FROM (SELECT position, subject FROM "${schema}".outbox ORDER BY position LIMIT $1) o
-    JOIN "${schema}".events e ON e.position = o.position
-    ORDER BY o.position`;
+    FROM (SELECT position, stream_id, first_version, subjects FROM "${schema}".outbox ORDER BY position LIMIT $1) o
+    CROSS JOIN LATERAL (
+      SELECT * FROM "${schema}".events
+      WHERE stream_id = o.stream_id AND version >= o.first_version
+      ORDER BY version
+      LIMIT cardinality(o.subjects)
+    ) e
+    ORDER BY o.position, e.version`;
 }
 
 async function inTransaction(client: PoolClient, ctx: BatchContext): Promise<BatchOutcome> {
@@ -102,15 +122,17 @@ async function inTransaction(client: PoolClient, ctx: BatchContext): Promise<Bat
   // A separate statement after the lock, so its snapshot includes the last holder's deletes.
   const { rows } = await client.query<OutboxItem>(outboxBatchSql(ctx.schema), [ctx.batchSize]);
   const { published, duplicates, error } = await publishInOrder(ctx, rows);
-  if (published.length > 0) await client.query(`DELETE FROM ${outbox} WHERE position = ANY($1::bigint[])`, [published]);
+  const done = completedRows(rows, published);
+  if (done.length > 0) await client.query(`DELETE FROM ${outbox} WHERE position = ANY($1::bigint[])`, [done]);
   // If this commit is lost, the rows are published again and the bus drops them by msgId.
   await client.query('COMMIT');
-  return { locked: true, published: published.length, duplicates, full: rows.length === ctx.batchSize, error };
+  const fetched = new Set(rows.map((r) => r.outbox_position)).size;
+  return { locked: true, published, duplicates, full: fetched === ctx.batchSize, error };
 }
 
 /**
- * Publishes the oldest outbox rows in position order and deletes those the bus acknowledged,
- * under a per-schema advisory lock so that replicas never publish side by side.
+ * Publishes the events of the oldest outbox rows in order and deletes the rows whose events the
+ * bus acknowledged, under a per-schema advisory lock so that replicas never publish side by side.
  */
 export async function relayBatch(ctx: BatchContext): Promise<BatchOutcome> {
   const client = await ctx.pool.connect();

@@ -23,7 +23,7 @@ export interface OutboxRelayOptions {
   readonly store: { readonly pool: Pool; readonly schema: string };
   readonly bus: Pick<Bus, 'events'>;
   readonly logger?: RelayLogger;
-  /** Rows published per transaction (default 256). */
+  /** Outbox rows (one per append, with all its events) published per transaction (default 256). */
   readonly batchSize?: number;
   /** Safety poll when no notification arrives, and the retry pace of a stand-by replica (default 1 s). */
   readonly pollIntervalMs?: number;

@@ -7,8 +7,9 @@ import { createWakeup, sleep } from './wakeup';
 
 /**
  * Starts the outbox relay of one store: woken by NOTIFY from appends (with a safety poll),
- * it publishes outbox rows to the bus in position order with msgId = event id and deletes
- * them once acknowledged. Bus or database outages are retried with backoff; nothing is lost.
+ * it publishes the events of each outbox row (one per append) to the bus, appends in position
+ * order and events in version order, with msgId = event id, and deletes a row once all its
+ * events are acknowledged. Bus or database outages are retried with backoff; nothing is lost.
  */
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const logger = options.logger ?? silentLogger;

@@ -3,11 +3,13 @@ import { gatewayRoutes } from './gateway';
 import { identityRoutes } from './identity';
 import { pipelineRoutes, runRoutes } from './runs';
 import { agentRoutes } from './agents';
+import { adminRoutes } from './admin';
 
 export * from './gateway';
 export * from './identity';
 export * from './runs';
 export * from './agents';
+export * from './admin';
 
 /**
  * Every HTTP route of Cadre, one list per owner: the gateway mounts them, the OpenAPI document
@@ -19,4 +21,5 @@ export const allRoutes: readonly RouteDefinition[] = [
   ...agentRoutes,
   ...pipelineRoutes,
   ...runRoutes,
+  ...adminRoutes,
 ];

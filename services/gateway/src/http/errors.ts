@@ -45,7 +45,10 @@ export function toHttpError(error: unknown): HttpError {
   if (unexpected) {
     return { status: 500, body: { error: 'Internal error', code: 'internal' } };
   }
-  const status = cadre.code === 'timeout' ? 503 : cadre.status;
+  // Unanswered requests name subjects and services in their text: callers get a fixed one.
+  if (cadre.code === 'unavailable') return { status: 503, body: { error: 'Service unavailable', code: 'unavailable' } };
+  if (cadre.code === 'timeout') return { status: 503, body: { error: 'Service did not answer in time', code: 'timeout' } };
+  const status = cadre.status;
   const body: ErrorEnvelope = cadre.details === undefined
     ? { error: cadre.message, code: cadre.code }
     : { error: cadre.message, code: cadre.code, details: cadre.details };

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { trace } from '@opentelemetry/api';
 import type { RequestHandler } from 'express';
 import type { Logger } from '@cadre/logging';
 import type { GatewayMetrics } from './metrics';
@@ -19,8 +20,11 @@ export function requestIdFrom(header: string | undefined): string {
  * so that ids in paths do not explode the metric's cardinality.
  */
 export function requestContext(logger: Logger, metrics: GatewayMetrics): RequestHandler {
+  const accessLog = logger.child({ component: 'http' });
   return (req, res, next) => {
     const requestId = requestIdFrom(req.get('x-request-id'));
+    // With tracing on, the request's span carries its id, so a trace can be found from a log line and back.
+    trace.getActiveSpan()?.setAttribute('cadre.request_id', requestId);
     setState(res, { requestId, startedAt: process.hrtime.bigint() });
     res.setHeader('X-Request-Id', requestId);
     res.setHeader('X-API-Version', '1');
@@ -41,10 +45,10 @@ export function requestContext(logger: Logger, metrics: GatewayMetrics): Request
         userId: current.principal?.user_id, completed: res.writableFinished,
       };
       const failedStatus = current.failure === undefined ? 0 : toHttpError(current.failure).status;
-      if (failedStatus === 500) logger.error({ ...line, err: current.failure }, 'request failed');
-      else if (failedStatus === 503) logger.warn({ ...line, err: current.failure }, 'request unanswered');
+      if (failedStatus === 500) accessLog.error({ ...line, err: current.failure }, 'request failed');
+      else if (failedStatus === 503) accessLog.warn({ ...line, err: current.failure }, 'request unanswered');
       else {
-        logger.info(line, 'request');
+        accessLog.info(line, 'request');
       }
     };
     res.once('finish', done);

@@ -1,6 +1,6 @@
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { Bus } from '@cadre/bus';
-import type { RouteDefinition } from '@cadre/proto';
+import { UnavailableError, type RouteDefinition } from '@cadre/proto';
 import type { Authenticator } from '../auth/authenticator';
 import { requireAccess } from '../auth/middleware';
 import { jsonBody } from './body';
@@ -20,7 +20,14 @@ export interface RouterOptions {
   readonly authEnabled: boolean;
   readonly bodyLimit: number;
   readonly busTimeoutMs: number;
+  /** Told about routes that have neither a message nor a handler (they answer 503). */
+  readonly onUnhandled?: (route: RouteDefinition) => void;
 }
+
+/** A route of the contract that no handler was given for: as if its service were not running. */
+const unhandled: LocalHandler = () => {
+  throw new UnavailableError('not served by this deployment');
+};
 
 /**
  * Mounts every route of the table the same way: record the route, check access, read the
@@ -30,9 +37,10 @@ export function apiRouter(options: RouterOptions): Router {
   assertRouteTable(options.routes);
   const router = express.Router();
   for (const route of [...options.routes].sort(bySpecificity)) {
-    const local = options.local[route.operationId];
-    if (!route.message && !local) throw new Error(`route ${route.operationId} has neither a message nor a gateway handler`);
-    const answer: RequestHandler = route.message ? forwarding(route, options) : async (req, res) => local!(req, res, validateRequest(route, req));
+    const given = options.local[route.operationId];
+    if (!route.message && !given) options.onUnhandled?.(route);
+    const local: LocalHandler = given ?? unhandled;
+    const answer: RequestHandler = route.message ? forwarding(route, options) : async (req, res) => local(req, res, validateRequest(route, req));
     router[route.method](
       toExpressPath(route.path),
       (_req, res, next) => {

@@ -137,6 +137,7 @@ export class SseClient {
       setTimeout(() => res.destroy(), 1000).unref();
     }
     this.queued = [];
+    this.queuedBytes = 0;
     this.options.onClose(this, reason);
   }
 

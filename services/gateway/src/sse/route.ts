@@ -9,6 +9,11 @@ const SEQUENCE = /^\d{1,15}$/;
 /** `GET /v1/events/stream`: the resume point (header first, then query) and the filters, then the hub takes over. */
 export function eventStreamHandler(hub: SseHub): LocalHandler {
   return async (req, res, input) => {
+    // Express answers HEAD with the GET route; a stream has no place in a HEAD response.
+    if (req.method === 'HEAD') {
+      res.status(200).type('text/event-stream').end();
+      return;
+    }
     const query = input.query as EventStreamQuery;
     const header = req.get('last-event-id');
     if (header !== undefined && header.trim() !== '' && !SEQUENCE.test(header.trim())) {

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import type { Bus } from '@cadre/bus';
-import { UnavailableError, type StatusReply } from '@cadre/proto';
+import type { StatusReply } from '@cadre/proto';
 import type { GatewayMetrics } from '../http/metrics';
 import type { LocalHandler } from '../http/router';
 import type { SseHub } from '../sse/hub';
@@ -42,8 +42,13 @@ export function statusHandlers(deps: StatusDeps): Record<string, LocalHandler> {
 
     getReady: async (_req, res) => {
       const checks = await deps.probes.checks();
-      if (!checks.bus || !checks.identity) throw new UnavailableError('Not ready', { checks });
-      res.json({ status: 'ready', checks });
+      if (checks.bus && checks.identity) {
+        res.json({ status: 'ready', checks });
+        return;
+      }
+      // The envelope of any 503, with what did not answer: a probe's reader needs to know.
+      res.setHeader('Retry-After', '1');
+      res.status(503).json({ error: 'Not ready', code: 'unavailable', details: { checks } });
     },
 
     getStatus: async (_req, res) => {

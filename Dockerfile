@@ -1,0 +1,40 @@
+# One image for every Cadre service. SERVICE (or the first argument) picks the main:
+#   cadre (all in one, the default) | gateway | identity | runs | agents
+#   docker build -t cadre .
+#   docker run -e SERVICE=runs -e DATABASE_URL=… -e NATS_URL=… cadre
+#   docker run cadre runs
+# Stage 1 installs everything and compiles; stage 2 keeps only the compiled packages, their
+# runtime files and the production dependencies, and runs as the unprivileged `node` user.
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY . .
+RUN npm ci --no-audit --no-fund \
+ && npm run build \
+ && npm prune --omit=dev --no-audit --no-fund
+# The runtime tree: each workspace's package.json, dist/ and the files it reads at run time
+# (built-in pipelines, the embedded Postgres host script), with the pruned node_modules.
+RUN mkdir -p /out \
+ && cp -a package.json package-lock.json node_modules /out/ \
+ && for dir in proto libs/* services/*; do \
+      mkdir -p "/out/$dir" && cp -a "$dir/package.json" "$dir/dist" "/out/$dir/"; \
+      for extra in scripts pipelines; do if [ -d "$dir/$extra" ]; then cp -a "$dir/$extra" "/out/$dir/"; fi; done; \
+    done \
+ && mkdir -p /out/deploy/docker && cp -a deploy/docker/entrypoint.sh /out/deploy/docker/ \
+ && find /out -name '*.tsbuildinfo' -delete
+
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    SERVICE=cadre \
+    PORT=8000 \
+    METRICS_PORT=9090 \
+    CADRE_DATA_DIR=/data
+WORKDIR /app
+COPY --from=build --chown=root:root /out/ /app/
+RUN mkdir -p /data && chown node:node /data
+USER node
+EXPOSE 8000 9090
+VOLUME ["/data"]
+ENTRYPOINT ["/app/deploy/docker/entrypoint.sh"]

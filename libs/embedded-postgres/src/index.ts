@@ -1,0 +1,2 @@
+export { startEmbeddedPostgres, type EmbeddedPostgresServer, type EmbeddedPostgresOptions } from './server';
+export { freePort } from './port';

@@ -1,0 +1,197 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { ApiError, createClient } from './client';
+import { eventsTail } from './commands/events';
+import { login } from './commands/login';
+import { containers, logs } from './commands/logs';
+import { runsCancel, runsCreate, runsGet, runsList, runsRestart } from './commands/runs';
+import { up } from './commands/up';
+import { createOutput } from './output';
+
+export const USAGE = `Usage: cadre <command> [options]
+
+  up                                   Start all of Cadre in this process (embedded mode)
+  login [--url URL] [--email E] [--password P] [--code 2FA] [--api-key KEY]
+                                       Sign in; the URL and tokens go to ~/.cadre/config.json
+  runs create --pipeline ID --task TEXT [--context TEXT] [--project NAME]
+  runs list [--pipeline ID] [--status S] [--limit N] [--cursor C]
+  runs get <run>
+  runs cancel <run> [--reason TEXT]
+  runs restart <run> [--from-start]
+  events tail [--run ID] [--types a,b] [--from EVENT_ID] [--limit N] [--until a,b]
+                                       Follow the event stream (resumes after a dropped connection)
+  containers                           The running service instances
+  logs <container> [-f] [--tail N] [--level L]
+                                       An instance's log lines (-f: keep following)
+
+Options: --json (machine-readable output), --url URL (instead of CADRE_URL / the config file)
+Environment: CADRE_URL, CADRE_TOKEN (a bearer token or API key), CADRE_CONFIG (config file path)`;
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  url: { type: 'string' },
+  email: { type: 'string' },
+  password: { type: 'string' },
+  code: { type: 'string' },
+  'api-key': { type: 'string' },
+  pipeline: { type: 'string' },
+  task: { type: 'string' },
+  context: { type: 'string' },
+  project: { type: 'string' },
+  status: { type: 'string' },
+  limit: { type: 'string' },
+  cursor: { type: 'string' },
+  reason: { type: 'string' },
+  'from-start': { type: 'boolean' },
+  run: { type: 'string' },
+  types: { type: 'string' },
+  from: { type: 'string' },
+  until: { type: 'string' },
+  follow: { type: 'boolean', short: 'f' },
+  tail: { type: 'string' },
+  level: { type: 'string' },
+  'retry-ms': { type: 'string' },
+} as const;
+
+class UsageError extends Error {}
+
+function required(value: string | undefined, what: string): string {
+  if (value === undefined || value === '') throw new UsageError(`${what} is required`);
+  return value;
+}
+
+function count(value: string | undefined, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`${what} must be a whole number`);
+  return Number(value);
+}
+
+/** Runs one command line; the exit code. */
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, sub, ...rest] = positionals;
+  if (values.help || command === undefined || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return values.help || command === 'help' ? 0 : 2;
+  }
+  const output = createOutput(values.json === true);
+  const effectiveEnv = values.url !== undefined && command !== 'login' ? { ...env, CADRE_URL: values.url } : env;
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  try {
+    switch (command) {
+      case 'up':
+        return await up(env);
+      case 'login':
+        await login({
+          ...(values.url !== undefined ? { url: values.url } : {}),
+          ...(values.email !== undefined ? { email: values.email } : {}),
+          ...(values.password !== undefined ? { password: values.password } : {}),
+          ...(values.code !== undefined ? { code: values.code } : {}),
+          ...(values['api-key'] !== undefined ? { apiKey: values['api-key'] } : {}),
+        }, output, env);
+        return 0;
+      case 'runs': {
+        const client = await createClient(effectiveEnv);
+        const id = rest[0];
+        switch (sub) {
+          case 'create':
+            await runsCreate(client, output, {
+              pipeline: required(values.pipeline, '--pipeline'), task: required(values.task, '--task'),
+              ...(values.context !== undefined ? { context: values.context } : {}),
+              ...(values.project !== undefined ? { project: values.project } : {}),
+            });
+            return 0;
+          case 'list':
+            await runsList(client, output, {
+              ...(values.pipeline !== undefined ? { pipeline: values.pipeline } : {}),
+              ...(values.status !== undefined ? { status: values.status } : {}),
+              ...(values.limit !== undefined ? { limit: values.limit } : {}),
+              ...(values.cursor !== undefined ? { cursor: values.cursor } : {}),
+            });
+            return 0;
+          case 'get':
+            await runsGet(client, output, required(id, 'the run id'));
+            return 0;
+          case 'cancel':
+            await runsCancel(client, output, required(id, 'the run id'), values.reason);
+            return 0;
+          case 'restart':
+            await runsRestart(client, output, required(id, 'the run id'), values['from-start'] === true);
+            return 0;
+          default:
+            throw new UsageError(`unknown command: runs ${sub ?? ''}`.trim());
+        }
+      }
+      case 'events': {
+        if (sub !== 'tail') throw new UsageError(`unknown command: events ${sub ?? ''}`.trim());
+        const client = await createClient(effectiveEnv);
+        process.once('SIGINT', onSignal);
+        const limit = count(values.limit, '--limit');
+        const retryMs = count(values['retry-ms'], '--retry-ms');
+        await eventsTail(client, output, {
+          ...(values.run !== undefined ? { run: values.run } : {}),
+          ...(values.types !== undefined ? { types: values.types } : {}),
+          ...(values.from !== undefined ? { from: values.from } : {}),
+          ...(values.until !== undefined ? { until: values.until } : {}),
+          ...(limit !== undefined ? { limit } : {}),
+          ...(retryMs !== undefined ? { retryMs } : {}),
+          signal: abort.signal,
+        });
+        return 0;
+      }
+      case 'containers':
+        await containers(await createClient(effectiveEnv), output);
+        return 0;
+      case 'logs': {
+        const client = await createClient(effectiveEnv);
+        process.once('SIGINT', onSignal);
+        const retryMs = count(values['retry-ms'], '--retry-ms');
+        await logs(client, output, required(sub, 'the container id'), {
+          follow: values.follow === true,
+          tail: count(values.tail, '--tail') ?? 100,
+          ...(values.level !== undefined ? { level: values.level } : {}),
+          ...(retryMs !== undefined ? { retryMs } : {}),
+          signal: abort.signal,
+        });
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown command: ${command}`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`cadre: ${error.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (error instanceof ApiError) {
+      if (output.json) process.stderr.write(`${JSON.stringify({ error: error.message, code: error.code, status: error.status, details: error.details })}\n`);
+      else process.stderr.write(`cadre: ${error.message}${error.code ? ` [${error.code}]` : ''}\n`);
+      return 1;
+    }
+    process.stderr.write(`cadre: ${(error as Error).message ?? String(error)}\n`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`${String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

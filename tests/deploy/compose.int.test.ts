@@ -1,0 +1,75 @@
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { which } from '../../libs/testing/src/which';
+
+const ROOT = join(__dirname, '..', '..');
+const SERVICES = ['gateway', 'identity', 'runs', 'agents'] as const;
+
+type ComposeService = {
+  image?: string; command?: string[]; environment?: Record<string, string>; volumes?: Array<string | { source: string; target: string }>;
+  read_only?: boolean; cap_drop?: string[]; depends_on?: Record<string, { condition: string }>; ports?: unknown[];
+};
+
+describe('docker-compose.yml', () => {
+  it('passes `docker-compose config` and runs NATS with JetStream on a volume, Postgres, the gateway and every service', () => {
+    const binary = which('docker-compose');
+    // CI installs Debian's docker-compose (.ci/run); a machine without it cannot check the file.
+    if (!binary) throw new Error('docker-compose is not installed (Debian: apt-get install -y docker-compose)');
+    // An environment of its own: the file's defaults, not whatever this shell exports.
+    const output = execFileSync(binary, ['-f', join(ROOT, 'docker-compose.yml'), 'config'], {
+      cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' },
+    });
+    const config = parse(output) as { services: Record<string, ComposeService>; volumes: Record<string, unknown> };
+
+    const nats = config.services.nats!;
+    expect(nats.command).toEqual(expect.arrayContaining(['--jetstream', '--store_dir', '/data']));
+    expect(JSON.stringify(nats.volumes)).toContain('nats-data');
+    expect(config.volumes).toHaveProperty('nats-data');
+    expect(config.services.postgres?.environment).toMatchObject({ POSTGRES_DB: 'cadre' });
+
+    for (const name of SERVICES) {
+      const service = config.services[name];
+      expect(service).toBeDefined();
+      expect(service!.environment).toMatchObject({
+        SERVICE: name,
+        DATABASE_URL: 'postgres://cadre:cadre@postgres:5432/cadre',
+        NATS_URL: 'nats://nats:4222',
+        METRICS_PORT: '9090',
+      });
+      expect(service!.read_only).toBe(true);
+      expect(service!.cap_drop).toEqual(['ALL']);
+      expect(service!.depends_on).toMatchObject({ nats: { condition: 'service_healthy' }, postgres: { condition: 'service_healthy' } });
+    }
+    expect(JSON.stringify(config.services.gateway!.ports)).toContain('8000');
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+  const entrypoint = join(ROOT, 'deploy/docker/entrypoint.sh');
+
+  it('builds in stages and runs as a non-root user through the service-selecting entrypoint', () => {
+    expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["\/app\/deploy\/docker\/entrypoint.sh"\]$/m);
+    expect(() => accessSync(entrypoint, constants.X_OK)).not.toThrow();
+    const ignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8');
+    expect(ignore).toMatch(/^\*\*\/node_modules$/m);
+    expect(ignore).toMatch(/^\.cadre$/m);
+  });
+
+  it('has a main for every service the entrypoint accepts, and refuses others', () => {
+    for (const name of ['cadre', ...SERVICES]) expect(existsSync(join(ROOT, 'services', name, 'src', 'main.ts'))).toBe(true);
+    const refused = (() => {
+      try {
+        execFileSync('sh', [entrypoint, 'nonsense'], { stdio: 'pipe' });
+        return 0;
+      } catch (error) {
+        return (error as { status: number }).status;
+      }
+    })();
+    expect(refused).toBe(64);
+  });
+});

@@ -1,0 +1,118 @@
+import { testing } from '@cadre/llm';
+import { eventually } from '@cadre/testing';
+import { reviewFlow } from '../fixtures/pipelines';
+import { lookupTool } from '../fixtures/tools';
+import { setupAdmin } from '../support/auth';
+import { call } from '../support/http';
+import {
+  costOf, createPipeline, createRun, followRun, getStep, lifecycle, parseEvents, providerEnv, waitForEvent, waitForRunStatus,
+} from '../support/runs';
+import { startSystem, TRANSPORTS, type System } from '../support/system';
+
+const { anthropicStream, openAiStream } = testing;
+
+describe.each(TRANSPORTS)('a run of a 3-step pipeline through the HTTP API on the %s system', (transport) => {
+  let server: testing.ScriptedServer;
+  let system: System;
+  let token: string;
+  beforeAll(async () => {
+    server = await testing.startScriptedServer();
+    system = await startSystem({ transport, env: providerEnv(server), orchestration: { tools: [lookupTool] } });
+    token = (await setupAdmin(system.baseUrl)).access_token;
+    await createPipeline(system.baseUrl, token, reviewFlow);
+  });
+  afterAll(async () => {
+    await system?.stop();
+    await server?.close();
+  });
+
+  it('calls a tool, routes back once on CHANGES_REQUESTED, completes, and streams every event in order', async () => {
+    // One answer per model call, in the order the run makes them.
+    server.enqueue(
+      openAiStream({ text: 'Planning.', toolCalls: [{ id: 'c1', name: 'complete', args: ['{"plan":', '"three files"}'] }], usage: { prompt_tokens: 100, completion_tokens: 20 } }),
+      openAiStream({ toolCalls: [{ id: 'c2', name: 'lookup', args: '{"word":"cadre"}' }], usage: { prompt_tokens: 50, completion_tokens: 10 } }),
+      openAiStream({ toolCalls: [{ id: 'c3', name: 'complete', args: '{"summary":"change v1"}' }], usage: { prompt_tokens: 80, completion_tokens: 5 } }),
+      anthropicStream({ text: 'Needs tests.', toolUses: [{ id: 't1', name: 'complete', input: '{"verdict":"CHANGES_REQUESTED","comments":"add tests"}' }], usage: { input_tokens: 300, output_tokens: 40 } }),
+      openAiStream({ toolCalls: [{ id: 'c4', name: 'complete', args: '{"summary":"change v2"}' }], usage: { prompt_tokens: 90, completion_tokens: 6 } }),
+      anthropicStream({ toolUses: [{ id: 't2', name: 'complete', input: '{"verdict":"APPROVED","comments":"ok"}' }], usage: { input_tokens: 310, output_tokens: 12 } }),
+    );
+    const before = server.requests.length;
+    const run = await createRun(system.baseUrl, token, { pipeline_id: 'e2e-review', task_description: 'Build a todo API', project_name: 'todo' });
+    expect(run).toMatchObject({ pipeline_id: 'e2e-review', status: expect.stringMatching(/pending|running/), task_description: 'Build a todo API' });
+
+    const done = await waitForRunStatus(system.baseUrl, token, run.id, 'completed', 30_000);
+    expect(done.outputs).toMatchObject({ plan: { plan: 'three files' }, implement: { summary: 'change v2' }, review: { verdict: 'APPROVED' } });
+
+    // The stream, from its start, filtered on the run: the lifecycle in order, then the agent events.
+    const stream = await followRun(system.baseUrl, token, run.id);
+    await waitForEvent(stream, 'run_complete');
+    const events = await eventually(() => {
+      const all = parseEvents(stream);
+      expect(all.filter((e) => e.type === 'llm_call')).toHaveLength(6);
+      return all;
+    });
+    stream.close();
+    const ids = events.map((e) => e.id);
+    expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+    expect(events.every((e) => e.data.run_id === run.id)).toBe(true);
+    expect(lifecycle(events)).toEqual([
+      'run_created',
+      'step_queued:plan#1', 'step_started:plan#1', 'step_complete:plan#1',
+      'step_queued:implement#1', 'step_started:implement#1', 'step_complete:implement#1',
+      'step_queued:review#1', 'step_started:review#1', 'step_complete:review#1',
+      'step_queued:implement#2', 'step_started:implement#2', 'step_complete:implement#2',
+      'step_queued:review#2', 'step_started:review#2', 'step_complete:review#2',
+      'run_complete',
+    ]);
+
+    // The tool call of step 2: started, then ended with the tool's result, inside implement#1.
+    const toolEvents = events.filter((e) => e.type.startsWith('tool_call_'));
+    expect(toolEvents.map((e) => [e.type, e.data.tool_name, e.data.step_id])).toEqual([
+      ['tool_call_start', 'lookup', 'implement'], ['tool_call_end', 'lookup', 'implement'],
+    ]);
+    expect(toolEvents[0]?.data).toMatchObject({ tool_call_id: 'c2', args: { word: 'cadre' }, agent_id: 'e2e-dev' });
+    expect(toolEvents[1]?.data).toMatchObject({ is_error: false, result: { word: 'cadre', meaning: 'a small test value' } });
+    const startedImplement = events.find((e) => e.type === 'step_started' && e.data.step_id === 'implement')!.id;
+    expect(toolEvents[0]!.id).toBeGreaterThan(startedImplement);
+
+    // llm_call: the scripted token counts and the cost from the price table, per provider.
+    const calls = events.filter((e) => e.type === 'llm_call').map((e) => e.data);
+    const expected = [
+      ['plan', 'openai', 'gpt-test', 100, 20], ['implement', 'openai', 'gpt-test', 50, 10], ['implement', 'openai', 'gpt-test', 80, 5],
+      ['review', 'anthropic', 'claude-test', 300, 40], ['implement', 'openai', 'gpt-test', 90, 6], ['review', 'anthropic', 'claude-test', 310, 12],
+    ] as const;
+    expect(calls.map((c) => [c.step_id, c.provider, c.model, c.input_tokens, c.output_tokens])).toEqual(expected);
+    calls.forEach((c, i) => {
+      const [, provider, model, input, output] = expected[i]!;
+      expect(c.cost_usd).toBeCloseTo(costOf(`${provider}/${model}`, input, output), 10);
+    });
+    expect(server.requests.length - before).toBe(6);
+    expect(server.requests.slice(before).map((r) => r.path)).toEqual([
+      '/v1/chat/completions', '/v1/chat/completions', '/v1/chat/completions', '/v1/messages', '/v1/chat/completions', '/v1/messages',
+    ]);
+    // The second implement attempt saw the review's comments.
+    const fifth = server.requests[before + 4]?.body as { messages: Array<{ role: string; content: string }> };
+    expect(fifth.messages.find((m) => m.role === 'user')?.content).toContain('Comments: add tests');
+
+    // Steps and outputs through /v1/steps.
+    const steps = await call<{ steps: Array<{ step_id: string; status: string; attempt: number }> }>(system.baseUrl, 'GET', `/v1/steps/${run.id}`, { token });
+    expect(steps.body.steps.map((s) => [s.step_id, s.status, s.attempt])).toEqual([['plan', 'completed', 1], ['implement', 'completed', 2], ['review', 'completed', 2]]);
+    await expect(getStep(system.baseUrl, token, run.id, 'review')).resolves.toMatchObject({ agent_id: 'e2e-reviewer', outputs: { verdict: 'APPROVED', comments: 'ok' } });
+    const output = await call(system.baseUrl, 'GET', `/v1/steps/${run.id}/implement/output`, { token });
+    expect(output.body).toEqual({ run_id: run.id, step_id: 'implement', status: 'completed', outputs: { summary: 'change v2' } });
+
+    // The LLM call log shows the same six calls.
+    const logged = await eventually(async () => {
+      const reply = await call<{ total: number; calls: Array<Record<string, unknown>> }>(system.baseUrl, 'GET', `/v1/llm-calls?run_id=${run.id}`, { token });
+      expect(reply.status).toBe(200);
+      expect(reply.body.total).toBe(6);
+      return reply.body;
+    });
+    const ids6 = new Set(calls.map((c) => c.id));
+    expect(logged.calls.every((c) => ids6.has(c.id))).toBe(true);
+    const totalCost = calls.reduce((sum, c) => sum + Number(c.cost_usd), 0);
+    const summary = await call<{ totals: { calls: number; input_tokens: number; output_tokens: number; cost_usd: number } }>(system.baseUrl, 'GET', `/v1/llm-calls/summary?run_id=${run.id}`, { token });
+    expect(summary.body.totals).toMatchObject({ calls: 6, input_tokens: 930, output_tokens: 93 });
+    expect(summary.body.totals.cost_usd).toBeCloseTo(totalCost, 10);
+  });
+});
