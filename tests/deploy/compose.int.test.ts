@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { which } from '../../libs/testing/src/which';
+import { onPath } from './tools';
 
 const ROOT = join(__dirname, '..', '..');
 const SERVICES = ['gateway', 'identity', 'runs', 'agents'] as const;
@@ -14,7 +14,7 @@ type ComposeService = {
 
 describe('docker-compose.yml', () => {
   it('passes `docker-compose config` and runs NATS with JetStream on a volume, Postgres, the gateway and every service', () => {
-    const binary = which('docker-compose');
+    const binary = onPath('docker-compose');
     // CI installs Debian's docker-compose (.ci/run); a machine without it cannot check the file.
     if (!binary) throw new Error('docker-compose is not installed (Debian: apt-get install -y docker-compose)');
     // An environment of its own: the file's defaults, not whatever this shell exports.

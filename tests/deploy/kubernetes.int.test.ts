@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { renderKustomization, type K8sObject } from './kustomize';
-import { which } from '../../libs/testing/src/which';
+import { onPath } from './tools';
 
 const ROOT = join(__dirname, '..', '..');
 const OVERLAYS = {
@@ -13,9 +13,8 @@ const SERVICES = ['gateway', 'identity', 'runs', 'agents'] as const;
 
 /** The kubernetes-models class of an object's apiVersion and kind (core `v1` lives at the top). */
 function modelFor(object: K8sObject): { new (data: unknown): { validate(): void } } {
-  const path = object.apiVersion.includes('/') ? object.apiVersion : object.apiVersion;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const module = require(`kubernetes-models/${path}/${object.kind}`) as Record<string, { new (data: unknown): { validate(): void } }>;
+  const module = require(`kubernetes-models/${object.apiVersion}/${object.kind}`) as Record<string, { new (data: unknown): { validate(): void } }>;
   const model = module[object.kind];
   if (!model) throw new Error(`no Kubernetes schema for ${object.apiVersion} ${object.kind}`);
   return model;
@@ -42,6 +41,13 @@ const key = (o: K8sObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metad
 
 describe.each(Object.entries(OVERLAYS))('the Kubernetes manifests of the %s overlay', (_name, overlay) => {
   const objects = renderKustomization(overlay.dir);
+
+  it('has a validator that refuses what the API server would', () => {
+    const deployment = structuredClone(find<Workload>(objects, 'Deployment', 'runs'));
+    (deployment.spec as Record<string, unknown>).replicas = 'two';
+    const Model = modelFor(deployment);
+    expect(() => new Model(deployment).validate()).toThrow(/replicas must be integer/);
+  });
 
   it('validates every rendered object against the Kubernetes schemas', () => {
     expect(objects.length).toBeGreaterThan(20);
@@ -105,7 +111,7 @@ describe.each(Object.entries(OVERLAYS))('the Kubernetes manifests of the %s over
     }
   });
 
-  const kubectl = which('kubectl');
+  const kubectl = onPath('kubectl');
   (kubectl ? it : it.skip)('renders the same objects as `kubectl kustomize` (where kubectl is installed)', () => {
     const output = execFileSync(kubectl!, ['kustomize', overlay.dir], { encoding: 'utf8' });
     const theirs = parseAllDocuments(output).map((doc) => doc.toJSON() as K8sObject);

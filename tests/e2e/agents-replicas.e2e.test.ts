@@ -25,11 +25,9 @@ describe('two replicas each of runs and agents on NATS and Postgres', () => {
     system = await startSystem({ transport: 'nats', env: { ...env, AGENTS_EXECUTOR_ENABLED: 'false' }, orchestration: {} });
     await system.addReplica('runs');
     token = (await setupAdmin(system.baseUrl)).access_token;
-    // Steps time out after 5 s. Today that is how the interrupted step comes back: the runs service
-    // answers the redelivered job's step_started as a duplicate (accepted: false), the executor drops
-    // it, and the timeout sweeper fails and retries the attempt. With redelivery honoured, the step
-    // would resume after the 2 s ack wait instead; this test holds either way.
-    await createPipeline(system.baseUrl, token, workerFlow('e2e-replicas', 3, 5));
+    // Steps time out after 60 s, far beyond the test: the interrupted step must come back by
+    // redelivery (after the 2 s ack wait), not by the timeout sweeper.
+    await createPipeline(system.baseUrl, token, workerFlow('e2e-replicas', 3, 60));
     doomed = await spawnService('agents', { ...env, DATABASE_URL: system.database.url, NATS_URL: system.nats!.url });
   });
   afterAll(async () => {
@@ -71,6 +69,9 @@ describe('two replicas each of runs and agents on NATS and Postgres', () => {
     expect(types.at(-1)).toBe('run_complete');
     const secondStarts = events.filter((e) => e.type === 'step_started' && e.data.step_id === 'second');
     expect(secondStarts.length).toBeGreaterThanOrEqual(2);
+    // Taken over by redelivery within the same attempt: nothing failed or timed out.
+    expect(events.filter((e) => e.type === 'step_failed')).toEqual([]);
+    expect(new Set(secondStarts.map((e) => e.data.attempt))).toEqual(new Set([1]));
     // The second step's request was sent again by the surviving replica, and its output recorded once.
     expect(server.requests.length - before).toBe(4);
     const output = await call(system.baseUrl, 'GET', `/v1/steps/${run.id}/second/output`, { token });

@@ -45,7 +45,7 @@ describe.each(TRANSPORTS)('malformed requests on the %s system', (transport) => 
   let system: System;
   let key: string;
   beforeAll(async () => {
-    system = await startSystem({ transport, env: { BODY_LIMIT: String(BODY_LIMIT) } });
+    system = await startSystem({ transport, env: { BODY_LIMIT: String(BODY_LIMIT) }, orchestration: {} });
     const admin = await setupAdmin(system.baseUrl);
     // An API key, so that fuzzing logout cannot end the session the test runs on.
     key = (await createApiKey(system.baseUrl, admin.access_token)).key;

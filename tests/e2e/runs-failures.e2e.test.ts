@@ -109,7 +109,7 @@ describe('provider failures, bad pipelines and cancellation through the HTTP API
     const run = await createRun(system.baseUrl, token, { pipeline_id: 'e2e-three', task_description: 'slow' });
     const stream = await followRun(system.baseUrl, token, run.id);
     await server.waitForRequests(before + 2);
-    await waitForEvent(stream, 'step_started').then(() => eventually(() => expect(lifecycle(parseEvents(stream))).toContain('step_started:second#1')));
+    await eventually(() => expect(lifecycle(parseEvents(stream))).toContain('step_started:second#1'), 20_000);
     await wait(200); // some of the answer has streamed
 
     const cancelled = await call<{ status: string }>(system.baseUrl, 'POST', `/v1/runs/${run.id}/cancel`, { token, body: { reason: 'changed my mind' } });

@@ -1,4 +1,4 @@
-import { testing } from '@cadre/llm';
+import type { testing } from '@cadre/llm';
 import type { RunView, StepView } from '@cadre/proto';
 import { eventually } from '@cadre/testing';
 import { call } from './http';
@@ -7,8 +7,10 @@ import { openStream, type SseStream } from './sse';
 /** Prices of the scripted models (USD per million tokens), so costs are known numbers. */
 export const PRICES = { 'openai/gpt-test': { input: 2, output: 8 }, 'anthropic/claude-test': { input: 3, output: 15 } } as const;
 
-export const costOf = (model: keyof typeof PRICES, input: number, output: number): number =>
-  (input * PRICES[model].input + output * PRICES[model].output) / 1_000_000;
+export const costOf = (model: string, input: number, output: number): number => {
+  const price = PRICES[model as keyof typeof PRICES];
+  return (input * price.input + output * price.output) / 1_000_000;
+};
 
 /** Variables that point the agents service's providers at a scripted server. */
 export function providerEnv(server: testing.ScriptedServer, apiKey = 'sk-test-key-0001'): Record<string, string> {

@@ -159,7 +159,7 @@ export async function run(): Promise<string> {
       '|---:|---:|---:|---:|---:|---:|---:|',
       ...rows.map((r) => `| ${r.writers} | ${r.perAppend} | ${fmt(r.store, 0)} | ${fmt(r.rawEvents, 0)} | ${fmt(r.vsRaw)}× | ${fmt(r.rawMinimal, 0)} | ${fmt(r.vsMinimal)}× |`),
       '',
-      '- **Store append**: validation, version check, events rows (unique position, id and stream+version), outbox rows (position, subject) in one statement; the relay NOTIFY is in that statement for a lone append, and sent once after commit for appends that overlap.',
+      '- **Store append**: validation, version check, events rows (unique position, id and stream+version) and one outbox row per append, in one statement; the relay NOTIFY is in that statement for a lone append, and sent once after commit for appends that overlap.',
       '- **Raw INSERT, same event rows** (the target\'s baseline): the same rows (UUIDv7 id, stream_id, version, type, data jsonb, meta jsonb, occurred_at) in one multi-row prepared INSERT per append into a plain table whose only index is its primary key: writing the events without the store\'s guarantees.',
       '- **Minimal INSERT**: the earlier baseline, (stream, data jsonb) into a two-column table with an identity key; it writes less than an event row, so it is shown for comparison only.',
       `- Same pool and concurrency for all three. They take turns in ${ROUNDS} short rounds per row: events/s are over all rounds, "store vs" is the median of the rounds' ratios. Target: store ≥ 0.50× the raw event-row INSERT at 16 writers.`,

@@ -1,3 +1,4 @@
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Bus, RequestHandler, ServiceHandle, Subscription } from '@cadre/bus';
 import { LogTap, logTapOf, type Logger } from '@cadre/logging';
 import { toCadreError } from '@cadre/proto';
@@ -62,20 +63,33 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     tap: logTapOf(logger) ?? new LogTap({ maxLines: 1 }), heartbeatMs: options.heartbeatMs,
   });
 
-  const instrument = (subject: string, handler: RequestHandler): RequestHandler => async (payload, context) => {
-    const stop = metrics.handlerDuration.startTimer({ subject });
-    try {
-      const reply = await handler(payload, context);
-      stop({ outcome: 'ok' });
-      return reply;
-    } catch (error) {
-      const cadreError = toCadreError(error);
-      stop({ outcome: 'error' });
-      metrics.handlerErrors.inc({ subject, code: cadreError.code });
-      if (cadreError.code === 'internal') logger.error({ err: error, subject }, 'handler failed');
-      throw cadreError;
-    }
-  };
+  const tracer = trace.getTracer('@cadre/runtime');
+  // Each request is a span of the service, in the trace the sender's headers carry (the bus
+  // makes that context active), so its SQL and the messages it sends join the same trace.
+  const instrument = (subject: string, handler: RequestHandler): RequestHandler => (payload, context) =>
+    tracer.startActiveSpan(subject, {
+      kind: SpanKind.SERVER,
+      attributes: { 'messaging.system': bus.transport, 'messaging.destination.name': context.subject, 'cadre.service': options.name, 'cadre.instance': options.instance },
+    }, async (span) => {
+      const stop = metrics.handlerDuration.startTimer({ subject });
+      try {
+        const reply = await handler(payload, context);
+        stop({ outcome: 'ok' });
+        return reply;
+      } catch (error) {
+        const cadreError = toCadreError(error);
+        stop({ outcome: 'error' });
+        metrics.handlerErrors.inc({ subject, code: cadreError.code });
+        span.setAttribute('cadre.error_code', cadreError.code);
+        if (cadreError.code === 'internal') {
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          logger.error({ err: error, subject }, 'handler failed');
+        }
+        throw cadreError;
+      } finally {
+        span.end();
+      }
+    });
 
   const shutdown = async (reason = 'shutdown'): Promise<void> => {
     shuttingDown = true;

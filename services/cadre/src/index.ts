@@ -60,6 +60,7 @@ export async function startCadre(env: Env = process.env): Promise<Cadre> {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((err: unknown) => logger.error({ err }, 'cleanup failed'));
   };
   const started: Array<{ name: string; service: Service }> = [];
+  let stopping: Promise<void> | undefined;
   const stopServices = async (reason: string): Promise<void> => {
     // The gateway was started last: it stops taking requests first.
     for (const { name, service } of started.splice(0).reverse()) {
@@ -71,7 +72,8 @@ export async function startCadre(env: Env = process.env): Promise<Cadre> {
     const postgres: CadrePostgres = await openPostgres(shared.DATABASE_URL, dataDir, logger);
     cleanups.push(() => postgres.close());
     const pool = new Pool({ connectionString: postgres.url, max: 20 });
-    pool.on('error', (err) => logger.warn({ err }, 'idle database connection lost'));
+    // While stopping, an idle connection may be ended before the pool ends it: expected then.
+    pool.on('error', (err) => (stopping ? logger.debug({ err }, 'idle database connection closed') : logger.warn({ err }, 'idle database connection lost')));
     cleanups.push(() => pool.end());
 
     const buses: Bus[] = [];
@@ -95,7 +97,6 @@ export async function startCadre(env: Env = process.env): Promise<Cadre> {
     const gateway = await startGateway(await depsFor('gateway', shared.METRICS_PORT > 0 ? shared.METRICS_PORT : undefined), configs.gateway);
     started.push({ name: 'gateway', service: gateway.service });
 
-    let stopping: Promise<void> | undefined;
     return {
       url: gateway.url,
       port: gateway.port,

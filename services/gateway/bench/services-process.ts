@@ -13,6 +13,9 @@ async function main(): Promise<void> {
   const [natsUrl, databaseUrl] = process.argv.slice(2);
   if (!natsUrl || !databaseUrl) throw new Error('usage: services-process <nats-url> <database-url>');
   const pool = new Pool({ connectionString: databaseUrl, max: 20 });
+  // Dropping the database at the end cuts every connection: expected then, not a failure.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const identityBus = await connectNatsBus({ servers: natsUrl, name: 'bench-identity' });
   const notesBus = await connectNatsBus({ servers: natsUrl, name: 'bench-notes' });
   const identity = await startIdentity({ bus: identityBus, pool, logger: silentLogger(), instance: 'identity-bench' }, loadIdentityConfig({}));

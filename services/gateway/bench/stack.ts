@@ -58,6 +58,9 @@ export async function startNatsStack(env: Record<string, string> = {}): Promise<
   const gatewayBus = await connectNatsBus({ servers: nats.url, name: 'bench-gateway' });
   const bus = await connectNatsBus({ servers: nats.url, name: 'bench-client' });
   const pool = new Pool({ connectionString: database.url, max: 2 });
+  // Dropping the database at the end cuts every connection: expected then, not a failure.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const { gateway, token } = await gatewayOn(gatewayBus, pool, env);
   return {
     gateway, bus, token,
@@ -79,6 +82,9 @@ export async function startEmbeddedStack(env: Record<string, string> = {}): Prom
   const database = await createTestDatabase('cadre_bench');
   const bus = await createEmbeddedBus({ databaseUrl: database.url });
   const pool = new Pool({ connectionString: database.url, max: 20 });
+  // Dropping the database at the end cuts every connection: expected then, not a failure.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const identity = await startIdentity({ bus, pool, logger: silentLogger(), instance: 'identity-bench' }, loadIdentityConfig({}));
   const notes = await startNoteService(bus, pool);
   const { gateway, token } = await gatewayOn(bus, pool, env);

@@ -90,8 +90,13 @@ export function decideRun(state: RunState, command: RunCommand, pipeline: Pipeli
   switch (command.kind) {
     case 'step_started': {
       const attempt = current(state, command);
-      // A second start (a redelivered job) is a duplicate: the first one already counts.
-      if (attempt === undefined || attempt.status !== 'queued') return none(false);
+      if (attempt === undefined) return none(false);
+      // The same delivery reporting twice (a retried request) changes nothing.
+      if (attempt.status === 'running' && attempt.attemptId === command.attemptId) return none(true);
+      // Another delivery of a running attempt means the bus handed the job on: its first worker
+      // stopped heartbeating (crashed). The new worker takes over at once instead of the step
+      // waiting out its timeout; whichever worker completes first is recorded, once.
+      if (attempt.status !== 'queued' && attempt.status !== 'running') return none(false);
       return {
         accepted: true,
         events: [{

@@ -52,9 +52,20 @@ describe('run decisions', () => {
 
   it('ignores a duplicate start and a duplicate completion', () => {
     const state = given(reviewPipeline, [create, started('plan')]);
-    expect(decideRun(state, started('plan'), reviewPipeline, NOW)).toEqual({ events: [], accepted: false });
+    expect(decideRun(state, started('plan'), reviewPipeline, NOW)).toEqual({ events: [], accepted: true });
     const done = given(reviewPipeline, [create, started('plan'), completed('plan', { plan: 'p' })]);
     expect(decideRun(done, completed('plan', { plan: 'other' }, 1, 'another-delivery'), reviewPipeline, NOW)).toEqual({ events: [], accepted: false });
+  });
+
+  it('hands a running step to the worker that got the job redelivered after a crash', () => {
+    const state = given(reviewPipeline, [create, started('plan')]);
+    const redelivered: RunCommand = { kind: 'step_started', stepId: 'plan', attempt: 1, attemptId: 'second-delivery', agentId: 'dev' };
+    const { events, accepted } = decideRun(state, redelivered, reviewPipeline, NOW);
+    expect(accepted).toBe(true);
+    expect(events[0]).toMatchObject({ type: 'step_started', data: { attempt: 1, attempt_id: 'second-delivery' } });
+    // Whichever delivery completes first is recorded; the other's report is then stale.
+    const done = fold(fold(state, events), decideRun(fold(state, events), completed('plan', { plan: 'p' }, 1, 'second-delivery'), reviewPipeline, NOW).events);
+    expect(decideRun(done, completed('plan', { plan: 'late' }, 1, 'a-plan-1'), reviewPipeline, NOW)).toEqual({ events: [], accepted: false });
   });
 
   it('retries a failed step with the failure as feedback, then fails the run after maxRetries', () => {
