@@ -4,3 +4,4 @@ export { createServiceMetrics, type ServiceMetrics } from './metrics';
 export { startProbeServer, runChecks, type Check, type ProbeServer } from './probes';
 export { startReporter, toLogLine, type Reporter, type ReporterOptions } from './instances/reporter';
 export { startInstanceRegistry, type InstanceRegistry, type InstanceRegistryOptions } from './instances/registry';
+export { watchQueueDepth } from './queue-metrics';

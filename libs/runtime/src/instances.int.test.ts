@@ -1,7 +1,8 @@
 import { createEmbeddedBus, type Bus, type EphemeralMessage } from '@cadre/bus';
 import { LogTap } from '@cadre/logging';
 import { adminSubjects, type LogBatch, type LogTailReply } from '@cadre/proto';
-import { startInstanceRegistry, startReporter, type Reporter } from '@cadre/runtime';
+import { startInstanceRegistry, startReporter, watchQueueDepth, type Reporter } from '@cadre/runtime';
+import { Registry } from 'prom-client';
 import { createTestDatabase, eventually, type TestDatabase } from '@cadre/testing';
 
 describe('instance heartbeats and log lines over the bus', () => {
@@ -67,5 +68,14 @@ describe('instance heartbeats and log lines over the bus', () => {
       await sub.stop();
       await r.stop();
     }
+  });
+
+  it('reports the depth of a watched work queue at scrape time', async () => {
+    const registry = new Registry();
+    const queue = bus.workQueue('metrics-test');
+    watchQueueDepth(registry, queue);
+    await queue.enqueue(new TextEncoder().encode('{}'));
+    await queue.enqueue(new TextEncoder().encode('{}'));
+    expect(await registry.metrics()).toMatch(/cadre_work_queue_depth\{queue="metrics-test"\} 2/);
   });
 });

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS launcher */
+ 
 // The `cadre` bin of the project. For now it is the embedded start (`cadre` = `npm start`);
 // the CLI (`cadre up`, `cadre login`, …) takes this entry over. It runs the TypeScript sources
 // with tsx, resolving the @cadre/* packages through the repository's tsconfig paths, so no

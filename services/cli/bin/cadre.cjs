@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+ 
 // The `cadre` command. From a build it runs dist/main.js; in the repository it runs the
 // TypeScript sources with tsx, resolving the @cadre/* packages through the root tsconfig paths.
 const { existsSync } = require('node:fs');

@@ -2,6 +2,10 @@
 // bypasses, so the system is started here, in a plain Node process, after telemetry.
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { startTelemetry } from '@cadre/telemetry';
+import type * as Pipelines from '../../fixtures/pipelines';
+import type * as Auth from '../../support/auth';
+import type * as Runs from '../../support/runs';
+import type * as SystemSupport from '../../support/system';
 
 async function main(): Promise<void> {
   const transport = process.argv[2] === 'nats' ? 'nats' : 'embedded';
@@ -9,10 +13,10 @@ async function main(): Promise<void> {
   const telemetry = startTelemetry({ serviceName: 'cadre-trace-test', spanProcessors: [new SimpleSpanProcessor(exporter)] });
   // Loaded after the SDK started, as every main.ts does.
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const { startSystem } = require('../../support/system') as typeof import('../../support/system');
-  const { setupAdmin } = require('../../support/auth') as typeof import('../../support/auth');
-  const { createPipeline } = require('../../support/runs') as typeof import('../../support/runs');
-  const { workerFlow } = require('../../fixtures/pipelines') as typeof import('../../fixtures/pipelines');
+  const { startSystem } = require('../../support/system') as typeof SystemSupport;
+  const { setupAdmin } = require('../../support/auth') as typeof Auth;
+  const { createPipeline } = require('../../support/runs') as typeof Runs;
+  const { workerFlow } = require('../../fixtures/pipelines') as typeof Pipelines;
   /* eslint-enable @typescript-eslint/no-require-imports */
   const system = await startSystem({
     transport,

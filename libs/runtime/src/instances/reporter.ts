@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Bus, ServiceHandle, Subscription } from '@cadre/bus';
 import { encodeJson } from '@cadre/bus';
-import { LogTap, type TappedLine } from '@cadre/logging';
+import type { LogTap, TappedLine } from '@cadre/logging';
 import {
   adminSubjects, instanceToken, levelAtLeast, LogTailRequest, parseOrThrow,
   type InstanceInfo, type LogBatch, type LogLine, type LogTailReply,

@@ -109,8 +109,8 @@ export function containerLogStreams(options: LogStreamOptions): LogStreams {
     res.write('retry: 3000\n\n');
 
     let closed = false;
-    let heartbeat: NodeJS.Timeout | undefined;
-    let renew: NodeJS.Timeout | undefined;
+    let heartbeat: NodeJS.Timeout | undefined = undefined;
+    let renew: NodeJS.Timeout | undefined = undefined;
     const close = (reason?: string) => {
       if (closed) return;
       closed = true;
