@@ -1,5 +1,6 @@
+import { createPool } from '@cadre/runtime';
 import { Writable } from 'node:stream';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { createParser } from 'eventsource-parser';
 import { connectNatsBus, createEmbeddedBus, type Bus } from '@cadre/bus';
 import { loadGatewayConfig, startGateway, type Gateway } from '@cadre/gateway';
@@ -39,7 +40,7 @@ async function startLoggedSystem(transport: 'embedded' | 'nats'): Promise<Logged
   const deps = async (service: string, instance: string) => {
     const bus = shared ?? (await connectNatsBus({ servers: nats!.url, name: instance }));
     if (!buses.includes(bus)) buses.push(bus);
-    const pool = new Pool({ connectionString: database.url, max: 3 });
+    const pool = createPool({ connectionString: database.url, max: 3 });
     pools.push(pool);
     return { bus, pool, logger: quietLogger(service, instance), instance };
   };

@@ -1,4 +1,5 @@
-import { Pool } from 'pg';
+import { createPool } from '@cadre/runtime';
+import type { Pool } from 'pg';
 import { loadAgentsConfig, startAgents, type AgentTool, type AgentsService } from '@cadre/agents';
 import { connectNatsBus, createEmbeddedBus, type Bus } from '@cadre/bus';
 import { loadGatewayConfig, startGateway, type Gateway } from '@cadre/gateway';
@@ -83,7 +84,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const depsFor = async (name: string): Promise<ServiceDeps> => {
     const bus = embeddedBus ?? (await connect(name));
     if (!opened.includes(bus)) opened.push(bus);
-    const pool = new Pool({ connectionString: database.url, max: 5 });
+    const pool = createPool({ connectionString: database.url, max: 5 });
     // Dropping the database at the end cuts every connection, idle ones (reported by the pool)
     // and checked-out ones (reported by the client): expected then, not a failure.
     pool.on('error', () => undefined);

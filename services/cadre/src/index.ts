@@ -1,5 +1,5 @@
+import { createPool } from '@cadre/runtime';
 import { resolve } from 'node:path';
-import { Pool } from 'pg';
 import pino from 'pino';
 import { loadAgentsConfig, startAgents } from '@cadre/agents';
 import { connectNatsBus, createEmbeddedBus, type Bus } from '@cadre/bus';
@@ -71,7 +71,7 @@ export async function startCadre(env: Env = process.env): Promise<Cadre> {
   try {
     const postgres: CadrePostgres = await openPostgres(shared.DATABASE_URL, dataDir, logger);
     cleanups.push(() => postgres.close());
-    const pool = new Pool({ connectionString: postgres.url, max: 20 });
+    const pool = createPool({ connectionString: postgres.url, max: 20 });
     // While stopping, an idle connection may be ended before the pool ends it: expected then.
     pool.on('error', (err) => (stopping ? logger.debug({ err }, 'idle database connection closed') : logger.warn({ err }, 'idle database connection lost')));
     cleanups.push(() => pool.end());

@@ -1,4 +1,4 @@
-import { Pool } from 'pg';
+import { createPool } from '@cadre/runtime';
 import { connectNatsBus } from '@cadre/bus';
 import type { SharedConfig } from '@cadre/config';
 import { createLogger, instanceId } from '@cadre/logging';
@@ -13,7 +13,7 @@ export async function runReplica(shared: SharedConfig): Promise<void> {
   const logger = createLogger({ service: 'gateway', instance, level: shared.LOG_LEVEL });
   const bus = await connectNatsBus({ servers: shared.NATS_URL.split(','), name: instance, logger });
   // Only for the status page's database check: the gateway keeps no data of its own.
-  const pool = new Pool({ connectionString: shared.DATABASE_URL, max: 2 });
+  const pool = createPool({ connectionString: shared.DATABASE_URL, max: 2 });
   const gateway = await startGateway({ bus, pool, logger, instance, probePort: shared.METRICS_PORT || undefined }, config);
   gateway.service.onShutdown(() => pool.end());
   shutdownOnSignals(gateway.service);

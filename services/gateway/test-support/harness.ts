@@ -1,4 +1,4 @@
-import { Pool } from 'pg';
+import { createPool } from '@cadre/runtime';
 import { connectNatsBus, createEmbeddedBus, type Bus } from '@cadre/bus';
 import { silentLogger } from '@cadre/logging';
 import { gatewayRoutes, type RouteDefinition } from '@cadre/proto';
@@ -26,7 +26,7 @@ export async function startGatewayHarness(options: {
   const connect = (name: string): Promise<Bus> => (nats ? connectNatsBus({ servers: nats.url, name }) : createEmbeddedBus({ databaseUrl: database.url }));
   const bus = await connect('test');
   const gatewayBus = nats ? await connect('gateway') : bus;
-  const pool = new Pool({ connectionString: database.url, max: 2 });
+  const pool = createPool({ connectionString: database.url, max: 2 });
   const logger = silentLogger();
   const service: Service = await startService({ name: 'test', version: '1.0.0', instance: 'test-1', bus, logger });
   if (Object.keys(options.handlers).length > 0) await service.handle(options.handlers);

@@ -1,4 +1,5 @@
-import { Pool } from 'pg';
+import { createPool } from '@cadre/runtime';
+import type { Pool } from 'pg';
 import { createEmbeddedBus, type Bus } from '@cadre/bus';
 import { silentLogger } from '@cadre/logging';
 import { authStatus, authenticate, login, setup, userList, type Principal, type TokenPair } from '@cadre/proto';
@@ -13,7 +14,7 @@ describe('identity across restarts', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase('cadre_identity');
-    pool = new Pool({ connectionString: database.url });
+    pool = createPool({ connectionString: database.url });
   });
   afterAll(async () => {
     await pool?.end();

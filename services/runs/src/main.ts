@@ -1,5 +1,5 @@
+import { createPool } from '@cadre/runtime';
 // Composition root of the runs service when it runs as its own process (distributed mode).
-import { Pool } from 'pg';
 import { connectNatsBus, createEmbeddedBus } from '@cadre/bus';
 import { loadSharedConfig } from '@cadre/config';
 import { createLogger, instanceId } from '@cadre/logging';
@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const instance = instanceId('runs');
   const logger = createLogger({ service: 'runs', instance, level: shared.LOG_LEVEL });
   if (!shared.DATABASE_URL) throw new Error('DATABASE_URL: required when runs runs on its own (embedded mode starts every service together)');
-  const pool = new Pool({ connectionString: shared.DATABASE_URL });
+  const pool = createPool({ connectionString: shared.DATABASE_URL });
   pool.on('error', (err) => logger.warn({ err }, 'idle database connection lost'));
   const bus = shared.NATS_URL
     ? await connectNatsBus({ servers: shared.NATS_URL.split(','), name: instance, logger })

@@ -77,6 +77,8 @@ export function openDb(options: OpenDbOptions): Db {
     logger.warn({ err: error.message }, 'embedded bus: idle database connection lost');
   };
   pool.on('error', onPoolError);
+  // A client checked out when the server goes away reports on itself, not on the pool.
+  pool.on('connect', (client) => client.on('error', onPoolError));
   const kysely = new Kysely<BusTables>({ dialect: new PostgresDialect({ pool }) }).withSchema(schema);
 
   const run = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {

@@ -1,4 +1,5 @@
-import { Pool } from 'pg';
+import { createPool } from '@cadre/runtime';
+import type { Pool } from 'pg';
 import { connectNatsBus, createEmbeddedBus, type Bus, type ServiceHandle, type StreamMessage, type Subscription } from '@cadre/bus';
 import { testing, type LlmSettings } from '@cadre/llm';
 import { silentLogger } from '@cadre/logging';
@@ -53,7 +54,7 @@ export interface HarnessOptions {
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const database: TestDatabase = await createTestDatabase('cadre_agents');
-  const pool = new Pool({ connectionString: database.url, max: 20 });
+  const pool = createPool({ connectionString: database.url, max: 20 });
   let nats: TestNats | undefined;
   let bus: Bus;
   if (options.transport === 'nats') {

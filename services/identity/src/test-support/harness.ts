@@ -1,4 +1,4 @@
-import { Pool } from 'pg';
+import { createPool } from '@cadre/runtime';
 import { Secret, TOTP } from 'otpauth';
 import { connectNatsBus, createEmbeddedBus, type Bus, type StreamMessage, type Subscription } from '@cadre/bus';
 import { silentLogger } from '@cadre/logging';
@@ -54,7 +54,7 @@ export interface HarnessOptions {
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const database = await createTestDatabase('cadre_identity');
-  const pool = new Pool({ connectionString: database.url, max: 20 });
+  const pool = createPool({ connectionString: database.url, max: 20 });
   let nats: TestNats | undefined;
   let bus: Bus;
   if (options.transport === 'nats') {

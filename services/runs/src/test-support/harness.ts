@@ -1,7 +1,8 @@
+import { createPool } from '@cadre/runtime';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { connectNatsBus, createEmbeddedBus, encodeJson, type Bus, type Job, type StreamMessage, type Subscription } from '@cadre/bus';
 import { silentLogger } from '@cadre/logging';
 import {
@@ -38,7 +39,7 @@ export interface Harness {
 
 export async function startHarness(options: { readonly transport?: 'embedded' | 'nats'; readonly replicas?: number } = {}): Promise<Harness> {
   const database: TestDatabase = await createTestDatabase('cadre_runs');
-  const pool = new Pool({ connectionString: database.url, max: 20 });
+  const pool = createPool({ connectionString: database.url, max: 20 });
   let nats: TestNats | undefined;
   let bus: Bus;
   if (options.transport === 'nats') {
