@@ -74,6 +74,7 @@ export function openDb(options: OpenDbOptions): Db {
   // Idle clients die with the server; without a listener the pool's 'error' event would crash the process.
   const onPoolError = (error: Error): void => {
     up = false;
+    if (closed) return;
     logger.warn({ err: error.message }, 'embedded bus: idle database connection lost');
   };
   pool.on('error', onPoolError);
@@ -126,7 +127,7 @@ export function openDb(options: OpenDbOptions): Db {
     close: async () => {
       if (closed) return;
       closed = true;
-      pool.off('error', onPoolError);
+      // The error listener stays: clients still closing may report after this point.
       if (owned) await pool.end().catch(() => undefined);
     },
   };
