@@ -1,6 +1,6 @@
 import { Client, type ClientConfig } from 'pg';
 import type { BusLogger } from '../logger';
-import { delay } from './wakeup';
+import { sleep } from '../timing';
 
 /** A LISTEN connection that reconnects by itself; `connected` is false while it is down. */
 export interface Listener {
@@ -57,7 +57,7 @@ export function startListener(options: ListenerOptions): Listener {
         logger.debug({ err: (error as Error).message }, 'embedded bus: listener cannot connect');
       }
       if (stopper.signal.aborted) break;
-      await delay(backoff, stopper.signal);
+      await sleep(backoff, stopper.signal);
       backoff = Math.min(backoff * 2, 2_000);
     }
     markReady();

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Subscription } from '../types';
-import { backoffMs, sleep } from './timing';
+import { backoffMs, sleep } from '../timing';
 import type { BusLogger } from '../logger';
 
 /** What one session of a loop gets: the stop signal and a place to hook its own teardown. */

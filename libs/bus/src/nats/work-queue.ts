@@ -10,7 +10,7 @@ import { isNotFound, mapNatsError } from './errors';
 import { publishDeduplicated } from './events';
 import { fromNatsHeaders, toNatsHeaders } from './headers';
 import { inFlight, type InFlight } from './inflight';
-import { backoffMs } from './timing';
+import { backoffMs } from '../timing';
 import type { BusLogger } from '../logger';
 import { resilientLoop, type Session } from './loop';
 import { JOBS_PREFIX } from './streams';
