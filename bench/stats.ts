@@ -26,3 +26,24 @@ export async function measure(op: () => Promise<unknown>, total: number, inFligh
 
 export const fmt = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : '–');
 export const ratio = (value: number, baseline: number): string => (baseline > 0 ? `${(value / baseline).toFixed(2)}×` : '–');
+
+/** One headline figure of a benchmark, for the report's summary table. */
+export interface Headline {
+  readonly figure: string;
+  /** The figure with its unit, e.g. `1.21 ms` or `5,120 events/s`. */
+  readonly value: string;
+  /** The baseline measured in the same run, with its unit (`–` when the figure has none). */
+  readonly baseline: string;
+  /** value ÷ baseline, e.g. `1.16×`. */
+  readonly ratio: string;
+  readonly target: string;
+  readonly verdict: 'met' | 'missed' | '–';
+}
+
+/** What each benchmark module's `run()` gives the report: its section and its headline figures. */
+export interface BenchResult {
+  readonly section: string;
+  readonly headlines: readonly Headline[];
+}
+
+export const verdict = (met: boolean): 'met' | 'missed' => (met ? 'met' : 'missed');

@@ -6,6 +6,7 @@ import { setupAdmin } from '../support/auth';
 import { call } from '../support/http';
 import {
   costOf, createPipeline, createRun, followRun, getStep, lifecycle, parseEvents, providerEnv, waitForEvent, waitForRunStatus,
+  type StreamedEvent,
 } from '../support/runs';
 import { startSystem, TRANSPORTS, type System } from '../support/system';
 
@@ -32,7 +33,7 @@ describe.each(TRANSPORTS)('a run of a 3-step pipeline through the HTTP API on th
       openAiStream({ text: 'Planning.', toolCalls: [{ id: 'c1', name: 'complete', args: ['{"plan":', '"three files"}'] }], usage: { prompt_tokens: 100, completion_tokens: 20 } }),
       openAiStream({ toolCalls: [{ id: 'c2', name: 'lookup', args: '{"word":"cadre"}' }], usage: { prompt_tokens: 50, completion_tokens: 10 } }),
       openAiStream({ toolCalls: [{ id: 'c3', name: 'complete', args: '{"summary":"change v1"}' }], usage: { prompt_tokens: 80, completion_tokens: 5 } }),
-      anthropicStream({ text: 'Needs tests.', toolUses: [{ id: 't1', name: 'complete', input: '{"verdict":"CHANGES_REQUESTED","comments":"add tests"}' }], usage: { input_tokens: 300, output_tokens: 40 } }),
+      anthropicStream({ thinking: ['The diff ', 'has no tests.'], text: ['Needs ', 'tests.'], toolUses: [{ id: 't1', name: 'complete', input: '{"verdict":"CHANGES_REQUESTED","comments":"add tests"}' }], usage: { input_tokens: 300, output_tokens: 40 } }),
       openAiStream({ toolCalls: [{ id: 'c4', name: 'complete', args: '{"summary":"change v2"}' }], usage: { prompt_tokens: 90, completion_tokens: 6 } }),
       anthropicStream({ toolUses: [{ id: 't2', name: 'complete', input: '{"verdict":"APPROVED","comments":"ok"}' }], usage: { input_tokens: 310, output_tokens: 12 } }),
     );
@@ -49,6 +50,8 @@ describe.each(TRANSPORTS)('a run of a 3-step pipeline through the HTTP API on th
     const events = await eventually(() => {
       const all = parseEvents(stream);
       expect(all.filter((e) => e.type === 'llm_call')).toHaveLength(6);
+      // The last feed line may follow run_complete on the stream (another service's relay).
+      expect(all.filter((e) => e.type === 'activity')).toHaveLength(11);
       return all;
     });
     stream.close();
@@ -64,6 +67,32 @@ describe.each(TRANSPORTS)('a run of a 3-step pipeline through the HTTP API on th
       'step_queued:review#2', 'step_started:review#2', 'step_complete:review#2',
       'run_complete',
     ]);
+
+    // Streamed text and thinking of each step (chunks may be batched, never reordered). They are
+    // published by the executor while the runs service's relay publishes the lifecycle, so their
+    // order is checked among the executor's own events.
+    const of = (type: string, stepId: string) => events.filter((e) => e.type === type && e.data.step_id === stepId);
+    const text = (list: readonly StreamedEvent[]) => list.map((e) => e.data.chunk).join('');
+    expect(text(of('agent_output', 'plan'))).toBe('Planning.');
+    expect(of('agent_output', 'plan')[0]?.data).toMatchObject({ run_id: run.id, step_id: 'plan', agent_id: 'e2e-planner' });
+    expect(text(of('agent_thinking', 'review'))).toBe('The diff has no tests.');
+    expect(text(of('agent_output', 'review'))).toBe('Needs tests.');
+    expect(of('agent_thinking', 'review').at(-1)!.id).toBeLessThan(of('agent_output', 'review')[0]!.id);
+    expect([...of('agent_thinking', 'review'), ...of('agent_output', 'review')].every((e) => e.data.agent_id === 'e2e-reviewer')).toBe(true);
+    expect(events.filter((e) => e.type === 'agent_output').map((e) => e.data.step_id)).toEqual(['plan', 'review']);
+
+    // The activity feed: what each agent did, in order.
+    const feed = events.filter((e) => e.type === 'activity').map((e) => `${String(e.data.kind)}:${String(e.data.step_id)}`);
+    expect(feed).toEqual([
+      'agent_started:plan', 'agent_completed:plan',
+      'agent_started:implement', 'tool_called:implement', 'agent_completed:implement',
+      'agent_started:review', 'agent_completed:review',
+      'agent_started:implement', 'agent_completed:implement',
+      'agent_started:review', 'agent_completed:review',
+    ]);
+    expect(events.find((e) => e.type === 'activity' && e.data.kind === 'tool_called')?.data).toMatchObject({
+      run_id: run.id, agent_id: 'e2e-dev', message: 'e2e-dev called lookup in step implement',
+    });
 
     // The tool call of step 2: started, then ended with the tool's result, inside implement#1.
     const toolEvents = events.filter((e) => e.type.startsWith('tool_call_'));
@@ -114,5 +143,10 @@ describe.each(TRANSPORTS)('a run of a 3-step pipeline through the HTTP API on th
     const summary = await call<{ totals: { calls: number; input_tokens: number; output_tokens: number; cost_usd: number } }>(system.baseUrl, 'GET', `/v1/llm-calls/summary?run_id=${run.id}`, { token });
     expect(summary.body.totals).toMatchObject({ calls: 6, input_tokens: 930, output_tokens: 93 });
     expect(summary.body.totals.cost_usd).toBeCloseTo(totalCost, 10);
+    // The admin created the run: its six calls are the admin's personal usage.
+    const usage = await call<{ user_id: string; totals: { calls: number; input_tokens: number; cost_usd: number } }>(system.baseUrl, 'GET', '/v1/usage', { token });
+    expect(usage.status).toBe(200);
+    expect(usage.body.totals).toMatchObject({ calls: 6, input_tokens: 930 });
+    expect(usage.body.totals.cost_usd).toBeCloseTo(totalCost, 10);
   });
 });

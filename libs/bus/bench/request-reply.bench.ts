@@ -1,7 +1,7 @@
 import { connect } from '@nats-io/transport-node';
 import { connectNatsBus, createEmbeddedBus, type Bus } from '@cadre/bus';
 import { createTestDatabase, startNats } from '@cadre/testing';
-import { fmt, measure, ratio } from '../../../bench/stats';
+import { fmt, measure, ratio, verdict, type BenchResult } from '../../../bench/stats';
 
 const TOTAL = 20_000;
 const LEVELS = [1, 64] as const;
@@ -19,7 +19,7 @@ async function benchBus(name: string, bus: Bus, client: Bus): Promise<Row[]> {
 }
 
 /** Request/reply round trip: raw nats.js, Cadre's NATS transport, Cadre's embedded transport. */
-export async function run(): Promise<string> {
+export async function run(): Promise<BenchResult> {
   const nats = await startNats({ controllable: true });
   const database = await createTestDatabase('cadre_bench');
   const rows: Row[] = [];
@@ -57,9 +57,16 @@ export async function run(): Promise<string> {
     '',
     'Target: Cadre NATS p50 ≤ 1.5× raw nats.js.',
   ];
-  return lines.join('\n');
+  const headlines = rows.filter((r) => r.name === 'Cadre bus (NATS)').map((r) => {
+    const base = baseline(r.inFlight);
+    return {
+      figure: `bus request/reply p50, ${r.inFlight} in flight (NATS)`, value: `${fmt(r.p50, 3)} ms`, baseline: `${fmt(base.p50, 3)} ms raw nats.js`,
+      ratio: ratio(r.p50, base.p50), target: '≤ 1.5×', verdict: verdict(r.p50 / base.p50 <= 1.5),
+    };
+  });
+  return { section: lines.join('\n'), headlines };
 }
 
 if (require.main === module) {
-  run().then((report) => { console.log(report); process.exit(0); }, (error: unknown) => { console.error(error); process.exit(1); });
+  run().then((report) => { console.log(report.section); process.exit(0); }, (error: unknown) => { console.error(error); process.exit(1); });
 }

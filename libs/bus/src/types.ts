@@ -108,6 +108,16 @@ export interface Subscription {
   stop(): Promise<void>;
   /** Resolves when the subscription ended (stopped or closed by the bus). */
   readonly closed: Promise<void>;
+  /** The durable consumer it runs, on a subscription from `events.consume` (lag is reported by this name). */
+  readonly durable?: string;
+}
+
+/** How far a durable consumer is behind the stream (JetStream's consumer info, or its embedded equivalent). */
+export interface ConsumerLag {
+  /** Stored messages matching its filter, past its position: not yet delivered (JetStream `num_pending`). */
+  readonly pending: number;
+  /** Delivered and neither acked nor termed yet, redeliveries waiting included (JetStream `num_ack_pending`). */
+  readonly ackPending: number;
 }
 
 export interface ReplayOptions {
@@ -133,6 +143,8 @@ export interface EventStream {
   lastSeq(): Promise<number>;
   /** Deletes a durable consumer and its position. */
   deleteConsumer(durable: string): Promise<void>;
+  /** How far the durable consumer is behind; undefined when there is no such consumer. */
+  consumerLag(durable: string): Promise<ConsumerLag | undefined>;
 }
 
 // ---------------------------------------------------------------- work queues

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { v7 as uuidv7 } from 'uuid';
 import { connectNatsBus, type Bus } from '@cadre/bus';
 import { startEmbeddedPostgres, startNats } from '@cadre/testing';
-import { fmt, percentile } from '../../../bench/stats';
+import { fmt, percentile, ratio, verdict, type BenchResult, type Headline } from '../../../bench/stats';
 import { createEventStore, startOutboxRelay, type EventStore, type NewEvent } from '../src';
 import { shopRegistry } from '../src/test-support/events';
 
@@ -127,7 +127,7 @@ async function latency(bus: Bus, durable: string, scope: string, send: (i: numbe
 }
 
 /** Append throughput beside raw INSERTs, and outbox latency commit → consumer through NATS. */
-export async function run(): Promise<string> {
+export async function run(): Promise<BenchResult> {
   const [postgres, nats] = await Promise.all([startEmbeddedPostgres(), startNats({ controllable: true })]);
   let store: EventStore | undefined;
   let bus: Bus | undefined;
@@ -150,7 +150,7 @@ export async function run(): Promise<string> {
       await b.events.publish('evt.shop.tick.direct', Buffer.from(JSON.stringify({ n: i })), { msgId: id });
     });
 
-    return [
+    const section = [
       '### Event store append and outbox',
       '',
       `Embedded Postgres started by the benchmark, **fsync off, synchronous_commit off** (test settings): the figures compare code paths, not disks. ${cpus().length} cores; Postgres, nats-server and the benchmark share them.`,
@@ -164,11 +164,22 @@ export async function run(): Promise<string> {
       '- **Minimal INSERT**: the earlier baseline, (stream, data jsonb) into a two-column table with an identity key; it writes less than an event row, so it is shown for comparison only.',
       `- Same pool and concurrency for all three. They take turns in ${ROUNDS} short rounds per row: events/s are over all rounds, "store vs" is the median of the rounds' ratios. Target: store ≥ 0.50× the raw event-row INSERT at 16 writers.`,
       '',
-      `| path at ~${LATENCY_RATE} events/s for ${LATENCY_SECONDS} s | samples | p50 ms | p99 ms |`,
-      '|---|---:|---:|---:|',
-      `| append commit → outbox relay → NATS → durable consumer | ${outbox.n} | ${fmt(outbox.p50)} | ${fmt(outbox.p99)} |`,
-      `| baseline: bus publish → NATS → durable consumer | ${direct.n} | ${fmt(direct.p50)} | ${fmt(direct.p99)} |`,
+      `| path at ~${LATENCY_RATE} events/s for ${LATENCY_SECONDS} s | samples | p50 ms | p99 ms | vs baseline (p50 / p99) |`,
+      '|---|---:|---:|---:|---:|',
+      `| append commit → outbox relay → NATS → durable consumer | ${outbox.n} | ${fmt(outbox.p50)} | ${fmt(outbox.p99)} | ${ratio(outbox.p50, direct.p50)} / ${ratio(outbox.p99, direct.p99)} |`,
+      `| baseline: bus publish → NATS → durable consumer | ${direct.n} | ${fmt(direct.p50)} | ${fmt(direct.p99)} | 1.00× |`,
+      '',
+      'Target: outbox commit → consumer p99 < 20 ms.',
     ].join('\n');
+    const headlines: Headline[] = rows.filter((r) => r.writers === 16).map((r) => ({
+      figure: `event store append, 16 writers, ${r.perAppend} event(s) per append`, value: `${fmt(r.store, 0)} events/s`,
+      baseline: `${fmt(r.rawEvents, 0)} events/s raw INSERT`, ratio: `${fmt(r.vsRaw)}×`, target: '≥ 0.50×', verdict: verdict(r.vsRaw >= 0.5),
+    }));
+    headlines.push({
+      figure: 'outbox: commit → durable consumer p99', value: `${fmt(outbox.p99)} ms`, baseline: `${fmt(direct.p99)} ms direct publish`,
+      ratio: ratio(outbox.p99, direct.p99), target: '< 20 ms', verdict: verdict(outbox.p99 < 20),
+    });
+    return { section, headlines };
   } finally {
     await bus?.drain().catch(() => undefined);
     await store?.close().catch(() => undefined);
@@ -178,5 +189,5 @@ export async function run(): Promise<string> {
 }
 
 if (require.main === module) {
-  run().then((report) => { console.log(report); process.exit(0); }, (error: unknown) => { console.error(error); process.exit(1); });
+  run().then((report) => { console.log(report.section); process.exit(0); }, (error: unknown) => { console.error(error); process.exit(1); });
 }

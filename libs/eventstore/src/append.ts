@@ -11,7 +11,7 @@ import type { Database } from './database';
 import { isUniqueViolation, toStoreError } from './errors';
 import { streamVersion } from './read';
 import { withConcurrencyRetry } from './retry';
-import type { AppendOptions, AppendResult, ExpectedVersion, NewEvent } from './types';
+import type { AppendOptions, AppendResult, AppendedEventRef, ExpectedVersion, NewEvent } from './types';
 import type { RelayWaker } from './wake-relay';
 
 /** What the append needs from its store. */
@@ -25,8 +25,10 @@ export interface AppendContext {
   readonly channel: string;
   readonly waker: RelayWaker;
   readonly registry: EventRegistry;
-  readonly domain?: string;
+  readonly domain?: string | readonly string[];
   readonly clock: () => Date;
+  /** Hears of each committed append (metrics); its failures never fail the append. */
+  readonly onAppended?: (events: readonly AppendedEventRef[]) => void;
 }
 
 interface PreparedEvent {
@@ -36,6 +38,7 @@ interface PreparedEvent {
   readonly meta: EventMeta;
   readonly occurred_at: string;
   readonly subject: string;
+  readonly domain: string;
 }
 
 /** One when the events were appended; none when the stream was not at the expected version. */
@@ -62,8 +65,9 @@ function prepare(ctx: AppendContext, streamId: string, events: readonly NewEvent
   const trace = { ...(traceparent ? { traceparent } : {}), ...(tracestate ? { tracestate } : {}) };
   return events.map((event, index) => {
     const definition = ctx.registry.get(event.type);
-    if (ctx.domain !== undefined && definition.domain !== ctx.domain) {
-      throw new ValidationError(`event ${event.type} belongs to domain ${definition.domain}, not ${ctx.domain}`, { index, type: event.type });
+    const allowed = ctx.domain === undefined ? undefined : typeof ctx.domain === 'string' ? [ctx.domain] : ctx.domain;
+    if (allowed !== undefined && !allowed.includes(definition.domain)) {
+      throw new ValidationError(`event ${event.type} belongs to domain ${definition.domain}, not ${allowed.join(' or ')}`, { index, type: event.type });
     }
     const data = ctx.registry.validate(event.type, event.data);
     const meta = EventMeta.safeParse({ ...trace, ...event.meta, schemaVersion: definition.version });
@@ -78,6 +82,7 @@ function prepare(ctx: AppendContext, streamId: string, events: readonly NewEvent
       meta: meta.data,
       occurred_at: occurredAt.toISOString(),
       subject: eventSubject(definition.domain, event.type, scope),
+      domain: definition.domain,
     };
   });
 }
@@ -134,6 +139,14 @@ async function insert(
     // Nothing was written (all or nothing): the stream is at another version than expected.
     const current = await currentVersion(ctx, streamId);
     throw new ConcurrencyError(`stream ${streamId} is at version ${current}, expected ${expectedVersion}`, { streamId, expectedVersion, currentVersion: current });
+  }
+  // The statement has committed (it runs outside any transaction): only now is it counted.
+  if (ctx.onAppended) {
+    try {
+      ctx.onAppended(rows.map((row) => ({ domain: row.domain, type: row.type })));
+    } catch {
+      // A metric must not turn a committed append into a failure the caller would retry.
+    }
   }
   const before = result.current_version;
   const envelopes: EventEnvelope[] = rows.map((row, i) => ({

@@ -7,6 +7,7 @@ export { outboxChannel, type ConnectionOptions } from './connection';
 export type * from './database';
 export type * from './types';
 export { startOutboxRelay } from './relay/relay';
+export { outboxBacklog } from './outbox-backlog';
 export type { OutboxRelay, OutboxRelayOptions, RelayCounter, RelayLogger } from './relay/options';
 export { createProjection, type ApplyEvent, type Projection, type ProjectionOptions, type RebuildOptions } from './projection/projection';
 export { runProjectionFromBus, type ProjectionConsumerOptions } from './projection/from-bus';

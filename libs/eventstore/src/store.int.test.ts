@@ -116,6 +116,24 @@ describe('event store', () => {
       }
     });
 
+    it('takes the types of every domain it names, and nothing else', async () => {
+      const two = await createEventStore({ databaseUrl: database.url, schema: 'shop', registry: shopRegistry(), domain: ['runs', 'shop'], migrate: false });
+      try {
+        await expect(two.append('domains-1', 'any', [{ type: 'tick', data: { n: 1 } }])).resolves.toMatchObject({ nextVersion: 1 });
+        const other = await createEventStore({ databaseUrl: database.url, schema: 'shop', registry: shopRegistry(), domain: ['runs', 'agents'], migrate: false });
+        try {
+          const refused = await other.append('domains-2', 'any', [{ type: 'tick', data: { n: 1 } }]).catch((e: unknown) => e);
+          expect(refused).toBeInstanceOf(ValidationError);
+          expect((refused as Error).message).toBe('event tick belongs to domain shop, not runs or agents');
+          expect(await other.streamVersion('domains-2')).toBe(0);
+        } finally {
+          await other.close();
+        }
+      } finally {
+        await two.close();
+      }
+    });
+
     it('refuses a schema name that is not a plain identifier', async () => {
       await expect(createEventStore({ databaseUrl: database.url, schema: 'Bad-Name"', registry: shopRegistry() })).rejects.toBeInstanceOf(ValidationError);
     });

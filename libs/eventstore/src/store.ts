@@ -18,6 +18,7 @@ export async function createEventStore(options: EventStoreOptions): Promise<Even
     db, pool, schema, registry, statements: appendStatements(schema), clock: options.clock ?? (() => new Date()),
     channel, waker: createRelayWaker(pool, channel),
     ...(options.domain !== undefined ? { domain: options.domain } : {}),
+    ...(options.onAppended !== undefined ? { onAppended: options.onAppended } : {}),
   };
   try {
     if (options.migrate ?? true) await migrateEventStore(db, schema);

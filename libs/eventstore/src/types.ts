@@ -71,13 +71,27 @@ export type EventStoreOptions = ConnectionOptions & {
   /** The service's own Postgres schema, e.g. `runs`. */
   readonly schema: string;
   readonly registry: EventRegistry;
-  /** When set, only event types of this domain may be appended (guards against a stray type). */
-  readonly domain?: string;
+  /**
+   * When set, only event types of this domain (or these domains) may be appended: guards against
+   * a stray type. A service that also writes shared feeds (e.g. `activity`) names them too.
+   */
+  readonly domain?: string | readonly string[];
   /** Source of `occurredAt` for events that carry none. */
   readonly clock?: () => Date;
   /** Run migrations on creation (default true). */
   readonly migrate?: boolean;
+  /**
+   * Called after each append has committed (never for one that failed or was rolled back), with
+   * the domain and type of each event it wrote: wire it to a counter of appended events.
+   */
+  readonly onAppended?: (events: readonly AppendedEventRef[]) => void;
 };
+
+/** What `onAppended` hears of each committed event. */
+export interface AppendedEventRef {
+  readonly domain: string;
+  readonly type: string;
+}
 
 /** One service's event store: streams with optimistic concurrency and a transactional outbox. */
 export interface EventStore {

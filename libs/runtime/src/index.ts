@@ -1,6 +1,8 @@
 export type { ServiceDeps } from './deps';
 export { startService, shutdownOnSignals, type Service, type ServiceOptions } from './service';
-export { createServiceMetrics, type ServiceMetrics } from './metrics';
+export { createServiceMetrics, exposition, type ServiceMetrics } from './metrics';
+export { watchConsumerLag } from './consumer-metrics';
+export { eventStoreMetrics, type EventStoreMetrics } from './store-metrics';
 export { startProbeServer, runChecks, type Check, type ProbeServer } from './probes';
 export { startReporter, toLogLine, type Reporter, type ReporterOptions } from './instances/reporter';
 export { startInstanceRegistry, type InstanceRegistry, type InstanceRegistryOptions } from './instances/registry';

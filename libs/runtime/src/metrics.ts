@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, Registry, collectDefaultMetrics, type Metric, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 
 /** The Prometheus registry of one service, with the metrics every service shares. */
 export interface ServiceMetrics {
@@ -25,4 +25,26 @@ export function createServiceMetrics(service: string, instance: string): Service
     registers: [registry],
   });
   return { registry, handlerDuration, handlerErrors };
+}
+
+/**
+ * The Prometheus text of several registries as one exposition: one HELP and TYPE per metric
+ * name, followed by the series of every registry, each under its own default labels
+ * (`service`, `instance`), so nothing is summed or dropped. The all-in-one process serves every
+ * service's registry this way on one port; one registry is served as it is.
+ */
+export async function exposition(registries: readonly Registry[]): Promise<string> {
+  const [only] = registries;
+  if (only !== undefined && registries.length === 1) return only.metrics();
+  const byName = new Map<string, MetricObjectWithValues<MetricValue<string>>[]>();
+  for (const metrics of await Promise.all(registries.map((registry) => registry.getMetricsAsJSON()))) {
+    for (const metric of metrics) byName.set(metric.name, [...(byName.get(metric.name) ?? []), metric]);
+  }
+  const merged = new Registry();
+  for (const [name, parts] of byName) {
+    const combined = { ...parts[0]!, values: parts.flatMap((part) => part.values) };
+    // The registry prints whatever `get` returns; this one is a fixed snapshot of the scrape.
+    merged.registerMetric({ name, get: () => combined } as unknown as Metric);
+  }
+  return merged.metrics();
 }

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { exposition } from './metrics';
 
 /** A readiness check: resolves true when the dependency it checks can be used. */
 export type Check = () => Promise<boolean> | boolean;
@@ -18,6 +19,8 @@ export interface ProbeServer {
 export async function startProbeServer(options: {
   port: number;
   registry: Registry;
+  /** Registries served with `registry` as one exposition (the all-in-one process: every service's). */
+  more?: () => readonly Registry[];
   checks: Readonly<Record<string, Check>>;
   isShuttingDown: () => boolean;
 }): Promise<ProbeServer> {
@@ -35,7 +38,12 @@ export async function startProbeServer(options: {
       return;
     }
     if (path === '/metrics') {
-      res.writeHead(200, { 'content-type': options.registry.contentType }).end(await options.registry.metrics());
+      try {
+        const text = await exposition([options.registry, ...(options.more?.() ?? [])]);
+        res.writeHead(200, { 'content-type': options.registry.contentType }).end(text);
+      } catch {
+        res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"metrics unavailable"}');
+      }
       return;
     }
     res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"Not found"}');

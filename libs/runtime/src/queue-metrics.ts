@@ -1,11 +1,13 @@
 import type { WorkQueue } from '@cadre/bus';
 import { Gauge, type Registry } from 'prom-client';
+import { readForScrape } from './scrape';
 
 const gauges = new WeakMap<Registry, { gauge: Gauge<'queue'>; queues: Map<string, WorkQueue> }>();
 
 /**
  * Reports `cadre_work_queue_depth{queue}` (jobs waiting or in flight) on the registry, read
- * from the bus at each scrape, so it costs nothing between scrapes.
+ * from the bus at each scrape, so it costs nothing between scrapes. Watching a queue twice is
+ * harmless.
  */
 export function watchQueueDepth(registry: Registry, queue: WorkQueue): void {
   let entry = gauges.get(registry);
@@ -18,11 +20,9 @@ export function watchQueueDepth(registry: Registry, queue: WorkQueue): void {
       registers: [registry],
       async collect() {
         await Promise.all([...queues.values()].map(async (q) => {
-          try {
-            this.set({ queue: q.name }, await q.depth());
-          } catch {
-            // The bus is away: the last value stays rather than a false zero.
-          }
+          const depth = await readForScrape(() => q.depth());
+          // The bus is away: the last value stays rather than a false zero.
+          if (depth !== undefined) this.set({ queue: q.name }, depth);
         }));
       },
     });

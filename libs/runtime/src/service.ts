@@ -2,6 +2,8 @@ import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Bus, RequestHandler, ServiceHandle, Subscription } from '@cadre/bus';
 import { LogTap, logTapOf, type Logger } from '@cadre/logging';
 import { toCadreError } from '@cadre/proto';
+import type { Registry } from 'prom-client';
+import { watchConsumerLag } from './consumer-metrics';
 import { createServiceMetrics, type ServiceMetrics } from './metrics';
 import { startReporter } from './instances/reporter';
 import { startProbeServer, type Check, type ProbeServer } from './probes';
@@ -20,6 +22,11 @@ export interface ServiceOptions {
   readonly shutdownGraceMs?: number;
   /** Interval of the instance's heartbeat on the bus (default 5 s). */
   readonly heartbeatMs?: number;
+  /**
+   * The service's metrics, when created before it (`createServiceMetrics(name, instance)`), so
+   * that parts built first (the event store) report to the same registry; else created here.
+   */
+  readonly metrics?: ServiceMetrics;
 }
 
 /** A running service: register handlers and workers, then it shuts down in order. */
@@ -29,8 +36,13 @@ export interface Service {
   readonly probePort: number | undefined;
   /** Serves commands and queries; each handler is timed and its errors counted. */
   handle(endpoints: Readonly<Record<string, RequestHandler>>, description?: string): Promise<void>;
-  /** Registers a consumer or worker subscription to stop (first) on shutdown. */
+  /**
+   * Registers a consumer or worker subscription to stop (first) on shutdown. The lag of a
+   * durable consumer's subscription (`subscription.durable`) is reported from then on.
+   */
   track(subscription: Subscription): void;
+  /** Serves another registry with this service's on its probe port (the all-in-one process serves every service's on one). */
+  exposeMetrics(registry: Registry): void;
   /** Registers cleanup run after the bus is drained (pools, files). */
   onShutdown(cleanup: () => Promise<void>): void;
   isShuttingDown(): boolean;
@@ -40,7 +52,8 @@ export interface Service {
 
 export async function startService(options: ServiceOptions): Promise<Service> {
   const { bus, logger } = options;
-  const metrics = createServiceMetrics(options.name, options.instance);
+  const metrics = options.metrics ?? createServiceMetrics(options.name, options.instance);
+  const exposed: Registry[] = [];
   const handles: ServiceHandle[] = [];
   const subscriptions: Subscription[] = [];
   const cleanups: Array<() => Promise<void>> = [];
@@ -53,6 +66,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       : await startProbeServer({
           port: options.probePort,
           registry: metrics.registry,
+          more: () => exposed,
           checks: { bus: () => bus.isHealthy(), ...options.checks },
           isShuttingDown: () => shuttingDown,
         });
@@ -119,7 +133,13 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       const wrapped = Object.fromEntries(Object.entries(endpoints).map(([subject, h]) => [subject, instrument(subject, h)]));
       handles.push(await bus.serve({ name: options.name, version: options.version, description, endpoints: wrapped }));
     },
-    track: (subscription) => void subscriptions.push(subscription),
+    track: (subscription) => {
+      subscriptions.push(subscription);
+      if (subscription.durable !== undefined) watchConsumerLag(metrics.registry, bus.events, subscription.durable);
+    },
+    exposeMetrics: (registry) => {
+      if (registry !== metrics.registry && !exposed.includes(registry)) exposed.push(registry);
+    },
     onShutdown: (cleanup) => void cleanups.push(cleanup),
     isShuttingDown: () => shuttingDown,
     shutdown: (reason) => (shutdownPromise ??= shutdown(reason)),

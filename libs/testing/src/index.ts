@@ -4,3 +4,4 @@ export { startEmbeddedPostgres, type EmbeddedPostgresServer, type EmbeddedPostgr
 export { createTestDatabase, sharedServerUrl, SHARED_PG_ENV, type TestDatabase } from './postgres';
 export { dockerAvailable } from './docker';
 export { eventually } from './eventually';
+export { parsePrometheus, promValue, type PromSample } from './prometheus';

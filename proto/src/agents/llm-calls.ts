@@ -10,6 +10,7 @@ export const llmCallList = defineQuery({
   domain: 'agents', name: 'llm_calls', description: 'List model calls',
   request: z.object({
     agent_id: z.string().optional(), run_id: z.string().optional(), step_id: z.string().optional(), provider: z.string().optional(),
+    user_id: z.string().optional(),
     limit: Limit, offset: Offset,
   }),
   reply: z.object({
@@ -36,16 +37,20 @@ export const llmCallGet = defineQuery({
   request: z.object({ id: z.string().min(1).max(100) }), reply: LlmCallView,
 });
 
-/** Usage totals (calls, tokens, cost) over a period. */
+/** The caller's own usage (calls, tokens, cost) over a period: the model calls of the runs they created. */
 export const usageSummary = defineQuery({
-  domain: 'agents', name: 'usage', description: 'Usage summary',
+  domain: 'agents', name: 'usage', description: 'Personal usage summary',
   request: z.object({ days: z.coerce.number().int().min(1).max(3650).default(30) }),
-  reply: z.object({ since: z.string(), totals: UsageTotals, by_provider: z.array(UsageTotals.extend({ provider: z.string() })) }),
+  reply: z.object({
+    user_id: z.string(), since: z.string(), totals: UsageTotals,
+    by_provider: z.array(UsageTotals.extend({ provider: z.string() })),
+    by_model: z.array(UsageTotals.extend({ provider: z.string(), model: z.string() })),
+  }),
 });
 
-/** Usage per day, oldest first. */
+/** The caller's own usage per day, oldest first. */
 export const usageHistory = defineQuery({
-  domain: 'agents', name: 'usage_history', description: 'Usage per day',
+  domain: 'agents', name: 'usage_history', description: 'Personal usage per day',
   request: z.object({ days: z.coerce.number().int().min(1).max(3650).default(30) }),
-  reply: z.object({ days: z.array(UsageTotals.extend({ day: z.string().describe('YYYY-MM-DD (UTC)') })) }),
+  reply: z.object({ user_id: z.string(), days: z.array(UsageTotals.extend({ day: z.string().describe('YYYY-MM-DD (UTC)') })) }),
 });

@@ -62,6 +62,7 @@ export const LlmCallView = z.object({
   run_id: z.string().nullable(),
   step_id: z.string().nullable(),
   agent_id: z.string().nullable(),
+  user_id: z.string().nullable().describe('The user whose run made the call (null for runs no user created)'),
   provider: z.string(),
   model: z.string(),
   input_tokens: z.number().int().nonnegative(),

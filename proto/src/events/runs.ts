@@ -117,6 +117,8 @@ export const llmCall = defineEvent({
     run_id: z.string().optional(),
     step_id: z.string().optional(),
     agent_id: z.string().optional(),
+    // Added (optional, version 1 data stays valid): the user whose run made the call, for personal usage.
+    user_id: z.string().optional(),
     provider: z.string(),
     model: z.string(),
     input_tokens: z.number().int().nonnegative(),
@@ -132,6 +134,8 @@ export const activity = defineEvent({
   data: z.object({
     kind: z.string(), message: z.string(),
     run_id: z.string().optional(), agent_id: z.string().optional(), swarm_id: z.string().optional(),
+    // Added (optional, version 1 data stays valid): the step a line is about.
+    step_id: z.string().optional(),
   }),
 });
 

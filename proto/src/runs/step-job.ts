@@ -32,6 +32,8 @@ export const StepJob = z.object({
   /** Loop this attempt runs an item of, and the item count (added, optional). */
   loop_step: z.string().optional(),
   loop_count: z.number().int().nonnegative().optional(),
+  /** The user who created the run (added, optional): model calls are counted in their usage. */
+  user_id: z.string().optional(),
   limits: z.object({
     timeout_seconds: z.number().positive(),
     max_turns: z.number().int().positive(),

@@ -1,7 +1,7 @@
 import { testing } from '@cadre/llm';
 import {
   ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError, agentConfigUpdate, agentGet, agentList, agentRuns,
-  agentToolRemove, agentToolSet, agentToolsGet, providerKeys, providerList, providerUpdate, usageHistory, usageSummary,
+  agentToolRemove, agentToolSet, agentToolsGet, llmCallList, providerKeys, providerList, providerUpdate, usageHistory, usageSummary,
 } from '@cadre/proto';
 import { eventually } from '@cadre/testing';
 import { ADMIN, MEMBER, startHarness, type Harness } from './test-support/harness';
@@ -108,18 +108,39 @@ describe('agents API', () => {
   });
 
   describe('usage', () => {
-    it('shows an agent\'s runs and the usage totals per day', async () => {
+    it('shows an agent\'s runs and, to each user, the usage of the runs they created, per day', async () => {
       const runs = await eventually(async () => {
         const reply = await h.send(agentRuns, { id: 'eng-planner' });
         expect(reply.runs).toHaveLength(1);
         return reply.runs;
       });
       expect(runs[0]).toMatchObject({ run_id: 'run-scripted', step_id: 's', llm_calls: 1, input_tokens: 7, output_tokens: 3 });
-      const usage = await h.send(usageSummary, {});
-      expect(usage.totals.calls).toBeGreaterThanOrEqual(2);
-      expect(usage.by_provider.map((p) => p.provider)).toEqual(expect.arrayContaining(['openai', 'scripted']));
-      const history = await h.send(usageHistory, { days: 7 });
-      expect(history.days).toEqual([expect.objectContaining({ day: new Date().toISOString().slice(0, 10), calls: usage.totals.calls })]);
+
+      // A run the member created: its model call counts for the member only.
+      h.server.enqueue(testing.openAiStream({ text: 'the member\'s answer', usage: { prompt_tokens: 11, completion_tokens: 5 } }));
+      await h.enqueue({ run_id: 'run-member', step_id: 's', agent_id: 'eng-planner', model: 'openai/gpt-test', user_id: MEMBER.user_id! });
+      await h.outcome('run-member');
+      const mine = await eventually(async () => {
+        const usage = await h.send(usageSummary, {}, MEMBER);
+        expect(usage.totals.calls).toBe(1);
+        return usage;
+      });
+      // gpt-test costs 2 and 8 USD per million tokens in and out.
+      expect(mine).toMatchObject({
+        user_id: 'u-member', totals: { calls: 1, input_tokens: 11, output_tokens: 5, total_tokens: 16, cost_usd: (11 * 2 + 5 * 8) / 1e6 },
+        by_provider: [expect.objectContaining({ provider: 'openai', calls: 1 })],
+        by_model: [expect.objectContaining({ provider: 'openai', model: 'gpt-test', calls: 1 })],
+      });
+      const call = (await h.send(llmCallList, { run_id: 'run-member' })).calls[0];
+      expect(call).toMatchObject({ user_id: 'u-member', input_tokens: 11 });
+      await expect(h.send(llmCallList, { user_id: 'u-member' })).resolves.toMatchObject({ total: 1 });
+      // Runs no user created (earlier jobs carry no user) are in nobody's personal usage.
+      await expect(h.send(usageSummary, {}, ADMIN)).resolves.toMatchObject({ user_id: 'u-admin', totals: { calls: 0 } });
+      const history = await h.send(usageHistory, { days: 7 }, MEMBER);
+      expect(history).toEqual({ user_id: 'u-member', days: [expect.objectContaining({ day: new Date().toISOString().slice(0, 10), calls: 1, input_tokens: 11 })] });
+      // Whose usage is decided by the credential, never by the request.
+      await expect(h.send(usageSummary, {})).rejects.toBeInstanceOf(UnauthenticatedError);
+      await expect(h.send(usageSummary, {}, { kind: 'service', role: 'admin', credential_id: 'engine' })).rejects.toBeInstanceOf(ForbiddenError);
     });
   });
 });

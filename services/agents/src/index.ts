@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Kysely, PostgresDialect } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
-import { createEventStore, startOutboxRelay } from '@cadre/eventstore';
+import { createEventStore, outboxBacklog, startOutboxRelay } from '@cadre/eventstore';
 import { createEventRegistry } from '@cadre/proto';
-import { startService, type Service, type ServiceDeps } from '@cadre/runtime';
+import { createServiceMetrics, eventStoreMetrics, startService, type Service, type ServiceDeps } from '@cadre/runtime';
 import { createAgentCatalog } from './catalog/catalog';
 import { loadAgentDefinitions } from './catalog/definitions';
 import type { AgentsConfig } from './config';
@@ -44,7 +44,10 @@ export async function startAgents(deps: ServiceDeps, config: AgentsConfig, optio
   const clock = options.clock ?? (() => new Date());
   const schema = config.AGENTS_SCHEMA;
   const registry = createEventRegistry();
-  const store = await createEventStore({ pool: deps.pool, schema, registry, domain: 'agents', clock });
+  // Metrics first, so the store counts its appends on the service's registry.
+  const metrics = createServiceMetrics('agents', deps.instance);
+  const storeMetrics = eventStoreMetrics(metrics.registry);
+  const store = await createEventStore({ pool: deps.pool, schema, registry, domain: ['agents', 'activity'], clock, onAppended: storeMetrics.onAppended });
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: deps.pool }) });
   await migrateAgentsTables(db, schema);
 
@@ -65,11 +68,13 @@ export async function startAgents(deps: ServiceDeps, config: AgentsConfig, optio
     now: () => performance.now(),
   };
 
-  const relay = startOutboxRelay({ store, bus, logger });
+  const relay = startOutboxRelay({ store, bus, logger, onCounter: storeMetrics.onRelayCounter });
+  storeMetrics.watchBacklog(() => outboxBacklog(store));
   const service = await startService({
     name: 'agents', version: VERSION, instance: deps.instance, bus, logger,
     ...(deps.probePort !== undefined ? { probePort: deps.probePort } : {}),
     checks: { database: async () => (await deps.pool.query('select 1')).rowCount === 1 },
+    metrics,
   });
   // Stopped before the bus drains: the relay publishes on it, the followers read from it.
   service.track({ stop: () => relay.stop(), closed: new Promise(() => undefined) });

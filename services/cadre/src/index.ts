@@ -96,6 +96,9 @@ export async function startCadre(env: Env = process.env): Promise<Cadre> {
     // One probe and metrics server for the process (METRICS_PORT), on the gateway.
     const gateway = await startGateway(await depsFor('gateway', shared.METRICS_PORT > 0 ? shared.METRICS_PORT : undefined), configs.gateway);
     started.push({ name: 'gateway', service: gateway.service });
+    // Every service keeps its own registry (same metric names, its own `service` label); the
+    // gateway's probe server serves them all as one exposition.
+    for (const name of DOMAINS) gateway.service.exposeMetrics(services[name].metrics.registry);
 
     return {
       url: gateway.url,

@@ -1,5 +1,5 @@
 import { eventSubject } from '@cadre/proto';
-import { fmt, measure, percentile, ratio } from '../../../bench/stats';
+import { fmt, measure, percentile, ratio, verdict, type BenchResult, type Headline } from '../../../bench/stats';
 import { httpClient, startHelloWorld } from './http-load';
 import { startSubscribers } from './sse-subscribers';
 import { startEmbeddedStack, startNatsStack, type BenchStack } from './stack';
@@ -28,10 +28,23 @@ async function commandRows(name: string, url: string, path: string, headers: Rec
   return rows;
 }
 
-async function sseRows(stack: BenchStack): Promise<string[]> {
+interface SseFigures {
+  readonly rows: string[];
+  readonly pacedP99: number;
+  readonly pacedBaselineP99: number;
+}
+
+async function sseRows(stack: BenchStack): Promise<SseFigures> {
   const subscribers = await startSubscribers(`${stack.gateway.url}/v1/events/stream`, SUBSCRIBERS, stack.token);
   const now = () => performance.timeOrigin + performance.now();
   await subscribers.report(); // drop what came before
+  // The baseline: the same events received by one bus subscriber (no gateway, no HTTP), in this process.
+  const base = { paced: [] as number[], burst: [] as number[] };
+  let phase: 'paced' | 'burst' = 'paced';
+  const direct = await stack.bus.events.replay({ fromSeq: (await stack.bus.events.lastSeq()) + 1, filterSubject: 'evt.bench.>' }, (message) => {
+    const sentAt = message.json<{ data?: { sent_at?: number } }>().data?.sent_at;
+    if (typeof sentAt === 'number') base[phase].push(now() - sentAt);
+  });
 
   // Paced: each event a command through the gateway, appended to the event store (Postgres,
   // outbox, relay, NATS) and fanned out; sent_at is taken when the append begins.
@@ -58,6 +71,7 @@ async function sseRows(stack: BenchStack): Promise<string[]> {
   const pacedSeconds = (now() - began) / 1000;
 
   // Burst: published straight on the stream as fast as the bus takes them.
+  phase = 'burst';
   const burstBegan = now();
   await Promise.all(Array.from({ length: BURST }, (_, i) => {
     const data = Buffer.from(JSON.stringify({ type: 'bench_note_added', data: { note_id: `b${i}`, text: 'burst', sent_at: now() } }));
@@ -75,16 +89,22 @@ async function sseRows(stack: BenchStack): Promise<string[]> {
   const burstSeconds = (now() - burstBegan) / 1000;
   const dropped = stack.gateway.sseStats().dropped;
   await subscribers.stop();
-  return [
+  await direct.stop();
+  const baseRow = (name: string, samples: readonly number[]) =>
+    `| baseline: ${name}, one bus subscriber in the bench process | ${samples.length} | – | ${fmt(percentile(samples, 50))} | ${fmt(percentile(samples, 99))} | – |`;
+  const rows = [
     `| ${RATE} events/s for ${PACED_SECONDS} s (achieved ${fmt(achievedRate, 0)}/s), commands through the gateway appending to the event store | ${appended} | ${fmt(paced.frames / pacedSeconds, 0)} | ${fmt(percentile(paced.latencies, 50))} | ${fmt(percentile(paced.latencies, 99))} | ${fmt((100 * paced.frames) / (appended * SUBSCRIBERS), 1)} % |`,
     `| burst of ${BURST} events published on the stream | ${BURST} | ${fmt(frames / burstSeconds, 0)} | ${fmt(percentile(latencies, 50))} | ${fmt(percentile(latencies, 99))} | ${fmt((100 * frames) / (BURST * SUBSCRIBERS), 1)} % |`,
+    baseRow('the paced events', base.paced),
+    baseRow('the burst', base.burst),
     '',
     `Clients dropped as slow during the run: ${dropped}.`,
   ];
+  return { rows, pacedP99: percentile(paced.latencies, 99), pacedBaselineP99: percentile(base.paced, 99) };
 }
 
 /** Gateway round trip beside an Express hello-world, and SSE fan-out to 1,000 subscribers. */
-export async function run(): Promise<string> {
+export async function run(): Promise<BenchResult> {
   const hello = await startHelloWorld();
   const rows: Row[] = [...(await commandRows('Express hello-world', hello.url, '/hello', {}))];
   await hello.close();
@@ -106,7 +126,7 @@ export async function run(): Promise<string> {
   }
   // A fresh system for the fan-out, so that no backlog of the load above is still being relayed.
   const fanOut = await startNatsStack();
-  let sse: string[];
+  let sse: SseFigures;
   try {
     sse = await sseRows(fanOut);
   } finally {
@@ -114,7 +134,26 @@ export async function run(): Promise<string> {
   }
 
   const baseline = (clients: number) => rows.find((r) => r.name === 'Express hello-world' && r.clients === clients)!;
-  return [
+  const headlines: Headline[] = [];
+  const command = rows.filter((r) => r.name === 'gateway → command → Postgres append (NATS)');
+  const one = command.find((r) => r.clients === 1);
+  if (one) {
+    headlines.push({
+      figure: 'gateway command round trip p50, 1 client (NATS + Postgres)', value: `${fmt(one.p50, 3)} ms`, baseline: `${fmt(baseline(1).p50, 3)} ms hello-world`,
+      ratio: ratio(one.p50, baseline(1).p50), target: '< 2 ms', verdict: verdict(one.p50 < 2),
+    });
+  }
+  for (const r of command) {
+    headlines.push({
+      figure: `gateway command throughput, ${r.clients} client(s)`, value: `${fmt(r.perSecond, 0)} req/s`, baseline: `${fmt(baseline(r.clients).perSecond, 0)} req/s hello-world`,
+      ratio: ratio(r.perSecond, baseline(r.clients).perSecond), target: '≥ 0.25×', verdict: verdict(r.perSecond / baseline(r.clients).perSecond >= 0.25),
+    });
+  }
+  headlines.push({
+    figure: `SSE append → receive p99, ${SUBSCRIBERS} subscribers × ${RATE} events/s`, value: `${fmt(sse.pacedP99)} ms`,
+    baseline: `${fmt(sse.pacedBaselineP99)} ms one bus subscriber`, ratio: ratio(sse.pacedP99, sse.pacedBaselineP99), target: '< 100 ms', verdict: verdict(sse.pacedP99 < 100),
+  });
+  const section = [
     `### Gateway command round trip (${TOTAL} POSTs per row, keep-alive HTTP/1.1, bearer token checked)`,
     '',
     'HTTP → auth (cached) → validation → NATS request → handler → Postgres append with outbox → reply → HTTP.',
@@ -133,15 +172,16 @@ export async function run(): Promise<string> {
     '',
     '| load | events | deliveries/s | append→receive p50 ms | p99 ms | delivered |',
     '|---|---:|---:|---:|---:|---:|',
-    ...sse,
+    ...sse.rows,
     '',
     `Target: append→receive p99 < 100 ms at ${SUBSCRIBERS} subscribers × ${RATE} events/s.`,
   ].join('\n');
+  return { section, headlines };
 }
 
 if (require.main === module) {
   run().then((report) => {
-    console.log(report);
+    console.log(report.section);
     process.exit(0);
   }, (error: unknown) => {
     console.error(error);

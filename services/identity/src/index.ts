@@ -1,8 +1,8 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
-import { createEventStore, startOutboxRelay } from '@cadre/eventstore';
+import { createEventStore, outboxBacklog, startOutboxRelay } from '@cadre/eventstore';
 import { createEventRegistry } from '@cadre/proto';
-import { startService, type Service, type ServiceDeps } from '@cadre/runtime';
+import { createServiceMetrics, eventStoreMetrics, startService, type Service, type ServiceDeps } from '@cadre/runtime';
 import type { IdentityConfig } from './config';
 import type { IdentityContext } from './context';
 import { createTokenSigner } from './crypto/jwt';
@@ -38,7 +38,12 @@ export async function startIdentity(deps: ServiceDeps, config: IdentityConfig, o
   const clock = options.clock ?? (() => new Date());
   const logger = deps.logger;
   const schema = config.IDENTITY_SCHEMA;
-  const store = await createEventStore({ pool: deps.pool, schema, registry: createEventRegistry(), domain: 'identity', clock });
+  // Metrics first, so the store counts its appends on the service's registry.
+  const metrics = createServiceMetrics('identity', deps.instance);
+  const storeMetrics = eventStoreMetrics(metrics.registry);
+  const store = await createEventStore({
+    pool: deps.pool, schema, registry: createEventRegistry(), domain: 'identity', clock, onAppended: storeMetrics.onAppended,
+  });
   const kysely = new Kysely<IdentityTables>({ dialect: new PostgresDialect({ pool: deps.pool }) });
   await migrateIdentityTables(kysely, schema);
   const db = kysely.withSchema(schema);
@@ -67,11 +72,13 @@ export async function startIdentity(deps: ServiceDeps, config: IdentityConfig, o
   };
 
   const follower = await followIdentityEvents({ bus: deps.bus, store, view, reader, logger });
-  const relay = startOutboxRelay({ store, bus: deps.bus, logger });
+  const relay = startOutboxRelay({ store, bus: deps.bus, logger, onCounter: storeMetrics.onRelayCounter });
+  storeMetrics.watchBacklog(() => outboxBacklog(store));
   const service = await startService({
     name: 'identity', version: VERSION, instance: deps.instance, bus: deps.bus, logger,
     ...(deps.probePort !== undefined ? { probePort: deps.probePort } : {}),
     checks: { database: async () => (await deps.pool.query('select 1')).rowCount === 1 },
+    metrics,
   });
   // Stopped before the bus drains: the relay publishes on it, the follower reads from it.
   let relayStopped!: () => void;

@@ -5,6 +5,7 @@ import type { RunsContext } from './context';
 import { decideRun, type RunCommand } from './run/decide';
 import { runStream, toRunEvent, type TimedRunEvent } from './run/events';
 import { evolve, foldRun, type RunState } from './run/state';
+import { enqueueQueuedStep } from './orchestration/job';
 import { syncRunViews } from './view/sync';
 
 /** A run's state after a command, with its pipeline and whether a report was taken. */
@@ -41,7 +42,7 @@ export async function executeRun(ctx: RunsContext, runId: string, command: RunCo
     const pipeline = await ctx.pipelines.get(pipelineId);
     const now = ctx.clock();
     const decision = decideRun(state, command, pipeline, now);
-    if (decision.events.length === 0) return { state, pipeline, accepted: decision.accepted, appended: false };
+    if (decision.events.length === 0) return { state, pipeline, accepted: decision.accepted, appended: false, queued: false };
     const appended = await ctx.store.append(
       runStream(runId),
       state.version === 0 ? 'no_stream' : state.version,
@@ -49,9 +50,15 @@ export async function executeRun(ctx: RunsContext, runId: string, command: RunCo
       { subjectScope: runId, now },
     );
     const next = appended.events.map(toRunEvent).reduce<RunState>((s, e) => (e === undefined ? s : evolve(s, e)), state);
-    return { state: next, pipeline, accepted: decision.accepted, appended: true };
+    return { state: next, pipeline, accepted: decision.accepted, appended: true, queued: decision.events.some((e) => e.type === 'step_queued') };
   });
   if (outcome.appended) {
+    // A step this command queued goes on the work queue now, not after a trip through the
+    // relay and the dispatcher's consumer (which still covers a crash right here).
+    if (outcome.queued) {
+      await enqueueQueuedStep(ctx, outcome.state, outcome.pipeline)
+        .catch((err: unknown) => ctx.logger.warn({ err, runId }, 'queued step not enqueued; the dispatcher will'));
+    }
     await syncRunViews(ctx.pool, ctx.schema, outcome.state, outcome.pipeline)
       .catch((err: unknown) => ctx.logger.warn({ err, runId }, 'run views not updated; the bus consumer will'));
     if (command.kind === 'cancel') announceCancel(ctx, runId);

@@ -1,7 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
-import { createEventStore, startOutboxRelay } from '@cadre/eventstore';
-import { createEventRegistry } from '@cadre/proto';
-import { startService, type Service, type ServiceDeps } from '@cadre/runtime';
+import { createEventStore, outboxBacklog, startOutboxRelay } from '@cadre/eventstore';
+import { STEP_QUEUE, createEventRegistry } from '@cadre/proto';
+import { createServiceMetrics, eventStoreMetrics, startService, watchQueueDepth, type Service, type ServiceDeps } from '@cadre/runtime';
 import type { RunsConfig } from './config';
 import type { RunsContext } from './context';
 import { pipelineHandlers } from './handlers/pipelines';
@@ -34,7 +34,10 @@ export async function startRuns(deps: ServiceDeps, config: RunsConfig, options: 
   const clock = options.clock ?? (() => new Date());
   const schema = config.RUNS_SCHEMA;
   const { logger, pool, bus } = deps;
-  const store = await createEventStore({ pool, schema, registry: createEventRegistry(), clock });
+  // Metrics first, so the store counts its appends on the service's registry.
+  const metrics = createServiceMetrics('runs', deps.instance);
+  const storeMetrics = eventStoreMetrics(metrics.registry);
+  const store = await createEventStore({ pool, schema, registry: createEventRegistry(), clock, onAppended: storeMetrics.onAppended });
   await migrateRunsTables(pool, schema);
   const pipelines = await createPipelineRegistry({ pool, schema, dir: config.CADRE_PIPELINES_DIR, logger });
   const ctx: RunsContext = { bus, pool, schema, store, pipelines, logger, clock, newId: options.newId ?? (() => uuidv7()) };
@@ -43,8 +46,12 @@ export async function startRuns(deps: ServiceDeps, config: RunsConfig, options: 
     name: 'runs', version: VERSION, instance: deps.instance, bus, logger,
     ...(deps.probePort !== undefined ? { probePort: deps.probePort } : {}),
     checks: { database: async () => (await pool.query('select 1')).rowCount === 1 },
+    metrics,
   });
-  const relay = startOutboxRelay({ store, bus, logger });
+  const relay = startOutboxRelay({ store, bus, logger, onCounter: storeMetrics.onRelayCounter });
+  storeMetrics.watchBacklog(() => outboxBacklog(store));
+  // The step queue is filled by this service's dispatcher: its depth is reported here.
+  watchQueueDepth(metrics.registry, bus.workQueue(STEP_QUEUE));
   // Stopped before the bus drains: the relay publishes on it, the consumers read from it.
   service.track({ stop: () => relay.stop(), closed: new Promise(() => undefined) });
   service.track(await startDispatcher(ctx));

@@ -1,4 +1,5 @@
-import { runCreate, runGet, type StepJob } from '@cadre/proto';
+import { createEventStore } from '@cadre/eventstore';
+import { createEventRegistry, runCreate, runGet, type StepJob } from '@cadre/proto';
 import { eventually } from '@cadre/testing';
 import { startHarness, type Harness } from './test-support/harness';
 
@@ -30,5 +31,21 @@ describe('two replicas of the runs service on one NATS bus', () => {
       expect(keyed('step_complete')).toEqual(expected);
       expect(h.jobs.filter((j) => j.run_id === run.id).map((j) => `${j.step_id}#${j.attempt}`)).toEqual(expected);
     }
+  });
+
+  it('dispatches a step whose replica died between committing step_queued and enqueueing its job', async () => {
+    // What that replica left behind: the events committed, no job on the queue. Only the
+    // dispatcher's consumer of the relayed step_queued can get the run going.
+    const store = await createEventStore({ pool: h.pool, schema: 'runs', registry: createEventRegistry(), migrate: false });
+    const runId = 'orphaned-run-1';
+    await store.append(`run-${runId}`, 'no_stream', [
+      { type: 'run_created', data: { run_id: runId, pipeline_id: 'review-flow', task_description: 'left behind', created_by: 'user:u-1' } },
+      { type: 'step_queued', data: { run_id: runId, step_id: 'plan', agent_id: 'dev', attempt: 1, timeout_seconds: 60 } },
+    ], { subjectScope: runId });
+    await eventually(async () => expect((await h.send(runGet, { run_id: runId })).status).toBe('completed'), 30_000, 100);
+    expect(h.jobs.filter((j) => j.run_id === runId).map((j) => `${j.step_id}#${j.attempt}`))
+      .toEqual(['plan#1', 'implement#1', 'review#1', 'implement#2', 'review#2']);
+    // The job carries the run's creator, so its model calls count in that user's usage.
+    expect(h.jobs.find((j) => j.run_id === runId)?.user_id).toBe('u-1');
   });
 });

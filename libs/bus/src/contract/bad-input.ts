@@ -38,6 +38,7 @@ export function registerBadInput(ctx: ContractContext): void {
       expect(await rejection(ctx.a().events.consume({ durable, ackWaitMs: -1 }, handler))).toBeInstanceOf(ValidationError);
       expect(await rejection(ctx.a().events.replay({ fromSeq: 0 }, handler))).toBeInstanceOf(ValidationError);
       expect(await rejection(ctx.a().events.deleteConsumer('has.dot'))).toBeInstanceOf(ValidationError);
+      expect(await rejection(ctx.a().events.consumerLag('has.dot'))).toBeInstanceOf(ValidationError);
     });
 
     it('rejects invalid queue, bucket and ephemeral names', async () => {

@@ -1,6 +1,7 @@
 import { describe } from '@jest/globals';
 import { registerBadInput } from './bad-input';
 import { registerBlobs } from './blobs';
+import { registerConsumerLag } from './consumer-lag';
 import { registerDurableConsumers } from './durable-consumer';
 import { registerEphemeral } from './ephemeral';
 import { registerEventStream } from './event-stream';
@@ -22,6 +23,7 @@ export function describeBusContract(harness: () => Promise<BusHarness>): void {
     registerRequestReply(ctx);
     registerEventStream(ctx);
     registerDurableConsumers(ctx);
+    registerConsumerLag(ctx);
     registerWorkQueue(ctx);
     registerBlobs(ctx);
     registerEphemeral(ctx);

@@ -45,7 +45,7 @@ export function natsEventStream(deps: EventDeps): EventStream {
         throw mapNatsError(error, `consumer ${options.durable}`);
       }
       const batch = Math.max(1, Math.min(options.maxAckPending ?? CONSUMER_DEFAULTS.maxAckPending, 32));
-      return deps.track(
+      const subscription = deps.track(
         resilientLoop({
           what: `consumer ${options.durable}`,
           logger,
@@ -55,6 +55,7 @@ export function natsEventStream(deps: EventDeps): EventStream {
           }),
         }),
       );
+      return { stop: () => subscription.stop(), closed: subscription.closed, durable: options.durable };
     },
 
     async replay(options, handler) {
@@ -101,6 +102,18 @@ export function natsEventStream(deps: EventDeps): EventStream {
       } catch (error) {
         if (isNotFound(error)) return;
         throw mapNatsError(error, `delete consumer ${durable}`);
+      }
+    },
+
+    async consumerLag(durable) {
+      assertName('durable', durable);
+      conn.assertConnected(`lag of consumer ${durable}`);
+      try {
+        const info = await conn.guard(jsm.consumers.info(stream, durable), `lag of consumer ${durable}`);
+        return { pending: info.num_pending, ackPending: info.num_ack_pending };
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw mapNatsError(error, `lag of consumer ${durable}`);
       }
     },
   };

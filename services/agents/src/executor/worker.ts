@@ -6,7 +6,7 @@ import type { AgentsContext } from '../context';
 import { createOutputStream } from './output-stream';
 import { createStepReporter } from './report';
 import { runStepLoop, type StepOutcome, type StepPlan } from './run-step';
-import { createStepEvents } from './step-events';
+import { createStepEvents, type ActivityKind } from './step-events';
 
 /** Starts the agent executor: takes step jobs from the work queue, `concurrency` at a time. */
 export function startExecutor(ctx: AgentsContext): Promise<Subscription> {
@@ -54,15 +54,22 @@ async function handleJob(ctx: AgentsContext, job: Job): Promise<void> {
   }, Math.max(500, Math.floor(ctx.config.AGENTS_JOB_ACK_WAIT_MS / 3)));
   const reporter = createStepReporter(ctx.bus, step, job.attemptId, ctx.config.AGENTS_REPORT_TIMEOUT_MS);
   const output = createOutputStream({ bus: ctx.bus, job: step, flushMs: ctx.config.AGENTS_OUTPUT_FLUSH_MS, newId: ctx.newId, clock: ctx.clock, logger });
+  const events = createStepEvents(ctx.store, step, ctx.newId);
+  // A feed line that cannot be stored is logged, never fails the step.
+  const tell = (kind: ActivityKind, message: string) => events.activity(kind, message)
+    .catch((err: unknown) => logger.warn({ err, kind }, 'activity line not recorded'));
+  const which = `step ${step.step_id} of run ${step.run_id}${step.attempt > 1 ? ` (attempt ${step.attempt})` : ''}`;
   try {
     if (!(await reporter.started())) {
       logger.info({}, 'step moved on before it started; job dropped');
       return;
     }
+    // Told once the runs service took the start: a stale attempt says nothing.
+    await tell('agent_started', `${step.agent_id} started ${which}`);
     let outcome: StepOutcome;
     try {
       const plan = await planStep(ctx, step);
-      outcome = await runStepLoop(plan, { llm: await ctx.providers.registryFor(plan.model), tools: ctx.tools, output, events: createStepEvents(ctx.store, step, ctx.newId), now: ctx.now }, signal);
+      outcome = await runStepLoop(plan, { llm: await ctx.providers.registryFor(plan.model), tools: ctx.tools, output, events, now: ctx.now }, signal);
     } catch (error) {
       if (cancelled.signal.aborted) {
         logger.info({}, 'run cancelled; step abandoned');
@@ -75,11 +82,14 @@ async function handleJob(ctx: AgentsContext, job: Job): Promise<void> {
     await output.flush();
     if (cancelled.signal.aborted) return;
     switch (outcome.kind) {
+      // The line comes before the report, so it precedes whatever the report sets off (the next step).
       case 'completed':
+        await tell('agent_completed', `${step.agent_id} completed ${which}`);
         await reporter.completed(outcome.outputs);
         break;
       case 'failed':
         logger.info({ error: outcome.error, retryable: outcome.retryable }, 'step failed');
+        await tell('agent_failed', `${step.agent_id} failed ${which}: ${outcome.error}`);
         await reporter.failed(outcome.error, outcome.retryable);
         break;
     }

@@ -13,8 +13,9 @@ export interface LlmCallsReader {
   list(request: Req<typeof llmCallList>): Promise<Reply<typeof llmCallList>>;
   get(id: string): Promise<LlmCallView>;
   summary(request: Req<typeof llmCallSummary>): Promise<Reply<typeof llmCallSummary>>;
-  usage(days: number, now: Date): Promise<Reply<typeof usageSummary>>;
-  history(days: number, now: Date): Promise<Reply<typeof usageHistory>>;
+  /** The usage of one user: the model calls of the runs they created. */
+  usage(userId: string, days: number, now: Date): Promise<Reply<typeof usageSummary>>;
+  history(userId: string, days: number, now: Date): Promise<Reply<typeof usageHistory>>;
   agentRuns(agentId: string, limit: number): Promise<Reply<typeof agentRuns>['runs']>;
 }
 
@@ -29,8 +30,8 @@ export async function startLlmCallsProjection(pool: Pool, schema: string, bus: B
       if (event.type !== 'llm_call') return;
       const d = event.data as Record<string, unknown> & { id: string; provider: string; model: string; input_tokens: number; output_tokens: number; cost_usd: number; duration_ms: number };
       const s = sql.id(schema);
-      await sql`insert into ${s}.llm_calls (id, run_id, step_id, agent_id, provider, model, input_tokens, output_tokens, cost_usd, duration_ms, stop_reason, created_at)
-        values (${d.id}, ${d.run_id ?? null}, ${d.step_id ?? null}, ${d.agent_id ?? null}, ${d.provider}, ${d.model}, ${d.input_tokens}, ${d.output_tokens},
+      await sql`insert into ${s}.llm_calls (id, run_id, step_id, agent_id, user_id, provider, model, input_tokens, output_tokens, cost_usd, duration_ms, stop_reason, created_at)
+        values (${d.id}, ${d.run_id ?? null}, ${d.step_id ?? null}, ${d.agent_id ?? null}, ${d.user_id ?? null}, ${d.provider}, ${d.model}, ${d.input_tokens}, ${d.output_tokens},
           ${d.cost_usd}, ${d.duration_ms}, ${d.stop_reason ?? null}, ${event.occurredAt})
         on conflict (id) do nothing`.execute(trx);
     },
@@ -39,7 +40,7 @@ export async function startLlmCallsProjection(pool: Pool, schema: string, bus: B
 }
 
 interface Row {
-  id: string; run_id: string | null; step_id: string | null; agent_id: string | null; provider: string; model: string;
+  id: string; run_id: string | null; step_id: string | null; agent_id: string | null; user_id: string | null; provider: string; model: string;
   input_tokens: string; output_tokens: string; cost_usd: number; duration_ms: number; stop_reason: string | null; created_at: Date;
 }
 interface TotalsRow { calls: string; input_tokens: string | null; output_tokens: string | null; cost_usd: number | null }
@@ -48,7 +49,7 @@ const toView = (r: Row): LlmCallView => {
   const input = Number(r.input_tokens);
   const output = Number(r.output_tokens);
   return {
-    id: r.id, run_id: r.run_id, step_id: r.step_id, agent_id: r.agent_id, provider: r.provider, model: r.model,
+    id: r.id, run_id: r.run_id, step_id: r.step_id, agent_id: r.agent_id, user_id: r.user_id, provider: r.provider, model: r.model,
     input_tokens: input, output_tokens: output, total_tokens: input + output, cost_usd: r.cost_usd, duration_ms: r.duration_ms,
     stop_reason: r.stop_reason, created_at: r.created_at.toISOString(),
   };
@@ -62,8 +63,12 @@ const TOTALS = sql`count(*) as calls, sum(input_tokens) as input_tokens, sum(out
 
 export function createLlmCallsReader(db: Kysely<unknown>, schema: string): LlmCallsReader {
   const table = sql.id(schema, 'llm_calls');
-  const where = (f: { agent_id?: string | undefined; run_id?: string | undefined; step_id?: string | undefined; provider?: string | undefined; since?: Date }) => {
+  const where = (f: {
+    agent_id?: string | undefined; run_id?: string | undefined; step_id?: string | undefined; provider?: string | undefined;
+    user_id?: string | undefined; since?: Date;
+  }) => {
     const parts = [sql`true`];
+    if (f.user_id !== undefined) parts.push(sql`user_id = ${f.user_id}`);
     if (f.agent_id !== undefined) parts.push(sql`agent_id = ${f.agent_id}`);
     if (f.run_id !== undefined) parts.push(sql`run_id = ${f.run_id}`);
     if (f.step_id !== undefined) parts.push(sql`step_id = ${f.step_id}`);
@@ -99,15 +104,19 @@ export function createLlmCallsReader(db: Kysely<unknown>, schema: string): LlmCa
         by_agent: await grouped(['agent_id'], r),
       };
     },
-    async usage(days, now) {
-      const from = since(days, now);
-      const { rows } = await sql<TotalsRow>`select ${TOTALS} from ${table} where ${where({ since: from })}`.execute(db);
-      return { since: from.toISOString(), totals: totals(rows[0]), by_provider: (await grouped(['provider'], { since: from })).map((g) => ({ ...g, provider: g.provider ?? '' })) };
+    async usage(userId, days, now) {
+      const filter = { user_id: userId, since: since(days, now) };
+      const { rows } = await sql<TotalsRow>`select ${TOTALS} from ${table} where ${where(filter)}`.execute(db);
+      return {
+        user_id: userId, since: filter.since.toISOString(), totals: totals(rows[0]),
+        by_provider: (await grouped(['provider'], filter)).map((g) => ({ ...g, provider: g.provider ?? '' })),
+        by_model: (await grouped(['provider', 'model'], filter)).map((g) => ({ ...g, provider: g.provider ?? '', model: g.model ?? '' })),
+      };
     },
-    async history(days, now) {
+    async history(userId, days, now) {
       const { rows } = await sql<TotalsRow & { day: string }>`select to_char(created_at at time zone 'UTC', 'YYYY-MM-DD') as day, ${TOTALS}
-        from ${table} where ${where({ since: since(days, now) })} group by day order by day`.execute(db);
-      return { days: rows.map((r) => ({ day: r.day, ...totals(r) })) };
+        from ${table} where ${where({ user_id: userId, since: since(days, now) })} group by day order by day`.execute(db);
+      return { user_id: userId, days: rows.map((r) => ({ day: r.day, ...totals(r) })) };
     },
     async agentRuns(agentId, limit) {
       const { rows } = await sql<TotalsRow & { run_id: string; step_id: string | null; first_at: Date; last_at: Date }>`

@@ -16,6 +16,9 @@ export async function migrateAgentsTables(db: Kysely<unknown>, schema: string): 
   )`.execute(db);
   await sql`create index if not exists llm_calls_created_idx on ${s}.llm_calls (created_at desc, id desc)`.execute(db);
   await sql`create index if not exists llm_calls_run_idx on ${s}.llm_calls (run_id)`.execute(db);
+  // Added after the first release: the user whose run made the call (personal usage).
+  await sql`alter table ${s}.llm_calls add column if not exists user_id text`.execute(db);
+  await sql`create index if not exists llm_calls_user_idx on ${s}.llm_calls (user_id, created_at desc)`.execute(db);
   await sql`create index if not exists llm_calls_agent_idx on ${s}.llm_calls (agent_id, created_at desc)`.execute(db);
   await sql`create table if not exists ${s}.settings (name text primary key, value text not null)`.execute(db);
 }

@@ -1,11 +1,9 @@
 import type { DeliveredMessage, Subscription } from '@cadre/bus';
-import { encodeJson } from '@cadre/bus';
-import { STEP_QUEUE } from '@cadre/proto';
 import { loadRun } from '../command';
 import type { RunsContext } from '../context';
 import { activeAttempt } from '../run/state';
 import { syncRunViews } from '../view/sync';
-import { buildStepJob, stepJobId } from './job';
+import { enqueueQueuedStep } from './job';
 
 interface EventRef {
   readonly type?: string;
@@ -22,30 +20,24 @@ function refOf(message: DeliveredMessage): EventRef {
 }
 
 /**
- * Puts queued steps on the work queue, after their `step_queued` event is committed: a
- * durable consumer (shared by the replicas, so each event goes to one of them) on the run
- * events the outbox relay published. The job is built from the run as it is now; an attempt
- * no longer queued (cancelled, timed out, already taken) is not enqueued. A crash before the
- * ack redelivers the event, and the msgId keeps the second enqueue from adding a job.
+ * Makes sure every queued step reaches the work queue. The replica that queues a step enqueues
+ * its job at once, after the commit (`executeRun`); this durable consumer (shared by the
+ * replicas, so each event goes to one of them) on the `step_queued` events the outbox relay
+ * published covers a replica that died between the commit and that enqueue. It re-reads the
+ * run: an attempt no longer queued (cancelled, timed out, already taken) is left alone, and one
+ * still waiting is enqueued again under the same msgId, which adds no second job. A crash
+ * before the ack redelivers the event, with the same outcome.
  */
 export function startDispatcher(ctx: RunsContext): Promise<Subscription> {
-  const queue = ctx.bus.workQueue(STEP_QUEUE);
   return ctx.bus.events.consume({ durable: 'runs-dispatcher', filterSubject: 'evt.runs.step_queued.>', ackWaitMs: 30_000 }, async (message) => {
     const ref = refOf(message);
     const runId = ref.data?.run_id;
     if (runId === undefined) return message.term();
     const state = await loadRun(ctx, runId);
     const attempt = activeAttempt(state);
-    if (attempt === undefined || attempt.status !== 'queued' || attempt.stepId !== ref.data?.step_id || attempt.attempt !== (ref.data.attempt ?? 1)) {
-      return message.ack();
+    if (attempt !== undefined && attempt.status === 'queued' && attempt.stepId === ref.data?.step_id && attempt.attempt === (ref.data.attempt ?? 1)) {
+      await enqueueQueuedStep(ctx, state, await ctx.pipelines.get(state.pipelineId));
     }
-    const pipeline = await ctx.pipelines.get(state.pipelineId);
-    if (pipeline === undefined) {
-      ctx.logger.warn({ runId, pipelineId: state.pipelineId }, 'queued step of a deleted pipeline not dispatched');
-      return message.ack();
-    }
-    const job = buildStepJob(state, attempt, pipeline);
-    await queue.enqueue(encodeJson(job), { msgId: stepJobId(runId, attempt) });
     await message.ack();
   });
 }

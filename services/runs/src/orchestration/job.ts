@@ -1,12 +1,19 @@
+import { encodeJson } from '@cadre/bus';
 import { effectiveStepSettings, loopItems, renderTemplate, type Pipeline } from '@cadre/pipelines';
-import type { StepJob } from '@cadre/proto';
+import { STEP_QUEUE, type StepJob } from '@cadre/proto';
+import type { RunsContext } from '../context';
 import { templateContext } from '../run/flow';
-import type { RunState, StepAttempt } from '../run/state';
+import { activeAttempt, type RunState, type StepAttempt } from '../run/state';
 
 /** Dedup id of a step attempt on the work queue: `<run>:<step>:<attempt>[:<loop index>]`. */
 export function stepJobId(runId: string, attempt: Pick<StepAttempt, 'stepId' | 'attempt' | 'loop'>): string {
   const base = `${runId}:${attempt.stepId}:${attempt.attempt}`;
   return attempt.loop === undefined ? base : `${base}:${attempt.loop.index}`;
+}
+
+/** The user id of an actor written as `user:<id>`; other actors (engine, …) are no user. */
+function userOf(actor: string | undefined): string | undefined {
+  return actor?.startsWith('user:') === true ? actor.slice('user:'.length) : undefined;
 }
 
 /** Everything the executor needs for one attempt: settings, rendered input, feedback. */
@@ -36,6 +43,7 @@ export function buildStepJob(state: RunState, attempt: StepAttempt, pipeline: Pi
     ...(settings.structuredOutput !== undefined ? { structured_output: { ...settings.structuredOutput } } : {}),
     tools: [...(settings.tools ?? [])],
     ...(attempt.feedback !== undefined ? { feedback: attempt.feedback } : {}),
+    ...(userOf(state.createdBy) !== undefined ? { user_id: userOf(state.createdBy) } : {}),
     limits: {
       timeout_seconds: attempt.timeoutSeconds ?? settings.timeoutSeconds,
       max_turns: settings.maxTurns,
@@ -43,4 +51,19 @@ export function buildStepJob(state: RunState, attempt: StepAttempt, pipeline: Pi
       temperature: settings.temperature,
     },
   };
+}
+
+/**
+ * Puts the run's queued attempt on the work queue, built from the run as it is now. The msgId
+ * (one per attempt) makes a second enqueue of the same attempt add no job.
+ */
+export async function enqueueQueuedStep(ctx: RunsContext, state: RunState, pipeline: Pipeline | undefined): Promise<void> {
+  const attempt = activeAttempt(state);
+  if (attempt === undefined || attempt.status !== 'queued') return;
+  if (pipeline === undefined) {
+    ctx.logger.warn({ runId: state.runId, pipelineId: state.pipelineId }, 'queued step of a deleted pipeline not dispatched');
+    return;
+  }
+  const job = buildStepJob(state, attempt, pipeline);
+  await ctx.bus.workQueue(STEP_QUEUE).enqueue(encodeJson(job), { msgId: stepJobId(state.runId, attempt) });
 }

@@ -35,6 +35,8 @@ export interface RunState {
   readonly projectName: string | undefined;
   readonly projectId: string | undefined;
   readonly taskId: string | undefined;
+  /** The actor who created the run (`user:<id>`, `api_key:<id>`, …). */
+  readonly createdBy: string | undefined;
   readonly status: RunStatus;
   readonly error: string | undefined;
   readonly createdAt: string;
@@ -55,7 +57,7 @@ export interface RunState {
 
 export const initialRunState: RunState = {
   exists: false, runId: '', pipelineId: '', taskDescription: '', humanContext: undefined, projectName: undefined,
-  projectId: undefined, taskId: undefined, status: 'pending', error: undefined, createdAt: '', updatedAt: '',
+  projectId: undefined, taskId: undefined, createdBy: undefined, status: 'pending', error: undefined, createdAt: '', updatedAt: '',
   finishedAt: undefined, attempts: [], outputs: {}, itemOutputs: {}, retries: {}, visits: {}, version: 0,
 };
 
@@ -99,7 +101,7 @@ export function evolve(state: RunState, event: TimedRunEvent): RunState {
       return {
         ...next, exists: true, runId: d.run_id, pipelineId: d.pipeline_id, taskDescription: d.task_description,
         humanContext: d.human_context, projectName: d.project_name, projectId: d.project_id, taskId: d.task_id,
-        status: 'pending', createdAt: at,
+        createdBy: d.created_by, status: 'pending', createdAt: at,
       };
     }
     case 'step_queued': {

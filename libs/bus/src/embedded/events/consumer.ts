@@ -15,7 +15,8 @@ export async function consume(ctx: BusContext, options: ConsumerOptions, handler
   const config = consumerConfig(options);
   await upsertConsumer(ctx.db, config, ctx.logger);
   ctx.assertAccepting('consume');
-  return loopSubscription(ctx, (signal, ready) => run(ctx, config.durable, handler, signal, ready));
+  const subscription = await loopSubscription(ctx, (signal, ready) => run(ctx, config.durable, handler, signal, ready));
+  return { stop: () => subscription.stop(), closed: subscription.closed, durable: config.durable };
 }
 
 async function run(ctx: BusContext, durable: string, handler: MessageHandler, signal: AbortSignal, ready: () => void): Promise<void> {

@@ -2,6 +2,7 @@ import { assertName } from '@cadre/proto';
 import type { EventStream } from '../../types';
 import type { BusContext } from '../context';
 import { consume } from './consumer';
+import { consumerLag } from './lag';
 import { publishEvent } from './publish';
 import { replay } from './replay';
 
@@ -27,5 +28,6 @@ export function embeddedEventStream(ctx: BusContext): EventStream {
       await db.run('delete consumer', () => db.kysely.deleteFrom('consumers').where('name', '=', durable).execute());
       ctx.hub.pulse('events').notify();
     },
+    consumerLag: (durable) => consumerLag(db, durable),
   };
 }
