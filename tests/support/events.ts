@@ -59,3 +59,31 @@ export async function storedSeqs(bus: Bus, fromSeq: number, toSeq: number): Prom
   await subscription.stop();
   return seqs;
 }
+
+/** A stored event as read back from the bus: its sequence, subject and the envelope's id. */
+export interface StoredEvent {
+  readonly seq: number;
+  readonly subject: string;
+  /** `Nats-Msg-Id` given at publish: the event's id for the outbox relay and for `publishEvent`. */
+  readonly msgId: string;
+  readonly envelopeId: string;
+}
+
+/** Every message of the stream from `fromSeq` to `toSeq`, read back from the bus (the authoritative list). */
+export async function storedEvents(bus: Bus, fromSeq: number, toSeq: number): Promise<StoredEvent[]> {
+  const stored: StoredEvent[] = [];
+  if (toSeq < fromSeq) return stored;
+  let reached: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => {
+    reached = resolve;
+  });
+  const subscription = await bus.events.replay({ fromSeq }, (message) => {
+    if (message.seq <= toSeq) {
+      stored.push({ seq: message.seq, subject: message.subject, msgId: message.msgId, envelopeId: message.json<{ id: string }>().id });
+    }
+    if (message.seq >= toSeq) reached();
+  });
+  await done;
+  await subscription.stop();
+  return stored;
+}

@@ -10,13 +10,15 @@ export interface ServiceProcess {
   output(): string;
   /** Stops it at once, like a crashed node: no drain, no acks, no goodbye. */
   kill(): Promise<void>;
+  /** Asks it to stop (SIGTERM), as an orchestrator does, and resolves with its exit code once it exited. */
+  terminate(): Promise<number | null>;
 }
 
 /**
  * Spawns `node --import tsx services/<name>/src/main.ts` with only `env` (plus PATH and HOME)
- * and waits until it logs `<name> started`.
+ * and waits until it logs `readyMessage` (default `<name> started`; the gateway logs `gateway listening`).
  */
-export async function spawnService(name: string, env: Readonly<Record<string, string>>, timeoutMs = 30_000): Promise<ServiceProcess> {
+export async function spawnService(name: string, env: Readonly<Record<string, string>>, timeoutMs = 30_000, readyMessage = `${name} started`): Promise<ServiceProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join('services', name, 'src', 'main.ts')], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env },
@@ -29,7 +31,7 @@ export async function spawnService(name: string, env: Readonly<Record<string, st
   const started = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
     const check = () => {
-      if (output.includes(`"msg":"${name} started"`)) {
+      if (output.includes(`"msg":"${readyMessage}"`)) {
         clearTimeout(timer);
         resolve();
       }
@@ -44,11 +46,16 @@ export async function spawnService(name: string, env: Readonly<Record<string, st
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;
   };
+  const terminate = async (): Promise<number | null> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+    return child.exitCode;
+  };
   try {
     await started;
   } catch (error) {
     await kill();
     throw error;
   }
-  return { child, output: () => output, kill };
+  return { child, output: () => output, kill, terminate };
 }

@@ -21,6 +21,8 @@ export interface SystemOptions {
    * providers come from `env` (`OPENAI_BASE_URL`, …); `tools` are installed in the agents service.
    */
   readonly orchestration?: { readonly tools?: readonly AgentTool[] };
+  /** NATS: a nats-server of this suite that it may stop and start (`system.nats`), even when NATS_URL is set. */
+  readonly controllableNats?: boolean;
 }
 
 /** Domains of the orchestration services: runs answers `runs.*` and `pipelines.*`, agents `agents.*`. */
@@ -74,7 +76,7 @@ const DEFAULT_ENV: Readonly<Record<string, string>> = {
 export async function startSystem(options: SystemOptions): Promise<System> {
   const env = { ...DEFAULT_ENV, ...options.env };
   const database = await createTestDatabase('cadre_e2e');
-  const nats = options.transport === 'nats' ? await startNats() : undefined;
+  const nats = options.transport === 'nats' ? await startNats({ controllable: options.controllableNats ?? false }) : undefined;
   const connect = async (name: string): Promise<Bus> =>
     nats ? connectNatsBus({ servers: nats.url, name }) : createEmbeddedBus({ databaseUrl: database.url });
   const opened: Bus[] = [];
