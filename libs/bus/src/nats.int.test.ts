@@ -116,6 +116,43 @@ describe('NATS transport', () => {
     }
   });
 
+  it('holds a nak made while the server is down and sends it once it is back: the retry comes long before the ack wait', async () => {
+    const topic = unique('outage');
+    const queue = client.workQueue(unique('wq'));
+    let down!: () => void;
+    const serverDown = new Promise<void>((resolve) => (down = resolve));
+    const attempts: Array<{ kind: string; at: number }> = [];
+    const failFirst = async (kind: string, attempt: number): Promise<void> => {
+      attempts.push({ kind, at: Date.now() });
+      if (attempt === 1) {
+        await serverDown;
+        throw new Error(`${kind} failed during the outage`);
+      }
+    };
+    // Ack waits far longer than the test waits: only a nak that reached the server brings the retry.
+    const worker = await server.workQueue(queue.name).process((job) => failFirst('job', job.attempt), { ackWaitMs: 60_000 });
+    const consumer = await server.events.consume({ durable: unique('d'), filterSubject: `evt.${topic}.>`, ackWaitMs: 60_000 }, async (m) => {
+      await failFirst('event', m.deliveryCount);
+      await m.ack();
+    });
+    try {
+      await queue.enqueue(bytes('work'));
+      await client.events.publish(`evt.${topic}.x`, bytes('event'), { msgId: unique('id') });
+      await eventually(() => expect(attempts.map((a) => a.kind).sort()).toEqual(['event', 'job']));
+      await nats.stop();
+      await eventually(() => expect(server.isHealthy()).toBe(false), 2_000);
+      down(); // both handlers fail now, with no server to tell
+      await new Promise((r) => setTimeout(r, 1_000));
+      const back = Date.now();
+      await nats.start();
+      await eventually(() => expect(attempts).toHaveLength(4), 15_000, 100);
+      expect(attempts.slice(2).map((a) => a.kind).sort()).toEqual(['event', 'job']);
+      for (const retry of attempts.slice(2)) expect(retry.at - back).toBeLessThan(15_000);
+    } finally {
+      await Promise.all([worker.stop(), consumer.stop()]);
+    }
+  });
+
   it('drains: a request in flight is answered before the bus closes', async () => {
     const bus = await connectNatsBus({ servers: nats.url, name: 'draining' });
     const name = unique('drain');

@@ -1,3 +1,4 @@
+import type { LRUCache } from 'lru-cache';
 import type { Pool } from 'pg';
 import type { Bus } from '@cadre/bus';
 import type { EventStore } from '@cadre/eventstore';
@@ -14,4 +15,6 @@ export interface RunsContext {
   readonly logger: Logger;
   readonly clock: () => Date;
   readonly newId: () => string;
+  /** Pipeline id of each run seen lately: a run never changes pipeline, so this never goes stale. */
+  readonly runPipelines: LRUCache<string, string>;
 }

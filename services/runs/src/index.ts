@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { v7 as uuidv7 } from 'uuid';
 import { createEventStore, outboxBacklog, startOutboxRelay } from '@cadre/eventstore';
 import { STEP_QUEUE, createEventRegistry } from '@cadre/proto';
@@ -40,7 +41,9 @@ export async function startRuns(deps: ServiceDeps, config: RunsConfig, options: 
   const store = await createEventStore({ pool, schema, registry: createEventRegistry(), clock, onAppended: storeMetrics.onAppended });
   await migrateRunsTables(pool, schema);
   const pipelines = await createPipelineRegistry({ pool, schema, dir: config.CADRE_PIPELINES_DIR, logger });
-  const ctx: RunsContext = { bus, pool, schema, store, pipelines, logger, clock, newId: options.newId ?? (() => uuidv7()) };
+  const ctx: RunsContext = {
+    bus, pool, schema, store, pipelines, logger, clock, newId: options.newId ?? (() => uuidv7()), runPipelines: new LRUCache({ max: 50_000 }),
+  };
 
   const service = await startService({
     name: 'runs', version: VERSION, instance: deps.instance, bus, logger,

@@ -12,6 +12,12 @@ export interface Connection {
   assertConnected(what: string): void;
   /** Settles like `work`, but rejects with an UnavailableError as soon as the connection drops. */
   guard<T>(work: Promise<T>, what: string): Promise<T>;
+  /**
+   * Runs a fire-and-forget protocol message (a nak, a `working` heartbeat) now when connected,
+   * else once the connection is back. The client drops what is published while it reconnects,
+   * so a nak sent in an outage would be lost and its message wait out the whole ack wait.
+   */
+  whenConnected(send: () => void): void;
 }
 
 export interface ConnectOptions {
@@ -56,6 +62,17 @@ export async function openConnection(options: ConnectOptions): Promise<Connectio
 function trackConnection(nc: NatsConnection, logger: BusLogger): Connection {
   let connected = true;
   const dropListeners = new Set<(error: Error) => void>();
+  // Held while disconnected; bounded so a long outage cannot grow it without end (what is
+  // dropped is only delayed: the server redelivers after the ack wait).
+  const deferred: Array<() => void> = [];
+  const MAX_DEFERRED = 10_000;
+  const sendSafely = (send: () => void): void => {
+    try {
+      send();
+    } catch (error) {
+      logger.warn({ err: error }, 'deferred NATS message not sent');
+    }
+  };
   const dropped = (): void => {
     connected = false;
     const error = new UnavailableError('bus connection lost');
@@ -69,19 +86,26 @@ function trackConnection(nc: NatsConnection, logger: BusLogger): Connection {
         dropped();
       } else if (status.type === 'reconnect') {
         connected = true;
-        logger.info({ server: status.server }, 'NATS connection restored');
+        logger.info({ server: status.server, deferred: deferred.length }, 'NATS connection restored');
+        for (const send of deferred.splice(0)) sendSafely(send);
       } else if (status.type === 'error') {
         logger.warn({ err: status.error }, 'NATS error');
       }
     }
   })().catch((error: unknown) => logger.error({ err: error }, 'NATS status loop failed'));
   void nc.closed().then(dropped, dropped);
+  void nc.closed().finally(() => (deferred.length = 0));
 
   return {
     nc,
     isConnected: () => connected && !nc.isClosed(),
     assertConnected(what) {
       if (!connected || nc.isClosed() || nc.isDraining()) throw new UnavailableError(`${what}: bus disconnected`);
+    },
+    whenConnected(send) {
+      if (nc.isClosed()) return;
+      if (connected) sendSafely(send);
+      else if (deferred.length < MAX_DEFERRED) deferred.push(send);
     },
     guard<T>(work: Promise<T>, what: string): Promise<T> {
       if (!connected) {

@@ -166,22 +166,22 @@ async function consumeSession(
   try {
     for await (const msg of messages) {
       // Held but not started when the stop came: hand it straight back to the other replicas.
-      if (session.signal.aborted) msg.nak();
-      else await session.inHandler(() => handleDelivery(deps.logger, durable, msg, handler));
+      if (session.signal.aborted) deps.conn.whenConnected(() => msg.nak());
+      else await session.inHandler(() => handleDelivery(deps.conn, deps.logger, durable, msg, handler));
     }
   } finally {
     off();
   }
 }
 
-async function handleDelivery(logger: BusLogger, durable: string, msg: JsMsg, handler: MessageHandler): Promise<void> {
+async function handleDelivery(conn: Connection, logger: BusLogger, durable: string, msg: JsMsg, handler: MessageHandler): Promise<void> {
   const settlement = { settled: false };
-  const message = deliveredMessage(msg, settlement);
+  const message = deliveredMessage(msg, settlement, conn);
   try {
     await withTraceContext(message.headers, () => handler(message));
   } catch (error) {
     logger.warn({ durable, seq: msg.seq, err: error }, 'event handler failed; message will be redelivered');
-    if (!settlement.settled) msg.nak();
+    if (!settlement.settled) conn.whenConnected(() => msg.nak());
   }
 }
 

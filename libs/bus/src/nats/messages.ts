@@ -2,6 +2,7 @@ import type { JsMsg } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/nats-core';
 import { decodeJson } from '../codec';
 import type { DeliveredMessage, StreamMessage } from '../types';
+import type { Connection } from './connection';
 import { mapNatsError } from './errors';
 import { fromNatsHeaders } from './headers';
 
@@ -28,7 +29,7 @@ export interface Settlement {
 }
 
 /** A JetStream delivery with its ack methods; `settlement` records whether it was answered. */
-export function deliveredMessage(msg: JsMsg, settlement: Settlement): DeliveredMessage {
+export function deliveredMessage(msg: JsMsg, settlement: Settlement, conn: Pick<Connection, 'whenConnected'>): DeliveredMessage {
   const base = streamMessage({ seq: msg.seq, subject: msg.subject, headers: msg.headers, data: msg.data, time: msg.time });
   const settle = (fn: () => void): Promise<void> => {
     settlement.settled = true;
@@ -44,13 +45,17 @@ export function deliveredMessage(msg: JsMsg, settlement: Settlement): DeliveredM
         // A confirmed ack: once it resolves, the server will not redeliver.
         await msg.ackAck();
       } catch (error) {
+        // Unconfirmed (e.g. the connection dropped): ack again once connected, so the message
+        // does not come back after its ack wait, and tell the handler.
+        conn.whenConnected(() => msg.ack());
         throw mapNatsError(error, 'ack');
       }
     },
-    nak: (delayMs) => settle(() => msg.nak(delayMs !== undefined && delayMs > 0 ? delayMs : undefined)),
-    term: () => settle(() => msg.term()),
+    // Fire-and-forget: held through an outage rather than lost (see Connection.whenConnected).
+    nak: (delayMs) => settle(() => conn.whenConnected(() => msg.nak(delayMs !== undefined && delayMs > 0 ? delayMs : undefined))),
+    term: () => settle(() => conn.whenConnected(() => msg.term())),
     working: () => {
-      msg.working();
+      conn.whenConnected(() => msg.working());
       return Promise.resolve();
     },
   };

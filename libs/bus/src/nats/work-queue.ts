@@ -137,7 +137,7 @@ async function workerSession(
     const watchdog = setTimeout(() => batch.stop(), FETCH_EXPIRES_MS + 5_000);
     try {
       for await (const msg of batch) {
-        if (session.signal.aborted) msg.nak();
+        if (session.signal.aborted) deps.conn.whenConnected(() => msg.nak());
         else void running.run(() => session.inHandler(() => run(msg)));
       }
     } finally {
@@ -165,12 +165,12 @@ async function runJob(deps: WorkQueueDeps, queue: string, maxAttempts: number, m
     data: msg.data,
     json: <T>() => decodeJson<T>(msg.data),
     working: async () => {
-      if (!settled) msg.working();
+      if (!settled) deps.conn.whenConnected(() => msg.working());
     },
     nak: async (delayMs) => {
       if (settled) return;
       settled = true;
-      msg.nak(delayMs !== undefined && delayMs > 0 ? delayMs : undefined);
+      deps.conn.whenConnected(() => msg.nak(delayMs !== undefined && delayMs > 0 ? delayMs : undefined));
     },
     term: async (reason) => {
       if (settled) return;
@@ -185,13 +185,15 @@ async function runJob(deps: WorkQueueDeps, queue: string, maxAttempts: number, m
     await msg.ackAck();
   } catch (error) {
     if (settled) {
-      deps.logger.warn({ ...log, err: error }, 'job finished but its ack failed; it may run again');
+      deps.logger.warn({ ...log, err: error }, 'job finished but its ack failed; acked again once connected');
+      // Done is done: a plain ack after an outage keeps it from running again after the ack wait.
+      deps.conn.whenConnected(() => msg.ack());
       return;
     }
     settled = true;
     deps.logger.warn({ ...log, err: error }, 'job failed');
     if (attempt >= maxAttempts) await deadLetter(deps, queue, msg, attempt, reasonOf(error));
-    else msg.nak(backoffMs(attempt - 1, 250, 60_000));
+    else deps.conn.whenConnected(() => msg.nak(backoffMs(attempt - 1, 250, 60_000)));
   }
 }
 
@@ -216,7 +218,7 @@ async function deadLetter(deps: WorkQueueDeps, queue: string, msg: JsMsg, attemp
   } catch (error) {
     // Without its dead letter the job must not disappear: it comes back and we try again.
     deps.logger.error({ queue, jobId, err: error }, 'dead letter not recorded; job kept');
-    msg.nak(1_000);
+    deps.conn.whenConnected(() => msg.nak(1_000));
     return;
   }
   if (!deps.conn.nc.isClosed()) deps.conn.nc.publish(`deadletter.${queue}`, payload);
