@@ -2,9 +2,20 @@ import { sql, type Kysely } from 'kysely';
 
 /**
  * The agents service's own tables (besides its event store): the LLM call read model and a
- * key/value table for the generated encryption key. Idempotent (`if not exists`).
+ * key/value table for the generated encryption key. Idempotent (`if not exists`), and in one
+ * transaction under an advisory lock: `create … if not exists` is not safe against itself, so
+ * two replicas starting together on a fresh database would otherwise race, and the loser crash
+ * on a duplicate key in pg_type.
  */
 export async function migrateAgentsTables(db: Kysely<unknown>, schema: string): Promise<void> {
+  const lock = `${schema}.agents-tables`;
+  await db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${lock}))`.execute(trx);
+    await createAgentsTables(trx, schema);
+  });
+}
+
+async function createAgentsTables(db: Kysely<unknown>, schema: string): Promise<void> {
   const s = sql.id(schema);
   await sql`create table if not exists ${s}.llm_calls (
     id text primary key,
