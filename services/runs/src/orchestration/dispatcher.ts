@@ -8,6 +8,7 @@ import { enqueueQueuedStep } from './job';
 interface EventRef {
   readonly type?: string;
   readonly version?: number;
+  readonly occurredAt?: string;
   readonly data?: { readonly run_id?: string; readonly step_id?: string; readonly attempt?: number };
 }
 
@@ -19,20 +20,28 @@ function refOf(message: DeliveredMessage): EventRef {
   }
 }
 
+/** How long after a step was queued the dispatcher checks that its job was enqueued. */
+const SAFETY_NET_DELAY_MS = 2_000;
+
 /**
  * Makes sure every queued step reaches the work queue. The replica that queues a step enqueues
  * its job at once, after the commit (`executeRun`); this durable consumer (shared by the
  * replicas, so each event goes to one of them) on the `step_queued` events the outbox relay
- * published covers a replica that died between the commit and that enqueue. It re-reads the
- * run: an attempt no longer queued (cancelled, timed out, already taken) is left alone, and one
- * still waiting is enqueued again under the same msgId, which adds no second job. A crash
- * before the ack redelivers the event, with the same outcome.
+ * published covers a replica that died between the commit and that enqueue, two seconds after
+ * the step was queued (its first delivery is handed back until then). It re-reads the run: an
+ * attempt no longer queued (cancelled, timed out, already taken) is left alone, and one still
+ * waiting is enqueued again under the same msgId, which adds no second job. A crash before the
+ * ack redelivers the event, with the same outcome.
  */
 export function startDispatcher(ctx: RunsContext): Promise<Subscription> {
   return ctx.bus.events.consume({ durable: 'runs-dispatcher', filterSubject: 'evt.runs.step_queued.>', ackWaitMs: 30_000 }, async (message) => {
     const ref = refOf(message);
     const runId = ref.data?.run_id;
     if (runId === undefined) return message.term();
+    // The queuing replica has almost always enqueued the job by now: look again a little later,
+    // rather than read the run while the step is being started (the hand-off's busiest moment).
+    const age = ctx.clock().getTime() - Date.parse(ref.occurredAt ?? '');
+    if (message.deliveryCount === 1 && age >= 0 && age < SAFETY_NET_DELAY_MS) return message.nak(SAFETY_NET_DELAY_MS - age);
     const state = await loadRun(ctx, runId);
     const attempt = activeAttempt(state);
     if (attempt !== undefined && attempt.status === 'queued' && attempt.stepId === ref.data?.step_id && attempt.attempt === (ref.data.attempt ?? 1)) {
