@@ -66,8 +66,10 @@ describe('runs that fail, time out, are cancelled and restarted', () => {
   it('fails a step that runs past its timeout, retries it, then fails the run', async () => {
     const run = await h.send(runCreate, { pipeline_id: 'slow-flow', task_description: 'never ends' });
     await eventually(async () => expect((await h.send(runGet, { run_id: run.id })).status).toBe('failed'), 20_000);
+    // The read model says failed once the append is done; the bus has it once the relay published it.
+    await eventually(() => expect(typesOf(h, run.id).at(-1)).toBe('run_failed'));
     const failed = h.eventsOf(run.id).filter((e) => e.type === 'step_failed');
-    await eventually(() => expect(h.eventsOf(run.id).filter((e) => e.type === 'step_failed')).toHaveLength(2));
+    expect(failed).toHaveLength(2);
     expect(failed.every((e) => e.data.timed_out === true && e.data.error === 'timed out after 1 s')).toBe(true);
     expect(typesOf(h, run.id)).toEqual([
       'run_created', 'step_queued', 'step_started', 'step_failed', 'step_retrying', 'step_queued', 'step_started', 'step_failed', 'run_failed',

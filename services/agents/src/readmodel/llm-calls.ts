@@ -84,8 +84,11 @@ export function createLlmCallsReader(db: Kysely<unknown>, schema: string): LlmCa
   const since = (days: number, now: Date): Date => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - days + 1));
   return {
     async list(r) {
-      const { rows } = await sql<Row>`select * from ${table} where ${where(r)} order by created_at desc, id desc limit ${r.limit} offset ${r.offset}`.execute(db);
-      const { rows: count } = await sql<{ n: string }>`select count(*) as n from ${table} where ${where(r)}`.execute(db);
+      // The page and the total from one snapshot: the projection may insert between two reads.
+      const { rows, count } = await db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => ({
+        rows: (await sql<Row>`select * from ${table} where ${where(r)} order by created_at desc, id desc limit ${r.limit} offset ${r.offset}`.execute(trx)).rows,
+        count: (await sql<{ n: string }>`select count(*) as n from ${table} where ${where(r)}`.execute(trx)).rows,
+      }));
       const total = Number(count[0]?.n ?? 0);
       return { calls: rows.map(toView), total, limit: r.limit, offset: r.offset, next_offset: r.offset + rows.length < total ? r.offset + rows.length : null };
     },

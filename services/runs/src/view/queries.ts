@@ -29,7 +29,6 @@ export async function listRuns(pool: Pool, schema: string, request: ListRequest)
   if (request.status !== undefined) where.push(`status = $${params.push(request.status)}`);
   const filter = where.length > 0 ? `where ${where.join(' and ')}` : '';
   const table = `"${schema}".run_view`;
-  const total = Number((await pool.query<{ n: string }>(`select count(*) as n from ${table} ${filter}`, params)).rows[0]?.n ?? 0);
   const page = [...where];
   const pageParams = [...params];
   if (request.cursor !== undefined) {
@@ -37,11 +36,23 @@ export async function listRuns(pool: Pool, schema: string, request: ListRequest)
     page.push(`(created_at, run_id) < ($${pageParams.push(cursor.at)}::timestamptz, $${pageParams.push(cursor.id)})`);
   }
   const offset = request.cursor === undefined ? request.offset ?? 0 : 0;
-  const rows = (await pool.query<{ body: RunView; created_at: Date; run_id: string }>(
-    `select body, created_at, run_id from ${table} ${page.length > 0 ? `where ${page.join(' and ')}` : ''}
-     order by created_at desc, run_id desc limit $${pageParams.push(request.limit + 1)} offset $${pageParams.push(offset)}`,
-    pageParams,
-  )).rows;
+  const pageSql = `select body, created_at, run_id from ${table} ${page.length > 0 ? `where ${page.join(' and ')}` : ''}
+     order by created_at desc, run_id desc limit $${pageParams.push(request.limit + 1)} offset $${pageParams.push(offset)}`;
+  // The total and the page from one snapshot: runs are written between two plain reads.
+  const client = await pool.connect();
+  let total: number;
+  let rows: Array<{ body: RunView; created_at: Date; run_id: string }>;
+  try {
+    await client.query('begin isolation level repeatable read read only');
+    total = Number((await client.query<{ n: string }>(`select count(*) as n from ${table} ${filter}`, params)).rows[0]?.n ?? 0);
+    rows = (await client.query<{ body: RunView; created_at: Date; run_id: string }>(pageSql, pageParams)).rows;
+    await client.query('commit');
+    client.release();
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    client.release(error instanceof Error ? error : true);
+    throw error;
+  }
   const more = rows.length > request.limit;
   const shown = rows.slice(0, request.limit);
   const last = shown.at(-1);
