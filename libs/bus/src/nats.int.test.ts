@@ -153,6 +153,32 @@ describe('NATS transport', () => {
     }
   });
 
+  it('fetches again as soon as it reconnects: a job enqueued right after a server restart is taken at once', async () => {
+    const queue = client.workQueue(unique('wq'));
+    const taken: number[] = [];
+    const worker = await server.workQueue(queue.name).process(async () => {
+      taken.push(Date.now());
+    });
+    try {
+      await queue.enqueue(bytes('warm'));
+      await eventually(() => expect(taken).toHaveLength(1));
+      await new Promise((r) => setTimeout(r, 300)); // the worker's next fetch is now waiting at the server
+      await nats.stop();
+      await eventually(() => expect(server.isHealthy()).toBe(false), 2_000);
+      await nats.start();
+      await eventually(() => expect(server.isHealthy() && client.isHealthy()).toBe(true), 15_000, 50);
+      await eventually(async () => {
+        await queue.enqueue(bytes('probe'), { msgId: 'after-restart' }); // JetStream may need a moment after the restart
+      }, 10_000, 100);
+      const enqueued = Date.now();
+      await eventually(() => expect(taken).toHaveLength(2), 15_000, 20);
+      // Far below the fetch's expiry plus its watchdog, which is how long the old fetch would hold it up.
+      expect(taken[1]! - enqueued).toBeLessThan(1_500);
+    } finally {
+      await worker.stop();
+    }
+  });
+
   it('drains: a request in flight is answered before the bus closes', async () => {
     const bus = await connectNatsBus({ servers: nats.url, name: 'draining' });
     const name = unique('drain');

@@ -18,6 +18,8 @@ export interface Connection {
    * so a nak sent in an outage would be lost and its message wait out the whole ack wait.
    */
   whenConnected(send: () => void): void;
+  /** Hears each reconnection (after the deferred messages went out); returns an unregister. */
+  onReconnect(listener: () => void): () => void;
 }
 
 export interface ConnectOptions {
@@ -62,6 +64,7 @@ export async function openConnection(options: ConnectOptions): Promise<Connectio
 function trackConnection(nc: NatsConnection, logger: BusLogger): Connection {
   let connected = true;
   const dropListeners = new Set<(error: Error) => void>();
+  const reconnectListeners = new Set<() => void>();
   // Held while disconnected; bounded so a long outage cannot grow it without end (what is
   // dropped is only delayed: the server redelivers after the ack wait).
   const deferred: Array<() => void> = [];
@@ -88,6 +91,7 @@ function trackConnection(nc: NatsConnection, logger: BusLogger): Connection {
         connected = true;
         logger.info({ server: status.server, deferred: deferred.length }, 'NATS connection restored');
         for (const send of deferred.splice(0)) sendSafely(send);
+        for (const listener of [...reconnectListeners]) sendSafely(listener);
       } else if (status.type === 'error') {
         logger.warn({ err: status.error }, 'NATS error');
       }
@@ -101,6 +105,10 @@ function trackConnection(nc: NatsConnection, logger: BusLogger): Connection {
     isConnected: () => connected && !nc.isClosed(),
     assertConnected(what) {
       if (!connected || nc.isClosed() || nc.isDraining()) throw new UnavailableError(`${what}: bus disconnected`);
+    },
+    onReconnect(listener) {
+      reconnectListeners.add(listener);
+      return () => reconnectListeners.delete(listener);
     },
     whenConnected(send) {
       if (nc.isClosed()) return;

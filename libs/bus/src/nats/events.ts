@@ -21,8 +21,12 @@ export interface EventDeps {
   readonly track: (subscription: Subscription) => Subscription;
 }
 
-// How long one pull waits at the server; idle heartbeats come at half that, so a lost server shows soon.
-const PULL_EXPIRES_MS = 10_000;
+// How long one pull waits at the server; idle heartbeats come at half that, so a lost server
+// shows soon. Kept short because it also paces recovery: after a reconnect the client checks
+// the consumer and, should JetStream not answer yet (a restarted server is still recovering its
+// streams), waits one whole expiry before it pulls again; and a stopped consumer's last pull
+// lives at the server until it expires, able to take a message meant for another replica.
+const PULL_EXPIRES_MS = 2_000;
 
 /** The durable event stream on JetStream. */
 export function natsEventStream(deps: EventDeps): EventStream {
@@ -50,6 +54,7 @@ export function natsEventStream(deps: EventDeps): EventStream {
           what: `consumer ${options.durable}`,
           logger,
           finished: () => conn.nc.isClosed(),
+          retryNow: (listener) => conn.onReconnect(listener),
           session: (session) => consumeSession(deps, session, options.durable, batch, handler, async () => {
             await ensureDurable(jsm, stream, config, logger);
           }),
@@ -72,6 +77,7 @@ export function natsEventStream(deps: EventDeps): EventStream {
         what: 'replay',
         logger,
         finished: () => failed || conn.nc.isClosed(),
+        retryNow: (listener) => conn.onReconnect(listener),
         session: async (session) => {
           try {
             await replaySession(deps, session, cursor, options, handler);
@@ -155,7 +161,8 @@ async function consumeSession(
 ): Promise<void> {
   let consumer;
   try {
-    consumer = await deps.js.consumers.get(deps.stream, durable);
+    // Guarded: a lookup sent while disconnected would be dropped and wait out its timeout.
+    consumer = await deps.conn.guard(deps.js.consumers.get(deps.stream, durable), `consumer ${durable}`);
   } catch (error) {
     // Deleted under us (or lost with the server's store): make it again and go on.
     if (isNotFound(error)) await recreate();
@@ -196,11 +203,11 @@ async function replaySession(
   handler: (message: StreamMessage) => Promise<void> | void,
 ): Promise<void> {
   // The cursor outlives the session, so a new session resumes with no gap and no repeat.
-  const consumer = await deps.js.consumers.get(deps.stream, {
+  const consumer = await deps.conn.guard(deps.js.consumers.get(deps.stream, {
     deliver_policy: DeliverPolicy.StartSequence,
     opt_start_seq: cursor.next,
     ...(options.filterSubject !== undefined && options.filterSubject !== '>' ? { filter_subjects: options.filterSubject } : {}),
-  });
+  }), 'replay');
   const messages = await consumer.consume({ max_messages: 256, expires: PULL_EXPIRES_MS });
   const off = session.onStop(() => messages.stop());
   try {

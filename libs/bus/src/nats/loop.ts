@@ -21,6 +21,8 @@ export interface LoopOptions {
   readonly finished?: () => boolean;
   /** Runs after the loop ended, before stop() resolves (waits for in-flight work). */
   readonly afterStop?: () => Promise<void>;
+  /** Registers a listener that cuts the backoff short (the connection is back); returns an unregister. */
+  readonly retryNow?: (listener: () => void) => () => void;
 }
 
 /**
@@ -56,7 +58,10 @@ export function resilientLoop(options: LoopOptions): Subscription {
       if (controller.signal.aborted || options.finished?.()) break;
       // A session that ran a while was healthy: start the backoff over.
       if (Date.now() - started > 10_000) failures = 0;
-      await sleep(backoffMs(failures++, 200, 5_000), controller.signal);
+      const cut = new AbortController();
+      const off = options.retryNow?.(() => cut.abort());
+      await sleep(backoffMs(failures++, 200, 5_000), AbortSignal.any([controller.signal, cut.signal]));
+      off?.();
     }
     await options.afterStop?.();
   })();

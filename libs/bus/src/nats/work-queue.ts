@@ -26,7 +26,9 @@ export interface WorkQueueDeps {
 }
 
 const WORKER_DEFAULTS = { ackWaitMs: 30_000, maxAttempts: 5, concurrency: 1 } as const;
-const FETCH_EXPIRES_MS = 5_000;
+// Short for the reasons given for event consumers (events.ts): a fetch outstanding at a stopped
+// worker or across a server restart holds up work until it expires.
+const FETCH_EXPIRES_MS = 2_000;
 
 /** A JetStream work queue: jobs on `jobs.<name>` in the work-queue stream, one durable consumer shared by workers. */
 export function natsWorkQueue(deps: WorkQueueDeps, name: string): WorkQueue {
@@ -78,6 +80,7 @@ export function natsWorkQueue(deps: WorkQueueDeps, name: string): WorkQueue {
           what: `worker ${name}`,
           logger,
           finished: () => conn.nc.isClosed(),
+          retryNow: (listener) => conn.onReconnect(listener),
           session: (session) => workerSession(deps, session, durable, settings.concurrency, running, run, () => ensureDurable(jsm, deps.jobsStream, config, logger)),
           afterStop: () => running.idle(),
         }),
@@ -123,7 +126,8 @@ async function workerSession(
 ): Promise<void> {
   let consumer;
   try {
-    consumer = await deps.js.consumers.get(deps.jobsStream, durable);
+    // Guarded: a lookup sent while disconnected would be dropped and wait out its timeout.
+    consumer = await deps.conn.guard(deps.js.consumers.get(deps.jobsStream, durable), `worker ${durable}`);
   } catch (error) {
     if (isNotFound(error)) await recreate();
     throw error;
@@ -133,6 +137,8 @@ async function workerSession(
     if (session.signal.aborted) return;
     const batch = await consumer.fetch({ max_messages: concurrency - running.size, expires: FETCH_EXPIRES_MS });
     const off = session.onStop(() => batch.stop());
+    // A fetch sent before a reconnect is unknown to the server now (it may have restarted): fetch again at once.
+    const offReconnect = deps.conn.onReconnect(() => batch.stop());
     // The server ends a fetch at `expires`; this bounds it should that answer be lost.
     const watchdog = setTimeout(() => batch.stop(), FETCH_EXPIRES_MS + 5_000);
     try {
@@ -143,6 +149,7 @@ async function workerSession(
     } finally {
       clearTimeout(watchdog);
       off();
+      offReconnect();
     }
   }
 }
