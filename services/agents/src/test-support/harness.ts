@@ -1,13 +1,13 @@
-import { createPool } from '@cadre/runtime';
 import type { Pool } from 'pg';
-import { connectNatsBus, createEmbeddedBus, type Bus, type ServiceHandle, type StreamMessage, type Subscription } from '@cadre/bus';
+import { type Bus, type ServiceHandle, type StreamMessage, type Subscription } from '@cadre/bus';
 import { testing, type LlmSettings } from '@cadre/llm';
 import { silentLogger } from '@cadre/logging';
 import {
   PRINCIPAL_HEADER, STEP_QUEUE, reportStepCompleted, reportStepFailed, reportStepStarted, runCancelSubject,
   type EventEnvelope, type MessageDefinition, type Principal, type StepJob,
 } from '@cadre/proto';
-import { createTestDatabase, eventually, startNats, type TestDatabase, type TestNats } from '@cadre/testing';
+import { eventually } from '@cadre/testing';
+import { startTestbed } from '@cadre/testbed';
 import type { z } from 'zod';
 import { loadAgentsConfig, startAgents, type AgentTool, type AgentsService } from '../index';
 
@@ -53,16 +53,8 @@ export interface HarnessOptions {
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const database: TestDatabase = await createTestDatabase('cadre_agents');
-  const pool = createPool({ connectionString: database.url, max: 20 });
-  let nats: TestNats | undefined;
-  let bus: Bus;
-  if (options.transport === 'nats') {
-    nats = await startNats();
-    bus = await connectNatsBus({ servers: nats.url, streamName: `EVENTS_${database.name}`, jobsStreamName: `JOBS_${database.name}` });
-  } else {
-    bus = await createEmbeddedBus({ databaseUrl: database.url });
-  }
+  const bed = await startTestbed({ name: 'cadre_agents', transport: options.transport });
+  const { pool, bus } = bed;
   const server = await testing.startScriptedServer();
   const base = loadAgentsConfig({
     AGENTS_OUTPUT_FLUSH_MS: '20', AGENTS_JOB_ACK_WAIT_MS: '5000', CADRE_SECRET_KEY: 'a test key that is long enough to be used ok', ...options.env,
@@ -129,9 +121,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       for (const replica of services.reverse()) await replica.shutdown('test over');
       await bus.drain();
       await server.close();
-      await pool.end();
-      await nats?.dispose();
-      await database.dispose();
+      await bed.dispose();
     },
   };
 }

@@ -1,12 +1,12 @@
-import { createPool } from '@cadre/runtime';
 import { Secret, TOTP } from 'otpauth';
-import { connectNatsBus, createEmbeddedBus, type Bus, type StreamMessage, type Subscription } from '@cadre/bus';
+import { type Bus, type StreamMessage, type Subscription } from '@cadre/bus';
 import { silentLogger } from '@cadre/logging';
 import {
   CLIENT_ADDRESS_HEADER, PRINCIPAL_HEADER, REQUEST_ID_HEADER, authenticate, type MessageDefinition, type Principal,
 } from '@cadre/proto';
 import type { Service } from '@cadre/runtime';
-import { createTestDatabase, startNats, type TestDatabase, type TestNats } from '@cadre/testing';
+import { startTestbed } from '@cadre/testbed';
+import type { TestDatabase } from '@cadre/testing';
 import type { z } from 'zod';
 import { loadIdentityConfig, startIdentity } from '../index';
 
@@ -53,16 +53,8 @@ export interface HarnessOptions {
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const database = await createTestDatabase('cadre_identity');
-  const pool = createPool({ connectionString: database.url, max: 20 });
-  let nats: TestNats | undefined;
-  let bus: Bus;
-  if (options.transport === 'nats') {
-    nats = await startNats();
-    bus = await connectNatsBus({ servers: nats.url, streamName: `EVENTS_${database.name}`, jobsStreamName: `JOBS_${database.name}` });
-  } else {
-    bus = await createEmbeddedBus({ databaseUrl: database.url });
-  }
+  const bed = await startTestbed({ name: 'cadre_identity', transport: options.transport });
+  const { database, pool, bus } = bed;
   const clock = new TestClock();
   const config = loadIdentityConfig({ ENGINE_INTERNAL_TOKEN: ENGINE_TOKEN, ...options.env });
   const services: Service[] = [];
@@ -93,9 +85,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       // Shutting a service down drains the shared bus, so the replicas go first, one by one.
       for (const service of services.reverse()) await service.shutdown('test over');
       await bus.drain();
-      await pool.end();
-      await nats?.dispose();
-      await database.dispose();
+      await bed.dispose();
     },
   };
 }

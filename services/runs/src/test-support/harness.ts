@@ -1,15 +1,14 @@
-import { createPool } from '@cadre/runtime';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
-import { connectNatsBus, createEmbeddedBus, encodeJson, type Bus, type Job, type StreamMessage, type Subscription } from '@cadre/bus';
+import { encodeJson, type Bus, type Job, type StreamMessage, type Subscription } from '@cadre/bus';
 import { silentLogger } from '@cadre/logging';
 import {
   REQUEST_ID_HEADER, STEP_QUEUE, reportStepCompleted, reportStepFailed, reportStepStarted, type MessageDefinition, type StepJob,
 } from '@cadre/proto';
 import type { Service } from '@cadre/runtime';
-import { createTestDatabase, startNats, type TestDatabase, type TestNats } from '@cadre/testing';
+import { startTestbed } from '@cadre/testbed';
 import type { z } from 'zod';
 import { loadRunsConfig, startRuns } from '../index';
 import { testPipelines } from './pipelines';
@@ -38,16 +37,8 @@ export interface Harness {
 }
 
 export async function startHarness(options: { readonly transport?: 'embedded' | 'nats'; readonly replicas?: number } = {}): Promise<Harness> {
-  const database: TestDatabase = await createTestDatabase('cadre_runs');
-  const pool = createPool({ connectionString: database.url, max: 20 });
-  let nats: TestNats | undefined;
-  let bus: Bus;
-  if (options.transport === 'nats') {
-    nats = await startNats();
-    bus = await connectNatsBus({ servers: nats.url, streamName: `EVENTS_${database.name}`, jobsStreamName: `JOBS_${database.name}` });
-  } else {
-    bus = await createEmbeddedBus({ databaseUrl: database.url, pollIntervalMs: 200 });
-  }
+  const bed = await startTestbed({ name: 'cadre_runs', transport: options.transport, pollIntervalMs: 200 });
+  const { pool, bus } = bed;
   const dir = await mkdtemp(join(tmpdir(), 'cadre-pipelines-'));
   for (const pipeline of testPipelines) await writeFile(join(dir, `${pipeline.id}.json`), JSON.stringify(pipeline));
   const config = loadRunsConfig({ CADRE_PIPELINES_DIR: dir, RUNS_SWEEP_INTERVAL_MS: '100' });
@@ -100,9 +91,7 @@ export async function startHarness(options: { readonly transport?: 'embedded' | 
       // Shutting a service down drains the shared bus, so the replicas go first, one by one.
       for (const service of services.reverse()) await service.shutdown('test over');
       await bus.drain();
-      await pool.end();
-      await nats?.dispose();
-      await database.dispose();
+      await bed.dispose();
       await rm(dir, { recursive: true, force: true });
     },
   };
