@@ -28,7 +28,7 @@ interface JobRow {
  * attempts survive crashes; a job that already used up its attempts is not counted again and
  * comes back with `previous >= maxAttempts` for the caller to dead-letter.
  */
-export async function claimJobs(db: Db, queue: string, limit: number, settings: WorkerSettings): Promise<{ jobs: ClaimedJob[]; nextDueMs: number | undefined }> {
+export async function claimJobs(db: Db, queue: string, limit: number, settings: WorkerSettings): Promise<ClaimedJob[]> {
   const jobs = db.t('jobs');
   const { rows } = await db.query<JobRow>('claim jobs',
     `UPDATE ${jobs} j
@@ -41,18 +41,16 @@ export async function claimJobs(db: Db, queue: string, limit: number, settings: 
       WHERE j.job_id = c.job_id
       RETURNING j.job_id, j.attempt_id, j.attempts, c.attempts AS previous, j.data, j.headers`,
     [queue, limit, settings.maxAttempts, settings.ackWaitMs]);
-  let nextDueMs: number | undefined;
-  if (rows.length < limit) {
-    const due = await db.query<{ ms: number | null }>('claim jobs',
-      `SELECT (extract(epoch FROM min(available_at) - now()) * 1000)::float8 AS ms FROM ${jobs} WHERE queue = $1 AND status = 'queued'`,
-      [queue]);
-    const ms = due.rows[0]?.ms;
-    nextDueMs = ms === null || ms === undefined ? undefined : Math.max(0, ms);
-  }
-  return {
-    nextDueMs,
-    jobs: rows.map((r) => ({ jobId: r.job_id, attemptId: r.attempt_id, attempt: r.attempts, previous: r.previous, data: r.data, headers: r.headers })),
-  };
+  return rows.map((r) => ({ jobId: r.job_id, attemptId: r.attempt_id, attempt: r.attempts, previous: r.previous, data: r.data, headers: r.headers }));
+}
+
+/** Milliseconds until the next queued job is due (a delayed retry, a lapsing lease), if any. */
+export async function nextDueMs(db: Db, queue: string): Promise<number | undefined> {
+  const due = await db.query<{ ms: number | null }>('claim jobs',
+    `SELECT (extract(epoch FROM min(available_at) - now()) * 1000)::float8 AS ms FROM ${db.t('jobs')} WHERE queue = $1 AND status = 'queued'`,
+    [queue]);
+  const ms = due.rows[0]?.ms;
+  return ms === null || ms === undefined ? undefined : Math.max(0, ms);
 }
 
 /** Removes finished jobs once they are past the deduplication window (2 min, as NATS's default). */

@@ -1,7 +1,7 @@
 import type { JobHandler, Subscription } from '../../types';
 import { loopSubscription, retryDelay, type BusContext } from '../context';
 import { Wakeup } from '../wakeup';
-import { claimJobs, purgeFinished } from './claim';
+import { claimJobs, nextDueMs, purgeFinished } from './claim';
 import { runJob } from './run';
 import type { WorkerSettings } from './settings';
 
@@ -25,9 +25,9 @@ export function startWorker(ctx: BusContext, queue: string, handler: JobHandler,
           await Promise.race([...running, aborted]);
           continue;
         }
-        let claim;
+        let claimed;
         try {
-          claim = await claimJobs(ctx.db, queue, free, settings);
+          claimed = await claimJobs(ctx.db, queue, free, settings);
           if (failures > 0) ctx.logger.info({ queue }, 'embedded bus: worker resumed');
           failures = 0;
         } catch (error) {
@@ -37,7 +37,8 @@ export function startWorker(ctx: BusContext, queue: string, handler: JobHandler,
           continue;
         }
         ready();
-        for (const job of claim.jobs) {
+        // Jobs start before anything else is asked of the database.
+        for (const job of claimed) {
           const task: Promise<void> = runJob(ctx, queue, job, handler, settings)
             .catch((error: unknown) => ctx.logger.error({ err: error, queue, jobId: job.jobId }, 'embedded bus: job runner failed'))
             .finally(() => {
@@ -46,12 +47,14 @@ export function startWorker(ctx: BusContext, queue: string, handler: JobHandler,
             });
           running.add(task);
         }
-        if (claim.jobs.length === free) continue;
+        if (claimed.length === free) continue;
         if (Date.now() - purgedAt > PURGE_EVERY_MS) {
           purgedAt = Date.now();
           await purgeFinished(ctx.db, queue).catch(() => undefined);
         }
-        if (claim.nextDueMs !== undefined) wakeup.after(claim.nextDueMs);
+        // Wake for the next delayed job; failing to learn when only leaves it to the poll.
+        const due = await nextDueMs(ctx.db, queue).catch(() => undefined);
+        if (due !== undefined) wakeup.after(due);
         await wakeup.sleep(ctx.pollMs);
       }
       await Promise.allSettled([...running]);
