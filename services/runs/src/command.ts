@@ -63,6 +63,7 @@ export async function executeRun(ctx: RunsContext, runId: string, command: RunCo
         .catch((err: unknown) => ctx.logger.warn({ err, runId }, 'queued step not enqueued; the dispatcher will'));
     }
     await syncRunViews(ctx.pool, ctx.schema, outcome.state, outcome.pipeline)
+      .then(() => ctx.syncedViews.set(runId, Math.max(ctx.syncedViews.get(runId) ?? 0, outcome.state.version)))
       .catch((err: unknown) => ctx.logger.warn({ err, runId }, 'run views not updated; the bus consumer will'));
     if (command.kind === 'cancel') announceCancel(ctx, runId);
   }

@@ -17,4 +17,6 @@ export interface RunsContext {
   readonly newId: () => string;
   /** Pipeline id of each run seen lately: a run never changes pipeline, so this never goes stale. */
   readonly runPipelines: LRUCache<string, string>;
+  /** Version up to which this replica wrote each run's read models lately (the view follower skips those). */
+  readonly syncedViews: LRUCache<string, number>;
 }

@@ -43,6 +43,7 @@ export async function startRuns(deps: ServiceDeps, config: RunsConfig, options: 
   const pipelines = await createPipelineRegistry({ pool, schema, dir: config.CADRE_PIPELINES_DIR, logger });
   const ctx: RunsContext = {
     bus, pool, schema, store, pipelines, logger, clock, newId: options.newId ?? (() => uuidv7()), runPipelines: new LRUCache({ max: 50_000 }),
+    syncedViews: new LRUCache({ max: 50_000 }),
   };
 
   const service = await startService({

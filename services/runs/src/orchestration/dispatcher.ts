@@ -60,6 +60,8 @@ export function startViewFollower(ctx: RunsContext): Promise<Subscription> {
     const ref = refOf(message);
     const runId = ref.data?.run_id;
     if (runId === undefined) return message.term();
+    // This replica wrote the views itself (the usual case): nothing to read.
+    if (ref.version !== undefined && (ctx.syncedViews.get(runId) ?? 0) >= ref.version) return message.ack();
     const seen = await ctx.pool.query<{ version: number }>(`select version from "${ctx.schema}".run_view where run_id = $1`, [runId]);
     const version = seen.rows[0]?.version ?? 0;
     if (ref.version === undefined || version < ref.version) {
