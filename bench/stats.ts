@@ -47,3 +47,14 @@ export interface BenchResult {
 }
 
 export const verdict = (met: boolean): 'met' | 'missed' => (met ? 'met' : 'missed');
+
+/** Runs one benchmark module on its own (`tsx <file>.bench.ts`): prints its section, exits 0 or 1. */
+export function runAlone(run: () => Promise<BenchResult>): void {
+  run().then((report) => {
+    console.log(report.section);
+    process.exit(0);
+  }, (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

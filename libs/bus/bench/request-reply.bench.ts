@@ -1,7 +1,7 @@
 import { connect } from '@nats-io/transport-node';
 import { connectNatsBus, createEmbeddedBus, type Bus } from '@cadre/bus';
 import { createTestDatabase, startNats } from '@cadre/testing';
-import { fmt, measure, ratio, verdict, type BenchResult } from '../../../bench/stats';
+import { fmt, measure, ratio, verdict, runAlone, type BenchResult } from '../../../bench/stats';
 
 const TOTAL = 20_000;
 const LEVELS = [1, 64] as const;
@@ -67,6 +67,4 @@ export async function run(): Promise<BenchResult> {
   return { section: lines.join('\n'), headlines };
 }
 
-if (require.main === module) {
-  run().then((report) => { console.log(report.section); process.exit(0); }, (error: unknown) => { console.error(error); process.exit(1); });
-}
+if (require.main === module) runAlone(run);

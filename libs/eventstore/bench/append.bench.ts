@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { v7 as uuidv7 } from 'uuid';
 import { connectNatsBus, type Bus } from '@cadre/bus';
 import { startEmbeddedPostgres, startNats } from '@cadre/testing';
-import { fmt, percentile, ratio, verdict, type BenchResult, type Headline } from '../../../bench/stats';
+import { fmt, percentile, ratio, verdict, runAlone, type BenchResult, type Headline } from '../../../bench/stats';
 import { createEventStore, startOutboxRelay, type EventStore, type NewEvent } from '../src';
 import { shopRegistry } from '../src/test-support/events';
 
@@ -188,6 +188,4 @@ export async function run(): Promise<BenchResult> {
   }
 }
 
-if (require.main === module) {
-  run().then((report) => { console.log(report.section); process.exit(0); }, (error: unknown) => { console.error(error); process.exit(1); });
-}
+if (require.main === module) runAlone(run);

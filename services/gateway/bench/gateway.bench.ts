@@ -1,5 +1,5 @@
 import { eventSubject } from '@cadre/proto';
-import { fmt, measure, percentile, ratio, verdict, type BenchResult, type Headline } from '../../../bench/stats';
+import { fmt, measure, percentile, ratio, verdict, runAlone, type BenchResult, type Headline } from '../../../bench/stats';
 import { httpClient, startHelloWorld } from './http-load';
 import { startSubscribers } from './sse-subscribers';
 import { startEmbeddedStack, startNatsStack, type BenchStack } from './stack';
@@ -179,12 +179,4 @@ export async function run(): Promise<BenchResult> {
   return { section, headlines };
 }
 
-if (require.main === module) {
-  run().then((report) => {
-    console.log(report.section);
-    process.exit(0);
-  }, (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+if (require.main === module) runAlone(run);

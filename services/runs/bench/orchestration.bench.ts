@@ -6,7 +6,7 @@ import { silentLogger } from '@cadre/logging';
 import { REQUEST_ID_HEADER, runCreate } from '@cadre/proto';
 import type { Service } from '@cadre/runtime';
 import { createTestDatabase, startNats, type TestDatabase, type TestNats } from '@cadre/testing';
-import { fmt, percentile, ratio, verdict, type BenchResult, type Headline } from '../../../bench/stats';
+import { fmt, percentile, ratio, verdict, runAlone, type BenchResult, type Headline } from '../../../bench/stats';
 import { loadRunsConfig, startRuns } from '../src';
 
 // Orchestration overhead with the dry-run model (zero model latency): the runs and agents
@@ -286,12 +286,4 @@ export async function run(): Promise<BenchResult> {
   return { section: lines.join('\n'), headlines };
 }
 
-if (require.main === module) {
-  run().then((report) => {
-    console.log(report.section);
-    process.exit(0);
-  }, (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+if (require.main === module) runAlone(run);
