@@ -1,5 +1,6 @@
-# One image for every Cadre service. SERVICE (or the first argument) picks the main:
-#   cadre (all in one, the default) | gateway | identity | runs | agents
+# One image for every Cadre service. SERVICE (or the first argument) picks the service the one
+# entry point (services/cadre/dist/main.js) starts:
+#   cadre (all in one, the default) | gateway | any service of the registry (identity, runs, agents, …)
 #   docker build -t cadre .
 #   docker run -e SERVICE=runs -e DATABASE_URL=… -e NATS_URL=… cadre
 #   docker run cadre runs

@@ -6,11 +6,8 @@ const transform = {
 };
 const moduleNameMapper = {
   '^@cadre/proto$': '<rootDir>/proto/src/index.ts',
-  '^@cadre/identity$': '<rootDir>/services/identity/src/index.ts',
-  '^@cadre/gateway$': '<rootDir>/services/gateway/src/index.ts',
-  '^@cadre/agents$': '<rootDir>/services/agents/src/index.ts',
-  '^@cadre/runs$': '<rootDir>/services/runs/src/index.ts',
-  '^@cadre/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
+  // A library's folder, else a service's: a new package needs no line here.
+  '^@cadre/([a-z-]+)$': ['<rootDir>/libs/$1/src/index.ts', '<rootDir>/services/$1/src/index.ts'],
 };
 const common = { transform, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname,
   testPathIgnorePatterns: ['/node_modules/', '/dist/'], transformIgnorePatterns: ['/node_modules/(?!jose/)'] };

@@ -5,6 +5,8 @@ export const EventMeta = z.object({
   correlationId: z.string().optional().describe('Id shared by everything one request caused'),
   causationId: z.string().optional().describe('Id of the command or event that caused this one'),
   actor: z.string().optional().describe('User, API key or service that acted'),
+  owner: z.string().optional().describe('Id of the user who owns what the event is about; events of owner-visible domains without one are shown to admins only'),
+  project: z.string().optional().describe('Id of the project the resource belongs to, when it belongs to one'),
   traceparent: z.string().optional().describe('W3C trace context of the writer'),
   tracestate: z.string().optional(),
   schemaVersion: z.number().int().positive().default(1).describe('Version of the data schema of this event type'),

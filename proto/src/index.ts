@@ -1,5 +1,6 @@
 export * from './errors';
 export * from './subjects';
+export * from './visibility';
 export * from './envelope';
 export * from './events';
 export * from './json-schema';

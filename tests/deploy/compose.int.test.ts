@@ -2,10 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { registry } from '@cadre/cadre';
 import { onPath } from './tools';
 
 const ROOT = join(__dirname, '..', '..');
-const SERVICES = ['gateway', 'identity', 'runs', 'agents'] as const;
+/** The gateway and every service of the registry: each one deployed. */
+const SERVICES = ['gateway', ...registry.map((service) => service.name)];
 
 type ComposeService = {
   image?: string; command?: string[]; environment?: Record<string, string>; volumes?: Array<string | { source: string; target: string }>;
@@ -60,16 +62,18 @@ describe('Dockerfile', () => {
     expect(ignore).toMatch(/^\.cadre$/m);
   });
 
-  it('has a main for every service the entrypoint accepts, and refuses others', () => {
-    for (const name of ['cadre', ...SERVICES]) expect(existsSync(join(ROOT, 'services', name, 'src', 'main.ts'))).toBe(true);
+  it('starts every service through the one entry point, which refuses a name the registry does not know', () => {
+    expect(readFileSync(entrypoint, 'utf8')).toMatch(/exec node services\/cadre\/dist\/main\.js/);
+    expect(existsSync(join(ROOT, 'services', 'cadre', 'src', 'main.ts'))).toBe(true);
     const refused = (() => {
       try {
-        execFileSync('sh', [entrypoint, 'nonsense'], { stdio: 'pipe' });
-        return 0;
+        execFileSync(process.execPath, ['--import', 'tsx', 'services/cadre/src/main.ts', 'nonsense'], { cwd: ROOT, stdio: 'pipe', env: { PATH: process.env.PATH ?? '' } });
+        return { status: 0, stderr: '' };
       } catch (error) {
-        return (error as { status: number }).status;
+        return { status: (error as { status: number }).status, stderr: String((error as { stderr: Buffer }).stderr) };
       }
     })();
-    expect(refused).toBe(64);
+    expect(refused.status).toBe(64);
+    for (const name of SERVICES) expect(refused.stderr).toContain(name);
   });
 });

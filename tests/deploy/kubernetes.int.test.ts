@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { registry } from '@cadre/cadre';
 import { renderKustomization, type K8sObject } from './kustomize';
 import { onPath } from './tools';
 
@@ -9,7 +10,8 @@ const OVERLAYS = {
   dev: { dir: join(ROOT, 'deploy/kubernetes/overlays/dev'), namespace: 'cadre-dev', image: 'cadre:local' },
   production: { dir: join(ROOT, 'deploy/kubernetes/overlays/production'), namespace: 'cadre', image: 'ghcr.io/cadre/cadre:0.1.0' },
 } as const;
-const SERVICES = ['gateway', 'identity', 'runs', 'agents'] as const;
+/** The gateway and every service of the registry: each one deployed. */
+const SERVICES = ['gateway', ...registry.map((service) => service.name)];
 
 /** The kubernetes-models class of an object's apiVersion and kind (core `v1` lives at the top). */
 function modelFor(object: K8sObject): { new (data: unknown): { validate(): void } } {

@@ -58,7 +58,7 @@ describe('the gateway restarted while SSE clients are connected (own process, NA
   let gateway: ServiceProcess | undefined;
   let env: Record<string, string>;
 
-  /** A gateway replica as its own process (its main.ts under tsx), on the suite's fixed port. */
+  /** A gateway replica as its own process (the one entry point under tsx), on the suite's fixed port. */
   const startGateway = async (): Promise<{ proc: ServiceProcess; ms: number }> => {
     const began = Date.now();
     const proc = await spawnService('gateway', env, 30_000, 'gateway listening');

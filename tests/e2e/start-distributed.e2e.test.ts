@@ -16,11 +16,11 @@ interface Proc {
   readonly exited: Promise<number | null>;
 }
 
-/** One service as its own process, the way a container runs it: its main.ts, configured by env. */
+/** One service as its own process, the way a container runs it: the one entry point with its name, configured by env. */
 function startService(name: string, env: Record<string, string>, probePort: number): Proc {
   const base = { ...process.env };
   delete base.CADRE_TEST_PG_URL;
-  const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/src/main.ts`], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'services/cadre/src/main.ts', name], {
     cwd: ROOT, env: { ...base, ...env, METRICS_PORT: String(probePort), LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

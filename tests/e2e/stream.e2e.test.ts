@@ -7,8 +7,9 @@ import { followStream, openStream } from '../support/sse';
 import { openStalledStream } from '../support/stall';
 import { startSystem, TRANSPORTS, type System } from '../support/system';
 
-const stepQueued = (run: string, padding = '') => (i: number): TestEvent => ({
+const stepQueued = (run: string, padding = '', owner?: string) => (i: number): TestEvent => ({
   domain: 'runs', type: 'step_queued', scope: run, data: { run_id: run, step_id: `s${i}`, attempt: 1, ...(padding ? { padding } : {}) },
+  ...(owner !== undefined ? { owner } : {}),
 });
 
 describe.each(TRANSPORTS)('the event stream on the %s system', (transport) => {
@@ -95,9 +96,13 @@ describe.each(TRANSPORTS)('the event stream on the %s system', (transport) => {
     const start = await system.bus.events.lastSeq();
     const asMember = await openStream(system.baseUrl, { token: member.tokens.access_token, lastEventId: start - 5 });
     const asAdmin = await openStream(system.baseUrl, { token: admin, lastEventId: start - 5 });
-    await publishMany(system.bus, 1, stepQueued('run-visible'), 1);
-    await eventually(() => expect(asMember.events.map((e) => e.event)).toContain('step_queued'));
-    await eventually(() => expect(asAdmin.events.map((e) => e.event)).toContain('step_queued'));
+    // Run events are their owner's: the member sees the one they own, not another user's.
+    await publishMany(system.bus, 1, stepQueued('run-someone-else', '', 'someone-else'), 1);
+    await publishMany(system.bus, 1, stepQueued('run-visible', '', member.user.id), 1);
+    const streamsOf = (stream: typeof asAdmin) => stream.events.filter((e) => e.event === 'step_queued').map((e) => (JSON.parse(e.data) as { stream: string }).stream);
+    await eventually(() => expect(streamsOf(asAdmin)).toEqual(expect.arrayContaining(['runs-run-someone-else', 'runs-run-visible'])));
+    await eventually(() => expect(streamsOf(asMember)).toContain('runs-run-visible'));
+    expect(streamsOf(asMember)).toEqual(['runs-run-visible']);
     expect(asMember.events.filter((e) => ['user_created', 'session_started'].includes(e.event))).toEqual([]);
     expect(asAdmin.events.map((e) => e.event)).toEqual(expect.arrayContaining(['user_created', 'session_started']));
     asMember.close();

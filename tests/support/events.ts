@@ -8,6 +8,8 @@ export interface TestEvent {
   /** The subject's scope token (run, swarm, session or user id). */
   readonly scope: string;
   readonly data: Record<string, unknown>;
+  /** The user who owns what the event is about (`meta.owner`). */
+  readonly owner?: string;
 }
 
 export function envelopeOf(event: TestEvent): EventEnvelope {
@@ -18,7 +20,7 @@ export function envelopeOf(event: TestEvent): EventEnvelope {
     version: 1,
     occurredAt: new Date().toISOString(),
     data: event.data,
-    meta: { schemaVersion: 1 },
+    meta: { schemaVersion: 1, ...(event.owner !== undefined ? { owner: event.owner } : {}) },
   };
 }
 

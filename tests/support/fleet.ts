@@ -4,7 +4,13 @@ import { freePort } from '@cadre/testing';
 
 const ROOT = join(__dirname, '..', '..');
 
-export type FleetService = 'identity' | 'runs' | 'agents' | 'gateway';
+/** `gateway` or the name of a service in the fleet's registry (`identity`, `runs`, `agents`, …). */
+export type FleetService = string;
+
+export interface FleetOptions {
+  /** A module exporting `registry` (default Cadre's), for services defined in test code. */
+  readonly registryModule?: string;
+}
 
 /** One replica: a service's composition root in a process of its own, as a container runs it. */
 export interface Replica {
@@ -28,15 +34,15 @@ async function status(url: string): Promise<number> {
 }
 
 /**
- * Replicas of Cadre's services on one database and one NATS server, each started with
- * `node --import tsx services/<name>/src/main.ts` and configured by env only. Killing is SIGKILL:
+ * Replicas of Cadre's services on one database and one NATS server, each started with the one
+ * entry point, `node --import tsx services/cadre/src/main.ts <name>`, and configured by env only. Killing is SIGKILL:
  * no drain, no acks, no goodbye.
  */
 export class Fleet {
   private readonly replicas: Replica[] = [];
   private readonly counts = new Map<FleetService, number>();
 
-  constructor(private readonly env: Readonly<Record<string, string>>) {}
+  constructor(private readonly env: Readonly<Record<string, string>>, private readonly options: FleetOptions = {}) {}
 
   /** Every replica started so far, dead or alive. */
   all(): readonly Replica[] {
@@ -55,7 +61,8 @@ export class Fleet {
     const port = service === 'gateway' ? await freePort() : 0;
     const base: Record<string, string | undefined> = { ...process.env };
     delete base.CADRE_TEST_PG_URL;
-    const child = spawn(process.execPath, ['--import', 'tsx', join('services', service, 'src', 'main.ts')], {
+    const registry = this.options.registryModule === undefined ? [] : ['--registry', this.options.registryModule];
+    const child = spawn(process.execPath, ['--import', 'tsx', join('services', 'cadre', 'src', 'main.ts'), ...registry, service], {
       cwd: ROOT,
       env: { ...base, ...this.env, METRICS_PORT: String(probePort), ...(port > 0 ? { PORT: String(port) } : {}) },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** A service started as its own process (its composition root under tsx), as a deployment runs it. */
+/** A service started as its own process (the one entry point under tsx), as a deployment runs it. */
 export interface ServiceProcess {
   readonly child: ChildProcess;
   /** What it wrote so far (pino JSON lines). */
@@ -15,11 +15,11 @@ export interface ServiceProcess {
 }
 
 /**
- * Spawns `node --import tsx services/<name>/src/main.ts` with only `env` (plus PATH and HOME)
+ * Spawns `node --import tsx services/cadre/src/main.ts <name>` with only `env` (plus PATH and HOME)
  * and waits until it logs `readyMessage` (default `<name> started`; the gateway logs `gateway listening`).
  */
 export async function spawnService(name: string, env: Readonly<Record<string, string>>, timeoutMs = 30_000, readyMessage = `${name} started`): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join('services', name, 'src', 'main.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join('services', 'cadre', 'src', 'main.ts'), name], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,12 +1,13 @@
-import { createPool } from '@cadre/runtime';
 import type { Pool } from 'pg';
-import { loadAgentsConfig, startAgents, type AgentTool, type AgentsService } from '@cadre/agents';
+import { agentsService, type AgentTool, type AgentsService, type AgentsServiceOptions } from '@cadre/agents';
 import { connectNatsBus, createEmbeddedBus, type Bus } from '@cadre/bus';
+import { registry as cadreRegistry } from '@cadre/cadre';
 import { loadGatewayConfig, startGateway, type Gateway } from '@cadre/gateway';
-import { loadIdentityConfig, startIdentity } from '@cadre/identity';
+import { identityService } from '@cadre/identity';
+import { findService, gatewayView, startDefinedService, type AnyServiceDefinition, type ServiceRegistry } from '@cadre/kit';
 import { silentLogger } from '@cadre/logging';
-import { loadRunsConfig, startRuns } from '@cadre/runs';
-import type { Service, ServiceDeps } from '@cadre/runtime';
+import { runsService } from '@cadre/runs';
+import { createPool, type Service, type ServiceDeps } from '@cadre/runtime';
 import { createTestDatabase, startNats, type TestDatabase, type TestNats } from '@cadre/testing';
 
 export type Transport = 'embedded' | 'nats';
@@ -23,6 +24,13 @@ export interface SystemOptions {
   readonly orchestration?: { readonly tools?: readonly AgentTool[] };
   /** NATS: a nats-server of this suite that it may stop and start (`system.nats`), even when NATS_URL is set. */
   readonly controllableNats?: boolean;
+  /**
+   * The deployment's services (default Cadre's registry), e.g. `[...registry, testService]` for
+   * a service defined in a test: the gateway mounts all their routes and follows their event
+   * domains' visibility. With a registry given, every service of it runs; without, identity
+   * (plus runs and agents with `orchestration`) — the others' routes answer 503.
+   */
+  readonly registry?: ServiceRegistry;
 }
 
 /** Domains of the orchestration services: runs answers `runs.*` and `pipelines.*`, agents `agents.*`. */
@@ -30,13 +38,12 @@ export type ReplicaDomain = 'runs' | 'agents';
 
 type Env = Readonly<Record<string, string>>;
 
-/**
- * The domain services a system runs behind the gateway, started in this order (stopped in
- * reverse). A new service appends itself here; tests walk the routes of `system.domains`.
- */
-const SERVICES: ReadonlyArray<{ readonly domain: string; start(deps: ServiceDeps, env: Env): Promise<Service> }> = [
-  { domain: 'identity', start: (deps, env) => startIdentity(deps, loadIdentityConfig(env)) },
-];
+/** The services a system runs: the given registry, else identity (and runs and agents for orchestration), in the registry's order. */
+function servicesOf(options: SystemOptions): ServiceRegistry {
+  if (options.registry) return options.registry;
+  const wanted: readonly AnyServiceDefinition[] = options.orchestration ? [identityService, runsService, agentsService] : [identityService];
+  return cadreRegistry.filter((definition) => wanted.includes(definition));
+}
 
 /** Cadre started in this process: the bus, the domain services and the gateway on a free port. */
 export interface System {
@@ -50,6 +57,8 @@ export interface System {
   readonly gateway: Gateway;
   /** The domains whose services run (their routes get answers; others' get 503). */
   readonly domains: readonly string[];
+  /** The definitions of the services that run, in start order. */
+  readonly registry: ServiceRegistry;
   readonly services: Readonly<Record<string, Service>>;
   /** The agents service (with its tool registry), when `orchestration` was asked for. */
   readonly agents: AgentsService | undefined;
@@ -94,30 +103,27 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     pools.push(pool);
     return { bus, pool, logger: silentLogger(), instance: `${name}-test` };
   };
-  const services: Record<string, Service> = {};
-  for (const service of SERVICES) services[service.domain] = await service.start(await depsFor(service.domain), env);
-  // Orchestration: runs and agents, and any replicas a test adds (stopped before the first ones).
+  const registry = servicesOf(options);
   const tools = options.orchestration?.tools ?? [];
-  const startReplica = async (domain: ReplicaDomain, name: string, extra: Env = {}): Promise<Service> => {
-    const deps = await depsFor(name);
-    const replicaEnv = { ...env, ...extra };
-    return domain === 'runs'
-      ? startRuns(deps, loadRunsConfig(replicaEnv))
-      : startAgents(deps, loadAgentsConfig(replicaEnv), { tools });
+  const startOne = async (definition: AnyServiceDefinition, name: string, extra: Env = {}): Promise<Service> => {
+    const serviceOptions: AgentsServiceOptions | undefined = definition === agentsService ? { tools } : undefined;
+    const started = await startDefinedService(definition, await depsFor(name), { env: { ...env, ...extra }, options: serviceOptions });
+    return definition === agentsService ? Object.assign(started, { tools: (started.context as { tools: AgentsService['tools'] }).tools }) : started;
   };
-  const orchestration: Service[] = [];
-  let agents: AgentsService | undefined;
-  if (options.orchestration) {
-    orchestration.push(services.runs = await startReplica('runs', 'runs'));
-    orchestration.push(services.agents = agents = (await startReplica('agents', 'agents')) as AgentsService);
-  }
+  const services: Record<string, Service> = {};
+  const started: Service[] = [];
+  for (const definition of registry) started.push(services[definition.name] = await startOne(definition, definition.name));
+  const agents = services.agents as AgentsService | undefined;
+  // Replicas a test adds (stopped before the first ones).
   const extraReplicas: Service[] = [];
   const addReplica = async (domain: ReplicaDomain, extra: Env = {}): Promise<Service> => {
-    const replica = await startReplica(domain, `${domain}-${extraReplicas.length + 2}`, extra);
+    const definition = findService(registry, domain);
+    if (!definition) throw new Error(`no ${domain} service in this system`);
+    const replica = await startOne(definition, `${domain}-${extraReplicas.length + 2}`, extra);
     extraReplicas.push(replica);
     return replica;
   };
-  const gateway = await startGateway(await depsFor('gateway'), loadGatewayConfig(env));
+  const gateway = await startGateway(await depsFor('gateway'), loadGatewayConfig(env), { services: gatewayView(options.registry ?? cadreRegistry) });
   const testBus = embeddedBus ?? (await connect('test'));
   if (!opened.includes(testBus)) opened.push(testBus);
 
@@ -125,8 +131,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const stop = async (): Promise<void> => {
     // The gateway first (it stops taking requests), then the services it calls, then the infrastructure.
     await gateway.service.shutdown('test over');
-    for (const replica of [...extraReplicas, ...orchestration].reverse()) await replica.shutdown('test over');
-    for (const service of [...SERVICES].reverse()) await services[service.domain]!.shutdown('test over');
+    for (const replica of [...extraReplicas].reverse()) await replica.shutdown('test over');
+    for (const service of [...started].reverse()) await service.shutdown('test over');
     await Promise.allSettled(opened.map((bus) => bus.drain()));
     await Promise.allSettled(pools.map((pool) => pool.end()));
     await nats?.dispose();
@@ -139,7 +145,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     database,
     nats,
     gateway,
-    domains: [...SERVICES.map((service) => service.domain), ...(options.orchestration ? ['runs', 'pipelines', 'agents'] : [])],
+    domains: [...new Set(registry.flatMap((definition) => definition.routes.map((route) => route.message!.domain)))],
+    registry,
     services,
     agents,
     addReplica,

@@ -44,6 +44,38 @@ export function requireAdmin(call: Call): Principal {
   return principal;
 }
 
+/**
+ * The user a call acts for: the signed-in user, or the owner of the API key. Undefined for the
+ * engine credential and for calls with no principal — they own nothing.
+ */
+export function ownerOf(call: Call): string | undefined {
+  return call.principal?.user_id;
+}
+
+/** True when the caller may see and act on what `owner` owns: its owner, or an admin (the engine credential acts as one). */
+export function mayAccess(call: Call, owner: string | undefined): boolean {
+  const principal = call.principal;
+  if (principal === undefined) return false;
+  if (principal.role === 'admin') return true;
+  return owner !== undefined && principal.user_id === owner;
+}
+
+/**
+ * The one ownership check of a handler: the caller owns the resource or is an admin; anyone
+ * else gets the same `not found` as for a resource that does not exist, so nothing is revealed.
+ */
+export function requireAccess(call: Call, owner: string | undefined, notFound: () => Error): void {
+  if (!mayAccess(call, owner)) throw notFound();
+}
+
+/** A list query's owner filter: undefined for admins (everything), else the caller's own user id. */
+export function ownerFilter(call: Call): { readonly all: true } | { readonly all: false; readonly owner: string } {
+  const principal = requirePrincipal(call);
+  if (principal.role === 'admin') return { all: true };
+  if (principal.user_id === undefined) throw new ForbiddenError('this credential owns nothing');
+  return { all: false, owner: principal.user_id };
+}
+
 /** The actor of a call as written in events (`user:<id>` or `<kind>:<credential>`). */
 export function actorOf(call: Call): string | undefined {
   const p = call.principal;

@@ -7,5 +7,7 @@ export { startProbeServer, runChecks, type Check, type ProbeServer } from './pro
 export { startReporter, toLogLine, type Reporter, type ReporterOptions } from './instances/reporter';
 export { startInstanceRegistry, type InstanceRegistry, type InstanceRegistryOptions } from './instances/registry';
 export { watchQueueDepth } from './queue-metrics';
-export { endpoint, callOf, requirePrincipal, requireAdmin, actorOf, metaOf, type Call } from './endpoint';
+export {
+  endpoint, callOf, requirePrincipal, requireAdmin, actorOf, metaOf, ownerOf, mayAccess, requireAccess, ownerFilter, type Call,
+} from './endpoint';
 export { createPool } from './pool';

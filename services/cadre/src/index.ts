@@ -1,17 +1,24 @@
-import { createPool } from '@cadre/runtime';
 import { resolve } from 'node:path';
 import pino from 'pino';
-import { loadAgentsConfig, startAgents } from '@cadre/agents';
-import { connectNatsBus, createEmbeddedBus, type Bus } from '@cadre/bus';
+import type { Bus } from '@cadre/bus';
 import { loadSharedConfig } from '@cadre/config';
 import { loadGatewayConfig, startGateway, type Gateway } from '@cadre/gateway';
-import { loadIdentityConfig, startIdentity } from '@cadre/identity';
+import { gatewayView, startDefinedService, type ServiceRegistry } from '@cadre/kit';
 import { createLogger, type Logger } from '@cadre/logging';
-import { loadRunsConfig, startRuns } from '@cadre/runs';
-import type { Service, ServiceDeps } from '@cadre/runtime';
+import { createPool, type Service, type ServiceDeps } from '@cadre/runtime';
+import { connectBus } from './deps';
 import { openPostgres, type CadrePostgres } from './postgres';
+import { registry as cadreRegistry } from './registry';
 
 export { startBanner } from './banner';
+export { registry } from './registry';
+export { runService, SERVICE_NAMES } from './single';
+
+/** What the all-in-one runs besides its environment. */
+export interface CadreOptions {
+  /** The domain services (default Cadre's registry). */
+  readonly registry?: ServiceRegistry;
+}
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -21,7 +28,7 @@ export interface Cadre {
   readonly url: string;
   readonly port: number;
   readonly gateway: Gateway;
-  readonly services: Readonly<Record<'identity' | 'runs' | 'agents', Service>>;
+  readonly services: Readonly<Record<string, Service>>;
   readonly database: { readonly url: string; readonly embedded: boolean };
   readonly bus: 'embedded' | 'nats';
   /** Absolute CADRE_DATA_DIR (where the embedded Postgres keeps its cluster). */
@@ -31,24 +38,19 @@ export interface Cadre {
   stop(reason?: string): Promise<void>;
 }
 
-const DOMAINS = ['identity', 'runs', 'agents'] as const;
-
 /**
  * The all-in-one composition root (embedded mode): Postgres from DATABASE_URL or an embedded
  * server with its data in `${CADRE_DATA_DIR}/postgres`, the bus from NATS_URL or the embedded
- * one (its durable parts in the same Postgres), then identity, runs, agents and the gateway on
+ * one (its durable parts in the same Postgres), then each service of the registry and the gateway on
  * PORT. Every service gets a bus of its own (one NATS connection, or one embedded bus handle
  * on the shared pool), as separate processes would have, so each drains only its own work.
  */
-export async function startCadre(env: Env = process.env): Promise<Cadre> {
+export async function startCadre(env: Env = process.env, options: CadreOptions = {}): Promise<Cadre> {
+  const registry = options.registry ?? cadreRegistry;
   const shared = loadSharedConfig(env);
   // Parsed before anything starts, so a bad variable fails fast with its name.
-  const configs = {
-    identity: loadIdentityConfig(env),
-    runs: loadRunsConfig(env),
-    agents: loadAgentsConfig(env),
-    gateway: loadGatewayConfig(env),
-  };
+  const configs = new Map<string, unknown>(registry.map((definition) => [definition.name, definition.config.load(env)]));
+  const gatewayConfig = loadGatewayConfig(env);
   const destination = pino.destination({ sync: false });
   const instance = `cadre-${process.pid}`;
   const loggerFor = (service: string): Logger => createLogger({ service, instance, level: shared.LOG_LEVEL, destination });
@@ -80,25 +82,25 @@ export async function startCadre(env: Env = process.env): Promise<Cadre> {
     cleanups.push(async () => void (await Promise.allSettled(buses.map((bus) => bus.drain()))));
     const depsFor = async (name: string, probePort?: number): Promise<ServiceDeps> => {
       const serviceLogger = loggerFor(name);
-      const bus = shared.NATS_URL
-        ? await connectNatsBus({ servers: shared.NATS_URL.split(','), name: `${name}-${instance}`, logger: serviceLogger })
-        : await createEmbeddedBus({ pool, logger: serviceLogger });
+      const bus = await connectBus(shared, `${name}-${instance}`, pool, serviceLogger);
       buses.push(bus);
       return { bus, pool, logger: serviceLogger, instance: `${name}-${instance}`, ...(probePort !== undefined ? { probePort } : {}) };
     };
 
-    const services = {
-      identity: await startIdentity(await depsFor('identity'), configs.identity),
-      runs: await startRuns(await depsFor('runs'), configs.runs),
-      agents: await startAgents(await depsFor('agents'), configs.agents),
-    };
-    for (const name of DOMAINS) started.push({ name, service: services[name] });
+    const services: Record<string, Service> = {};
+    for (const definition of registry) {
+      const service = await startDefinedService(definition, await depsFor(definition.name), { config: configs.get(definition.name) });
+      services[definition.name] = service;
+      started.push({ name: definition.name, service });
+    }
     // One probe and metrics server for the process (METRICS_PORT), on the gateway.
-    const gateway = await startGateway(await depsFor('gateway', shared.METRICS_PORT > 0 ? shared.METRICS_PORT : undefined), configs.gateway);
+    const gateway = await startGateway(await depsFor('gateway', shared.METRICS_PORT > 0 ? shared.METRICS_PORT : undefined), gatewayConfig, {
+      services: gatewayView(registry),
+    });
     started.push({ name: 'gateway', service: gateway.service });
     // Every service keeps its own registry (same metric names, its own `service` label); the
     // gateway's probe server serves them all as one exposition.
-    for (const name of DOMAINS) gateway.service.exposeMetrics(services[name].metrics.registry);
+    for (const service of Object.values(services)) gateway.service.exposeMetrics(service.metrics.registry);
 
     return {
       url: gateway.url,

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { allRoutes, authenticate, createEventRegistry, identityMessages, type MessageDefinition, type RouteDefinition } from '@cadre/proto';
+import {
+  adminRoutes, allRoutes, authenticate, createEventRegistry, gatewayRoutes, identityMessages, type MessageDefinition, type RouteDefinition, type Visibility,
+} from '@cadre/proto';
 import { startService, type Service, type ServiceDeps } from '@cadre/runtime';
 import { startAdmin } from './admin';
 import { createApp } from './app';
@@ -41,7 +43,16 @@ export interface Gateway {
 }
 
 export interface GatewayOptions {
-  /** The route table (default every route of Cadre). */
+  /**
+   * The domain services behind the gateway (from the registry): their routes are mounted
+   * between the gateway's own and the admin routes, and their event domains' visibility rules
+   * the stream. Without it, `routes` (default every route of Cadre) and admin-only events.
+   */
+  readonly services?: {
+    readonly routes: readonly RouteDefinition[];
+    readonly visibility: Readonly<Record<string, Visibility>>;
+  };
+  /** The route table when no `services` are given (default every route of Cadre). */
   readonly routes?: readonly RouteDefinition[];
   /**
    * Handlers, by operationId, of routes without a NATS message that the gateway does not answer
@@ -66,7 +77,8 @@ function uniqueMessages(routes: readonly RouteDefinition[]): MessageDefinition[]
  * taking requests first, lets those in flight finish, then the bus drains.
  */
 export async function startGateway(deps: ServiceDeps, config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
-  const routes = options.routes ?? allRoutes;
+  const routes = options.services ? [...gatewayRoutes, ...options.services.routes, ...adminRoutes] : options.routes ?? allRoutes;
+  const visibility = options.services?.visibility ?? {};
   const { bus } = deps;
   const service = await startService({
     name: 'gateway', version: VERSION, instance: deps.instance, bus, logger: deps.logger, probePort: deps.probePort,
@@ -107,7 +119,7 @@ export async function startGateway(deps: ServiceDeps, config: GatewayConfig, opt
       openApi: (serverUrl) => cached(openApiCache, serverUrl, () => buildOpenApi(routes, { version: VERSION, serverUrl })),
       asyncApi: (host) => cached(asyncApiCache, host, () => buildAsyncApi(events, messages, { version: VERSION, gatewayHost: host })),
     }),
-    streamEvents: eventStreamHandler(hub),
+    streamEvents: eventStreamHandler(hub, visibility),
     ...admin.handlers,
     ...options.handlers,
   };

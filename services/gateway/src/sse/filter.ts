@@ -1,4 +1,4 @@
-import { subjectToken, type EventStreamQuery, type Principal } from '@cadre/proto';
+import { subjectToken, visibilityOf, type EventStreamQuery, type Principal, type Visibility } from '@cadre/proto';
 import type { FeedMessage } from './message';
 
 /** Which events one SSE client receives. */
@@ -11,16 +11,25 @@ export interface StreamFilter {
   matches(message: FeedMessage): boolean;
 }
 
-/** Events of the identity domain are about users and credentials: admins only. */
-const ADMIN_ONLY_DOMAINS = new Set(['identity']);
-
 /**
- * Builds a client's filter. `run_id` and `swarm_id` are the subject's scope token, so they are
+ * Builds a client's filter: what the caller may see (the domain's visibility), then what it
+ * asked for. `run_id` and `swarm_id` are the subject's scope token, so they are
  * subject filters; one type is a subject filter too. `session_id` matches the scope (chat
  * sessions) or the data's `session_id` (steps); `agent_id` is in the data only.
  */
-export function buildFilter(query: EventStreamQuery, principal: Principal): StreamFilter {
+export function buildFilter(query: EventStreamQuery, principal: Principal, visibility: Readonly<Record<string, Visibility>> = {}): StreamFilter {
   const admin = principal.role === 'admin';
+  const userId = principal.user_id;
+  // Who sees what (ARCHITECTURE §9): admins everything; a member a public domain's events and
+  // the events they own — read from the event itself, never looked up.
+  const visible = (message: FeedMessage): boolean => {
+    if (admin) return true;
+    switch (visibilityOf(visibility, message.domain)) {
+      case 'public': return true;
+      case 'owner': return userId !== undefined && message.owner() === userId;
+      case 'admin': return false;
+    }
+  };
   const types = query.types === undefined ? undefined : new Set(query.types.split(','));
   const runScope = query.run_id === undefined ? undefined : subjectToken(query.run_id);
   const swarmScope = query.swarm_id === undefined ? undefined : subjectToken(query.swarm_id);
@@ -34,7 +43,7 @@ export function buildFilter(query: EventStreamQuery, principal: Principal): Stre
   return {
     subject,
     matches(message) {
-      if (!admin && ADMIN_ONLY_DOMAINS.has(message.domain)) return false;
+      if (!visible(message)) return false;
       if (types && !types.has(message.type)) return false;
       if (runScope !== undefined && message.scope !== runScope) return false;
       if (swarmScope !== undefined && message.scope !== swarmScope) return false;

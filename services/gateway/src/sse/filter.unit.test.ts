@@ -6,10 +6,11 @@ import { sseFrame, toFeedMessage } from './message';
 const admin: Principal = { kind: 'user', user_id: 'u1', role: 'admin', credential_id: 's1' };
 const member: Principal = { ...admin, role: 'member' };
 
-function message(seq: number, domain: string, type: string, scope: string, data: Record<string, unknown>) {
+function message(seq: number, domain: string, type: string, scope: string, data: Record<string, unknown>, owner?: string) {
+  const meta = owner === undefined ? {} : { owner };
   const stored: StreamMessage = {
     seq, subject: eventSubject(domain, type, scope), msgId: `m${seq}`, headers: {}, time: new Date(),
-    data: Buffer.from(JSON.stringify({ type, data })), json: () => ({ type, data }) as never,
+    data: Buffer.from(JSON.stringify({ type, data, meta })), json: () => ({ type, data, meta }) as never,
   };
   return toFeedMessage(stored);
 }
@@ -41,9 +42,25 @@ describe('SSE filters', () => {
   });
 
   it('shows identity events to admins only', () => {
-    expect(buildFilter({}, admin).matches(identityEvent)).toBe(true);
-    expect(buildFilter({}, member).matches(identityEvent)).toBe(false);
-    expect(buildFilter({}, member).matches(runEvent)).toBe(true);
+    const visibility = { identity: 'admin', runs: 'owner' } as const;
+    expect(buildFilter({}, admin, visibility).matches(identityEvent)).toBe(true);
+    expect(buildFilter({}, member, visibility).matches(identityEvent)).toBe(false);
+  });
+
+  it('shows a member the events of an owner-visible domain that they own, and no one else\'s', () => {
+    const visibility = { runs: 'owner', swarms: 'public' } as const;
+    const mine = message(5, 'runs', 'run_created', 'run-5', { run_id: 'run-5' }, 'u1');
+    const theirs = message(6, 'runs', 'run_created', 'run-6', { run_id: 'run-6' }, 'u2');
+    const other: Principal = { ...member, user_id: 'u2' };
+    expect([mine, theirs, runEvent].map((m) => buildFilter({}, member, visibility).matches(m))).toEqual([true, false, false]);
+    expect([mine, theirs, runEvent].map((m) => buildFilter({}, other, visibility).matches(m))).toEqual([false, true, false]);
+    expect([mine, theirs, runEvent].map((m) => buildFilter({}, admin, visibility).matches(m))).toEqual([true, true, true]);
+    // A public domain is everyone's; a domain no service declares, and the bus's own, are admins' only.
+    expect(buildFilter({}, member, visibility).matches(swarmEvent)).toBe(true);
+    expect(buildFilter({}, member, {}).matches(swarmEvent)).toBe(false);
+    const deadLetter = message(7, 'bus', 'job_dead_lettered', 'steps', { queue: 'steps' }, 'u1');
+    expect(buildFilter({}, member, { bus: 'public' }).matches(deadLetter)).toBe(false);
+    expect(buildFilter({}, admin, {}).matches(deadLetter)).toBe(true);
   });
 });
 

@@ -12,6 +12,8 @@ export interface FeedMessage {
   readonly frame: Buffer;
   /** The envelope's `data`, parsed on first use and kept (only some filters need it). */
   data(): Readonly<Record<string, unknown>> | undefined;
+  /** The envelope's `meta.owner` (a user id), from the same parse. */
+  owner(): string | undefined;
 }
 
 const decoder = new TextDecoder();
@@ -25,23 +27,27 @@ export function sseFrame(seq: number, type: string, payload: string): string {
 export function toFeedMessage(message: StreamMessage): FeedMessage {
   const [, domain = '', type = 'message', scope = ''] = message.subject.split('.');
   const text = decoder.decode(message.data);
-  let parsed: Readonly<Record<string, unknown>> | undefined | null = null;
+  let parsed: { data?: Readonly<Record<string, unknown>>; owner?: string } | null = null;
+  const envelope = (): { data?: Readonly<Record<string, unknown>>; owner?: string } => {
+    if (parsed === null) {
+      parsed = {};
+      try {
+        const raw = JSON.parse(text) as { data?: unknown; meta?: { owner?: unknown } };
+        if (typeof raw.data === 'object' && raw.data !== null) parsed.data = raw.data as Record<string, unknown>;
+        if (typeof raw.meta?.owner === 'string') parsed.owner = raw.meta.owner;
+      } catch {
+        // not JSON: no data, no owner
+      }
+    }
+    return parsed;
+  };
   return {
     seq: message.seq,
     domain,
     type,
     scope,
     frame: Buffer.from(sseFrame(message.seq, type, text)),
-    data() {
-      if (parsed === null) {
-        try {
-          const envelope = JSON.parse(text) as { data?: unknown };
-          parsed = typeof envelope.data === 'object' && envelope.data !== null ? (envelope.data as Record<string, unknown>) : undefined;
-        } catch {
-          parsed = undefined;
-        }
-      }
-      return parsed;
-    },
+    data: () => envelope().data,
+    owner: () => envelope().owner,
   };
 }

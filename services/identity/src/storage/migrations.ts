@@ -1,9 +1,9 @@
-import { Migrator, sql, type Kysely, type Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 
 // Frozen in time: a migration is never edited once shipped; a change is a new one. Migrations
 // take Kysely<any> so that they never follow today's table types.
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const migrations: Readonly<Record<string, Migration>> = {
+export const identityMigrations: Readonly<Record<string, Migration>> = {
   '2025_11_23_0001_identity_tables': {
     async up(db: Kysely<any>) {
       await db.schema.createTable('password_hashes').ifNotExists()
@@ -66,21 +66,3 @@ const migrations: Readonly<Record<string, Migration>> = {
     },
   },
 };
-
-/**
- * Brings identity's own tables in `schema` up to date. Its migration bookkeeping has its own
- * table names: the event store's migrator keeps `kysely_migration` in the same schema, and each
- * would take the other's rows for migrations it lost.
- */
-export async function migrateIdentityTables(db: Kysely<any>, schema: string): Promise<void> {
-  await db.schema.createSchema(schema).ifNotExists().execute();
-  const migrator = new Migrator({
-    db: db.withSchema(schema),
-    migrationTableSchema: schema,
-    migrationTableName: 'identity_migration',
-    migrationLockTableName: 'identity_migration_lock',
-    provider: { getMigrations: async () => ({ ...migrations }) },
-  });
-  const { error } = await migrator.migrateToLatest();
-  if (error) throw new Error(`identity migration of schema "${schema}" failed`, { cause: error });
-}

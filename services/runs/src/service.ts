@@ -1,0 +1,49 @@
+import { LRUCache } from 'lru-cache';
+import { defineService, packageVersion } from '@cadre/kit';
+import { STEP_QUEUE, pipelineRoutes, runRoutes } from '@cadre/proto';
+import { watchQueueDepth } from '@cadre/runtime';
+import { loadRunsConfig, runsConfigShape } from './config';
+import type { RunsContext } from './context';
+import { pipelineHandlers } from './handlers/pipelines';
+import { reportHandlers } from './handlers/reports';
+import { runHandlers } from './handlers/runs';
+import { startDispatcher, startViewFollower } from './orchestration/dispatcher';
+import { startTimeoutSweeper } from './orchestration/sweeper';
+import { createPipelineRegistry } from './pipelines/registry';
+import { runsMigrations } from './storage/migrations';
+
+/** The runs context and the sweep interval its sweeper needs. */
+interface RunsRuntime extends RunsContext {
+  readonly sweepIntervalMs: number;
+}
+
+/**
+ * Runs: pipelines, event-sourced runs and steps, and the orchestrator (dispatcher of queued
+ * steps, read-model follower, timeout sweeper; the executor's reports arrive as commands).
+ * Any number of replicas may run on one database and bus.
+ */
+export const runsService = defineService({
+  name: 'runs',
+  description: 'Pipelines, runs and steps',
+  version: packageVersion(__dirname),
+  config: { shape: runsConfigShape, load: loadRunsConfig },
+  schema: (config) => config.RUNS_SCHEMA,
+  events: [{ name: 'runs', visibility: 'owner' }],
+  migrations: runsMigrations,
+  routes: [...pipelineRoutes, ...runRoutes],
+  async context(kit): Promise<RunsRuntime> {
+    const { bus, pool, schema, store, logger, clock, config } = kit;
+    // The step queue is filled by this service: its depth is reported here.
+    watchQueueDepth(kit.metrics.registry, bus.workQueue(STEP_QUEUE));
+    return {
+      bus, pool, schema, store, logger, clock, newId: kit.newId,
+      pipelines: await createPipelineRegistry({ pool, schema, dir: config.CADRE_PIPELINES_DIR, logger }),
+      runPipelines: new LRUCache({ max: 50_000 }),
+      syncedViews: new LRUCache({ max: 50_000 }),
+      sweepIntervalMs: config.RUNS_SWEEP_INTERVAL_MS,
+    };
+  },
+  workers: async (ctx) => [await startDispatcher(ctx), await startViewFollower(ctx), startTimeoutSweeper(ctx, ctx.sweepIntervalMs)],
+  endpoints: (ctx) => [...runHandlers(ctx), ...reportHandlers(ctx), ...pipelineHandlers(ctx)],
+  started: async (ctx) => ({ pipelines: (await ctx.pipelines.list()).length }),
+});
