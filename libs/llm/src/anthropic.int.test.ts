@@ -119,7 +119,7 @@ describe('Anthropic provider against a scripted server', () => {
         if (event.type === 'text_delta') controller.abort();
       }
     })();
-    await expect(run).rejects.toMatchObject({ reason: 'aborted' });
+    await expect(run).rejects.toMatchObject({ reason: 'aborted', code: 'cancelled' });
     await server.waitForClientClose(0);
   });
 });

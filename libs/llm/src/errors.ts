@@ -12,15 +12,15 @@ export type LlmErrorKind =
 
 // A provider rejecting *our* key is not the caller's authentication failing: mapping it to
 // `unauthenticated` would tell an HTTP client to log in again. `unprocessable` keeps it
-// non-retryable without that confusion. proto has no `cancelled` code; `conflict` (the run
-// changed under the call) is the closest non-retryable one.
+// non-retryable without that confusion. An aborted call was cancelled by its caller (a run
+// cancelled, a step out of time): `cancelled`, not retryable.
 const CODE_OF_KIND: Readonly<Record<LlmErrorKind, ErrorCode>> = {
   auth: 'unprocessable',
   rate_limited: 'rate_limited',
   unavailable: 'unavailable',
   timeout: 'timeout',
   bad_request: 'unprocessable',
-  aborted: 'conflict',
+  aborted: 'cancelled',
   protocol: 'unavailable',
 };
 

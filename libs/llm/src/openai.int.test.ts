@@ -146,7 +146,7 @@ describe('OpenAI-compatible provider against a scripted server', () => {
         if (seen.length === 2) controller.abort();
       }
     })();
-    await expect(run).rejects.toMatchObject({ reason: 'aborted' });
+    await expect(run).rejects.toMatchObject({ reason: 'aborted', code: 'cancelled' });
     expect(await run.catch(isAbortError)).toBe(true);
     await server.waitForClientClose(0);
     expect(server.requests[0]?.closedByClient).toBe(true);
@@ -159,7 +159,7 @@ describe('OpenAI-compatible provider against a scripted server', () => {
     const failure = registry().complete(request, { signal: controller.signal });
     await server.waitForRequests(1);
     setTimeout(() => controller.abort(), 50);
-    await expect(failure).rejects.toMatchObject({ reason: 'aborted' });
+    await expect(failure).rejects.toMatchObject({ reason: 'aborted', code: 'cancelled' });
     expect(server.requests).toHaveLength(1);
   });
 
