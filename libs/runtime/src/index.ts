@@ -8,4 +8,5 @@ export { startReporter, toLogLine, type Reporter, type ReporterOptions } from '.
 export { startInstanceRegistry, type InstanceRegistry, type InstanceRegistryOptions } from './instances/registry';
 export { watchQueueDepth } from './queue-metrics';
 export { endpoint, callOf, requirePrincipal, requireAdmin, actorOf, metaOf, type Call } from './endpoint';
+export { call } from './call';
 export { createPool } from './pool';
