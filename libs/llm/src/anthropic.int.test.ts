@@ -91,7 +91,7 @@ describe('Anthropic provider against a scripted server', () => {
   it('surfaces an error event sent mid-stream as an error, without retrying', async () => {
     server.enqueue(anthropicStream({ text: 'Starting', error: { type: 'overloaded_error', message: 'Overloaded' } }), anthropicStream({ text: 'unused' }));
     await expect(registry().complete(request)).rejects.toMatchObject({
-      code: 'unavailable', kind: 'unavailable', message: 'anthropic stream failed: overloaded_error: Overloaded',
+      code: 'unavailable', reason: 'unavailable', message: 'anthropic stream failed: overloaded_error: Overloaded',
     });
     expect(server.requests).toHaveLength(1);
     expect(records[0]).toMatchObject({ stop_reason: 'error' });
@@ -100,7 +100,7 @@ describe('Anthropic provider against a scripted server', () => {
   it('fails a 401 at once with a message naming the provider', async () => {
     server.enqueue(anthropicError(401, 'authentication_error', 'invalid x-api-key'));
     await expect(registry().complete(request)).rejects.toMatchObject({
-      kind: 'auth', retryable: false, message: 'anthropic rejected the API key (401): invalid x-api-key',
+      reason: 'auth', retryable: false, message: 'anthropic rejected the API key (401): invalid x-api-key',
     });
     expect(server.requests).toHaveLength(1);
   });
@@ -119,7 +119,7 @@ describe('Anthropic provider against a scripted server', () => {
         if (event.type === 'text_delta') controller.abort();
       }
     })();
-    await expect(run).rejects.toMatchObject({ kind: 'aborted' });
+    await expect(run).rejects.toMatchObject({ reason: 'aborted', code: 'cancelled' });
     await server.waitForClientClose(0);
   });
 });

@@ -98,7 +98,7 @@ describe('dry-run provider', () => {
         controller.abort();
       }
     })();
-    await expect(run).rejects.toMatchObject({ kind: 'aborted', code: 'conflict' });
+    await expect(run).rejects.toMatchObject({ reason: 'aborted', code: 'cancelled', kind: 'cancelled', retryable: false });
     expect(await run.catch((error: unknown) => isAbortError(error))).toBe(true);
     expect(seen).toHaveLength(1);
   });

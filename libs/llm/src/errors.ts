@@ -1,6 +1,6 @@
 import { CadreError, type ErrorCode } from '@cadre/proto';
 
-/** What went wrong with a model call; decides the CadreError code and so retryability. */
+/** What went wrong with a model call (an LlmError's `reason`); decides the CadreError code and so retryability. */
 export type LlmErrorKind =
   | 'auth'
   | 'rate_limited'
@@ -12,15 +12,15 @@ export type LlmErrorKind =
 
 // A provider rejecting *our* key is not the caller's authentication failing: mapping it to
 // `unauthenticated` would tell an HTTP client to log in again. `unprocessable` keeps it
-// non-retryable without that confusion. proto has no `cancelled` code; `conflict` (the run
-// changed under the call) is the closest non-retryable one.
+// non-retryable without that confusion. An aborted call was cancelled by its caller (a run
+// cancelled, a step out of time): `cancelled`, not retryable.
 const CODE_OF_KIND: Readonly<Record<LlmErrorKind, ErrorCode>> = {
   auth: 'unprocessable',
   rate_limited: 'rate_limited',
   unavailable: 'unavailable',
   timeout: 'timeout',
   bad_request: 'unprocessable',
-  aborted: 'conflict',
+  aborted: 'cancelled',
   protocol: 'unavailable',
 };
 
@@ -30,22 +30,25 @@ export interface LlmErrorInfo {
   readonly attempts?: number;
 }
 
-/** A failed model call; `kind`, `provider` and the upstream status are also in `details`. */
+/**
+ * A failed model call. `reason` says what went wrong (its CadreError `kind` follows from it);
+ * it is also `details.kind`, with the provider and the upstream status.
+ */
 export class LlmError extends CadreError {
-  readonly kind: LlmErrorKind;
+  readonly reason: LlmErrorKind;
   readonly provider: string;
   readonly upstreamStatus?: number;
   readonly retryAfterMs?: number;
 
-  constructor(kind: LlmErrorKind, provider: string, message: string, info: LlmErrorInfo = {}, options?: { cause?: unknown }) {
-    super(CODE_OF_KIND[kind], message, {
+  constructor(reason: LlmErrorKind, provider: string, message: string, info: LlmErrorInfo = {}, options?: { cause?: unknown }) {
+    super(CODE_OF_KIND[reason], message, {
       provider,
-      kind,
+      kind: reason,
       ...(info.upstreamStatus === undefined ? {} : { upstream_status: info.upstreamStatus }),
       ...(info.retryAfterMs === undefined ? {} : { retry_after_ms: info.retryAfterMs }),
       ...(info.attempts === undefined ? {} : { attempts: info.attempts }),
     }, options);
-    this.kind = kind;
+    this.reason = reason;
     this.provider = provider;
     if (info.upstreamStatus !== undefined) this.upstreamStatus = info.upstreamStatus;
     if (info.retryAfterMs !== undefined) this.retryAfterMs = info.retryAfterMs;
@@ -54,7 +57,7 @@ export class LlmError extends CadreError {
 
 /** True for the error a stream ends with when its caller aborted it. */
 export function isAbortError(error: unknown): boolean {
-  return error instanceof LlmError && error.kind === 'aborted';
+  return error instanceof LlmError && error.reason === 'aborted';
 }
 
 /** The error of an aborted call. */

@@ -130,7 +130,7 @@ describe('OpenAI-compatible provider against a scripted server', () => {
     const failure = registry().complete(request);
     await expect(failure).rejects.toBeInstanceOf(LlmError);
     await expect(failure).rejects.toMatchObject({
-      kind: 'auth', retryable: false, message: 'openai rejected the API key (401): Incorrect API key provided: sk-test.',
+      reason: 'auth', retryable: false, message: 'openai rejected the API key (401): Incorrect API key provided: sk-test.',
     });
     expect(server.requests).toHaveLength(1);
     expect(records).toEqual([expect.objectContaining({ stop_reason: 'error', input_tokens: 0, error: expect.objectContaining({ code: 'unprocessable' }) })]);
@@ -146,7 +146,7 @@ describe('OpenAI-compatible provider against a scripted server', () => {
         if (seen.length === 2) controller.abort();
       }
     })();
-    await expect(run).rejects.toMatchObject({ kind: 'aborted' });
+    await expect(run).rejects.toMatchObject({ reason: 'aborted', code: 'cancelled' });
     expect(await run.catch(isAbortError)).toBe(true);
     await server.waitForClientClose(0);
     expect(server.requests[0]?.closedByClient).toBe(true);
@@ -159,7 +159,7 @@ describe('OpenAI-compatible provider against a scripted server', () => {
     const failure = registry().complete(request, { signal: controller.signal });
     await server.waitForRequests(1);
     setTimeout(() => controller.abort(), 50);
-    await expect(failure).rejects.toMatchObject({ kind: 'aborted' });
+    await expect(failure).rejects.toMatchObject({ reason: 'aborted', code: 'cancelled' });
     expect(server.requests).toHaveLength(1);
   });
 
@@ -185,7 +185,7 @@ describe('OpenAI-compatible provider against a scripted server', () => {
 
   it('does not retry a stream cut after it started', async () => {
     server.enqueue(openAiStream({ text: 'half an ans', then: 'destroy' }), openAiStream({ text: 'never sent' }));
-    await expect(registry().complete(request)).rejects.toMatchObject({ kind: 'unavailable', message: expect.stringMatching(/^openai stream/) });
+    await expect(registry().complete(request)).rejects.toMatchObject({ reason: 'unavailable', message: expect.stringMatching(/^openai stream/) });
     expect(server.requests).toHaveLength(1);
   });
 

@@ -84,7 +84,7 @@ async function openWithRetries(req: HttpStreamRequest, options: TransportOptions
       if (!(error instanceof LlmError) || !error.retryable) throw error;
       const waitMs = error.retryAfterMs;
       if (attempt >= policy.maxAttempts || (waitMs !== undefined && waitMs > policy.maxRetryAfterMs)) {
-        throw new LlmError(error.kind, req.provider, `${error.message} (gave up after ${attempt} attempt${attempt === 1 ? '' : 's'})`, {
+        throw new LlmError(error.reason, req.provider, `${error.message} (gave up after ${attempt} attempt${attempt === 1 ? '' : 's'})`, {
           ...(error.upstreamStatus === undefined ? {} : { upstreamStatus: error.upstreamStatus }),
           ...(waitMs === undefined ? {} : { retryAfterMs: waitMs }),
           attempts: attempt,

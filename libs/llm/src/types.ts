@@ -100,7 +100,7 @@ export type LlmStreamEvent =
   | { readonly type: 'usage'; readonly usage: LlmUsage }
   | { readonly type: 'done'; readonly stopReason: LlmStopReason };
 
-/** Options of one call. Aborting `signal` closes the HTTP request and ends the stream with an LlmError of kind `aborted`. */
+/** Options of one call. Aborting `signal` closes the HTTP request and ends the stream with an LlmError of reason `aborted` (code `cancelled`). */
 export interface LlmStreamOptions {
   readonly signal?: AbortSignal;
 }

@@ -10,4 +10,5 @@ export { watchQueueDepth } from './queue-metrics';
 export {
   endpoint, callOf, requirePrincipal, requireAdmin, actorOf, metaOf, ownerOf, mayAccess, requireAccess, ownerFilter, type Call,
 } from './endpoint';
+export { call } from './call';
 export { createPool } from './pool';

@@ -95,7 +95,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         stop({ outcome: 'error' });
         metrics.handlerErrors.inc({ subject, code: cadreError.code });
         span.setAttribute('cadre.error_code', cadreError.code);
-        if (cadreError.code === 'internal') {
+        if (cadreError.kind === 'internal') {
           span.setStatus({ code: SpanStatusCode.ERROR });
           logger.error({ err: error, subject }, 'handler failed');
         }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { MessageDefinition } from '../messages';
 
 // Container logs and heartbeats (seed 002, "Admin"): every service instance announces itself
 // and serves its recent log lines over the bus, so the gateway can list and tail any of them,
@@ -90,3 +91,15 @@ export const adminSubjects = {
   /** Ephemeral: an instance's live lines while followed (LogBatch). */
   live: (instance: string) => `logs.${instanceToken(instance)}`,
 } as const;
+
+/**
+ * The query of one instance's log tail, `logs.qry.tail.<instance>`: one subject per instance
+ * (each answers for its own lines), so the definition is built for an instance id.
+ */
+export function logTail(instance: string): MessageDefinition<typeof LogTailRequest, typeof LogTailReply> {
+  return {
+    kind: 'query', domain: 'logs', name: 'tail', subject: adminSubjects.tail(instance),
+    request: LogTailRequest, reply: LogTailReply,
+    description: 'An instance\'s recent log lines, and a lease to follow its live ones',
+  };
+}

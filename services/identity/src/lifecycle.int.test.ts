@@ -1,8 +1,8 @@
-import { createPool } from '@cadre/runtime';
+import { call, createPool } from '@cadre/runtime';
 import type { Pool } from 'pg';
 import { createEmbeddedBus, type Bus } from '@cadre/bus';
 import { silentLogger } from '@cadre/logging';
-import { authStatus, authenticate, login, setup, userList, type Principal, type TokenPair } from '@cadre/proto';
+import { authStatus, authenticate, login, setup, userList } from '@cadre/proto';
 import type { Service } from '@cadre/runtime';
 import { createTestDatabase, type TestDatabase } from '@cadre/testing';
 import { loadIdentityConfig, startIdentity } from './index';
@@ -29,15 +29,15 @@ describe('identity across restarts', () => {
 
   it('keeps accepting tokens signed before a restart (the generated key is kept) and rebuilds its view', async () => {
     const first = await start();
-    const admin = await first.bus.request<TokenPair>(setup.subject, { email: 'admin@example.com', password: 'admin password' });
+    const admin = await call(first.bus, setup, { email: 'admin@example.com', password: 'admin password' });
     await first.service.shutdown('restart');
 
     const second = await start();
     try {
-      const principal = await second.bus.request<Principal>(authenticate.subject, { token: admin.access_token });
+      const principal = await call(second.bus, authenticate, { token: admin.access_token });
       expect(principal).toMatchObject({ kind: 'user', user_id: admin.user.id, role: 'admin' });
-      await expect(second.bus.request(authStatus.subject, {})).resolves.toEqual({ auth_enabled: true, setup_required: false });
-      await expect(second.bus.request(login.subject, { email: 'admin@example.com', password: 'admin password' })).resolves.toMatchObject({ token_type: 'bearer' });
+      await expect(call(second.bus, authStatus, {})).resolves.toEqual({ auth_enabled: true, setup_required: false });
+      await expect(call(second.bus, login, { email: 'admin@example.com', password: 'admin password' })).resolves.toMatchObject({ token_type: 'bearer' });
     } finally {
       await second.service.shutdown('test over');
     }

@@ -70,8 +70,8 @@ function errorReply(error: CadreError): WireReply {
   try {
     return { ok: false, error: encodeJson(error.toBody()) };
   } catch {
-    // Details that are not JSON do not travel; the code and message still do.
-    return { ok: false, error: encodeJson({ code: error.code, message: error.message }) };
+    // Details that are not JSON do not travel; the code, kind and message still do.
+    return { ok: false, error: encodeJson({ ...error.toBody(), details: undefined }) };
   }
 }
 

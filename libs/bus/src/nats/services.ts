@@ -103,7 +103,7 @@ function respondWithError(msg: ServiceMsg, error: CadreError, logger: BusLogger)
   } catch (failure) {
     // Details that do not serialise (or overflow the payload limit) must not stop the reply.
     logger.warn({ subject: msg.subject, err: failure }, 'error reply fell back to code and message');
-    msg.respondError(error.status, description, encodeJson({ code: error.code, message: error.message }));
+    msg.respondError(error.status, description, encodeJson({ ...error.toBody(), details: undefined }));
   }
 }
 

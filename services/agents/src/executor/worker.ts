@@ -29,7 +29,7 @@ async function planStep(ctx: AgentsContext, job: StepJob): Promise<StepPlan> {
 
 /** Why a model or tool error fails a step, in words for the run's history, and whether another attempt can help. */
 function failureOf(error: unknown): { readonly error: string; readonly retryable: boolean } {
-  if (error instanceof LlmError) return { error: error.message, retryable: error.kind !== 'auth' && error.kind !== 'bad_request' && error.retryable };
+  if (error instanceof LlmError) return { error: error.message, retryable: error.reason !== 'auth' && error.reason !== 'bad_request' && error.retryable };
   if (error instanceof CadreError) return { error: error.message, retryable: error.retryable };
   return { error: error instanceof Error ? error.message : String(error), retryable: true };
 }

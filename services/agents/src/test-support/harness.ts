@@ -6,6 +6,7 @@ import {
   PRINCIPAL_HEADER, STEP_QUEUE, reportStepCompleted, reportStepFailed, reportStepStarted, runCancelSubject,
   type EventEnvelope, type MessageDefinition, type Principal, type StepJob,
 } from '@cadre/proto';
+import { call } from '@cadre/runtime';
 import { eventually } from '@cadre/testing';
 import { startTestbed } from '@cadre/testbed';
 import type { z } from 'zod';
@@ -111,7 +112,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     }, timeoutMs),
     eventsOf: (type, runId) => events.map((m) => m.json<EventEnvelope>())
       .filter((e) => e.type === type && (e.data as { run_id?: string }).run_id === runId),
-    send: (definition, payload, principal) => bus.request(definition.subject, payload, {
+    send: (definition, payload, principal) => call(bus, definition, payload, {
       timeoutMs: 15_000, ...(principal ? { headers: { [PRINCIPAL_HEADER]: JSON.stringify(principal) } } : {}),
     }),
     async dispose() {

@@ -1,10 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import type { Bus, Subscription } from '@cadre/bus';
 import {
-  adminSubjects, CadreError, levelAtLeast, LogBatch, MAX_TAIL, NotFoundError, ValidationError,
+  adminSubjects, CadreError, levelAtLeast, LogBatch, logTail, MAX_TAIL, NotFoundError, ValidationError,
   type ContainerLogsQuery, type LogLine, type LogTailReply, type LogTailRequest,
 } from '@cadre/proto';
-import type { InstanceRegistry } from '@cadre/runtime';
+import { call, type InstanceRegistry } from '@cadre/runtime';
 import type { LocalHandler } from '../http/router';
 import { sseFrame } from '../sse/message';
 
@@ -41,10 +41,10 @@ export function containerLogStreams(options: LogStreamOptions): LogStreams {
 
   const ask = async (id: string, request: LogTailRequest): Promise<LogTailReply> => {
     try {
-      return await options.bus.request<LogTailReply>(adminSubjects.tail(id), request, { timeoutMs: options.timeoutMs });
+      return await call(options.bus, logTail(id), request, { timeoutMs: options.timeoutMs });
     } catch (error) {
       // Nobody answers for an id no heartbeat named: no such container (otherwise the bus is at fault).
-      if (error instanceof CadreError && error.code === 'unavailable' && !options.registry.get(id)) {
+      if (error instanceof CadreError && error.kind === 'unavailable' && !options.registry.get(id)) {
         throw new NotFoundError('No such container', { id });
       }
       throw error;
@@ -152,8 +152,7 @@ export function containerLogStreams(options: LogStreamOptions): LogStreams {
     heartbeat.unref();
     let failures = 0;
     renew = setInterval(() => {
-      options.bus
-        .request(adminSubjects.tail(id), { tail: 0, follow_ms: leaseMs }, { timeoutMs: options.timeoutMs })
+      call(options.bus, logTail(id), { tail: 0, follow_ms: leaseMs }, { timeoutMs: options.timeoutMs })
         .then(() => (failures = 0))
         .catch(() => {
           // Two misses in a row: the instance is gone (a restarted one has a new id).

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Bus } from '@cadre/bus';
-import {
-  CadreError, Principal, REQUEST_ID_HEADER, UnauthenticatedError, authenticate, parseOrThrow,
-} from '@cadre/proto';
+import { CadreError, REQUEST_ID_HEADER, UnauthenticatedError, authenticate, type Principal } from '@cadre/proto';
+import { call } from '@cadre/runtime';
 
 /** A credential or a whole user that stopped being valid. */
 export interface Revocation {
@@ -67,15 +66,14 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   };
 
   const resolve = async (key: string, token: string, requestId: string): Promise<Principal> => {
-    let reply: unknown;
+    let principal: Principal;
     try {
-      reply = await options.bus.request(authenticate.subject, { token }, { timeoutMs: options.timeoutMs, headers: { [REQUEST_ID_HEADER]: requestId } });
+      principal = await call(options.bus, authenticate, { token }, { timeoutMs: options.timeoutMs, headers: { [REQUEST_ID_HEADER]: requestId } });
     } catch (error) {
-      // identity rejects a malformed token as invalid input; to the caller it is just a bad credential.
-      if (error instanceof CadreError && error.code === 'validation_failed') throw new UnauthenticatedError('Invalid credential');
+      // A malformed token is invalid input to identity; to the caller it is just a bad credential.
+      if (error instanceof CadreError && error.kind === 'validation_failed') throw new UnauthenticatedError('Invalid credential');
       throw error;
     }
-    const principal = parseOrThrow(Principal, reply, 'principal');
     if (!usable(principal)) throw new UnauthenticatedError('Invalid credential');
     if (options.ttlMs > 0) {
       const untilExpiry = principal.expires_at === undefined ? options.ttlMs : principal.expires_at * 1000 - clock();

@@ -109,7 +109,10 @@ export function buildOpenApi(routes: readonly RouteDefinition[], options: OpenAp
       required: ['error', 'code'],
       properties: {
         error: { type: 'string', description: 'What went wrong, for people' },
-        code: { type: 'string', enum: Object.keys(ERROR_CODES), description: 'Stable machine-readable code' },
+        code: {
+          description: 'Stable machine-readable code: a base code, or a code a service names for its own domain (its status is that of the base code it behaves as)',
+          anyOf: [{ type: 'string', enum: Object.keys(ERROR_CODES) }, { type: 'string', pattern: '^[a-z][a-z0-9_]*$' }],
+        },
         details: { description: 'For validation errors, a list of { path, message }' },
       },
     },

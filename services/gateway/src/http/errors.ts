@@ -1,10 +1,10 @@
 import type { Response } from 'express';
 import { CadreError, type ErrorCode } from '@cadre/proto';
 
-/** The one error body of the HTTP API. */
+/** The one error body of the HTTP API. `code` is a base code or a service's own (its status is its kind's). */
 export interface ErrorEnvelope {
   readonly error: string;
-  readonly code: ErrorCode;
+  readonly code: string;
   readonly details?: unknown;
 }
 
@@ -41,13 +41,13 @@ function parserError(error: unknown): CadreError | undefined {
  */
 export function toHttpError(error: unknown): HttpError {
   const cadre = error instanceof CadreError ? error : parserError(error);
-  const unexpected = !cadre || (cadre.status >= 500 && cadre.code !== 'unavailable' && cadre.code !== 'timeout');
+  const unexpected = !cadre || (cadre.status >= 500 && cadre.kind !== 'unavailable' && cadre.kind !== 'timeout');
   if (unexpected) {
     return { status: 500, body: { error: 'Internal error', code: 'internal' } };
   }
   // Unanswered requests name subjects and services in their text: callers get a fixed one.
-  if (cadre.code === 'unavailable') return { status: 503, body: { error: 'Service unavailable', code: 'unavailable' } };
-  if (cadre.code === 'timeout') return { status: 503, body: { error: 'Service did not answer in time', code: 'timeout' } };
+  if (cadre.kind === 'unavailable') return { status: 503, body: { error: 'Service unavailable', code: cadre.code } };
+  if (cadre.kind === 'timeout') return { status: 503, body: { error: 'Service did not answer in time', code: cadre.code } };
   const status = cadre.status;
   const body: ErrorEnvelope = cadre.details === undefined
     ? { error: cadre.message, code: cadre.code }

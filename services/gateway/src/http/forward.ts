@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { Bus } from '@cadre/bus';
 import { CLIENT_ADDRESS_HEADER, PRINCIPAL_HEADER, REQUEST_ID_HEADER, type Principal, type RouteDefinition } from '@cadre/proto';
+import { call } from '@cadre/runtime';
 
 export interface ForwardContext {
   readonly requestId: string;
@@ -17,9 +18,12 @@ export function serviceHeaders(req: Request, context: ForwardContext): Record<st
   return headers;
 }
 
-/** Sends the route's command or query and returns the reply; a CadreError when the service refuses or nobody answers. */
+/**
+ * Sends the route's command or query and returns the reply, both checked against the message's
+ * contract; a CadreError when the service refuses or nobody answers.
+ */
 export function forward(bus: Bus, route: RouteDefinition, payload: unknown, req: Request, context: ForwardContext): Promise<unknown> {
   const message = route.message;
   if (!message) throw new Error(`route ${route.operationId} has no message to forward`);
-  return bus.request(message.subject, payload, { timeoutMs: context.timeoutMs, headers: serviceHeaders(req, context) });
+  return call(bus, message, payload, { timeoutMs: context.timeoutMs, headers: serviceHeaders(req, context) });
 }

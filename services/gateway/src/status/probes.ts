@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import type { Bus } from '@cadre/bus';
 import { CadreError, authenticate } from '@cadre/proto';
+import { call } from '@cadre/runtime';
 
 export interface Probes {
   /** Each dependency and whether it answers; cached for a second so probes cannot flood them. */
@@ -29,10 +30,10 @@ async function bounded(check: Promise<boolean>): Promise<boolean> {
  */
 async function identityAnswers(bus: Bus): Promise<boolean> {
   try {
-    await bus.request(authenticate.subject, { token: 'readiness-probe' }, { timeoutMs: CHECK_TIMEOUT_MS });
+    await call(bus, authenticate, { token: 'readiness-probe' }, { timeoutMs: CHECK_TIMEOUT_MS });
     return true;
   } catch (error) {
-    return error instanceof CadreError && error.code !== 'unavailable' && error.code !== 'timeout' && error.code !== 'internal';
+    return error instanceof CadreError && error.kind !== 'unavailable' && error.kind !== 'timeout' && error.kind !== 'internal';
   }
 }
 

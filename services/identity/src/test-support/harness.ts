@@ -4,7 +4,7 @@ import { silentLogger } from '@cadre/logging';
 import {
   CLIENT_ADDRESS_HEADER, PRINCIPAL_HEADER, REQUEST_ID_HEADER, authenticate, type MessageDefinition, type Principal,
 } from '@cadre/proto';
-import type { Service } from '@cadre/runtime';
+import { call, type Service } from '@cadre/runtime';
 import { startTestbed } from '@cadre/testbed';
 import type { TestDatabase } from '@cadre/testing';
 import type { z } from 'zod';
@@ -73,9 +73,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     const headers: Record<string, string> = { [REQUEST_ID_HEADER]: `req-${++requests}` };
     if (principal) headers[PRINCIPAL_HEADER] = JSON.stringify(principal);
     if (callOptions.address) headers[CLIENT_ADDRESS_HEADER] = callOptions.address;
-    return bus.request(definition.subject, payload, { headers, timeoutMs: 15_000 });
+    return call(bus, definition, payload, { headers, timeoutMs: 15_000 });
   };
-  const principalOf = (token: string): Promise<Principal> => bus.request(authenticate.subject, { token }, { timeoutMs: 15_000 });
+  const principalOf = (token: string): Promise<Principal> => call(bus, authenticate, { token }, { timeoutMs: 15_000 });
 
   return {
     bus, clock, database, events, send, principalOf, addReplica,

@@ -7,7 +7,7 @@ import { silentLogger } from '@cadre/logging';
 import {
   REQUEST_ID_HEADER, STEP_QUEUE, reportStepCompleted, reportStepFailed, reportStepStarted, type MessageDefinition, type StepJob,
 } from '@cadre/proto';
-import type { Service } from '@cadre/runtime';
+import { call, type Service } from '@cadre/runtime';
 import { startTestbed } from '@cadre/testbed';
 import type { z } from 'zod';
 import { loadRunsConfig, startRuns } from '../index';
@@ -56,7 +56,7 @@ export async function startHarness(options: { readonly transport?: 'embedded' | 
   const workers: Subscription[] = [];
   let requests = 0;
   const send: Harness['send'] = (definition, payload) =>
-    bus.request(definition.subject, payload, { headers: { [REQUEST_ID_HEADER]: `req-${++requests}` }, timeoutMs: 15_000 });
+    call(bus, definition, payload, { headers: { [REQUEST_ID_HEADER]: `req-${++requests}` }, timeoutMs: 15_000 });
 
   return {
     bus, pool, events, jobs, send, addReplica,
