@@ -1,64 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunView, TokenPair } from '@cadre/proto';
 import { eventually, freePort } from '@cadre/testing';
 import { ADMIN, login, setupAdmin } from '../support/auth';
+import { healthy, killCadreProcess, startCadreProcess as start, stopCadreProcess as stop, type CadreProcess } from '../support/cadre-process';
 import { call } from '../support/http';
 import { openStream } from '../support/sse';
-
-const ROOT = join(__dirname, '..', '..');
-
-/** `npm start`'s own command (package.json), run directly so the test signals the process itself, not npm. */
-function startCommand(): { command: string; args: string[] } {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const [command, ...args] = pkg.scripts.start!.split(' ');
-  return { command: command!, args };
-}
-
-interface Started {
-  readonly child: ChildProcess;
-  readonly output: () => string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function start(env: Record<string, string>): Started {
-  const { command, args } = startCommand();
-  const base = { ...process.env };
-  // Embedded defaults: no database or NATS from this machine's environment.
-  for (const name of ['DATABASE_URL', 'NATS_URL', 'CADRE_TEST_PG_URL', 'OTEL_EXPORTER_OTLP_ENDPOINT']) delete base[name];
-  const child = spawn(command, args, { cwd: ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
-  child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })));
-  return { child, output: () => output, exited };
-}
-
-async function healthy(baseUrl: string, started: Started, withinMs: number): Promise<number> {
-  const began = Date.now();
-  for (;;) {
-    if (started.child.exitCode !== null) throw new Error(`cadre exited with ${started.child.exitCode}:\n${started.output()}`);
-    const ok = await fetch(`${baseUrl}/v1/health`).then((r) => r.status === 200, () => false);
-    if (ok) return Date.now() - began;
-    if (Date.now() - began > withinMs) throw new Error(`no /v1/health answer within ${withinMs} ms:\n${started.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-async function stop(started: Started): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  started.child.kill('SIGTERM');
-  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no exit 20 s after SIGTERM:\n${started.output()}`)), 20_000).unref());
-  return Promise.race([started.exited, timeout]);
-}
 
 describe('npm start (embedded mode)', () => {
   // Like a user's project folder: others may traverse it (as root, Postgres runs as `postgres`).
   const dataDir = mkdtempSync(join(tmpdir(), 'cadre-start-'));
   chmodSync(dataDir, 0o755);
-  let running: Started | undefined;
+  let running: CadreProcess | undefined;
   let baseUrl = '';
   let env: Record<string, string> = {};
 
@@ -68,10 +22,7 @@ describe('npm start (embedded mode)', () => {
     env = { CADRE_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
   });
   afterAll(async () => {
-    if (running && running.child.exitCode === null) {
-      running.child.kill('SIGKILL');
-      await running.exited;
-    }
+    await killCadreProcess(running);
     rmSync(dataDir, { recursive: true, force: true });
   });
 

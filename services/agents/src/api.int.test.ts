@@ -1,7 +1,7 @@
 import { testing } from '@cadre/llm';
 import {
   ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError, agentConfigUpdate, agentGet, agentList, agentRuns,
-  agentToolRemove, agentToolSet, agentToolsGet, llmCallList, providerKeys, providerList, providerUpdate, usageHistory, usageSummary,
+  agentToolRemove, agentToolSet, agentToolsGet, llmCallGet, llmCallList, llmCallSummary, providerKeys, providerList, providerUpdate, usageHistory, usageSummary,
 } from '@cadre/proto';
 import { eventually } from '@cadre/testing';
 import { ADMIN, MEMBER, startHarness, type Harness } from './test-support/harness';
@@ -110,7 +110,7 @@ describe('agents API', () => {
   describe('usage', () => {
     it('shows an agent\'s runs and, to each user, the usage of the runs they created, per day', async () => {
       const runs = await eventually(async () => {
-        const reply = await h.send(agentRuns, { id: 'eng-planner' });
+        const reply = await h.send(agentRuns, { id: 'eng-planner' }, ADMIN);
         expect(reply.runs).toHaveLength(1);
         return reply.runs;
       });
@@ -131,9 +131,22 @@ describe('agents API', () => {
         by_provider: [expect.objectContaining({ provider: 'openai', calls: 1 })],
         by_model: [expect.objectContaining({ provider: 'openai', model: 'gpt-test', calls: 1 })],
       });
-      const call = (await h.send(llmCallList, { run_id: 'run-member' })).calls[0];
+      const call = (await h.send(llmCallList, { run_id: 'run-member' }, ADMIN)).calls[0];
       expect(call).toMatchObject({ user_id: 'u-member', input_tokens: 11 });
-      await expect(h.send(llmCallList, { user_id: 'u-member' })).resolves.toMatchObject({ total: 1 });
+      await expect(h.send(llmCallList, { user_id: 'u-member' }, ADMIN)).resolves.toMatchObject({ total: 1 });
+      // A member reads their own calls only: the list and the totals are narrowed to them, and
+      // another user's call answers as one that does not exist.
+      await expect(h.send(llmCallList, {}, MEMBER)).resolves.toMatchObject({ total: 1, calls: [expect.objectContaining({ user_id: 'u-member' })] });
+      await expect(h.send(llmCallList, { user_id: 'u-admin' }, MEMBER)).resolves.toMatchObject({ total: 1 });
+      await expect(h.send(llmCallSummary, {}, MEMBER)).resolves.toMatchObject({ totals: { calls: 1 } });
+      const others = (await h.send(llmCallList, { run_id: 'run-scripted' }, ADMIN)).calls;
+      expect(others).toHaveLength(1);
+      await expect(h.send(llmCallGet, { id: others[0]!.id }, MEMBER)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(h.send(llmCallGet, { id: call!.id }, MEMBER)).resolves.toMatchObject({ user_id: 'u-member' });
+      await expect(h.send(llmCallList, {})).rejects.toBeInstanceOf(UnauthenticatedError);
+      // The agent's runs: an admin sees both, the member only their own.
+      await eventually(async () => expect((await h.send(agentRuns, { id: 'eng-planner' }, ADMIN)).runs).toHaveLength(2));
+      expect((await h.send(agentRuns, { id: 'eng-planner' }, MEMBER)).runs.map((r) => r.run_id)).toEqual(['run-member']);
       // Runs no user created (earlier jobs carry no user) are in nobody's personal usage.
       await expect(h.send(usageSummary, {}, ADMIN)).resolves.toMatchObject({ user_id: 'u-admin', totals: { calls: 0 } });
       const history = await h.send(usageHistory, { days: 7 }, MEMBER);

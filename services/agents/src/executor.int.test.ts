@@ -1,7 +1,7 @@
 import { testing } from '@cadre/llm';
 import { llmCallList, llmCallSummary, llmCallGet } from '@cadre/proto';
 import { eventually } from '@cadre/testing';
-import { PRICES, startHarness, type Harness } from './test-support/harness';
+import { ADMIN, PRICES, startHarness, type Harness } from './test-support/harness';
 
 const { openAiStream, openAiError } = testing;
 
@@ -58,13 +58,13 @@ describe('agent executor', () => {
 
     // …and read back from the LLM call log and its summary.
     const list = await eventually(async () => {
-      const reply = await h.send(llmCallList, { run_id: 'run-complete' });
+      const reply = await h.send(llmCallList, { run_id: 'run-complete' }, ADMIN);
       expect(reply.total).toBe(1);
       return reply;
     });
     expect(list.calls[0]).toMatchObject({ id: call?.data.id, input_tokens: 1000, output_tokens: 200, total_tokens: 1200, provider: 'openai' });
-    await expect(h.send(llmCallGet, { id: String(call?.data.id) })).resolves.toMatchObject({ run_id: 'run-complete', stop_reason: 'tool_use' });
-    const summary = await h.send(llmCallSummary, { run_id: 'run-complete' });
+    await expect(h.send(llmCallGet, { id: String(call?.data.id) }, ADMIN)).resolves.toMatchObject({ run_id: 'run-complete', stop_reason: 'tool_use' });
+    const summary = await h.send(llmCallSummary, { run_id: 'run-complete' }, ADMIN);
     expect(summary.totals).toMatchObject({ calls: 1, input_tokens: 1000, output_tokens: 200, total_tokens: 1200 });
     expect(summary.totals.cost_usd).toBeCloseTo(cost, 10);
     expect(summary.by_model).toEqual([expect.objectContaining({ provider: 'openai', model: 'gpt-test', calls: 1 })]);

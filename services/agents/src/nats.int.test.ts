@@ -36,7 +36,7 @@ describe('agent executor on NATS', () => {
     const kinds = h.events.map((m) => m.subject).filter((s) => s.endsWith('.run-anthropic') && /agent_(output|thinking)/.test(s));
     expect(kinds[0]).toBe('evt.agents.agent_thinking.run-anthropic');
     const summary = await eventually(async () => {
-      const reply = await h.send(llmCallSummary, { run_id: 'run-anthropic' });
+      const reply = await h.send(llmCallSummary, { run_id: 'run-anthropic' }, ADMIN);
       expect(reply.totals.calls).toBe(1);
       return reply;
     });

@@ -1,7 +1,7 @@
 import { NotFoundError, agentConfigUpdate, agentGet, agentList, agentRuns, agentToolRemove, agentToolSet, agentToolsGet, ValidationError } from '@cadre/proto';
 import { agentStream, enabledTools } from '../catalog/agent-state';
 import type { AgentsContext } from '../context';
-import { endpoint, metaOf, type Call } from './call';
+import { endpoint, metaOf, ownerFilter, type Call } from './call';
 
 /** The tools view of an agent: its declared tools, every override, and the installed tools it does not use. */
 async function toolsOf(ctx: AgentsContext, agentId: string) {
@@ -32,9 +32,11 @@ export function agentHandlers(ctx: AgentsContext) {
   return [
     endpoint(agentList, async () => ({ agents: await ctx.catalog.list() })),
     endpoint(agentGet, async ({ id }) => ctx.catalog.get(id)),
-    endpoint(agentRuns, async ({ id, limit }) => {
+    endpoint(agentRuns, async ({ id, limit }, call) => {
       await requireAgent(ctx, id);
-      return { agent_id: id, runs: await ctx.llmCalls.agentRuns(id, limit) };
+      // A member sees the agent's work on their own runs only.
+      const scope = ownerFilter(call);
+      return { agent_id: id, runs: await ctx.llmCalls.agentRuns(id, limit, scope.all ? undefined : scope.owner) };
     }),
     endpoint(agentConfigUpdate, async ({ id, ...changes }, call) => {
       const exists = (await ctx.catalog.find(id)).agent !== undefined;

@@ -12,11 +12,13 @@ type Req<M extends { request: z.ZodType }> = z.infer<M['request']>;
 export interface LlmCallsReader {
   list(request: Req<typeof llmCallList>): Promise<Reply<typeof llmCallList>>;
   get(id: string): Promise<LlmCallView>;
-  summary(request: Req<typeof llmCallSummary>): Promise<Reply<typeof llmCallSummary>>;
+  /** Totals of the calls matching `request`, narrowed to one user's when `user_id` is given. */
+  summary(request: Req<typeof llmCallSummary> & { readonly user_id?: string }): Promise<Reply<typeof llmCallSummary>>;
   /** The usage of one user: the model calls of the runs they created. */
   usage(userId: string, days: number, now: Date): Promise<Reply<typeof usageSummary>>;
   history(userId: string, days: number, now: Date): Promise<Reply<typeof usageHistory>>;
-  agentRuns(agentId: string, limit: number): Promise<Reply<typeof agentRuns>['runs']>;
+  /** The runs an agent worked on (those of `userId` only, when given), newest first. */
+  agentRuns(agentId: string, limit: number, userId?: string): Promise<Reply<typeof agentRuns>['runs']>;
 }
 
 /**
@@ -121,10 +123,11 @@ export function createLlmCallsReader(db: Kysely<unknown>, schema: string): LlmCa
         from ${table} where ${where({ user_id: userId, since: since(days, now) })} group by day order by day`.execute(db);
       return { user_id: userId, days: rows.map((r) => ({ day: r.day, ...totals(r) })) };
     },
-    async agentRuns(agentId, limit) {
+    async agentRuns(agentId, limit, userId) {
+      const mine = userId === undefined ? sql`true` : sql`user_id = ${userId}`;
       const { rows } = await sql<TotalsRow & { run_id: string; step_id: string | null; first_at: Date; last_at: Date }>`
         select run_id, step_id, ${TOTALS}, min(created_at) as first_at, max(created_at) as last_at
-        from ${table} where agent_id = ${agentId} and run_id is not null group by run_id, step_id order by max(created_at) desc limit ${limit}`.execute(db);
+        from ${table} where agent_id = ${agentId} and run_id is not null and ${mine} group by run_id, step_id order by max(created_at) desc limit ${limit}`.execute(db);
       return rows.map((r) => {
         const t = totals(r);
         return {
