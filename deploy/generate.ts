@@ -5,21 +5,27 @@ import { registry } from '@cadre/cadre';
 import type { ServiceRegistry } from '@cadre/kit';
 import { COMMENTS, serviceObjects, type ManifestObject, type ServiceDifferences } from './manifests';
 import { differences } from './services';
+import { variablesReference } from './variables';
 
 /**
  * Writes what deploy/ derives from the registry: one Kubernetes manifest per deployed service
- * (the gateway and every registry service) with the kustomization that lists them.
- * `npm run deploy:generate` writes; `-- --check` only
+ * (the gateway and every registry service) with the kustomization that lists them, and the
+ * variables reference of docs/deploy.md. `npm run deploy:generate` writes; `-- --check` only
  * reports what is out of date (exit 1), as the deploy tests do.
  */
 
 export const ROOT = join(__dirname, '..');
 /** The folder the generator owns: every file in it is generated. */
 export const SERVICES_DIR = 'deploy/kubernetes/base/services';
+export const DOCS = 'docs/deploy.md';
+const BEGIN = '<!-- BEGIN variables: written by `npm run deploy:generate` from each service\'s config; do not edit -->';
+const END = '<!-- END variables -->';
 
 export interface Inputs {
   readonly registry: ServiceRegistry;
   readonly differences: Readonly<Record<string, ServiceDifferences>>;
+  /** docs/deploy.md as it is, whose reference section is replaced. */
+  readonly docs: string;
 }
 
 /** The gateway, then the registry's services in their order: what the base deploys. */
@@ -74,12 +80,17 @@ export function generatedFiles(inputs: Inputs): Map<string, string> {
       resources: services.map((service) => `${service.name}.yaml`),
     }),
   ].join('\n'));
+
+  const begin = inputs.docs.indexOf(BEGIN);
+  const end = inputs.docs.indexOf(END);
+  if (begin < 0 || end < begin) throw new Error(`${DOCS} has lost the markers of its variables reference (${BEGIN} … ${END})`);
+  files.set(DOCS, `${inputs.docs.slice(0, begin + BEGIN.length)}\n\n${variablesReference(inputs.registry)}\n\n${inputs.docs.slice(end)}`);
   return files;
 }
 
 /** What the repository's registry and differences generate, against the files as they are. */
-export function currentFiles(): Map<string, string> {
-  return generatedFiles({ registry, differences });
+export function currentFiles(root = ROOT): Map<string, string> {
+  return generatedFiles({ registry, differences, docs: readFileSync(join(root, DOCS), 'utf8') });
 }
 
 /** How the files on disk differ from the generated ones, one line each; empty when in sync. */
