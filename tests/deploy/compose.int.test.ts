@@ -14,17 +14,24 @@ type ComposeService = {
   read_only?: boolean; cap_drop?: string[]; depends_on?: Record<string, { condition: string }>; ports?: unknown[];
 };
 
-describe('docker-compose.yml', () => {
-  it('passes `docker-compose config` and runs NATS with JetStream on a volume, Postgres, the gateway and every service', () => {
-    const binary = onPath('docker-compose');
-    // CI installs Debian's docker-compose (.ci/run); a machine without it cannot check the file.
-    if (!binary) throw new Error('docker-compose is not installed (Debian: apt-get install -y docker-compose)');
-    // An environment of its own: the file's defaults, not whatever this shell exports.
-    const output = execFileSync(binary, ['-f', join(ROOT, 'docker-compose.yml'), 'config'], {
-      cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' },
-    });
-    const config = parse(output) as { services: Record<string, ComposeService>; volumes: Record<string, unknown> };
+/** `docker-compose config`: the file as Compose reads it, anchors merged, with the file's own defaults. */
+function composeConfig(): { services: Record<string, ComposeService>; volumes: Record<string, unknown> } {
+  const binary = onPath('docker-compose');
+  // CI installs Debian's docker-compose (.ci/run); a machine without it cannot check the file.
+  if (!binary) throw new Error('docker-compose is not installed (Debian: apt-get install -y docker-compose)');
+  // An environment of its own: the file's defaults, not whatever this shell exports.
+  const output = execFileSync(binary, ['-f', join(ROOT, 'docker-compose.yml'), 'config'], {
+    cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' },
+  });
+  return parse(output) as { services: Record<string, ComposeService>; volumes: Record<string, unknown> };
+}
 
+describe('docker-compose.yml', () => {
+  const config = composeConfig();
+  /** The variables every Cadre container gets, as the file names them (`x-cadre-env`). */
+  const sharedEnv = Object.keys((parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { 'x-cadre-env': Record<string, string> })['x-cadre-env']);
+
+  it('passes `docker-compose config` and runs NATS with JetStream on a volume, Postgres, the gateway and every service', () => {
     const nats = config.services.nats!;
     expect(nats.command).toEqual(expect.arrayContaining(['--jetstream', '--store_dir', '/data']));
     expect(JSON.stringify(nats.volumes)).toContain('nats-data');
@@ -45,6 +52,16 @@ describe('docker-compose.yml', () => {
       expect(service!.depends_on).toMatchObject({ nats: { condition: 'service_healthy' }, postgres: { condition: 'service_healthy' } });
     }
     expect(JSON.stringify(config.services.gateway!.ports)).toContain('8000');
+  });
+
+  it('runs the gateway and the services of the registry, each with the shared variables, and no service the registry lacks', () => {
+    expect(sharedEnv).toEqual(expect.arrayContaining(['DATABASE_URL', 'NATS_URL', 'METRICS_PORT', 'JWT_SECRET', 'CADRE_SECRET_KEY']));
+    const cadre = Object.keys(config.services).filter((name) => name !== 'nats' && name !== 'postgres');
+    expect(cadre.sort()).toEqual([...SERVICES].sort());
+    for (const name of cadre) {
+      expect(config.services[name]!.image).toBe('cadre:local');
+      expect(Object.keys(config.services[name]!.environment ?? {})).toEqual(expect.arrayContaining([...sharedEnv, 'SERVICE']));
+    }
   });
 });
 

@@ -98,6 +98,31 @@ describe.each(Object.entries(OVERLAYS))('the Kubernetes manifests of the %s over
     expect(selects(pdb.spec.selector.matchLabels, pod.metadata.labels)).toBe(true);
   });
 
+  it('deploys the gateway and every service of the registry, and nothing the registry lacks', () => {
+    const deployments = objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name);
+    expect([...deployments].sort()).toEqual([...SERVICES].sort());
+    for (const kind of ['Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget']) {
+      const names = objects.filter((o) => o.kind === kind && o.metadata.labels?.['app.kubernetes.io/name'] !== 'nats').map((o) => o.metadata.name);
+      expect([...names].sort()).toEqual([...SERVICES].sort());
+    }
+  });
+
+  it('serves HTTP from the gateway alone: PORT 8000, the Service\'s port 80', () => {
+    for (const service of SERVICES) {
+      const [container] = find<Workload>(objects, 'Deployment', service).spec.template.spec.containers;
+      const svc = find<K8sObject & { spec: { ports: Array<{ name: string; port: number; targetPort: string }> } }>(objects, 'Service', service);
+      const http = svc.spec.ports.find((port) => port.name === 'http');
+      if (service === 'gateway') {
+        expect(container!.ports).toContainEqual({ name: 'http', containerPort: 8000 });
+        expect((container as Container & { env: unknown[] }).env).toContainEqual({ name: 'PORT', value: '8000' });
+        expect(http).toEqual({ name: 'http', port: 80, targetPort: 'http' });
+      } else {
+        expect(container!.ports!.map((port) => port.name)).toEqual(['probes']);
+        expect(http).toBeUndefined();
+      }
+    }
+  });
+
   it('runs NATS with JetStream on a persistent volume and gives every service its config and secrets', () => {
     const nats = find<Workload & { spec: { volumeClaimTemplates: unknown[] } }>(objects, 'StatefulSet', 'nats');
     expect(nats.spec.volumeClaimTemplates).toHaveLength(1);
@@ -119,5 +144,17 @@ describe.each(Object.entries(OVERLAYS))('the Kubernetes manifests of the %s over
     const theirs = parseAllDocuments(output).map((doc) => doc.toJSON() as K8sObject);
     const byKey = (list: K8sObject[]) => Object.fromEntries(list.map((o) => [key(o), o]));
     expect(byKey(objects)).toEqual(byKey(theirs));
+  });
+});
+
+describe('the production overlay', () => {
+  const objects = renderKustomization(OVERLAYS.production.dir);
+
+  it('scales the gateway between 3 and 20 replicas and gives the agents more CPU, memory and concurrency', () => {
+    const gateway = find<K8sObject & { spec: { minReplicas: number; maxReplicas: number } }>(objects, 'HorizontalPodAutoscaler', 'gateway');
+    expect(gateway.spec).toMatchObject({ minReplicas: 3, maxReplicas: 20 });
+    const [agents] = find<Workload>(objects, 'Deployment', 'agents').spec.template.spec.containers;
+    expect(agents!.resources).toEqual({ requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '2', memory: '2Gi' } });
+    expect((agents as Container & { env: unknown[] }).env).toEqual([{ name: 'AGENTS_CONCURRENCY', value: '16' }, { name: 'SERVICE', value: 'agents' }]);
   });
 });

@@ -1,0 +1,13 @@
+import type { ServiceDifferences } from './manifests';
+
+/**
+ * How a deployed service differs from the Kubernetes template (deploy/manifests.ts). The base
+ * deploys the gateway and every service of the registry (services/cadre/src/registry.ts); a
+ * service the template fits as it is has no line here. After changing this list or the
+ * registry, run `npm run deploy:generate` and commit what it writes.
+ */
+export const differences: Readonly<Record<string, ServiceDifferences>> = {
+  gateway: { description: 'The HTTP API and the event stream', httpPort: 8000 },
+  identity: { maxReplicas: 6 },
+  agents: { maxReplicas: 20, resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '1Gi' } } },
+};
