@@ -48,6 +48,7 @@ describe('handleCommand', () => {
       },
     });
     expect(seen.map((cart) => cart.checkedOut)).toEqual([false, true]);
+    expect(outcome.command).toEqual({ kind: 'check_out', cartId: 'c2', unitPrice: 10 });
     // The second decision saw the checkout and decided nothing: the other writer's total stands.
     expect(outcome.appended).toEqual([]);
     expect(outcome.version).toBe(2);

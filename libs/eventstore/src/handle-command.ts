@@ -4,7 +4,9 @@ import type { RetryOptions } from './retry';
 import type { AppendOptions, EventStore, NewEvent, NewEventMeta } from './types';
 
 /** What one command did: its answer, what it appended, and the stream after it. */
-export interface CommandOutcome<State, Result> {
+export interface CommandOutcome<State, Result, Command = unknown> {
+  /** The command decided (as `commandFor` made it on the try that stood). */
+  readonly command: Command;
   /** What the decision answered (undefined for a decider that answers nothing). */
   readonly result: Result;
   /** The envelopes appended, in order; none when the decision chose no events. */
@@ -30,7 +32,7 @@ export interface CommandOutcome<State, Result> {
  * a reaction whose failure is only its own (another replica or a follower of the bus repairs
  * it) catches and logs its error; one that throws fails the command's reply, not its events.
  */
-export type Reaction<State, Result> = (outcome: CommandOutcome<State, Result>) => void | Promise<void>;
+export type Reaction<State, Result, Command = unknown> = (outcome: CommandOutcome<State, Result, Command>) => void | Promise<void>;
 
 /** Where the command comes from: given, or made from the state read (e.g. a lookup the state names). */
 type CommandSource<Command, State> =
@@ -46,7 +48,7 @@ export type HandleCommandOptions<Command, State, Result> = CommandSource<Command
   /** Stamped on every event appended (correlation id, actor, …). */
   readonly meta?: NewEventMeta;
   /** After-commit effects, run in order; see Reaction. */
-  readonly reactions?: ReadonlyArray<Reaction<State, Result>>;
+  readonly reactions?: ReadonlyArray<Reaction<State, Result, Command>>;
 };
 
 function toNewEvent(event: DomainEvent, meta: NewEventMeta | undefined): NewEvent {
@@ -73,15 +75,17 @@ export async function handleCommand<Command, State, Event extends DomainEvent, R
   store: Pick<EventStore, 'appendWithRetry'>,
   decider: Decider<Command, State, Event, Result>,
   options: HandleCommandOptions<Command, State, Result>,
-): Promise<CommandOutcome<State, Result>> {
+): Promise<CommandOutcome<State, Result, Command>> {
   const { stream, meta, subjectScope, now, attempts, backoffMs } = options;
   // The decision of the try that stood (a closure sets it, hence the assertion).
-  let stood = undefined as { readonly history: readonly EventEnvelope[]; readonly state: State; readonly result: Result } | undefined;
+  let stood = undefined as
+    | { readonly command: Command; readonly history: readonly EventEnvelope[]; readonly state: State; readonly result: Result }
+    | undefined;
   const appended = await store.appendWithRetry(stream, async (current) => {
     const state = foldEnvelopes(decider, decider.initialState, current.events);
     const command = options.commandFor !== undefined ? await options.commandFor(state) : (options.command as Command);
     const { events, result } = decided(decider.decide(command, state));
-    stood = { history: current.events, state, result };
+    stood = { command, history: current.events, state, result };
     return events.map((event) => toNewEvent(event, meta));
   }, {
     ...(subjectScope !== undefined ? { subjectScope } : {}),
@@ -90,7 +94,8 @@ export async function handleCommand<Command, State, Event extends DomainEvent, R
     ...(backoffMs !== undefined ? { backoffMs } : {}),
   });
   if (stood === undefined) throw new Error('handleCommand: the store never asked for a decision');
-  const outcome: CommandOutcome<State, Result> = {
+  const outcome: CommandOutcome<State, Result, Command> = {
+    command: stood.command,
     result: stood.result,
     appended: appended.events,
     history: stood.history,
