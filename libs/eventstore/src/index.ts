@@ -11,3 +11,5 @@ export { outboxBacklog } from './outbox-backlog';
 export type { OutboxRelay, OutboxRelayOptions, RelayCounter, RelayLogger } from './relay/options';
 export { createProjection, type ApplyEvent, type Projection, type ProjectionOptions, type RebuildOptions } from './projection/projection';
 export { runProjectionFromBus, type ProjectionConsumerOptions } from './projection/from-bus';
+export { decided, foldEnvelopes, foldEvents, type Decided, type Decider, type Decision, type DomainEvent } from './decider';
+export { handleCommand, type CommandOutcome, type HandleCommandOptions, type Reaction } from './handle-command';

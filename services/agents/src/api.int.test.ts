@@ -55,6 +55,16 @@ describe('agents API', () => {
       await expect(h.send(agentToolRemove, { agent_id: 'demo-writer', tool: 'echo' }, ADMIN)).rejects.toBeInstanceOf(NotFoundError);
     });
 
+    it('removes an override once when two admins remove it at the same time', async () => {
+      await h.send(agentToolSet, { agent_id: 'eng-planner', tool: 'echo', enabled: true }, ADMIN);
+      const outcomes = await Promise.allSettled([1, 2].map(() => h.send(agentToolRemove, { agent_id: 'eng-planner', tool: 'echo' }, ADMIN)));
+      // Each decides on the stream at the version it read: the later one sees the override gone.
+      expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+      expect(outcomes.find((o) => o.status === 'rejected')?.reason).toBeInstanceOf(NotFoundError);
+      await eventually(() => expect(h.events.map((m) => m.json<{ type: string; stream: string }>())
+        .filter((e) => e.stream === 'agent-eng-planner').map((e) => e.type)).toEqual(['agent_tool_override_set', 'agent_tool_override_removed']));
+    });
+
     it('offers the model only the tools the overrides leave enabled', async () => {
       await h.send(agentConfigUpdate, { id: 'tool-user', persona: 'You use tools.', tools: ['echo'] }, ADMIN);
       await h.send(agentToolSet, { agent_id: 'tool-user', tool: 'echo', enabled: false }, ADMIN);

@@ -1,4 +1,5 @@
-import type { EventEnvelope } from '@cadre/proto';
+import type { z } from 'zod';
+import type { EventEnvelope, agentConfigUpdated, agentToolOverrideRemoved, agentToolOverrideSet } from '@cadre/proto';
 import type { AgentDefinition } from './definitions';
 
 /** What the API changed on an agent, folded from its stream. */
@@ -21,33 +22,55 @@ export const NO_OVERRIDES: AgentOverrides = { toolOverrides: {}, changed: false 
 /** The event stream of one agent's overrides. */
 export const agentStream = (agentId: string): string => `agent-${agentId}`;
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+/** An event of an agent's stream, as its decider sees it (`occurredAt` is the store's, once appended). */
+export type AgentEvent =
+  | { readonly type: 'agent_config_updated'; readonly data: z.input<typeof agentConfigUpdated.data>; readonly occurredAt?: string }
+  | { readonly type: 'agent_tool_override_set'; readonly data: z.input<typeof agentToolOverrideSet.data>; readonly occurredAt?: string }
+  | { readonly type: 'agent_tool_override_removed'; readonly data: z.input<typeof agentToolOverrideRemoved.data>; readonly occurredAt?: string };
+
+const AGENT_EVENT_TYPES: ReadonlySet<string> = new Set<AgentEvent['type']>(['agent_config_updated', 'agent_tool_override_set', 'agent_tool_override_removed']);
+
+/** The agent event an envelope holds; undefined for other types (newer replicas may add some). */
+export function toAgentEvent(envelope: EventEnvelope): AgentEvent | undefined {
+  if (!AGENT_EVENT_TYPES.has(envelope.type)) return undefined;
+  // The store validated the data against the event's schema when it was appended.
+  return { type: envelope.type, data: envelope.data, occurredAt: envelope.occurredAt } as AgentEvent;
+}
+
+const CONFIG_FIELDS = ['name', 'description', 'persona', 'model', 'tools'] as const;
+
+/** Applies one event to an agent's overrides (pure): config field by field, tool overrides by name. */
+export function evolveAgent(state: AgentOverrides, event: AgentEvent): AgentOverrides {
+  let next: AgentOverrides;
+  switch (event.type) {
+    case 'agent_config_updated': {
+      const d = event.data;
+      const fields = Object.fromEntries(CONFIG_FIELDS.flatMap((key) => (d[key] !== undefined ? [[key, d[key]]] : [])));
+      next = { ...state, ...fields, ...(d.limits !== undefined ? { limits: { ...state.limits, ...d.limits } } : {}) };
+      break;
+    }
+    case 'agent_tool_override_set':
+      next = { ...state, toolOverrides: { ...state.toolOverrides, [event.data.tool]: event.data.enabled === true } };
+      break;
+    case 'agent_tool_override_removed': {
+      const { [event.data.tool]: _removed, ...rest } = state.toolOverrides;
+      next = { ...state, toolOverrides: rest };
+      break;
+    }
+    default: {
+      const never: never = event;
+      return never;
+    }
+  }
+  return { ...next, changed: true, ...(event.occurredAt !== undefined ? { updatedAt: event.occurredAt } : {}) };
+}
 
 /** Folds an agent's events into its overrides (pure). Unknown types are ignored: newer replicas may add some. */
 export function foldAgent(events: readonly EventEnvelope[]): AgentOverrides {
-  const state: Mutable<AgentOverrides> = { toolOverrides: {}, changed: false };
-  for (const event of events) {
-    const d = event.data;
-    switch (event.type) {
-      case 'agent_config_updated':
-        for (const key of ['name', 'description', 'persona', 'model', 'tools'] as const) {
-          if (d[key] !== undefined) (state as Record<string, unknown>)[key] = d[key];
-        }
-        if (d.limits !== undefined) state.limits = { ...state.limits, ...(d.limits as AgentDefinition['limits']) };
-        break;
-      case 'agent_tool_override_set':
-        state.toolOverrides = { ...state.toolOverrides, [String(d.tool)]: d.enabled === true };
-        break;
-      case 'agent_tool_override_removed': {
-        const { [String(d.tool)]: _removed, ...rest } = state.toolOverrides;
-        state.toolOverrides = rest;
-        break;
-      }
-      default:
-        continue;
-    }
-    state.changed = true;
-    state.updatedAt = event.occurredAt;
+  let state = NO_OVERRIDES;
+  for (const envelope of events) {
+    const event = toAgentEvent(envelope);
+    if (event !== undefined) state = evolveAgent(state, event);
   }
   return state;
 }

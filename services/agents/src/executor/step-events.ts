@@ -17,6 +17,7 @@ export function createStepEvents(store: EventStore, job: StepJob, newId: () => s
   const ref = { run_id: job.run_id, step_id: job.step_id, agent_id: job.agent_id };
   const scope = { subjectScope: job.run_id };
   // One stream per step: a redelivered attempt appends to it too ('any'), which keeps the history whole.
+  // It is a log with no rule to keep, so no decider and no read before the append: one statement each.
   const stream = `exec-${job.run_id}-${job.step_id}`;
   const line = (kind: ActivityKind, message: string) => ({ type: 'activity', data: { kind, message, ...ref } });
   // One append at a time, in the order asked: an llm_call recorded without waiting (the loop goes

@@ -1,5 +1,6 @@
 import { KNOWN_PROVIDERS, type LlmSettings, type ProviderSettings } from '@cadre/llm';
-import type { EventEnvelope, ProviderView } from '@cadre/proto';
+import type { EventEnvelope, ProviderView, providerSettingsUpdated } from '@cadre/proto';
+import type { z } from 'zod';
 import type { SecretBox } from './crypto';
 
 /** What the API set on one provider (null: cleared, back to the environment's value). */
@@ -15,16 +16,40 @@ export interface ApiProvider {
 /** The single stream holding every provider's settings. */
 export const PROVIDERS_STREAM = 'provider-settings';
 
-/** Folds `provider_settings_updated` events, field by field (absent fields keep their value). */
-export function foldProviders(events: readonly EventEnvelope[]): ReadonlyMap<string, ApiProvider> {
-  const map = new Map<string, ApiProvider>();
-  for (const event of events) {
-    if (event.type !== 'provider_settings_updated') continue;
-    const { provider_id: id, ...fields } = event.data as { provider_id: string } & Omit<ApiProvider, 'updated_at'>;
-    const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
-    map.set(id, { ...map.get(id), ...defined, updated_at: event.occurredAt });
-  }
+/** A change of one provider's settings, as the providers' decider sees it. */
+export interface ProviderEvent {
+  readonly type: 'provider_settings_updated';
+  readonly data: z.input<typeof providerSettingsUpdated.data>;
+  /** The store's time once appended. */
+  readonly occurredAt?: string;
+}
+
+/** Every provider's API settings, by provider id. */
+export type ProviderSettingsState = ReadonlyMap<string, ApiProvider>;
+
+/** The provider event an envelope holds; undefined for other types. */
+export function toProviderEvent(envelope: EventEnvelope): ProviderEvent | undefined {
+  if (envelope.type !== 'provider_settings_updated') return undefined;
+  return { type: envelope.type, data: envelope.data as ProviderEvent['data'], occurredAt: envelope.occurredAt };
+}
+
+/** Applies one change, field by field (absent fields keep their value). */
+export function evolveProviders(state: ProviderSettingsState, event: ProviderEvent): ProviderSettingsState {
+  const { provider_id: id, ...fields } = event.data;
+  const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+  const map = new Map(state);
+  map.set(id, { ...map.get(id), ...defined, updated_at: event.occurredAt ?? map.get(id)?.updated_at ?? '' });
   return map;
+}
+
+/** Folds `provider_settings_updated` events, field by field (absent fields keep their value). */
+export function foldProviders(events: readonly EventEnvelope[]): ProviderSettingsState {
+  let state: ProviderSettingsState = new Map();
+  for (const envelope of events) {
+    const event = toProviderEvent(envelope);
+    if (event !== undefined) state = evolveProviders(state, event);
+  }
+  return state;
 }
 
 /** The API's part of the llm settings, keys decrypted (to merge over the environment's). */

@@ -1,10 +1,11 @@
 import type { Bus, Subscription } from '@cadre/bus';
-import type { EventStore, NewEventMeta } from '@cadre/eventstore';
+import { handleCommand, type EventStore, type NewEventMeta } from '@cadre/eventstore';
 import { createLlmRegistry, mergeLlmSettings, type LlmCallHook, type LlmRegistry, type LlmSettings } from '@cadre/llm';
 import type { Logger } from '@cadre/logging';
 import { NotFoundError, type ProviderView, type providerUpdate } from '@cadre/proto';
 import type { z } from 'zod';
 import { maskSecret, type SecretBox } from './crypto';
+import { providerSettingsDecider } from './provider-decider';
 import { apiLlmSettings, foldProviders, PROVIDERS_STREAM, providerViews, type ApiProvider } from './provider-state';
 
 /** Provider settings (env overlaid by the API) and the model registry built from them. */
@@ -47,6 +48,8 @@ export async function createProviderSettings(options: ProviderSettingsOptions): 
     }
   };
   const envMask = (key: string): string => maskSecret(key);
+  // Settings the registry cannot build (e.g. a new provider without a base URL) are refused before they are stored.
+  const decider = providerSettingsDecider((settings) => void build(settings));
 
   return {
     registry: () => current,
@@ -64,13 +67,12 @@ export async function createProviderSettings(options: ProviderSettingsOptions): 
           ? { api_key_encrypted: null, api_key_masked: null }
           : { api_key_encrypted: box.seal(apiKey), api_key_masked: maskSecret(apiKey) }),
       };
-      // Refuse settings the registry cannot build (e.g. a new provider without a base URL) before storing them.
-      const next = new Map(await read());
-      next.set(id, { ...next.get(id), ...Object.fromEntries(Object.entries(data).filter(([k, v]) => k !== 'provider_id' && v !== undefined)), updated_at: new Date().toISOString() });
-      build(next);
-      await store.append(PROVIDERS_STREAM, 'any', [{ type: 'provider_settings_updated', data, meta }], { subjectScope: 'settings' });
-      await reload();
-      const view = providerViews(env, await read(), envMask).find((p) => p.id === id);
+      const { state } = await handleCommand(store, decider, {
+        stream: PROVIDERS_STREAM, command: { data, now: new Date() }, meta, subjectScope: 'settings',
+        // This replica's registry follows at once (the others when the event reaches them).
+        reactions: [reload],
+      });
+      const view = providerViews(env, state, envMask).find((p) => p.id === id);
       if (!view) throw new NotFoundError(`no provider "${id}"`);
       return view;
     },

@@ -1,7 +1,6 @@
 import type { RequestHandler } from '@cadre/bus';
 import { NotFoundError, ValidationError, apiKeyCreate, apiKeyList, apiKeyRevoke } from '@cadre/proto';
-import { apiKeyAggregate } from '../api-key/aggregate';
-import { decideApiKey } from '../api-key/decide';
+import { apiKeyDecider } from '../api-key/decider';
 import { execute } from '../command';
 import type { IdentityContext } from '../context';
 import { randomAlphanumeric, randomToken, sha256Hex } from '../crypto/secrets';
@@ -36,10 +35,9 @@ export function apiKeyHandlers(ctx: IdentityContext): ReadonlyArray<readonly [st
       // The hash row first: a key whose event never lands is never found (and is removed).
       await ctx.tokens.saveApiKeyHash(keyId, userId, sha256Hex(key));
       try {
-        await execute(ctx, { stream: streams.apiKey(keyId), scope: userId, meta: metaOf(call) }, apiKeyAggregate, (state) => ({
-          events: decideApiKey({ kind: 'create', keyId, userId, name: request.name, prefix, expiresAt, eventId: ctx.newId(), now }, state),
-          result: undefined,
-        }));
+        await execute(ctx, { stream: streams.apiKey(keyId), scope: userId, meta: metaOf(call) }, apiKeyDecider, {
+          kind: 'create', keyId, userId, name: request.name, prefix, expiresAt, eventId: ctx.newId(), now,
+        });
       } catch (error) {
         await ctx.tokens.forgetApiKey(keyId).catch(() => undefined);
         throw error;
@@ -59,12 +57,9 @@ export function apiKeyHandlers(ctx: IdentityContext): ReadonlyArray<readonly [st
       const principal = requirePrincipal(call);
       const key = await ctx.reader.apiKey(request.id);
       if (!key) throw new NotFoundError('no such api key');
-      await execute(ctx, { stream: streams.apiKey(request.id), scope: key.userId, meta: metaOf(call) }, apiKeyAggregate, (state) => ({
-        events: decideApiKey({
-          kind: 'revoke', keyId: request.id, actor: { userId: principal.user_id, admin: principal.role === 'admin' }, eventId: ctx.newId(), now: ctx.clock(),
-        }, state),
-        result: undefined,
-      }));
+      await execute(ctx, { stream: streams.apiKey(request.id), scope: key.userId, meta: metaOf(call) }, apiKeyDecider, {
+        kind: 'revoke', keyId: request.id, actor: { userId: principal.user_id, admin: principal.role === 'admin' }, eventId: ctx.newId(), now: ctx.clock(),
+      });
       return {};
     }),
   ];

@@ -5,8 +5,7 @@ import {
 import { execute } from '../command';
 import type { IdentityContext } from '../context';
 import { hashPassword } from '../crypto/passwords';
-import { decideDirectory } from '../directory/decide';
-import { directoryAggregate } from '../directory/aggregate';
+import { directoryDecider } from '../directory/decider';
 import { streams } from '../events';
 import type { ThrottleSubject } from '../throttle/throttle';
 import { endpoint, metaOf, requirePrincipal, type Call } from './call';
@@ -32,10 +31,9 @@ export function authHandlers(ctx: IdentityContext): ReadonlyArray<readonly [stri
       const eventId = ctx.newId();
       await ctx.credentials.savePasswordHash(eventId, userId, await hashPassword(request.password));
       try {
-        await execute(ctx, { stream: streams.directory, scope: userId, meta: metaOf(call) }, directoryAggregate, (state) => ({
-          events: decideDirectory({ kind: 'setup', userId, eventId, setupEventId: ctx.newId(), email, name: request.name ?? null, now: ctx.clock() }, state),
-          result: undefined,
-        }));
+        await execute(ctx, { stream: streams.directory, scope: userId, meta: metaOf(call) }, directoryDecider, {
+          kind: 'setup', userId, eventId, setupEventId: ctx.newId(), email, name: request.name ?? null, now: ctx.clock(),
+        });
       } catch (error) {
         await ctx.credentials.forgetEvent(eventId).catch(() => undefined);
         throw error;

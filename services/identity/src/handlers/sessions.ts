@@ -1,15 +1,13 @@
 import { UnauthenticatedError, type TokenPair } from '@cadre/proto';
-import { execute, type Aggregate } from '../command';
+import { execute } from '../command';
 import type { IdentityContext } from '../context';
 import { randomToken, sha256Hex } from '../crypto/secrets';
 import { streams } from '../events';
-import { decideSession, type SessionCommand } from '../session/decide';
-import { evolveSession, initialSession, type SessionState } from '../session/session';
+import type { SessionCommand } from '../session/decide';
+import { sessionDecider } from '../session/decider';
 import type { UserRecord } from '../view/view';
 import { metaOf, type Call } from './call';
 import { presentUser } from './present';
-
-const sessionAggregate: Aggregate<SessionState> = { initial: initialSession, evolve: evolveSession };
 
 /** Refresh tokens are opaque: 256 random bits, found again by their SHA-256. */
 const newRefreshToken = (): string => `cadre_rt_${randomToken(32)}`;
@@ -48,10 +46,9 @@ export async function startSession(
     const expiresAt = new Date(now.getTime() + ctx.config.REFRESH_TOKEN_TTL_SECONDS * 1000);
     // Sign-ins come without a principal: the user signing in is the actor.
     const meta = { ...metaOf(call), actor: `user:${user.id}` };
-    await execute(ctx, { stream: streams.session(sessionId), scope: user.id, meta }, sessionAggregate, (state) => ({
-      events: decideSession({ kind: 'start', sessionId, userId: user.id, method, eventId, expiresAt, now }, state),
-      result: undefined,
-    }));
+    await execute(ctx, { stream: streams.session(sessionId), scope: user.id, meta }, sessionDecider, {
+      kind: 'start', sessionId, userId: user.id, method, eventId, expiresAt, now,
+    });
     return tokenPair(ctx, user, sessionId, refreshToken);
   });
 }
@@ -71,11 +68,11 @@ export async function refreshSession(ctx: IdentityContext, presented: string, ca
   return withRefreshToken(ctx, sessionId, eventId, async (refreshToken) => {
     const now = ctx.clock();
     const expiresAt = new Date(now.getTime() + ctx.config.REFRESH_TOKEN_TTL_SECONDS * 1000);
-    const reused = await execute(ctx, target, sessionAggregate, (state) => {
-      const events = decideSession({ kind: 'refresh', sessionId, presentedTokenEventId: issued.eventId, eventId, revokeEventId, expiresAt, now }, state);
-      return { events, result: events.some((e) => e.type === 'session_revoked') };
+    const { appended } = await execute(ctx, target, sessionDecider, {
+      kind: 'refresh', sessionId, presentedTokenEventId: issued.eventId, eventId, revokeEventId, expiresAt, now,
     });
-    if (reused) {
+    // An older token of the chain came back: the decision revoked the session instead of rotating it.
+    if (appended.some((e) => e.type === 'session_revoked')) {
       ctx.logger.warn({ sessionId, userId: user.id, requestId: call.requestId }, 'refresh token reused; session revoked');
       throw new UnauthenticatedError('refresh token was already used; the session is revoked');
     }
@@ -87,8 +84,7 @@ export async function refreshSession(ctx: IdentityContext, presented: string, ca
 export async function revokeSession(ctx: IdentityContext, sessionId: string, userId: string, reason: string, call: Call): Promise<void> {
   const now = ctx.clock();
   const eventId = ctx.newId();
-  await execute(ctx, { stream: streams.session(sessionId), scope: userId, meta: metaOf(call) }, sessionAggregate, (state) => ({
-    events: decideSession({ kind: 'revoke', sessionId, reason, eventId, now }, state),
-    result: undefined,
-  }));
+  await execute(ctx, { stream: streams.session(sessionId), scope: userId, meta: metaOf(call) }, sessionDecider, {
+    kind: 'revoke', sessionId, reason, eventId, now,
+  });
 }

@@ -4,8 +4,7 @@ import { execute } from '../command';
 import type { IdentityContext } from '../context';
 import { newTotpSecret, totpUri } from '../crypto/totp';
 import { streams } from '../events';
-import { decideTwoFactor } from '../two-factor/decide';
-import { twoFactorAggregate } from '../two-factor/aggregate';
+import { twoFactorDecider } from '../two-factor/decider';
 import { endpoint, metaOf, requireSessionUser, type Call } from './call';
 import { newRecoveryCodes, recoveryCodeHash, spendTotpCode } from './second-factor';
 
@@ -47,10 +46,9 @@ export function twoFactorHandlers(ctx: IdentityContext): ReadonlyArray<readonly 
       const eventId = ctx.newId();
       await ctx.credentials.saveTotp(eventId, user.id, secret, codes.map(recoveryCodeHash));
       try {
-        await execute(ctx, { stream: streams.twoFactor(user.id), scope: user.id, meta: metaOf(call) }, twoFactorAggregate, (state) => ({
-          events: decideTwoFactor({ kind: 'enable', userId: user.id, eventId, now: ctx.clock() }, state),
-          result: undefined,
-        }));
+        await execute(ctx, { stream: streams.twoFactor(user.id), scope: user.id, meta: metaOf(call) }, twoFactorDecider, {
+          kind: 'enable', userId: user.id, eventId, now: ctx.clock(),
+        });
       } catch (error) {
         await ctx.credentials.forgetEvent(eventId).catch(() => undefined);
         throw error;
@@ -70,10 +68,9 @@ export function twoFactorHandlers(ctx: IdentityContext): ReadonlyArray<readonly 
         const hash = await ctx.credentials.passwordHash(user.passwordEventId);
         if (!(await ctx.passwords.check(hash, request.password ?? ''))) return failed(user.email, call, 'password');
       }
-      await execute(ctx, { stream: streams.twoFactor(user.id), scope: user.id, meta: metaOf(call) }, twoFactorAggregate, (state) => ({
-        events: decideTwoFactor({ kind: 'disable', userId: user.id, eventId: ctx.newId(), now: ctx.clock() }, state),
-        result: undefined,
-      }));
+      await execute(ctx, { stream: streams.twoFactor(user.id), scope: user.id, meta: metaOf(call) }, twoFactorDecider, {
+        kind: 'disable', userId: user.id, eventId: ctx.newId(), now: ctx.clock(),
+      });
       return { enabled: false as const };
     }),
   ];

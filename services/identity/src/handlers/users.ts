@@ -3,8 +3,8 @@ import { ForbiddenError, NotFoundError, userCreate, userDelete, userGet, userLis
 import { execute } from '../command';
 import type { IdentityContext } from '../context';
 import { hashPassword } from '../crypto/passwords';
-import { directoryAggregate } from '../directory/aggregate';
-import { decideDirectory, type DirectoryCommand } from '../directory/decide';
+import type { DirectoryCommand } from '../directory/decide';
+import { directoryDecider } from '../directory/decider';
 import { streams } from '../events';
 import { endpoint, metaOf, requireAdmin, requirePrincipal, type Call } from './call';
 import { normalizeEmail, presentUser } from './present';
@@ -12,11 +12,9 @@ import { revokeSession } from './sessions';
 
 /** User administration (admins), and reading one's own record. */
 export function userHandlers(ctx: IdentityContext): ReadonlyArray<readonly [string, RequestHandler]> {
-  const decideOnDirectory = (userId: string, call: Call, command: DirectoryCommand) =>
-    execute(ctx, { stream: streams.directory, scope: userId, meta: metaOf(call) }, directoryAggregate, (state) => ({
-      events: decideDirectory(command, state),
-      result: undefined,
-    }));
+  const decideOnDirectory = async (userId: string, call: Call, command: DirectoryCommand): Promise<void> => {
+    await execute(ctx, { stream: streams.directory, scope: userId, meta: metaOf(call) }, directoryDecider, command);
+  };
 
   /** Stores a new password hash under the event that will introduce it; undone when that event is not appended. */
   const withPassword = async (userId: string, password: string | undefined, run: (eventId: string) => Promise<void>) => {

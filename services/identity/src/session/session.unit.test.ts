@@ -1,11 +1,12 @@
 import { UnauthenticatedError } from '@cadre/proto';
+import { deciderSpec } from '@cadre/testing';
 import type { IdentityEvent } from '../events';
-import { decideSession, type SessionCommand } from './decide';
-import { evolveSession, initialSession } from './session';
+import type { SessionCommand } from './decide';
+import { sessionDecider } from './decider';
 
 const now = new Date('2025-01-01T00:00:00Z');
 const later = new Date('2025-01-08T00:00:00Z');
-const given = (...events: IdentityEvent[]) => events.reduce(evolveSession, initialSession);
+const session = deciderSpec(sessionDecider);
 
 const started: IdentityEvent = {
   id: 't1', type: 'session_started', occurredAt: now.toISOString(),
@@ -20,26 +21,25 @@ const refreshWith = (presentedTokenEventId: string, at = now): SessionCommand =>
 
 describe('session', () => {
   it('rotates when the latest refresh token is presented', () => {
-    const events = decideSession(refreshWith('t2'), given(started, refreshed));
-    expect(events.map((e) => [e.type, e.id])).toEqual([['session_refreshed', 't3']]);
+    session.given([started, refreshed]).when(refreshWith('t2')).thenMatch([{ type: 'session_refreshed', id: 't3' }])
+      .thenState({ status: 'active', userId: 'u1', tokenEventId: 't3', expiresAt: later });
   });
 
   it('revokes the whole session when an older token of the chain comes back', () => {
-    const events = decideSession(refreshWith('t1'), given(started, refreshed));
-    expect(events).toEqual([expect.objectContaining({ type: 'session_revoked', id: 'r1', data: { session_id: 's1', user_id: 'u1', reason: 'refresh_token_reused' } })]);
+    session.given([started, refreshed]).when(refreshWith('t1'))
+      .then([expect.objectContaining({ type: 'session_revoked', id: 'r1', data: { session_id: 's1', user_id: 'u1', reason: 'refresh_token_reused' } })]);
   });
 
   it('refuses a refresh of a revoked, unknown or expired session', () => {
     const revoked: IdentityEvent = { id: 'r0', type: 'session_revoked', occurredAt: now.toISOString(), data: { session_id: 's1', user_id: 'u1', reason: 'logout' } };
-    expect(() => decideSession(refreshWith('t1'), given(started, revoked))).toThrow(UnauthenticatedError);
-    expect(() => decideSession(refreshWith('t1'), given())).toThrow(UnauthenticatedError);
-    expect(() => decideSession(refreshWith('t1', later), given(started))).toThrow(UnauthenticatedError);
+    session.given([started, revoked]).when(refreshWith('t1')).thenThrows(UnauthenticatedError);
+    session.when(refreshWith('t1')).thenThrows(UnauthenticatedError);
+    session.given([started]).when(refreshWith('t1', later)).thenThrows(UnauthenticatedError);
   });
 
   it('revokes once: a second logout appends nothing', () => {
     const revoke: SessionCommand = { kind: 'revoke', sessionId: 's1', reason: 'logout', eventId: 'r2', now };
-    const [event] = decideSession(revoke, given(started));
-    expect(event!.type).toBe('session_revoked');
-    expect(decideSession(revoke, given(started, event!))).toEqual([]);
+    const { events } = session.given([started]).when(revoke).thenMatch([{ type: 'session_revoked' }]);
+    session.given([started, ...events]).when(revoke).then([]);
   });
 });

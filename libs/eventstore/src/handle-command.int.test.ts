@@ -1,0 +1,120 @@
+import { ConcurrencyError, ConflictError, ValidationError } from '@cadre/proto';
+import { createTestDatabase, type TestDatabase } from '@cadre/testing';
+import { createEventStore, handleCommand, type CommandOutcome, type EventStore } from './index';
+import { cartDecider, type Cart, type CartCommand } from './test-support/cart-decider';
+import { shopRegistry } from './test-support/events';
+
+const add = (cartId: string, sku: string, quantity = 1): CartCommand => ({ kind: 'add', cartId, sku, quantity });
+
+describe('handleCommand', () => {
+  let database: TestDatabase;
+  let store: EventStore;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('eventstore_cmd');
+    store = await createEventStore({ databaseUrl: database.url, schema: 'shop', registry: shopRegistry() });
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await database?.dispose();
+  });
+
+  it('reads, decides and appends at the version read, answering the result, the new state and the last position', async () => {
+    const first = await handleCommand(store, cartDecider, { stream: 'cart-1', command: add('c1', 'apple', 2), meta: { correlationId: 'req-1' } });
+    expect(first.result).toBe(2);
+    expect(first.appended.map((e) => [e.type, e.version, e.meta.correlationId])).toEqual([['item_added', 1, 'req-1']]);
+    expect(first).toMatchObject({ history: [], state: { units: { apple: 2 }, checkedOut: false }, version: 1 });
+
+    const second = await handleCommand(store, cartDecider, { stream: 'cart-1', command: add('c1', 'pear') });
+    expect(second.result).toBe(3);
+    expect(second.history.map((e) => e.version)).toEqual([1]);
+    expect(second.state.units).toEqual({ apple: 2, pear: 1 });
+    expect(second.lastPosition).toBeGreaterThan(first.lastPosition);
+    const stored = await store.readAll({ fromPosition: second.lastPosition, limit: 1 });
+    expect(stored[0]?.event.id).toBe(second.appended[0]?.id);
+  });
+
+  it('decides again on the fresh state when another writer appended in between', async () => {
+    await handleCommand(store, cartDecider, { stream: 'cart-2', command: add('c2', 'apple') });
+    const seen: Cart[] = [];
+    const outcome = await handleCommand(store, cartDecider, {
+      stream: 'cart-2',
+      // The first try's read is stale by the time it appends: another writer checks the cart out.
+      commandFor: async (cart): Promise<CartCommand> => {
+        seen.push(cart);
+        if (seen.length === 1) await store.append('cart-2', 1, [{ type: 'cart_checked_out', data: { cart_id: 'c2', total: 5 } }]);
+        return { kind: 'check_out', cartId: 'c2', unitPrice: 10 };
+      },
+    });
+    expect(seen.map((cart) => cart.checkedOut)).toEqual([false, true]);
+    expect(outcome.command).toEqual({ kind: 'check_out', cartId: 'c2', unitPrice: 10 });
+    // The second decision saw the checkout and decided nothing: the other writer's total stands.
+    expect(outcome.appended).toEqual([]);
+    expect(outcome.version).toBe(2);
+    expect((await store.readStream('cart-2')).map((e) => [e.type, e.data.total])).toEqual([['item_added', undefined], ['cart_checked_out', 5]]);
+  });
+
+  it('lands two first writers of a new stream one after the other (the loser of no_stream decides again)', async () => {
+    const outcomes = await Promise.all([
+      handleCommand(store, cartDecider, { stream: 'cart-3', command: add('c3', 'apple') }),
+      handleCommand(store, cartDecider, { stream: 'cart-3', command: add('c3', 'pear') }),
+    ]);
+    expect(outcomes.map((o) => o.result).sort()).toEqual([1, 2]);
+    expect(outcomes.map((o) => o.version).sort()).toEqual([1, 2]);
+    expect((await store.readStream('cart-3')).map((e) => e.version)).toEqual([1, 2]);
+  });
+
+  it('appends nothing when the decision has no events, and answers the stream as it is', async () => {
+    await handleCommand(store, cartDecider, { stream: 'cart-4', command: add('c4', 'apple') });
+    const done = await handleCommand(store, cartDecider, { stream: 'cart-4', command: { kind: 'check_out', cartId: 'c4', unitPrice: 1 } });
+    const again = await handleCommand(store, cartDecider, { stream: 'cart-4', command: { kind: 'check_out', cartId: 'c4', unitPrice: 1 } });
+    expect(again).toMatchObject({ appended: [], result: 1, version: 2, lastPosition: done.lastPosition, state: { checkedOut: true } });
+    expect(await store.streamVersion('cart-4')).toBe(2);
+  });
+
+  it('appends nothing and runs no reaction when decide throws', async () => {
+    const reacted: string[] = [];
+    await handleCommand(store, cartDecider, { stream: 'cart-5', command: add('c5', 'apple') });
+    await handleCommand(store, cartDecider, { stream: 'cart-5', command: { kind: 'check_out', cartId: 'c5', unitPrice: 1 } });
+    await expect(handleCommand(store, cartDecider, {
+      stream: 'cart-5', command: add('c5', 'pear'), reactions: [() => void reacted.push('late')],
+    })).rejects.toBeInstanceOf(ConflictError);
+    await expect(handleCommand(store, cartDecider, { stream: 'cart-6', command: { kind: 'check_out', cartId: 'c6', unitPrice: 1 } }))
+      .rejects.toBeInstanceOf(ValidationError);
+    expect(reacted).toEqual([]);
+    expect(await store.streamVersion('cart-5')).toBe(2);
+    expect(await store.streamVersion('cart-6')).toBe(0);
+  });
+
+  it('runs the reactions in order after the commit, each with the outcome', async () => {
+    const seen: string[] = [];
+    const outcome = await handleCommand(store, cartDecider, {
+      stream: 'cart-7',
+      command: add('c7', 'apple', 3),
+      reactions: [
+        async (o: CommandOutcome<Cart, number>) => {
+          // Committed already: a fresh read sees the event.
+          seen.push(`first v${(await store.streamVersion('cart-7'))} ${o.appended.length} event(s)`);
+        },
+        (o) => void seen.push(`second units ${o.result}`),
+      ],
+    });
+    expect(seen).toEqual(['first v1 1 event(s)', 'second units 3']);
+    expect(outcome.result).toBe(3);
+  });
+
+  it('gives up with the ConcurrencyError after the tries allowed', async () => {
+    await handleCommand(store, cartDecider, { stream: 'cart-8', command: add('c8', 'apple') });
+    let tries = 0;
+    await expect(handleCommand(store, cartDecider, {
+      stream: 'cart-8', attempts: 3, backoffMs: 1,
+      commandFor: async (): Promise<CartCommand> => {
+        tries++;
+        await store.append('cart-8', 'any', [{ type: 'item_added', data: { cart_id: 'c8', sku: 'noise', quantity: 1 } }]);
+        return add('c8', 'apple');
+      },
+    })).rejects.toBeInstanceOf(ConcurrencyError);
+    expect(tries).toBe(3);
+  });
+});

@@ -1,0 +1,108 @@
+import type { EventEnvelope } from '@cadre/proto';
+import { decided, foldEnvelopes, type Decider, type DomainEvent } from './decider';
+import type { RetryOptions } from './retry';
+import type { AppendOptions, EventStore, NewEvent, NewEventMeta } from './types';
+
+/** What one command did: its answer, what it appended, and the stream after it. */
+export interface CommandOutcome<State, Result, Command = unknown> {
+  /** The command decided (as `commandFor` made it on the try that stood). */
+  readonly command: Command;
+  /** What the decision answered (undefined for a decider that answers nothing). */
+  readonly result: Result;
+  /** The envelopes appended, in order; none when the decision chose no events. */
+  readonly appended: readonly EventEnvelope[];
+  /** The stream as read for the decision that stood (the last try, after any conflict). */
+  readonly history: readonly EventEnvelope[];
+  /** The state after the appended events. */
+  readonly state: State;
+  /** The stream's version after the command (0: the stream still does not exist). */
+  readonly version: number;
+  /**
+   * Global position of the stream's last event after the command (0 for no event): a reply
+   * carries it so that a query that follows can wait for it (read-your-writes).
+   */
+  readonly lastPosition: number;
+}
+
+/**
+ * An effect of a command that must wait for its commit: putting a job on a queue, writing a
+ * read model, warming a cache, telling another process. Reactions run in order, each awaited,
+ * once the decision stood (after the commit when it appended; also when it appended nothing,
+ * so check `appended` when the effect is only for a change). The events are committed by then:
+ * a reaction whose failure is only its own (another replica or a follower of the bus repairs
+ * it) catches and logs its error; one that throws fails the command's reply, not its events.
+ */
+export type Reaction<State, Result, Command = unknown> = (outcome: CommandOutcome<State, Result, Command>) => void | Promise<void>;
+
+/** Where the command comes from: given, or made from the state read (e.g. a lookup the state names). */
+type CommandSource<Command, State> =
+  | { readonly command: Command; readonly commandFor?: never }
+  | {
+      /** Called on each try with the state read, so what it looks up follows that state. */
+      readonly commandFor: (state: State) => Command | Promise<Command>;
+      readonly command?: never;
+    };
+
+export type HandleCommandOptions<Command, State, Result> = CommandSource<Command, State> & AppendOptions & RetryOptions & {
+  readonly stream: string;
+  /** Stamped on every event appended (correlation id, actor, …). */
+  readonly meta?: NewEventMeta;
+  /** After-commit effects, run in order; see Reaction. */
+  readonly reactions?: ReadonlyArray<Reaction<State, Result, Command>>;
+};
+
+function toNewEvent(event: DomainEvent, meta: NewEventMeta | undefined): NewEvent {
+  return {
+    type: event.type,
+    data: event.data as Record<string, unknown>,
+    ...(event.id !== undefined ? { id: event.id } : {}),
+    ...(event.occurredAt !== undefined ? { occurredAt: event.occurredAt } : {}),
+    ...(meta !== undefined ? { meta } : {}),
+  };
+}
+
+/**
+ * The one way a command changes a stream: read it (upcast) and fold it with the decider, decide,
+ * and append what was decided at the version read (`no_stream` for a new stream). A conflict —
+ * another writer appended in between — reads again and decides again on the fresh state; a
+ * decision of no events appends nothing; a thrown error (a CadreError saying why the command is
+ * refused) appends nothing and is rethrown. One read and at most one append per try.
+ *
+ * Nothing else happens inside: effects that need the commit are the `reactions`, run after it
+ * with the outcome (or run by the caller on the returned outcome).
+ */
+export async function handleCommand<Command, State, Event extends DomainEvent, Result>(
+  store: Pick<EventStore, 'appendWithRetry'>,
+  decider: Decider<Command, State, Event, Result>,
+  options: HandleCommandOptions<Command, State, Result>,
+): Promise<CommandOutcome<State, Result, Command>> {
+  const { stream, meta, subjectScope, now, attempts, backoffMs } = options;
+  // The decision of the try that stood (a closure sets it, hence the assertion).
+  let stood = undefined as
+    | { readonly command: Command; readonly history: readonly EventEnvelope[]; readonly state: State; readonly result: Result }
+    | undefined;
+  const appended = await store.appendWithRetry(stream, async (current) => {
+    const state = foldEnvelopes(decider, decider.initialState, current.events);
+    const command = options.commandFor !== undefined ? await options.commandFor(state) : (options.command as Command);
+    const { events, result } = decided(decider.decide(command, state));
+    stood = { command, history: current.events, state, result };
+    return events.map((event) => toNewEvent(event, meta));
+  }, {
+    ...(subjectScope !== undefined ? { subjectScope } : {}),
+    ...(now !== undefined ? { now } : {}),
+    ...(attempts !== undefined ? { attempts } : {}),
+    ...(backoffMs !== undefined ? { backoffMs } : {}),
+  });
+  if (stood === undefined) throw new Error('handleCommand: the store never asked for a decision');
+  const outcome: CommandOutcome<State, Result, Command> = {
+    command: stood.command,
+    result: stood.result,
+    appended: appended.events,
+    history: stood.history,
+    state: foldEnvelopes(decider, stood.state, appended.events),
+    version: appended.nextVersion,
+    lastPosition: appended.lastPosition,
+  };
+  for (const react of options.reactions ?? []) await react(outcome);
+  return outcome;
+}

@@ -1,0 +1,49 @@
+import type { CommandOutcome, Reaction } from '@cadre/eventstore';
+import { runCancelSubject } from '@cadre/proto';
+import type { RunsContext } from './context';
+import type { RunRequest } from './run/decider';
+import type { RunState } from './run/state';
+import { enqueueQueuedStep } from './orchestration/job';
+import { syncRunViews } from './view/sync';
+
+/** The outcome of one command on a run, as its reactions see it. */
+export type RunOutcome = CommandOutcome<RunState, boolean, RunRequest>;
+
+const queuedAStep = (outcome: RunOutcome): boolean => outcome.appended.some((event) => event.type === 'step_queued');
+
+/** Tells executors at once that a run was cancelled, so they abort the model call in flight. */
+export function announceCancel(ctx: Pick<RunsContext, 'bus'>, runId: string): void {
+  ctx.bus.ephemeral.publish(runCancelSubject(runId), new TextEncoder().encode(JSON.stringify({ run_id: runId })));
+}
+
+/**
+ * What follows a command on a run once it committed, in this order (each repairs itself or is
+ * repaired elsewhere, so none fails the reply):
+ * 1. the run's pipeline id is cached, so the next command reads the pipeline beside the events;
+ * 2. a step it queued goes on the work queue now, not after a trip through the relay and the
+ *    dispatcher's consumer (which still covers a crash right here);
+ * 3. the read models are written before the reply, so a query that follows sees the change
+ *    (the bus's view follower repeats that, a no-op by version, should this replica die first);
+ * 4. a cancellation is announced to the executors.
+ */
+export function runReactions(ctx: RunsContext, runId: string): ReadonlyArray<Reaction<RunState, boolean, RunRequest>> {
+  return [
+    ({ state }) => {
+      if (state.exists) ctx.runPipelines.set(runId, state.pipelineId);
+    },
+    async (outcome) => {
+      if (!queuedAStep(outcome)) return;
+      await enqueueQueuedStep(ctx, outcome.state, outcome.command.pipeline)
+        .catch((err: unknown) => ctx.logger.warn({ err, runId }, 'queued step not enqueued; the dispatcher will'));
+    },
+    async ({ appended, state, command }) => {
+      if (appended.length === 0) return;
+      await syncRunViews(ctx.pool, ctx.schema, state, command.pipeline)
+        .then(() => ctx.syncedViews.set(runId, Math.max(ctx.syncedViews.get(runId) ?? 0, state.version)))
+        .catch((err: unknown) => ctx.logger.warn({ err, runId }, 'run views not updated; the bus consumer will'));
+    },
+    ({ appended, command }) => {
+      if (appended.length > 0 && command.command.kind === 'cancel') announceCancel(ctx, runId);
+    },
+  ];
+}
