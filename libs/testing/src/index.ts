@@ -5,3 +5,4 @@ export { createTestDatabase, sharedServerUrl, SHARED_PG_ENV, type TestDatabase }
 export { dockerAvailable } from './docker';
 export { eventually } from './eventually';
 export { parsePrometheus, promValue, type PromSample } from './prometheus';
+export { startOtlpReceiver, decodeOtlpJsonTraces, type OtlpReceiver, type OtlpSpan, type OtlpSpanKind, type OtlpRequest, type OtlpValue } from './otlp-receiver';
