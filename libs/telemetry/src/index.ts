@@ -21,8 +21,9 @@ export interface Telemetry {
 }
 
 /**
- * Starts the OpenTelemetry SDK for one process: W3C trace-context propagation, HTTP and
- * Postgres auto-instrumentation, and OTLP export when an endpoint is configured. With neither
+ * Starts the OpenTelemetry SDK for one process, for traces only: W3C trace-context propagation,
+ * HTTP and Postgres auto-instrumentation, and OTLP/HTTP export of spans when an endpoint is
+ * configured (batched; OTEL_BSP_* tune the batches; `shutdown` sends what is left). With neither
  * an endpoint nor span processors it starts nothing, so tracing costs nothing when off.
  * Call it before the modules it instruments (http, pg) are loaded.
  */
@@ -39,6 +40,12 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
       [ATTR_SERVICE_VERSION]: options.serviceVersion ?? '0.1.0',
     }),
     spanProcessors: processors,
+    // Traces only. Left unset, the SDK also builds an OTLP metric reader and log exporter from
+    // OTEL_* defaults: every process then pushes protobuf metrics to the trace endpoint (or, with
+    // no endpoint set, retries localhost:4318 for seconds on shutdown). Metrics are Prometheus
+    // text on each service; logs go through pino and the bus.
+    metricReaders: [],
+    logRecordProcessors: [],
     instrumentations: [new HttpInstrumentation(), new PgInstrumentation({ requireParentSpan: true })],
   });
   sdk.start();

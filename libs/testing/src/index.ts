@@ -6,3 +6,4 @@ export { dockerAvailable } from './docker';
 export { eventually } from './eventually';
 export { parsePrometheus, promValue, type PromSample } from './prometheus';
 export { deciderSpec, type DeciderSpec, type DecisionChecks, type ExpectedError, type WhenSpec } from './decider-spec';
+export { startOtlpReceiver, decodeOtlpJsonTraces, type OtlpReceiver, type OtlpSpan, type OtlpSpanKind, type OtlpRequest, type OtlpValue } from './otlp-receiver';
