@@ -47,6 +47,12 @@ export type HandleCommandOptions<Command, State, Result> = CommandSource<Command
   readonly stream: string;
   /** Stamped on every event appended (correlation id, actor, …). */
   readonly meta?: NewEventMeta;
+  /**
+   * Who owns what the stream is about (a user id), from the state read and the command decided:
+   * stamped as `meta.owner` on every event appended, so the stream can show each event to its
+   * owner without a lookup.
+   */
+  readonly owner?: (state: State, command: Command) => string | undefined;
   /** After-commit effects, run in order; see Reaction. */
   readonly reactions?: ReadonlyArray<Reaction<State, Result, Command>>;
 };
@@ -86,7 +92,9 @@ export async function handleCommand<Command, State, Event extends DomainEvent, R
     const command = options.commandFor !== undefined ? await options.commandFor(state) : (options.command as Command);
     const { events, result } = decided(decider.decide(command, state));
     stood = { command, history: current.events, state, result };
-    return events.map((event) => toNewEvent(event, meta));
+    const owner = options.owner?.(state, command);
+    const stamped = owner === undefined ? meta : { ...meta, owner };
+    return events.map((event) => toNewEvent(event, stamped));
   }, {
     ...(subjectScope !== undefined ? { subjectScope } : {}),
     ...(now !== undefined ? { now } : {}),

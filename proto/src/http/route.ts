@@ -32,5 +32,7 @@ export interface RouteDefinition {
 
 export function defineRoute(route: RouteDefinition): RouteDefinition {
   if (!route.path.startsWith('/v1/')) throw new Error(`route ${route.operationId}: paths start with /v1/`);
+  // The engine's and operators' routes: admins and the engine credential (which acts as one) only.
+  if (route.path.startsWith('/v1/internal/') && route.access !== 'admin') throw new Error(`route ${route.operationId}: /v1/internal/ routes are admin-only`);
   return route;
 }

@@ -1,10 +1,12 @@
 import { foldEnvelopes, handleCommand, type NewEventMeta } from '@cadre/eventstore';
 import type { Pipeline } from '@cadre/pipelines';
 import { NotFoundError } from '@cadre/proto';
+import { requireAccess, type Call } from '@cadre/runtime';
 import type { RunsContext } from './context';
 import type { RunCommand } from './run/decide';
 import { runDecider, type RunRequest } from './run/decider';
 import { runStream } from './run/events';
+import { ownerOfCommand, runOwner } from './run/owner';
 import type { RunState } from './run/state';
 import { runReactions } from './reactions';
 
@@ -20,10 +22,16 @@ export async function loadRun(ctx: Pick<RunsContext, 'store'>, runId: string): P
   return foldEnvelopes(runDecider, runDecider.initialState, await ctx.store.readStream(runStream(runId)));
 }
 
-/** Like loadRun, but a run that does not exist is a NotFoundError. */
-export async function requireRun(ctx: Pick<RunsContext, 'store'>, runId: string): Promise<RunState> {
+const runNotFound = (runId: string) => new NotFoundError(`run '${runId}' not found`, { run_id: runId });
+
+/**
+ * Like loadRun, but a run that does not exist is a NotFoundError — and so, for a `caller`
+ * given, is a run that is neither theirs nor theirs to see as an admin.
+ */
+export async function requireRun(ctx: Pick<RunsContext, 'store'>, runId: string, caller?: Call): Promise<RunState> {
   const state = await loadRun(ctx, runId);
-  if (!state.exists) throw new NotFoundError(`run '${runId}' not found`, { run_id: runId });
+  if (!state.exists) throw runNotFound(runId);
+  if (caller !== undefined) requireAccess(caller, runOwner(state), () => runNotFound(runId));
   return state;
 }
 
@@ -35,7 +43,7 @@ export async function requireRun(ctx: Pick<RunsContext, 'store'>, runId: string)
  * The pipeline of a run this replica knows (or of a create) is fetched beside the events rather
  * than after them: one round trip less on the step hand-off.
  */
-export async function executeRun(ctx: RunsContext, runId: string, command: RunCommand, meta?: NewEventMeta): Promise<Outcome> {
+export async function executeRun(ctx: RunsContext, runId: string, command: RunCommand, meta?: NewEventMeta, caller?: Call): Promise<Outcome> {
   const known = command.kind === 'create' ? command.pipelineId : ctx.runPipelines.get(runId);
   const early = known === undefined ? undefined : ctx.pipelines.get(known);
   // Awaited below when the run turns out to use it; never left as an unhandled rejection.
@@ -44,8 +52,12 @@ export async function executeRun(ctx: RunsContext, runId: string, command: RunCo
     stream: runStream(runId),
     subjectScope: runId,
     ...(meta !== undefined ? { meta } : {}),
+    // Every event of a run carries its creator as owner: the stream shows it to them and admins.
+    owner: (state, request) => ownerOfCommand(state, request.command),
     commandFor: async (state): Promise<RunRequest> => {
       if (!state.exists && command.kind !== 'create') throw new NotFoundError(`run '${runId}' not found`, { run_id: runId });
+      // A caller who may not act on the run hears what they would of a run that does not exist.
+      if (caller !== undefined && command.kind !== 'create') requireAccess(caller, runOwner(state), () => runNotFound(runId));
       const pipelineId = command.kind === 'create' ? command.pipelineId : state.pipelineId;
       const pipeline = pipelineId === known ? await early : await ctx.pipelines.get(pipelineId);
       return { command, pipeline, now: ctx.clock() };

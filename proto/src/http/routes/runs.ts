@@ -43,6 +43,6 @@ export const runRoutes: readonly RouteDefinition[] = [
     tags: ['steps'], access: 'user', params: StepParam, response: stepGet.reply, successStatus: 200, message: stepGet }),
   defineRoute({ method: 'get', path: '/v1/steps/{run_id}/{step_id}/output', operationId: 'getStepOutput', summary: 'Get the outputs of a step',
     tags: ['steps'], access: 'user', params: StepParam, response: stepOutput.reply, successStatus: 200, message: stepOutput }),
-  defineRoute({ method: 'get', path: '/v1/internal/run-history', operationId: 'getRunHistory', summary: 'Query execution history',
-    tags: ['runs'], access: 'user', query: runHistory.request, response: runHistory.reply, successStatus: 200, message: runHistory }),
+  defineRoute({ method: 'get', path: '/v1/internal/run-history', operationId: 'getRunHistory', summary: 'Query execution history (admins and the engine)',
+    tags: ['runs'], access: 'admin', query: runHistory.request, response: runHistory.reply, successStatus: 200, message: runHistory }),
 ];

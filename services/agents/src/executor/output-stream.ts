@@ -40,7 +40,8 @@ export function createOutputStream(options: OutputStreamOptions): OutputStream {
     const envelope: EventEnvelope = {
       id: options.newId(), type: chunk.kind, stream, version: ++version, occurredAt: options.clock().toISOString(),
       data: { run_id: job.run_id, step_id: job.step_id, agent_id: job.agent_id, chunk: chunk.text },
-      meta: { schemaVersion: 1 },
+      // Owned by the run's creator, like every event of the run.
+      meta: { schemaVersion: 1, ...(job.user_id !== undefined ? { owner: job.user_id } : {}) },
     };
     const subject = eventSubject('agents', chunk.kind, job.run_id);
     // Published in order, one after the other; a lost chunk is logged, never fails the step.

@@ -19,7 +19,9 @@ export function createStepEvents(store: EventStore, job: StepJob, newId: () => s
   // One stream per step: a redelivered attempt appends to it too ('any'), which keeps the history whole.
   // It is a log with no rule to keep, so no decider and no read before the append: one statement each.
   const stream = `exec-${job.run_id}-${job.step_id}`;
-  const line = (kind: ActivityKind, message: string) => ({ type: 'activity', data: { kind, message, ...ref } });
+  // The run's owner owns what its steps did: the stream shows these events to them and admins.
+  const meta = job.user_id !== undefined ? { owner: job.user_id } : {};
+  const line = (kind: ActivityKind, message: string) => ({ type: 'activity', data: { kind, message, ...ref }, meta });
   // One append at a time, in the order asked: an llm_call recorded without waiting (the loop goes
   // on to the tools) still lands before the tool call that followed it, and calls stay in order.
   let tail: Promise<unknown> = Promise.resolve();
@@ -32,13 +34,13 @@ export function createStepEvents(store: EventStore, job: StepJob, newId: () => s
     async toolCallStart(callId, tool, args) {
       // The feed line goes in the same append: it is there exactly when the tool call is.
       await serial(() => store.append(stream, 'any', [
-        { type: 'tool_call_start', data: { ...ref, tool_name: tool, tool_call_id: callId, args } },
+        { type: 'tool_call_start', data: { ...ref, tool_name: tool, tool_call_id: callId, args }, meta },
         line('tool_called', `${job.agent_id} called ${tool} in step ${job.step_id}`),
       ], scope));
     },
     async toolCallEnd(callId, tool, result, isError, durationMs) {
       await serial(() => store.append(stream, 'any', [{
-        type: 'tool_call_end', data: { ...ref, tool_name: tool, tool_call_id: callId, result, is_error: isError, duration_ms: durationMs },
+        type: 'tool_call_end', data: { ...ref, tool_name: tool, tool_call_id: callId, result, is_error: isError, duration_ms: durationMs }, meta,
       }], scope));
     },
     async llmCall(record) {
@@ -51,6 +53,7 @@ export function createStepEvents(store: EventStore, job: StepJob, newId: () => s
           input_tokens: record.input_tokens, output_tokens: record.output_tokens,
           cost_usd: record.cost_usd, duration_ms: record.duration_ms, stop_reason: record.stop_reason,
         },
+        meta,
       }], scope));
     },
     async activity(kind, message) {

@@ -1,1 +1,1 @@
-export { endpoint, actorOf, metaOf, type Call } from '@cadre/runtime';
+export { endpoint, actorOf, metaOf, ownerFilter, requireAdmin, type Call } from '@cadre/runtime';

@@ -4,12 +4,12 @@ import { executeRun, requireRun } from '../command';
 import type { RunsContext } from '../context';
 import { presentRun, presentSteps } from '../view/present';
 import { listRuns, queryHistory } from '../view/queries';
-import { actorOf, endpoint, metaOf } from './endpoint';
+import { actorOf, endpoint, metaOf, ownerFilter, requireAdmin, type Call } from './endpoint';
 
 /** Commands and queries of runs and steps. */
 export function runHandlers(ctx: RunsContext): ReadonlyArray<readonly [string, RequestHandler]> {
-  const stepOf = async (runId: string, stepId: string) => {
-    const state = await requireRun(ctx, runId);
+  const stepOf = async (runId: string, stepId: string, call: Call) => {
+    const state = await requireRun(ctx, runId, call);
     const step = presentSteps(state, await ctx.pipelines.get(state.pipelineId)).find((s) => s.step_id === stepId);
     if (step === undefined) throw new NotFoundError(`run '${runId}' has no step '${stepId}'`, { run_id: runId, step_id: stepId });
     return step;
@@ -25,29 +25,37 @@ export function runHandlers(ctx: RunsContext): ReadonlyArray<readonly [string, R
       }, metaOf(call));
       return presentRun(state, pipeline, true);
     }),
-    endpoint(runList, (request) => listRuns(ctx.pool, ctx.schema, request)),
-    endpoint(runGet, async ({ run_id }) => {
-      const state = await requireRun(ctx, run_id);
+    endpoint(runList, (request, call) => {
+      // A member lists their own runs; an admin everyone's.
+      const scope = ownerFilter(call);
+      return listRuns(ctx.pool, ctx.schema, request, scope.all ? undefined : scope.owner);
+    }),
+    endpoint(runGet, async ({ run_id }, call) => {
+      const state = await requireRun(ctx, run_id, call);
       return presentRun(state, await ctx.pipelines.get(state.pipelineId), true);
     }),
     endpoint(runCancel, async ({ run_id, reason }, call) => {
-      const { state, pipeline } = await executeRun(ctx, run_id, { kind: 'cancel', reason }, metaOf(call));
+      const { state, pipeline } = await executeRun(ctx, run_id, { kind: 'cancel', reason }, metaOf(call), call);
       return presentRun(state, pipeline, true);
     }),
     endpoint(runRestart, async ({ run_id, from_start }, call) => {
-      const { state, pipeline } = await executeRun(ctx, run_id, { kind: 'restart', fromStart: from_start }, metaOf(call));
+      const { state, pipeline } = await executeRun(ctx, run_id, { kind: 'restart', fromStart: from_start }, metaOf(call), call);
       return presentRun(state, pipeline, true);
     }),
-    endpoint(stepList, async ({ run_id }) => {
-      const state = await requireRun(ctx, run_id);
+    endpoint(stepList, async ({ run_id }, call) => {
+      const state = await requireRun(ctx, run_id, call);
       return { run_id, steps: presentSteps(state, await ctx.pipelines.get(state.pipelineId)) };
     }),
-    endpoint(stepGet, ({ run_id, step_id }) => stepOf(run_id, step_id)),
-    endpoint(stepOutput, async ({ run_id, step_id }) => {
-      const step = await stepOf(run_id, step_id);
+    endpoint(stepGet, ({ run_id, step_id }, call) => stepOf(run_id, step_id, call)),
+    endpoint(stepOutput, async ({ run_id, step_id }, call) => {
+      const step = await stepOf(run_id, step_id, call);
       return { run_id, step_id, status: step.status, outputs: step.outputs };
     }),
-    endpoint(runHistory, (request) => queryHistory(ctx.pool, ctx.schema, request)),
+    // `/v1/internal/run-history`: admins and the engine credential only, here as at the gateway.
+    endpoint(runHistory, (request, call) => {
+      requireAdmin(call);
+      return queryHistory(ctx.pool, ctx.schema, request);
+    }),
     endpoint(stepTimeout, async ({ run_id, step_id, attempt }) => {
       const { accepted } = await executeRun(ctx, run_id, { kind: 'timeout', stepId: step_id, attempt });
       return { accepted };

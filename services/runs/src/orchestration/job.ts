@@ -3,6 +3,7 @@ import { effectiveStepSettings, loopItems, renderTemplate, type Pipeline } from 
 import { STEP_QUEUE, type StepJob } from '@cadre/proto';
 import type { RunsContext } from '../context';
 import { templateContext } from '../run/flow';
+import { userOf } from '../run/owner';
 import { activeAttempt, type RunState, type StepAttempt } from '../run/state';
 
 /** Dedup id of a step attempt on the work queue: `<run>:<step>:<attempt>[:<loop index>]`. */
@@ -11,10 +12,6 @@ export function stepJobId(runId: string, attempt: Pick<StepAttempt, 'stepId' | '
   return attempt.loop === undefined ? base : `${base}:${attempt.loop.index}`;
 }
 
-/** The user id of an actor written as `user:<id>`; other actors (engine, …) are no user. */
-function userOf(actor: string | undefined): string | undefined {
-  return actor?.startsWith('user:') === true ? actor.slice('user:'.length) : undefined;
-}
 
 /** Everything the executor needs for one attempt: settings, rendered input, feedback. */
 export function buildStepJob(state: RunState, attempt: StepAttempt, pipeline: Pipeline): StepJob {

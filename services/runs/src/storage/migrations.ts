@@ -31,6 +31,18 @@ export function runsMigrations(schema: string): Migrations {
         await sql`create index if not exists run_history_queued on ${s}.run_history (queued_at desc)`.execute(db);
       },
     },
+    // Who owns each run (its creator's user id): a member's run list is theirs only. Runs written
+    // before take it from their run_created event.
+    '2026_12_05_0001_run_view_owner': {
+      async up(db: Kysely<any>) {
+        await sql`alter table ${s}.run_view add column if not exists owner text`.execute(db);
+        await sql`create index if not exists run_view_owner on ${s}.run_view (owner, created_at desc, run_id desc)`.execute(db);
+        await sql`update ${s}.run_view v set owner = substring(e.data->>'created_by' from 6)
+          from ${s}.events e
+          where v.owner is null and e.stream_id = 'run-' || v.run_id and e.version = 1 and e.type = 'run_created'
+            and e.data->>'created_by' like 'user:%'`.execute(db);
+      },
+    },
   };
   /* eslint-enable @typescript-eslint/no-explicit-any */
 }

@@ -5,7 +5,8 @@ import type { Pool } from 'pg';
 import { encodeJson, type Bus, type Job, type StreamMessage, type Subscription } from '@cadre/bus';
 import { silentLogger } from '@cadre/logging';
 import {
-  REQUEST_ID_HEADER, STEP_QUEUE, reportStepCompleted, reportStepFailed, reportStepStarted, type MessageDefinition, type StepJob,
+  PRINCIPAL_HEADER, REQUEST_ID_HEADER, STEP_QUEUE, reportStepCompleted, reportStepFailed, reportStepStarted, type MessageDefinition, type Principal,
+  type StepJob,
 } from '@cadre/proto';
 import { call, type Service } from '@cadre/runtime';
 import { startTestbed } from '@cadre/testbed';
@@ -20,6 +21,10 @@ export type Script = (job: StepJob, delivery: Job) => Promise<
   | { readonly kind: 'hang'; readonly until: Promise<unknown> }
 >;
 
+export const ADMIN: Principal = { kind: 'user', user_id: 'u-admin', role: 'admin', credential_id: 's-admin' };
+export const ALICE: Principal = { kind: 'user', user_id: 'u-alice', role: 'member', credential_id: 's-alice' };
+export const BOB: Principal = { kind: 'user', user_id: 'u-bob', role: 'member', credential_id: 's-bob' };
+
 /** The runs service (one or more replicas) on a fresh database and a real bus, and a test executor. */
 export interface Harness {
   readonly bus: Bus;
@@ -28,7 +33,8 @@ export interface Harness {
   readonly events: StreamMessage[];
   /** Jobs the executor took, in order. */
   readonly jobs: StepJob[];
-  send<D extends MessageDefinition>(definition: D, payload: z.input<D['request']>): Promise<z.infer<D['reply']>>;
+  /** Sends a command or query as `principal` (default an admin user, as the gateway would say). */
+  send<D extends MessageDefinition>(definition: D, payload: z.input<D['request']>, principal?: Principal): Promise<z.infer<D['reply']>>;
   /** Plays the agent executor: takes StepJobs from the real queue and reports through the real commands. */
   startExecutor(script: Script, concurrency?: number): Promise<Subscription>;
   addReplica(): Promise<Service>;
@@ -55,8 +61,10 @@ export async function startHarness(options: { readonly transport?: 'embedded' | 
   const jobs: StepJob[] = [];
   const workers: Subscription[] = [];
   let requests = 0;
-  const send: Harness['send'] = (definition, payload) =>
-    call(bus, definition, payload, { headers: { [REQUEST_ID_HEADER]: `req-${++requests}` }, timeoutMs: 15_000 });
+  const send: Harness['send'] = (definition, payload, principal = ADMIN) =>
+    call(bus, definition, payload, {
+      headers: { [REQUEST_ID_HEADER]: `req-${++requests}`, [PRINCIPAL_HEADER]: JSON.stringify(principal) }, timeoutMs: 15_000,
+    });
 
   return {
     bus, pool, events, jobs, send, addReplica,

@@ -21,10 +21,11 @@ function decodeCursor(text: string): Cursor {
   throw new ValidationError('invalid cursor', [{ path: 'cursor', message: 'not a cursor this API returned' }]);
 }
 
-/** Runs newest first, filtered; keyset pages by `cursor`, or `offset`. */
-export async function listRuns(pool: Pool, schema: string, request: ListRequest): Promise<{ runs: RunView[]; total: number; next_cursor: string | null }> {
+/** Runs newest first, filtered (to one owner's when `owner` is given); keyset pages by `cursor`, or `offset`. */
+export async function listRuns(pool: Pool, schema: string, request: ListRequest, owner?: string): Promise<{ runs: RunView[]; total: number; next_cursor: string | null }> {
   const where: string[] = [];
   const params: unknown[] = [];
+  if (owner !== undefined) where.push(`owner = $${params.push(owner)}`);
   if (request.pipeline_id !== undefined) where.push(`pipeline_id = $${params.push(request.pipeline_id)}`);
   if (request.status !== undefined) where.push(`status = $${params.push(request.status)}`);
   const filter = where.length > 0 ? `where ${where.join(' and ')}` : '';

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { Pipeline } from '@cadre/pipelines';
+import { runOwner } from '../run/owner';
 import type { RunState } from '../run/state';
 import { presentHistory, presentRun, presentSteps } from './present';
 
@@ -16,11 +17,12 @@ export async function syncRunViews(pool: Pool, schema: string, state: RunState, 
   try {
     await client.query('begin');
     const updated = await client.query(
-      `insert into ${s}.run_view (run_id, version, pipeline_id, status, created_at, updated_at, body)
-       values ($1, $2, $3, $4, $5, $6, $7)
-       on conflict (run_id) do update set version = excluded.version, status = excluded.status, updated_at = excluded.updated_at, body = excluded.body
+      `insert into ${s}.run_view (run_id, version, pipeline_id, status, created_at, updated_at, body, owner)
+       values ($1, $2, $3, $4, $5, $6, $7, $8)
+       on conflict (run_id) do update set version = excluded.version, status = excluded.status, updated_at = excluded.updated_at, body = excluded.body,
+         owner = excluded.owner
        where ${s}.run_view.version < excluded.version`,
-      [run.id, run.version, run.pipeline_id, run.status, run.created_at, run.updated_at, JSON.stringify(run)],
+      [run.id, run.version, run.pipeline_id, run.status, run.created_at, run.updated_at, JSON.stringify(run), runOwner(state) ?? null],
     );
     if ((updated.rowCount ?? 0) === 0) {
       await client.query('rollback');
