@@ -16,7 +16,10 @@ export const DeadLettersQuery = z.object({
 });
 export type DeadLettersQuery = z.infer<typeof DeadLettersQuery>;
 
-export const DeadLetterParams = z.object({ queue: QueueName, job_id: z.string().min(1).max(200).describe('The queue\'s id of the job') });
+export const DeadLetterParams = z.object({
+  queue: QueueName,
+  job_id: z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'a job id: letters, digits, _ . : and -').describe('The queue\'s id of the job'),
+});
 
 /** A letter in a listing: what the `job_dead_lettered` event says, and when. */
 export const DeadLetterEntry = z.object({

@@ -68,7 +68,7 @@ export function registerDeadLetters(ctx: ContractContext): void {
       const queue = ctx.a().workQueue(unique('wq'));
       expect(await queue.deadLetter('12345')).toBeUndefined();
       expect((await ctx.b().deadLetters({ queue: queue.name })).letters).toEqual([]);
-      expect((await rejection(queue.deadLetter(''))).name).toBe('ValidationError');
+      for (const bad of ['', 'a/b', 'ↀ😀', 'x'.repeat(201)]) expect((await rejection(queue.deadLetter(bad))).name).toBe('ValidationError');
       expect((await rejection(ctx.b().deadLetters({ limit: 0 }))).name).toBe('ValidationError');
       expect((await rejection(ctx.b().deadLetters({ limit: 501 }))).name).toBe('ValidationError');
       expect((await rejection(ctx.b().deadLetters({ cursor: 'not a cursor' }))).name).toBe('ValidationError');

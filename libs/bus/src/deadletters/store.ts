@@ -3,6 +3,9 @@ import { assertName, ValidationError } from '@cadre/proto';
 import type { BlobInfo, BlobStore, DeadLetter, DeadLetterListOptions, DeadLetterPage } from '../types';
 import { decodeLetter, encodeLetter, letterName, summaryOf } from './letter';
 
+// Job ids are the queue's own (a sequence on NATS, a UUID embedded): plain ASCII, which also keeps
+// them valid object names on NATS.
+const JOB_ID = /^[A-Za-z0-9_.:-]{1,200}$/;
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
 // Letters of a page are read this many at a time.
@@ -11,7 +14,7 @@ const READ_AT_ONCE = 8;
 /** The letter of `queue`'s job `jobId` in the dead-letter bucket, or undefined. */
 export async function readDeadLetter(store: BlobStore, queue: string, jobId: string): Promise<DeadLetter | undefined> {
   assertName('queue', queue);
-  if (typeof jobId !== 'string' || jobId.length === 0 || jobId.length > 200) throw new ValidationError('jobId must be a non-empty string of at most 200 characters', { jobId });
+  if (typeof jobId !== 'string' || !JOB_ID.test(jobId)) throw new ValidationError('jobId must be 1 to 200 letters, digits, _ . : or -', { jobId });
   return readLetter(store, letterName(queue, jobId));
 }
 
