@@ -185,14 +185,48 @@ export interface Job {
 /** Handles a job. Returning acks it; throwing retries it (with backoff) until maxAttempts. */
 export type JobHandler = (job: Job) => Promise<void>;
 
-/** What lands on `deadletter.<queue>` (ephemeral) and in the event stream when a job gives up. */
+/**
+ * A job that gave up, in full: its body and headers, and why. The bus keeps it in its
+ * `deadletters` blob bucket (admins read it back with `WorkQueue.deadLetter`) and sends it on
+ * the ephemeral `deadletter.<queue>` subject; the event stream gets only the `job_dead_lettered`
+ * event (queue, job id, attempts, a bounded reason), never the body.
+ */
 export interface DeadLetter {
   readonly queue: string;
   readonly jobId: string;
   readonly attempts: number;
+  /** What the handler said (the error's message or the reason given to `term`), unshortened. */
   readonly reason: string;
   readonly data: string; // base64
   readonly headers: Headers;
+  /** When the job was dead-lettered (ISO 8601). */
+  readonly time: string;
+}
+
+/** A dead letter in a listing: no body, no headers, and the reason as the event carries it. */
+export interface DeadLetterSummary {
+  readonly queue: string;
+  readonly jobId: string;
+  readonly attempts: number;
+  /** Bounded, with the job body masked (the same text as the `job_dead_lettered` event's). */
+  readonly reason: string;
+  readonly time: string;
+}
+
+export interface DeadLetterListOptions {
+  /** Only this queue's letters (default every queue's). */
+  readonly queue?: string;
+  /** Letters per page (default 50, at most 500). */
+  readonly limit?: number;
+  /** Where the previous page ended (its `nextCursor`). */
+  readonly cursor?: string;
+}
+
+export interface DeadLetterPage {
+  /** Newest first. */
+  readonly letters: readonly DeadLetterSummary[];
+  /** Present when more letters follow: pass it as `cursor` for the next page. */
+  readonly nextCursor?: string;
 }
 
 export interface WorkQueue {
@@ -201,6 +235,8 @@ export interface WorkQueue {
   process(handler: JobHandler, options?: WorkerOptions): Promise<Subscription>;
   /** Jobs waiting or in flight. */
   depth(): Promise<number>;
+  /** The dead letter of one of this queue's jobs, with its body; undefined when there is none. */
+  deadLetter(jobId: string): Promise<DeadLetter | undefined>;
 }
 
 // ---------------------------------------------------------------- blobs
@@ -250,6 +286,8 @@ export interface Bus {
   request<T = unknown>(subject: string, payload: unknown, options?: RequestOptions): Promise<T>;
   readonly events: EventStream;
   workQueue(name: string): WorkQueue;
+  /** The dead letters kept, newest first, one page at a time (bodies are read per job with `WorkQueue.deadLetter`). */
+  deadLetters(options?: DeadLetterListOptions): Promise<DeadLetterPage>;
   blobs(bucket: string): Promise<BlobStore>;
   readonly ephemeral: Ephemeral;
   /** True while connected to its broker or database. */

@@ -2,6 +2,7 @@ import { describe } from '@jest/globals';
 import { registerBadInput } from './bad-input';
 import { registerBlobs } from './blobs';
 import { registerConsumerLag } from './consumer-lag';
+import { registerDeadLetters } from './dead-letters';
 import { registerDurableConsumers } from './durable-consumer';
 import { registerEphemeral } from './ephemeral';
 import { registerEventStream } from './event-stream';
@@ -25,6 +26,7 @@ export function describeBusContract(harness: () => Promise<BusHarness>): void {
     registerDurableConsumers(ctx);
     registerConsumerLag(ctx);
     registerWorkQueue(ctx);
+    registerDeadLetters(ctx);
     registerBlobs(ctx);
     registerEphemeral(ctx);
     registerBadInput(ctx);

@@ -1,25 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
-import type { DeadLetter, Job, StreamMessage } from '../types';
+import { EventEnvelope } from '@cadre/proto';
+import type { Job } from '../types';
 import { eventually } from '@cadre/testing';
+import { deadLetterSubject, watchDeadLetters } from './dead-letter-watch';
 import type { ContractContext } from './helpers';
-import { barrier, bytes, sleep, unique, until } from './helpers';
+import { bytes, sleep, unique, until } from './helpers';
 
 /** Work queues: ack, retries with delay, dead letters, heartbeats, dedup, depth, shared workers. */
 export function registerWorkQueue(ctx: ContractContext): void {
   describe('work queues', () => {
-    /** Dead letters of a queue, from both the ephemeral notice and the durable event. */
-    const watchDeadLetters = async (queue: string) => {
-      const notices: DeadLetter[] = [];
-      const events: StreamMessage[] = [];
-      const notice = ctx.c().ephemeral.subscribe(`deadletter.${queue}`, (m) => notices.push(m.json<DeadLetter>()));
-      await barrier(ctx.c());
-      const from = (await ctx.c().events.lastSeq()) + 1;
-      const replay = await ctx.c().events.replay({ fromSeq: from, filterSubject: `evt.bus.deadletter.${queue}` }, (m) => {
-        events.push(m);
-      });
-      return { notices, events, stop: () => Promise.all([notice.stop(), replay.stop()]) };
-    };
-
     it('runs each job once and acks it on return; depth counts jobs not yet done', async () => {
       const queue = ctx.a().workQueue(unique('wq'));
       const ids = [];
@@ -73,10 +62,11 @@ export function registerWorkQueue(ctx: ContractContext): void {
       }
     });
 
-    it('dead-letters a job the handler terms: no more attempts', async () => {
+    it('dead-letters a job the handler terms: the event says so without the body, the letter keeps it', async () => {
       const queue = ctx.a().workQueue(unique('wq'));
-      const dead = await watchDeadLetters(queue.name);
-      const { jobId } = await queue.enqueue(bytes({ bad: true }), { headers: { 'x-run': 'r9' } });
+      const dead = await watchDeadLetters(ctx, queue.name);
+      const body = bytes({ bad: true, prompt: 'a system prompt nobody but an admin may read' });
+      const { jobId } = await queue.enqueue(body, { headers: { 'x-run': 'r9' } });
       let runs = 0;
       const worker = await ctx.b().workQueue(queue.name).process(async (job) => {
         runs++;
@@ -84,10 +74,30 @@ export function registerWorkQueue(ctx: ContractContext): void {
       });
       try {
         await until('the dead letter', () => dead.notices.length === 1 && dead.events.length === 1);
-        const letter = dead.events[0]!.json<DeadLetter>();
-        expect(letter).toMatchObject({ queue: queue.name, jobId, attempts: 1, reason: 'input cannot be processed' });
-        expect(JSON.parse(Buffer.from(letter.data, 'base64').toString())).toEqual({ bad: true });
-        expect(letter.headers['x-run']).toBe('r9');
+        const event = dead.events[0]!;
+        expect(event.subject).toBe(deadLetterSubject(queue.name));
+        expect(event.msgId).toBe(`dl:${queue.name}:${jobId}`);
+        const envelope = EventEnvelope.parse(event.json());
+        expect(envelope).toEqual({
+          id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
+          type: 'job_dead_lettered',
+          stream: `deadletter-${queue.name}-${jobId}`,
+          version: 1,
+          occurredAt: expect.any(String),
+          data: { queue: queue.name, job_id: jobId, attempts: 1, reason: 'input cannot be processed' },
+          meta: { schemaVersion: 1 },
+        });
+        // Nothing of the job itself is on the stream.
+        const raw = Buffer.from(event.data).toString();
+        for (const part of ['nobody but an admin', Buffer.from(body).toString('base64'), 'x-run', 'r9']) expect(raw).not.toContain(part);
+
+        const letter = await ctx.c().workQueue(queue.name).deadLetter(jobId);
+        expect(letter).toEqual({
+          queue: queue.name, jobId, attempts: 1, reason: 'input cannot be processed',
+          data: Buffer.from(body).toString('base64'), headers: expect.objectContaining({ 'x-run': 'r9' }), time: envelope.occurredAt,
+        });
+        // The letter was there when the event arrived; the live notice carries it whole.
+        expect(dead.letterAtEvent).toEqual([letter]);
         expect(dead.notices[0]).toEqual(letter);
         await sleep(500);
         expect(runs).toBe(1);
@@ -99,7 +109,7 @@ export function registerWorkQueue(ctx: ContractContext): void {
 
     it('retries a throwing handler with backoff, then dead-letters it after maxAttempts', async () => {
       const queue = ctx.a().workQueue(unique('wq'));
-      const dead = await watchDeadLetters(queue.name);
+      const dead = await watchDeadLetters(ctx, queue.name);
       const { jobId } = await queue.enqueue(bytes('boom'));
       const attempts: number[] = [];
       const worker = await ctx.b().workQueue(queue.name).process(
@@ -111,9 +121,11 @@ export function registerWorkQueue(ctx: ContractContext): void {
       );
       try {
         await until('the dead letter event', () => dead.events.length === 1, 10_000);
-        expect(dead.events[0]!.json<DeadLetter>()).toMatchObject({ queue: queue.name, jobId, attempts: 3 });
-        expect(dead.events[0]!.json<DeadLetter>().reason).toContain('boom 3');
-        expect(dead.events[0]!.subject).toBe(`evt.bus.deadletter.${queue.name}`);
+        expect(dead.events[0]!.subject).toBe(deadLetterSubject(queue.name));
+        const { data } = EventEnvelope.parse(dead.events[0]!.json());
+        expect(data).toMatchObject({ queue: queue.name, job_id: jobId, attempts: 3 });
+        expect(data.reason).toContain('boom 3');
+        expect(await ctx.c().workQueue(queue.name).deadLetter(jobId)).toMatchObject({ attempts: 3, reason: 'boom 3' });
         await sleep(800);
         expect(attempts).toEqual([1, 2, 3]);
         expect(await queue.depth()).toBe(0);

@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { assertName, ConflictError, ValidationError } from '@cadre/proto';
 import { v7 as uuidv7 } from 'uuid';
+import type { PoolClient } from 'pg';
 import type { BlobInfo, BlobStore } from '../types';
 import type { BusContext } from './context';
+import type { Db } from './db';
 
 /** Blobs are stored and streamed in chunks of this size: memory stays bounded whatever the blob. */
 export const CHUNK_SIZE = 256 * 1024;
@@ -13,7 +15,7 @@ export function embeddedBlobStore(ctx: BusContext, bucket: string): BlobStore {
   assertName('bucket', bucket);
   const { db } = ctx;
   const blobs = () => db.kysely.selectFrom('blobs').select(['name', 'size', 'modified', 'digest', 'blob_id']).where('bucket', '=', bucket);
-  const toInfo = (row: { name: string; size: string; modified: Date; digest: string | null }): BlobInfo => ({
+  const toInfo = (row: BlobRow): BlobInfo => ({
     bucket,
     name: row.name,
     size: Number(row.size),
@@ -27,29 +29,7 @@ export function embeddedBlobStore(ctx: BusContext, bucket: string): BlobStore {
       assertBlobName(name);
       if (!(content instanceof Uint8Array) && !(content instanceof Readable)) throw new ValidationError('blob content must be bytes or a Readable');
       // One transaction: readers see the old blob until the new one is complete, then only it.
-      const info = await db.tx(`put ${bucket}/${name}`, async (client) => {
-        const blobId = uuidv7();
-        const hash = createHash('sha256');
-        let size = 0;
-        let index = 0;
-        for await (const chunk of chunks(content)) {
-          hash.update(chunk);
-          size += chunk.length;
-          await client.query(`INSERT INTO ${db.t('blob_chunks')} (blob_id, idx, data) VALUES ($1, $2, $3)`, [blobId, index++, chunk]);
-        }
-        const digest = `SHA-256=${hash.digest('base64url')}`;
-        // Serialise puts of one name so the replaced content is always the one deleted.
-        await client.query(`SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))`, [`${db.schema}.blobs/${bucket}`, name]);
-        const old = await client.query<{ blob_id: string }>(`SELECT blob_id FROM ${db.t('blobs')} WHERE bucket = $1 AND name = $2`, [bucket, name]);
-        const { rows } = await client.query<{ name: string; size: string; modified: Date; digest: string | null }>(
-          `INSERT INTO ${db.t('blobs')} (bucket, name, blob_id, size, digest, modified) VALUES ($1, $2, $3, $4, $5, now())
-           ON CONFLICT (bucket, name) DO UPDATE SET blob_id = EXCLUDED.blob_id, size = EXCLUDED.size, digest = EXCLUDED.digest, modified = EXCLUDED.modified
-           RETURNING name, size, modified, digest`,
-          [bucket, name, blobId, size, digest]);
-        const previous = old.rows[0]?.blob_id;
-        if (previous) await client.query(`DELETE FROM ${db.t('blob_chunks')} WHERE blob_id = $1`, [previous]);
-        return rows[0];
-      });
+      const info = await db.tx(`put ${bucket}/${name}`, (client) => writeBlob(db, client, bucket, name, content));
       if (!info) throw new Error('blob put returned no row');
       return toInfo(info);
     },
@@ -79,6 +59,41 @@ export function embeddedBlobStore(ctx: BusContext, bucket: string): BlobStore {
       return rows.map(toInfo);
     },
   };
+}
+
+interface BlobRow {
+  readonly name: string;
+  readonly size: string;
+  readonly modified: Date;
+  readonly digest: string | null;
+}
+
+/**
+ * Writes a blob inside the caller's transaction (the bus's own records join it: a dead letter
+ * commits with its event), replacing one of the same name.
+ */
+export async function writeBlob(db: Db, client: PoolClient, bucket: string, name: string, content: Readable | Uint8Array): Promise<BlobRow | undefined> {
+  const blobId = uuidv7();
+  const hash = createHash('sha256');
+  let size = 0;
+  let index = 0;
+  for await (const chunk of chunks(content)) {
+    hash.update(chunk);
+    size += chunk.length;
+    await client.query(`INSERT INTO ${db.t('blob_chunks')} (blob_id, idx, data) VALUES ($1, $2, $3)`, [blobId, index++, chunk]);
+  }
+  const digest = `SHA-256=${hash.digest('base64url')}`;
+  // Serialise puts of one name so the replaced content is always the one deleted.
+  await client.query(`SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))`, [`${db.schema}.blobs/${bucket}`, name]);
+  const old = await client.query<{ blob_id: string }>(`SELECT blob_id FROM ${db.t('blobs')} WHERE bucket = $1 AND name = $2`, [bucket, name]);
+  const { rows } = await client.query<BlobRow>(
+    `INSERT INTO ${db.t('blobs')} (bucket, name, blob_id, size, digest, modified) VALUES ($1, $2, $3, $4, $5, now())
+     ON CONFLICT (bucket, name) DO UPDATE SET blob_id = EXCLUDED.blob_id, size = EXCLUDED.size, digest = EXCLUDED.digest, modified = EXCLUDED.modified
+     RETURNING name, size, modified, digest`,
+    [bucket, name, blobId, size, digest]);
+  const previous = old.rows[0]?.blob_id;
+  if (previous) await client.query(`DELETE FROM ${db.t('blob_chunks')} WHERE blob_id = $1`, [previous]);
+  return rows[0];
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { ClientConfig, Pool } from 'pg';
 import { UnavailableError, ValidationError } from '@cadre/proto';
 import type { BlobStore, Bus, ServiceHandle, Subscription, WorkQueue } from '../types';
+import { DEAD_LETTER_BUCKET, listDeadLetters } from '../deadletters';
 import { embeddedBlobStore } from './blobs';
 import type { BusContext } from './context';
 import { openDb } from './db';
@@ -94,6 +95,9 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Bu
       let queue = workQueues.get(name);
       if (!queue) workQueues.set(name, (queue = embeddedWorkQueue(ctx, name)));
       return queue;
+    },
+    async deadLetters(listOptions) {
+      return listDeadLetters(embeddedBlobStore(ctx, DEAD_LETTER_BUCKET), listOptions);
     },
     async blobs(bucket) {
       let store = blobStores.get(bucket);

@@ -1,6 +1,7 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { ValidationError } from '@cadre/proto';
 import type { BlobStore, Bus, ServiceHandle, Subscription, WorkQueue } from '../types';
+import { DEAD_LETTER_BUCKET, listDeadLetters } from '../deadletters';
 import { openBlobStore } from './blobs';
 import { openConnection } from './connection';
 import { natsEphemeral } from './ephemeral';
@@ -64,6 +65,16 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
   };
   const workQueues = new Map<string, WorkQueue>();
   const blobStores = new Map<string, Promise<BlobStore>>();
+  const blobs = (bucket: string): Promise<BlobStore> => {
+    let store = blobStores.get(bucket);
+    if (!store) {
+      store = openBlobStore(conn, js, bucket);
+      blobStores.set(bucket, store);
+      // A failed open (bad name, bus down) is not cached.
+      store.catch(() => blobStores.delete(bucket));
+    }
+    return store;
+  };
   let draining: Promise<void> | undefined;
 
   return {
@@ -84,21 +95,13 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
     workQueue(name) {
       let queue = workQueues.get(name);
       if (!queue) {
-        queue = natsWorkQueue({ conn, js, jsm, jobsStream: names.jobs, logger, track }, name);
+        queue = natsWorkQueue({ conn, js, jsm, jobsStream: names.jobs, logger, track, blobs }, name);
         workQueues.set(name, queue);
       }
       return queue;
     },
-    blobs(bucket) {
-      let store = blobStores.get(bucket);
-      if (!store) {
-        store = openBlobStore(conn, js, bucket);
-        blobStores.set(bucket, store);
-        // A failed open (bad name, bus down) is not cached.
-        store.catch(() => blobStores.delete(bucket));
-      }
-      return store;
-    },
+    deadLetters: async (listOptions) => listDeadLetters(await blobs(DEAD_LETTER_BUCKET), listOptions),
+    blobs,
     ephemeral: natsEphemeral(conn, logger, track),
     isHealthy: () => conn.isConnected(),
     drain() {

@@ -1,9 +1,10 @@
 import { AckPolicy, DeliverPolicy, type ConsumerConfig, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import { assertName, ValidationError } from '@cadre/proto';
-import { decodeJson, encodeJson } from '../codec';
+import { decodeJson } from '../codec';
+import { DEAD_LETTER_BUCKET, deadLetterEvent, encodeLetter, keepLetter, newDeadLetter, readDeadLetter } from '../deadletters';
 import { injectTraceContext, withTraceContext } from '../trace';
-import type { DeadLetter, Job, JobHandler, Subscription, WorkQueue, WorkerOptions } from '../types';
+import type { BlobStore, DeadLetter, Job, JobHandler, Subscription, WorkQueue, WorkerOptions } from '../types';
 import type { Connection } from './connection';
 import { ensureDurable } from './consumers';
 import { isNotFound, mapNatsError } from './errors';
@@ -23,6 +24,8 @@ export interface WorkQueueDeps {
   readonly jobsStream: string;
   readonly logger: BusLogger;
   readonly track: (subscription: Subscription) => Subscription;
+  /** The bus's blob buckets (dead letters are kept in one). */
+  readonly blobs: (bucket: string) => Promise<BlobStore>;
 }
 
 const WORKER_DEFAULTS = { ackWaitMs: 30_000, maxAttempts: 5, concurrency: 1 } as const;
@@ -95,6 +98,10 @@ export function natsWorkQueue(deps: WorkQueueDeps, name: string): WorkQueue {
       } catch (error) {
         throw mapNatsError(error, `depth ${name}`);
       }
+    },
+
+    async deadLetter(jobId) {
+      return readDeadLetter(await deps.blobs(DEAD_LETTER_BUCKET), name, jobId);
     },
   };
 }
@@ -208,34 +215,33 @@ function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Records the job as dead (durable event + ephemeral notice), then removes it. Exactly one event per job. */
+/**
+ * Records the job as dead, then removes it: the letter (body, headers, reason) is kept in the
+ * dead-letter bucket first, so the event never points at a missing letter; then the
+ * `job_dead_lettered` event (no body), once per job; then the live notice with the letter.
+ */
 async function deadLetter(deps: WorkQueueDeps, queue: string, msg: JsMsg, attempts: number, reason: string): Promise<void> {
   const jobId = String(msg.seq);
-  const letter: DeadLetter = {
-    queue,
-    jobId,
-    attempts,
-    reason,
-    data: Buffer.from(msg.data).toString('base64'),
-    headers: fromNatsHeaders(msg.headers),
-  };
-  const payload = encodeJson(letter);
+  let letter: DeadLetter;
   try {
-    await publishDeduplicated(deps, `evt.bus.deadletter.${queue}`, payload, { msgId: `dl:${queue}:${jobId}` });
+    const given = newDeadLetter({ queue, jobId, attempts, reason, data: msg.data, headers: fromNatsHeaders(msg.headers) });
+    letter = await keepLetter(await deps.blobs(DEAD_LETTER_BUCKET), given);
+    const event = deadLetterEvent(letter);
+    await publishDeduplicated(deps, event.subject, event.payload, { msgId: event.msgId });
   } catch (error) {
     // Without its dead letter the job must not disappear: it comes back and we try again.
     deps.logger.error({ queue, jobId, err: error }, 'dead letter not recorded; job kept');
     deps.conn.whenConnected(() => msg.nak(1_000));
     return;
   }
-  if (!deps.conn.nc.isClosed()) deps.conn.nc.publish(`deadletter.${queue}`, payload);
+  if (!deps.conn.nc.isClosed()) deps.conn.nc.publish(`deadletter.${queue}`, encodeLetter(letter));
   // Ack, not term: nats-server 2.9 keeps a termed message in a work-queue stream for good
   // (depth would count it). The dead letter holds the job now; the queue is done with it.
   try {
     await msg.ackAck();
   } catch (error) {
-    // It comes back, finds its attempts used up, and is dead-lettered again (same msgId: no duplicate event).
+    // It comes back, finds its attempts used up, and is dead-lettered again (its letter kept, the same msgId: no duplicate event).
     deps.logger.warn({ queue, jobId, err: error }, 'ack of a dead-lettered job failed');
   }
-  deps.logger.warn({ queue, jobId, attempts, reason }, 'job dead-lettered');
+  deps.logger.warn({ queue, jobId, attempts: letter.attempts, reason: letter.reason }, 'job dead-lettered');
 }

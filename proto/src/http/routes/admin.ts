@@ -1,9 +1,12 @@
 import { z } from 'zod';
-import { ContainerList, LogLevel, LogTailReply, MAX_TAIL } from '../../admin';
+import {
+  ContainerList, DeadLetterDetail, DeadLetterList, DeadLetterParams, DeadLettersQuery, LogLevel, LogTailReply, MAX_TAIL,
+} from '../../admin';
 import { defineRoute, type RouteDefinition } from '../route';
 
 // Admin routes the gateway answers itself (seed 002, "Admin"): the running instances, from
-// their heartbeats, and one instance's log lines, served by the instance over the bus.
+// their heartbeats, and one instance's log lines, served by the instance over the bus; and the
+// dead letters the bus keeps.
 
 const ContainerParam = z.object({ id: z.string().min(1).max(300) });
 
@@ -27,4 +30,16 @@ export const containerLogsRoute = defineRoute({
   successStatus: 200, stream: true,
 });
 
-export const adminRoutes: readonly RouteDefinition[] = [listContainersRoute, containerLogsRoute];
+export const listDeadLettersRoute = defineRoute({
+  method: 'get', path: '/v1/admin/dead-letters', operationId: 'listDeadLetters',
+  summary: 'Work-queue jobs that gave up, newest first: queue, job id, attempts, reason, time',
+  tags: ['admin'], access: 'admin', query: DeadLettersQuery, response: DeadLetterList, successStatus: 200,
+});
+
+export const getDeadLetterRoute = defineRoute({
+  method: 'get', path: '/v1/admin/dead-letters/{queue}/{job_id}', operationId: 'getDeadLetter',
+  summary: 'One dead letter with the job\'s body (JSON when it is JSON, else base64) and headers',
+  tags: ['admin'], access: 'admin', params: DeadLetterParams, response: DeadLetterDetail, successStatus: 200,
+});
+
+export const adminRoutes: readonly RouteDefinition[] = [listContainersRoute, containerLogsRoute, listDeadLettersRoute, getDeadLetterRoute];

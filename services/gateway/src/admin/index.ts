@@ -1,6 +1,7 @@
 import type { Bus, Subscription } from '@cadre/bus';
 import { startInstanceRegistry } from '@cadre/runtime';
 import type { LocalHandler } from '../http/router';
+import { deadLetterHandlers } from './dead-letters';
 import { containerLogStreams } from './logs';
 
 export interface AdminOptions {
@@ -19,7 +20,7 @@ export interface Admin {
   readonly subscription: Subscription;
 }
 
-/** The admin routes the gateway answers itself: the instance registry and the log streams. */
+/** The admin routes the gateway answers itself: the instance registry, the log streams and the dead letters. */
 export function startAdmin(options: AdminOptions): Admin {
   const registry = startInstanceRegistry({ bus: options.bus });
   const logs = containerLogStreams({ ...options, registry });
@@ -33,6 +34,7 @@ export function startAdmin(options: AdminOptions): Admin {
         res.status(200).json({ containers: registry.list() });
       },
       streamContainerLogs: logs.handler,
+      ...deadLetterHandlers(options.bus),
     },
     subscription: {
       closed,

@@ -1,6 +1,8 @@
 import { assertName, ValidationError } from '@cadre/proto';
 import { v7 as uuidv7 } from 'uuid';
+import { DEAD_LETTER_BUCKET, readDeadLetter } from '../../deadletters';
 import type { WorkQueue } from '../../types';
+import { embeddedBlobStore } from '../blobs';
 import type { BusContext } from '../context';
 import { outgoingHeaders } from '../headers';
 import { workerSettings } from './settings';
@@ -45,6 +47,9 @@ export function embeddedWorkQueue(ctx: BusContext, name: string): WorkQueue {
     async depth() {
       const { rows } = await db.query<{ n: number }>('depth', `SELECT count(*)::int AS n FROM ${jobs} WHERE queue = $1 AND status = 'queued'`, [name]);
       return rows[0]?.n ?? 0;
+    },
+    deadLetter(jobId) {
+      return readDeadLetter(embeddedBlobStore(ctx, DEAD_LETTER_BUCKET), name, jobId);
     },
   };
 }

@@ -1,7 +1,9 @@
 import { ValidationError } from '@cadre/proto';
-import { decodeJson, encodeJson } from '../../codec';
+import { decodeJson } from '../../codec';
+import { DEAD_LETTER_BUCKET, deadLetterEvent, encodeLetter, letterName, newDeadLetter } from '../../deadletters';
 import { withTraceContext } from '../../trace';
-import type { DeadLetter, Job, JobHandler } from '../../types';
+import type { Job, JobHandler } from '../../types';
+import { writeBlob } from '../blobs';
 import type { BusContext } from '../context';
 import type { Db } from '../db';
 import { storedHeaders } from '../headers';
@@ -90,23 +92,28 @@ async function extendLease(db: Db, claimed: ClaimedJob, ackWaitMs: number): Prom
 }
 
 /**
- * Marks the job dead and appends its dead letter to the event stream in one transaction (the
- * stream lives in the same database), so a job never disappears without its letter nor gets
- * two; then tells live listeners on `deadletter.<queue>`. If the database is down the job stays
- * leased and comes back, exhausted, to be dead-lettered again.
+ * Marks the job dead, keeps its letter (body, headers, reason) in the dead-letter bucket and
+ * appends the `job_dead_lettered` event (no body) in one transaction — the stream and the
+ * blobs live in the same database — so a job never disappears without its letter and event,
+ * an event never points at a missing letter, and neither is written twice; then tells live
+ * listeners on `deadletter.<queue>`. If the database is down the job stays leased and comes
+ * back, exhausted, to be dead-lettered again.
  */
 async function deadLetter(ctx: BusContext, queue: string, claimed: ClaimedJob, attempts: number, reason: string): Promise<void> {
   const headers = storedHeaders(claimed.headers);
-  const letter: DeadLetter = { queue, jobId: claimed.jobId, attempts, reason, data: claimed.data.toString('base64'), headers };
-  const payload = encodeJson(letter);
+  const letter = newDeadLetter({ queue, jobId: claimed.jobId, attempts, reason, data: claimed.data, headers });
+  const event = deadLetterEvent(letter);
+  const payload = encodeLetter(letter);
   try {
     const written = await ctx.db.tx('dead-letter job', async (client) => {
+      // The body now lives in the letter; the row stays for deduplication until it is purged.
       const { rowCount } = await client.query(
-        `UPDATE ${ctx.db.t('jobs')} SET status = 'dead', finished_at = now()
+        `UPDATE ${ctx.db.t('jobs')} SET status = 'dead', finished_at = now(), data = '\\x'::bytea
           WHERE job_id = $1 AND attempt_id = $2 AND status = 'queued'`,
         [claimed.jobId, claimed.attemptId]);
       if (!rowCount) return false;
-      await publishEvent(ctx.db, `evt.bus.deadletter.${queue}`, payload, { msgId: `dl:${queue}:${claimed.jobId}` }, client);
+      await writeBlob(ctx.db, client, DEAD_LETTER_BUCKET, letterName(queue, claimed.jobId), payload);
+      await publishEvent(ctx.db, event.subject, event.payload, { msgId: event.msgId }, client);
       return true;
     });
     if (!written) return;
