@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { sharedConfigShape } from '@cadre/config';
+import { gatewayConfigShape } from '@cadre/gateway';
 import type { ServiceRegistry } from '@cadre/kit';
 
 /**
@@ -32,6 +33,7 @@ function table(shape: Shape): string[] {
 export function variablesReference(registry: ServiceRegistry): string {
   const sections = [
     ['Every service (`@cadre/config`):', '', ...table(sharedConfigShape)],
+    ['`gateway` — the HTTP API, the event stream and the API documents:', '', ...table(gatewayConfigShape)],
     ...registry.map((service) => [`\`${service.name}\` — ${service.description}:`, '', ...table(service.config.shape)]),
   ];
   return sections.map((lines) => lines.join('\n')).join('\n\n');

@@ -15,7 +15,21 @@ interface Outcome {
   readonly body: string;
 }
 
+/**
+ * Sends one request. A server that answers early (431, 413) and closes may reset a connection the
+ * client is still writing to — a race of HTTP itself, not an answer: such a request is sent once
+ * more on a fresh connection, and a second reset fails the test.
+ */
 async function send(baseUrl: string, token: string, request: FuzzRequest): Promise<Outcome> {
+  try {
+    return await sendOnce(baseUrl, token, request);
+  } catch (error) {
+    if ((error as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw error;
+    return sendOnce(baseUrl, token, request);
+  }
+}
+
+async function sendOnce(baseUrl: string, token: string, request: FuzzRequest): Promise<Outcome> {
   const abort = new AbortController();
   const res = await fetch(new URL(request.path, baseUrl), {
     method: request.method,

@@ -26,12 +26,13 @@ const originList = z
   .optional()
   .transform((value) => (value ?? '').split(',').map((origin) => origin.trim()).filter((origin) => origin.length > 0));
 
-const shape = {
-  PORT: env.port(8000),
-  HOST: z.string().min(1).default('0.0.0.0'),
-  AUTH_ENABLED: env.boolean(true),
-  BODY_LIMIT: byteSize(MIB),
-  CORS_ORIGINS: originList,
+/** Environment variables of the gateway. */
+export const gatewayConfigShape = {
+  PORT: env.port(8000).describe('HTTP port of the API'),
+  HOST: z.string().min(1).default('0.0.0.0').describe('Address the API listens on'),
+  AUTH_ENABLED: env.boolean(true).describe('When false every credential-less call acts as an admin (development only)'),
+  BODY_LIMIT: byteSize(MIB).describe('Largest request body'),
+  CORS_ORIGINS: originList.describe('Origins allowed to call the API from a browser (comma list)'),
   BUS_TIMEOUT_MS: env.int(10_000, 100).describe('Longest wait for a service reply before a 503'),
   AUTH_CACHE_TTL_MS: env.int(5_000, 0).describe('How long a resolved credential is reused (revocations evict at once)'),
   AUTH_CACHE_MAX: env.int(10_000, 1),
@@ -43,9 +44,9 @@ const shape = {
   TRUST_PROXY: env.boolean(false).describe('Take the client address from X-Forwarded-For'),
 };
 
-export type GatewayConfig = Readonly<z.infer<z.ZodObject<typeof shape>>>;
+export type GatewayConfig = Readonly<z.infer<z.ZodObject<typeof gatewayConfigShape>>>;
 
 /** Parses the gateway's variables once, frozen; a bad one throws a ConfigError naming it. */
 export function loadGatewayConfig(environment: Readonly<Record<string, string | undefined>> = process.env): GatewayConfig {
-  return loadConfig(shape, environment);
+  return loadConfig(gatewayConfigShape, environment);
 }

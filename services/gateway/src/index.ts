@@ -22,7 +22,7 @@ import { eventStreamHandler } from './sse/route';
 import { statusHandlers } from './status/handlers';
 import { createProbes } from './status/probes';
 
-export { loadGatewayConfig, type GatewayConfig } from './config';
+export { gatewayConfigShape, loadGatewayConfig, type GatewayConfig } from './config';
 export type { LocalHandler } from './http/router';
 export type { ValidatedInput } from './http/validate';
 export { state as requestState, type RequestState } from './http/state';
