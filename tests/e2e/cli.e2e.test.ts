@@ -1,9 +1,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testing } from '@cadre/llm';
-import { eventually } from '@cadre/testing';
+import { eventually, freePort } from '@cadre/testing';
 import { workerFlow } from '../fixtures/pipelines';
 import { ADMIN, setupAdmin } from '../support/auth';
 import { call } from '../support/http';
@@ -149,5 +149,30 @@ describe('the cadre CLI against a running system', () => {
     const gateway = list.containers.find((c) => c.service === 'gateway')!;
     const logs = await cadre('logs', gateway.id, '--tail', '5');
     expect(logs.code).toBe(0);
+  });
+});
+
+describe('cadre up', () => {
+  it('starts all of Cadre through npm start\'s entry point and stops on SIGTERM with exit 0', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'cadre-up-'));
+    // Like a user's project folder: others may traverse it (as root, Postgres runs as `postgres`).
+    await chmod(dataDir, 0o755);
+    const port = await freePort();
+    const base = { ...process.env };
+    for (const name of ['DATABASE_URL', 'NATS_URL', 'CADRE_TEST_PG_URL', 'OTEL_EXPORTER_OTLP_ENDPOINT']) delete base[name];
+    const child = spawn(process.execPath, [BIN, 'up'], { cwd: ROOT, env: { ...base, CADRE_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' } });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await eventually(async () => expect((await call(`http://127.0.0.1:${port}`, 'GET', '/v1/health')).status).toBe(200), 60_000, 250);
+      expect(output).toContain('/v1/auth/setup');
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -10,7 +10,7 @@ import { createOutput } from './output';
 
 export const USAGE = `Usage: cadre <command> [options]
 
-  up                                   Start all of Cadre in this process (embedded mode)
+  up [service]                         Start all of Cadre (embedded mode), or one service, as npm start does
   login [--url URL] [--email E] [--password P] [--code 2FA] [--api-key KEY]
                                        Sign in; the URL and tokens go to ~/.cadre/config.json
   runs create --pipeline ID --task TEXT [--context TEXT] [--project NAME]
@@ -89,7 +89,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   try {
     switch (command) {
       case 'up':
-        return await up(env);
+        return await up(env, sub);
       case 'login':
         await login({
           ...(values.url !== undefined ? { url: values.url } : {}),
