@@ -2,6 +2,7 @@ export * from './errors';
 export * from './subjects';
 export * from './visibility';
 export * from './envelope';
+export * from './define-event';
 export * from './events';
 export * from './json-schema';
 export * from './messages';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEvent } from './define';
+import { defineEvent } from '../define-event';
 
 // Events of agent definitions and provider settings, kept by the agents service. The run-scoped
 // agent events (agent_output, tool_call_*, llm_call) are in ./runs.

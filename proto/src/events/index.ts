@@ -1,11 +1,10 @@
-import { EventRegistry } from './define';
+import { EventRegistry } from '../define-event';
 import { busEvents } from './bus';
 import { runEvents } from './runs';
 import { swarmEvents } from './swarms';
 import { identityEvents } from './identity';
 import { agentEvents } from './agents';
 
-export * from './define';
 export * from './runs';
 export * from './swarms';
 export * from './bus';

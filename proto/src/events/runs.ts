@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEvent } from './define';
+import { defineEvent } from '../define-event';
 
 // Events of pipelines, runs and steps (seed 002, "Events (SSE)"). Every one carries run_id.
 const RunRef = { run_id: z.string().min(1).describe('Run id') };

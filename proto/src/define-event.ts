@@ -1,6 +1,6 @@
 import { type z } from 'zod';
-import { ValidationError, issuesToDetails } from '../errors';
-import { subjectToken } from '../subjects';
+import { ValidationError, issuesToDetails } from './errors';
+import { subjectToken } from './subjects';
 
 /** Turns data written under an older schema version into the next version's shape. */
 export type Upcaster = (data: Record<string, unknown>) => Record<string, unknown>;
