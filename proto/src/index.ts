@@ -11,3 +11,6 @@ export * from './identity';
 export * from './runs';
 export * from './agents';
 export * from './admin';
+export * from './swarms';
+export * from './bus';
+export * from './activity';

@@ -2,8 +2,15 @@ import { z } from 'zod';
 import {
   CadreError, ConcurrencyError, UnavailableError, ValidationError, assertSubject, assertSubjectFilter,
   createEventRegistry, defineCommand, defineEvent, EventRegistry, eventJsonSchemas, eventSubject, parseOrThrow,
-  scopeFilter, subjectMatches, toCadreError, allEvents,
+  scopeFilter, subjectMatches, toCadreError, allEvents, type EventDefinition,
 } from '@cadre/proto';
+import * as activityContracts from './activity';
+import * as adminContracts from './admin';
+import * as agentsContracts from './agents';
+import * as busContracts from './bus';
+import * as identityContracts from './identity';
+import * as runsContracts from './runs';
+import * as swarmsContracts from './swarms';
 
 describe('errors', () => {
   it('survive the wire with their class, code, status and retryable flag', () => {
@@ -116,5 +123,34 @@ describe('commands and queries', () => {
     expect(parseOrThrow(create.request, { pipeline_id: 'p' })).toEqual({ pipeline_id: 'p' });
     expect(() => parseOrThrow(create.request, { pipeline_id: 1 })).toThrow(ValidationError);
     expect(() => defineCommand({ domain: 'Runs!', name: 'x', description: '', request: z.any(), reply: z.any() })).toThrow();
+  });
+});
+
+describe('contracts by domain', () => {
+  // Every folder of proto/src that holds a domain's contracts, by the folder's name.
+  const folders: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+    activity: activityContracts, admin: adminContracts, agents: agentsContracts, bus: busContracts,
+    identity: identityContracts, runs: runsContracts, swarms: swarmsContracts,
+  };
+  const isEvent = (value: unknown): value is EventDefinition =>
+    typeof value === 'object' && value !== null && 'type' in value && 'domain' in value && 'version' in value && 'data' in value;
+
+  it('define every event in the folder of its domain', () => {
+    const misplaced = allEvents
+      .filter((event) => !Object.values(folders[event.domain] ?? {}).includes(event))
+      .map((event) => `${event.type} (domain ${event.domain})`);
+    expect(misplaced).toEqual([]);
+  });
+
+  it('define no event of another domain in a folder', () => {
+    const strays = Object.entries(folders).flatMap(([folder, exports]) =>
+      Object.values(exports).filter(isEvent).filter((event) => event.domain !== folder).map((event) => `${event.type} in ${folder}/`));
+    expect(strays).toEqual([]);
+  });
+
+  it('list every event a folder defines in allEvents, once', () => {
+    const defined = new Set(Object.values(folders).flatMap((exports) => Object.values(exports).filter(isEvent)));
+    expect(new Set(allEvents)).toEqual(defined);
+    expect(allEvents).toHaveLength(defined.size);
   });
 });

@@ -1,3 +1,4 @@
 export * from './step-job';
 export * from './runs';
 export * from './pipelines';
+export * from './events';
