@@ -8,6 +8,7 @@ import * as activityContracts from './activity';
 import * as adminContracts from './admin';
 import * as agentsContracts from './agents';
 import * as busContracts from './bus';
+import * as gatewayContracts from './gateway';
 import * as identityContracts from './identity';
 import * as runsContracts from './runs';
 import * as swarmsContracts from './swarms';
@@ -130,7 +131,7 @@ describe('contracts by domain', () => {
   // Every folder of proto/src that holds a domain's contracts, by the folder's name.
   const folders: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
     activity: activityContracts, admin: adminContracts, agents: agentsContracts, bus: busContracts,
-    identity: identityContracts, runs: runsContracts, swarms: swarmsContracts,
+    gateway: gatewayContracts, identity: identityContracts, runs: runsContracts, swarms: swarmsContracts,
   };
   const isEvent = (value: unknown): value is EventDefinition =>
     typeof value === 'object' && value !== null && 'type' in value && 'domain' in value && 'version' in value && 'data' in value;
