@@ -3,6 +3,7 @@ import {
   CadreError, ConcurrencyError, UnavailableError, ValidationError, assertSubject, assertSubjectFilter,
   createEventRegistry, defineCommand, defineEvent, EventRegistry, eventJsonSchemas, eventSubject, parseOrThrow,
   scopeFilter, subjectMatches, toCadreError, allEvents, type EventDefinition,
+  domainFilter, eventFilter, eventTypeFilter, eventTypePrefix, llmCall, stepQueued,
 } from '@cadre/proto';
 import * as activityContracts from './activity';
 import * as adminContracts from './admin';
@@ -63,6 +64,20 @@ describe('subjects', () => {
     expect(subjectMatches('evt.a', 'evt.a.b')).toBe(false);
     expect(subjectMatches(scopeFilter('run-1'), eventSubject('runs', 'step_started', 'run-1'))).toBe(true);
     expect(subjectMatches(scopeFilter('run-1'), eventSubject('runs', 'step_started', 'run-2'))).toBe(false);
+  });
+
+  it('build event filters from a domain, a type or a scope', () => {
+    expect(domainFilter('identity')).toBe('evt.identity.>');
+    expect(eventTypeFilter(llmCall)).toBe('evt.agents.llm_call.>');
+    expect(eventTypePrefix(stepQueued)).toBe('evt.runs.step_queued');
+    expect(eventFilter({})).toBe('evt.*.*.*');
+    expect(eventFilter({ type: 'run_created', scope: 'a.b' })).toBe('evt.*.run_created.a_b');
+    expect(scopeFilter('run-1')).toBe('evt.*.*.run-1');
+    for (const filter of [domainFilter('runs'), eventTypeFilter(stepQueued), eventFilter({ domain: 'runs' })]) {
+      expect(() => assertSubjectFilter(filter)).not.toThrow();
+      expect(subjectMatches(filter, eventSubject('runs', 'step_queued', 'run-1'))).toBe(true);
+      expect(subjectMatches(filter, eventSubject('agents', 'step_queued', 'run-1'))).toBe(false);
+    }
   });
 
   it('make ids with dots or spaces safe as one token', () => {
