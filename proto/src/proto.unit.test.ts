@@ -1,3 +1,5 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import {
   CadreError, ConcurrencyError, UnavailableError, ValidationError, assertSubject, assertSubjectFilter,
@@ -150,6 +152,14 @@ describe('contracts by domain', () => {
   };
   const isEvent = (value: unknown): value is EventDefinition =>
     typeof value === 'object' && value !== null && 'type' in value && 'domain' in value && 'version' in value && 'data' in value;
+
+  it('know every folder of contracts', () => {
+    const shared = ['http'];
+    const found = readdirSync(__dirname, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && !shared.includes(entry.name) && existsSync(join(__dirname, entry.name, 'index.ts')))
+      .map((entry) => entry.name);
+    expect(found.sort()).toEqual(Object.keys(folders).sort());
+  });
 
   it('define every event in the folder of its domain', () => {
     const misplaced = allEvents
