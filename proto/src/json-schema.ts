@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { EventDefinition } from './events/define';
+import type { EventDefinition } from './define-event';
 
 /** JSON Schema (draft 2020-12) of a zod schema, as the OpenAPI and AsyncAPI documents embed it. */
 export function toJsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'output'): Record<string, unknown> {

@@ -1,9 +1,20 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import {
   CadreError, ConcurrencyError, UnavailableError, ValidationError, assertSubject, assertSubjectFilter,
   createEventRegistry, defineCommand, defineEvent, EventRegistry, eventJsonSchemas, eventSubject, parseOrThrow,
-  scopeFilter, subjectMatches, toCadreError, allEvents,
+  scopeFilter, subjectMatches, toCadreError, allEvents, type EventDefinition,
+  domainFilter, eventFilter, eventTypeFilter, eventTypePrefix, llmCall, stepQueued,
 } from '@cadre/proto';
+import * as activityContracts from './activity';
+import * as adminContracts from './admin';
+import * as agentsContracts from './agents';
+import * as busContracts from './bus';
+import * as gatewayContracts from './gateway';
+import * as identityContracts from './identity';
+import * as runsContracts from './runs';
+import * as swarmsContracts from './swarms';
 
 describe('errors', () => {
   it('survive the wire with their class, code, status and retryable flag', () => {
@@ -55,6 +66,20 @@ describe('subjects', () => {
     expect(subjectMatches('evt.a', 'evt.a.b')).toBe(false);
     expect(subjectMatches(scopeFilter('run-1'), eventSubject('runs', 'step_started', 'run-1'))).toBe(true);
     expect(subjectMatches(scopeFilter('run-1'), eventSubject('runs', 'step_started', 'run-2'))).toBe(false);
+  });
+
+  it('build event filters from a domain, a type or a scope', () => {
+    expect(domainFilter('identity')).toBe('evt.identity.>');
+    expect(eventTypeFilter(llmCall)).toBe('evt.agents.llm_call.>');
+    expect(eventTypePrefix(stepQueued)).toBe('evt.runs.step_queued');
+    expect(eventFilter({})).toBe('evt.*.*.*');
+    expect(eventFilter({ type: 'run_created', scope: 'a.b' })).toBe('evt.*.run_created.a_b');
+    expect(scopeFilter('run-1')).toBe('evt.*.*.run-1');
+    for (const filter of [domainFilter('runs'), eventTypeFilter(stepQueued), eventFilter({ domain: 'runs' })]) {
+      expect(() => assertSubjectFilter(filter)).not.toThrow();
+      expect(subjectMatches(filter, eventSubject('runs', 'step_queued', 'run-1'))).toBe(true);
+      expect(subjectMatches(filter, eventSubject('agents', 'step_queued', 'run-1'))).toBe(false);
+    }
   });
 
   it('make ids with dots or spaces safe as one token', () => {
@@ -116,5 +141,42 @@ describe('commands and queries', () => {
     expect(parseOrThrow(create.request, { pipeline_id: 'p' })).toEqual({ pipeline_id: 'p' });
     expect(() => parseOrThrow(create.request, { pipeline_id: 1 })).toThrow(ValidationError);
     expect(() => defineCommand({ domain: 'Runs!', name: 'x', description: '', request: z.any(), reply: z.any() })).toThrow();
+  });
+});
+
+describe('contracts by domain', () => {
+  // Every folder of proto/src that holds a domain's contracts, by the folder's name.
+  const folders: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+    activity: activityContracts, admin: adminContracts, agents: agentsContracts, bus: busContracts,
+    gateway: gatewayContracts, identity: identityContracts, runs: runsContracts, swarms: swarmsContracts,
+  };
+  const isEvent = (value: unknown): value is EventDefinition =>
+    typeof value === 'object' && value !== null && 'type' in value && 'domain' in value && 'version' in value && 'data' in value;
+
+  it('know every folder of contracts', () => {
+    const shared = ['http'];
+    const found = readdirSync(__dirname, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && !shared.includes(entry.name) && existsSync(join(__dirname, entry.name, 'index.ts')))
+      .map((entry) => entry.name);
+    expect(found.sort()).toEqual(Object.keys(folders).sort());
+  });
+
+  it('define every event in the folder of its domain', () => {
+    const misplaced = allEvents
+      .filter((event) => !Object.values(folders[event.domain] ?? {}).includes(event))
+      .map((event) => `${event.type} (domain ${event.domain})`);
+    expect(misplaced).toEqual([]);
+  });
+
+  it('define no event of another domain in a folder', () => {
+    const strays = Object.entries(folders).flatMap(([folder, exports]) =>
+      Object.values(exports).filter(isEvent).filter((event) => event.domain !== folder).map((event) => `${event.type} in ${folder}/`));
+    expect(strays).toEqual([]);
+  });
+
+  it('list every event a folder defines in allEvents, once', () => {
+    const defined = new Set(Object.values(folders).flatMap((exports) => Object.values(exports).filter(isEvent)));
+    expect(new Set(allEvents)).toEqual(defined);
+    expect(allEvents).toHaveLength(defined.size);
   });
 });

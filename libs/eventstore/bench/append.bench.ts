@@ -2,6 +2,7 @@ import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { v7 as uuidv7 } from 'uuid';
 import { connectNatsBus, type Bus } from '@cadre/bus';
+import { eventSubject } from '@cadre/proto';
 import { startEmbeddedPostgres, startNats } from '@cadre/testing';
 import { fmt, percentile, ratio, verdict, runAlone, type BenchResult, type Headline } from '../../../bench/stats';
 import { createEventStore, startOutboxRelay, type EventStore, type NewEvent } from '../src';
@@ -110,7 +111,7 @@ async function latency(bus: Bus, durable: string, scope: string, send: (i: numbe
   const started = new Map<string, number>();
   const samples: number[] = [];
   const arrivals = new Map<string, number>();
-  const sub = await bus.events.consume({ durable, filterSubject: `evt.shop.tick.${scope}`, deliverFrom: { kind: 'new' } }, async (message) => {
+  const sub = await bus.events.consume({ durable, filterSubject: eventSubject('shop', 'tick', scope), deliverFrom: { kind: 'new' } }, async (message) => {
     arrivals.set(message.msgId, performance.now());
     await message.ack();
   });
@@ -147,7 +148,7 @@ export async function run(): Promise<BenchResult> {
     const direct = await latency(bus, 'bench-direct', 'direct', async (i, sent) => {
       const id = uuidv7();
       sent(id);
-      await b.events.publish('evt.shop.tick.direct', Buffer.from(JSON.stringify({ n: i })), { msgId: id });
+      await b.events.publish(eventSubject('shop', 'tick', 'direct'), Buffer.from(JSON.stringify({ n: i })), { msgId: id });
     });
 
     const section = [

@@ -1,2 +1,3 @@
 export * from './containers';
 export * from './dead-letters';
+export * from './routes';

@@ -10,6 +10,8 @@ export {
 export * from './agents';
 export * from './llm-calls';
 export * from './providers';
+export * from './events';
+export * from './routes';
 
 /** Every command and query the agents service answers. */
 export const agentsMessages: readonly MessageDefinition[] = [

@@ -13,6 +13,8 @@ export * from './auth';
 export * from './two-factor';
 export * from './api-keys';
 export * from './users';
+export * from './events';
+export * from './routes';
 
 /** Every command and query the identity service answers (for AsyncAPI and the service's handler table). */
 export const identityMessages: readonly MessageDefinition[] = [

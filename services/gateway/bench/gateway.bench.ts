@@ -1,4 +1,4 @@
-import { eventSubject } from '@cadre/proto';
+import { domainFilter, eventSubject } from '@cadre/proto';
 import { fmt, measure, percentile, ratio, verdict, runAlone, type BenchResult, type Headline } from '../../../bench/stats';
 import { httpClient, startHelloWorld } from './http-load';
 import { startSubscribers } from './sse-subscribers';
@@ -41,7 +41,7 @@ async function sseRows(stack: BenchStack): Promise<SseFigures> {
   // The baseline: the same events received by one bus subscriber (no gateway, no HTTP), in this process.
   const base = { paced: [] as number[], burst: [] as number[] };
   let phase: 'paced' | 'burst' = 'paced';
-  const direct = await stack.bus.events.replay({ fromSeq: (await stack.bus.events.lastSeq()) + 1, filterSubject: 'evt.bench.>' }, (message) => {
+  const direct = await stack.bus.events.replay({ fromSeq: (await stack.bus.events.lastSeq()) + 1, filterSubject: domainFilter('bench') }, (message) => {
     const sentAt = message.json<{ data?: { sent_at?: number } }>().data?.sent_at;
     if (typeof sentAt === 'number') base[phase].push(now() - sentAt);
   });

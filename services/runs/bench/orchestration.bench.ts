@@ -3,7 +3,7 @@ import { Pool } from 'pg';
 import { loadAgentsConfig, startAgents } from '@cadre/agents';
 import { connectNatsBus, createEmbeddedBus, encodeJson, type Bus, type Subscription } from '@cadre/bus';
 import { silentLogger } from '@cadre/logging';
-import { REQUEST_ID_HEADER, runCreate } from '@cadre/proto';
+import { REQUEST_ID_HEADER, domainFilter, runCreate } from '@cadre/proto';
 import type { Service } from '@cadre/runtime';
 import { createTestDatabase, startNats, type TestDatabase, type TestNats } from '@cadre/testing';
 import { fmt, percentile, ratio, verdict, runAlone, type BenchResult, type Headline } from '../../../bench/stats';
@@ -75,7 +75,7 @@ async function startStack(transport: 'embedded' | 'nats'): Promise<Stack> {
 
 /** Every runs event of every run, as the bench's subscription received it. */
 async function watch(bus: Bus, byRun: Map<string, Seen[]>, onComplete: (runId: string) => void): Promise<Subscription> {
-  return bus.events.replay({ fromSeq: (await bus.events.lastSeq()) + 1, filterSubject: 'evt.runs.>' }, (message) => {
+  return bus.events.replay({ fromSeq: (await bus.events.lastSeq()) + 1, filterSubject: domainFilter('runs') }, (message) => {
     const at = performance.now();
     const envelope = message.json<{ type: string; occurredAt: string; data: { run_id?: string; step_id?: string; attempt?: number } }>();
     const runId = envelope.data.run_id;

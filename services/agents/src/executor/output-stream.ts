@@ -1,6 +1,6 @@
 import type { Bus } from '@cadre/bus';
 import type { Logger } from '@cadre/logging';
-import { eventSubject, type EventEnvelope, type StepJob } from '@cadre/proto';
+import { agentOutput, eventSubject, type EventEnvelope, type StepJob } from '@cadre/proto';
 
 /** The ephemeral, high-volume events: published straight to the stream, never stored. */
 export type OutputKind = 'agent_output' | 'agent_thinking';
@@ -43,7 +43,7 @@ export function createOutputStream(options: OutputStreamOptions): OutputStream {
       // Owned by the run's creator, like every event of the run.
       meta: { schemaVersion: 1, ...(job.user_id !== undefined ? { owner: job.user_id } : {}) },
     };
-    const subject = eventSubject('agents', chunk.kind, job.run_id);
+    const subject = eventSubject(agentOutput.domain, chunk.kind, job.run_id);
     // Published in order, one after the other; a lost chunk is logged, never fails the step.
     chain = chain.then(() => bus.events.publish(subject, Buffer.from(JSON.stringify(envelope)), { msgId: envelope.id }))
       .then(() => undefined, (err: unknown) => options.logger.warn({ err, run_id: job.run_id }, 'could not publish agent output'));

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Pool } from 'pg';
 import type { Bus, Subscription } from '@cadre/bus';
 import { createProjection, runProjectionFromBus } from '@cadre/eventstore';
-import { NotFoundError, type EventRegistry, type LlmCallView, type agentRuns, type llmCallList, type llmCallSummary, type usageHistory, type usageSummary } from '@cadre/proto';
+import { NotFoundError, eventTypeFilter, llmCall, type EventRegistry, type LlmCallView, type agentRuns, type llmCallList, type llmCallSummary, type usageHistory, type usageSummary } from '@cadre/proto';
 import type { z } from 'zod';
 
 type Reply<M extends { reply: z.ZodType }> = z.input<M['reply']>;
@@ -38,7 +38,7 @@ export async function startLlmCallsProjection(pool: Pool, schema: string, bus: B
         on conflict (id) do nothing`.execute(trx);
     },
   });
-  return runProjectionFromBus(projection, bus, { durable: `${schema}-llm-calls`, filterSubject: 'evt.agents.llm_call.>', registry });
+  return runProjectionFromBus(projection, bus, { durable: `${schema}-llm-calls`, filterSubject: eventTypeFilter(llmCall), registry });
 }
 
 interface Row {

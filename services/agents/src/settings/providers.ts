@@ -2,7 +2,7 @@ import type { Bus, Subscription } from '@cadre/bus';
 import { handleCommand, type EventStore, type NewEventMeta } from '@cadre/eventstore';
 import { createLlmRegistry, mergeLlmSettings, type LlmCallHook, type LlmRegistry, type LlmSettings } from '@cadre/llm';
 import type { Logger } from '@cadre/logging';
-import { NotFoundError, type ProviderView, type providerUpdate } from '@cadre/proto';
+import { NotFoundError, eventTypeFilter, providerSettingsUpdated, type ProviderView, type providerUpdate } from '@cadre/proto';
 import type { z } from 'zod';
 import { maskSecret, type SecretBox } from './crypto';
 import { providerSettingsDecider } from './provider-decider';
@@ -81,7 +81,7 @@ export async function createProviderSettings(options: ProviderSettingsOptions): 
       return Object.fromEntries(Object.entries(merged.providers).flatMap(([id, p]) => (p.api_key ? [[id, p.api_key]] : [])));
     },
     async follow(bus) {
-      const subscription = await bus.events.replay({ fromSeq: (await bus.events.lastSeq()) + 1, filterSubject: 'evt.agents.provider_settings_updated.*' }, () => reload());
+      const subscription = await bus.events.replay({ fromSeq: (await bus.events.lastSeq()) + 1, filterSubject: eventTypeFilter(providerSettingsUpdated) }, () => reload());
       // A change made between the first read and the subscription would otherwise be missed.
       await reload();
       return subscription;

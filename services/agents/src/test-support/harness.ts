@@ -3,7 +3,7 @@ import { type Bus, type ServiceHandle, type StreamMessage, type Subscription } f
 import { testing, type LlmSettings } from '@cadre/llm';
 import { silentLogger } from '@cadre/logging';
 import {
-  PRINCIPAL_HEADER, STEP_QUEUE, reportStepCompleted, reportStepFailed, reportStepStarted, runCancelSubject,
+  PRINCIPAL_HEADER, STEP_QUEUE, domainFilter, reportStepCompleted, reportStepFailed, reportStepStarted, runCancelSubject,
   type EventEnvelope, type MessageDefinition, type Principal, type StepJob,
 } from '@cadre/proto';
 import { call } from '@cadre/runtime';
@@ -92,7 +92,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   });
   const events: StreamMessage[] = [];
-  const watcher: Subscription = await bus.events.replay({ fromSeq: 1, filterSubject: 'evt.agents.>' }, (m) => void events.push(m));
+  const watcher: Subscription = await bus.events.replay({ fromSeq: 1, filterSubject: domainFilter('agents') }, (m) => void events.push(m));
 
   const queue = bus.workQueue(STEP_QUEUE);
   return {

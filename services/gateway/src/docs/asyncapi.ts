@@ -1,4 +1,4 @@
-import { EventEnvelope, type EventDefinition, type MessageDefinition } from '@cadre/proto';
+import { EventEnvelope, eventTypePrefix, type EventDefinition, type MessageDefinition } from '@cadre/proto';
 import { embeddedSchema, type JsonSchema } from './schema';
 
 export interface AsyncApiOptions {
@@ -58,9 +58,9 @@ export function buildAsyncApi(events: readonly EventDefinition[], messages: read
     messages: sorted.map((e) => ({ $ref: `#/channels/eventStream/messages/${e.type}` })),
   };
   for (const event of sorted) {
-    const id = `evt.${event.domain}.${event.type}`;
+    const id = eventTypePrefix(event);
     channels[id] = {
-      address: `evt.${event.domain}.${event.type}.{scope}`,
+      address: `${id}.{scope}`,
       description: event.description,
       servers: [{ $ref: '#/servers/nats' }],
       parameters: { scope: { description: 'The id consumers filter on: run, swarm, session or user' } },

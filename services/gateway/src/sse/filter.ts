@@ -1,4 +1,4 @@
-import { subjectToken, visibilityOf, type EventStreamQuery, type Principal, type Visibility } from '@cadre/proto';
+import { eventFilter, subjectToken, visibilityOf, type EventStreamQuery, type Principal, type Visibility } from '@cadre/proto';
 import type { FeedMessage } from './message';
 
 /** Which events one SSE client receives. */
@@ -38,7 +38,7 @@ export function buildFilter(query: EventStreamQuery, principal: Principal, visib
 
   const scope = runScope ?? swarmScope;
   const oneType = types?.size === 1 ? [...types][0] : undefined;
-  const subject = scope === undefined && oneType === undefined ? undefined : `evt.*.${oneType ?? '*'}.${scope ?? '*'}`;
+  const subject = scope === undefined && oneType === undefined ? undefined : eventFilter({ type: oneType, scope });
 
   return {
     subject,

@@ -2,7 +2,7 @@ import { Secret, TOTP } from 'otpauth';
 import { type Bus, type StreamMessage, type Subscription } from '@cadre/bus';
 import { silentLogger } from '@cadre/logging';
 import {
-  CLIENT_ADDRESS_HEADER, PRINCIPAL_HEADER, REQUEST_ID_HEADER, authenticate, type MessageDefinition, type Principal,
+  CLIENT_ADDRESS_HEADER, PRINCIPAL_HEADER, REQUEST_ID_HEADER, authenticate, domainFilter, type MessageDefinition, type Principal,
 } from '@cadre/proto';
 import { call, type Service } from '@cadre/runtime';
 import { startTestbed } from '@cadre/testbed';
@@ -65,7 +65,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   await addReplica();
   const events: StreamMessage[] = [];
-  const watcher: Subscription = await bus.events.replay({ fromSeq: 1, filterSubject: 'evt.identity.>' }, (m) => void events.push(m));
+  const watcher: Subscription = await bus.events.replay({ fromSeq: 1, filterSubject: domainFilter('identity') }, (m) => void events.push(m));
 
   let requests = 0;
   const send: Harness['send'] = async (definition, payload, callOptions = {}) => {

@@ -1,4 +1,5 @@
 import type { DeliveredMessage, Subscription } from '@cadre/bus';
+import { domainFilter, eventTypeFilter, stepQueued } from '@cadre/proto';
 import { loadRun } from '../command';
 import type { RunsContext } from '../context';
 import { activeAttempt } from '../run/state';
@@ -34,7 +35,7 @@ const SAFETY_NET_DELAY_MS = 2_000;
  * ack redelivers the event, with the same outcome.
  */
 export function startDispatcher(ctx: RunsContext): Promise<Subscription> {
-  return ctx.bus.events.consume({ durable: 'runs-dispatcher', filterSubject: 'evt.runs.step_queued.>', ackWaitMs: 30_000 }, async (message) => {
+  return ctx.bus.events.consume({ durable: 'runs-dispatcher', filterSubject: eventTypeFilter(stepQueued), ackWaitMs: 30_000 }, async (message) => {
     const ref = refOf(message);
     const runId = ref.data?.run_id;
     if (runId === undefined) return message.term();
@@ -56,7 +57,7 @@ export function startDispatcher(ctx: RunsContext): Promise<Subscription> {
  * write itself (it died between append and update). Skips runs already at the event's version.
  */
 export function startViewFollower(ctx: RunsContext): Promise<Subscription> {
-  return ctx.bus.events.consume({ durable: 'runs-views', filterSubject: 'evt.runs.>', maxAckPending: 64 }, async (message) => {
+  return ctx.bus.events.consume({ durable: 'runs-views', filterSubject: domainFilter('runs'), maxAckPending: 64 }, async (message) => {
     const ref = refOf(message);
     const runId = ref.data?.run_id;
     if (runId === undefined) return message.term();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEvent } from './define';
+import { defineEvent } from '../define-event';
 
 // Events of users and credentials. They go out on the live stream, so they never carry a
 // secret: password hashes, TOTP secrets, key hashes and refresh-token hashes stay in the

@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import {
-  pipelineCreate, pipelineDelete, pipelineGet, pipelineList, pipelineUpdate, PipelineBody,
-  runCancel, runCreate, runGet, runHistory, runList, runRestart, stepGet, stepList, stepOutput,
-} from '../../runs';
-import { defineRoute, type RouteDefinition } from '../route';
+import { pipelineCreate, pipelineDelete, pipelineGet, pipelineList, pipelineUpdate, PipelineBody } from './pipelines';
+import { runCancel, runCreate, runGet, runHistory, runList, runRestart, stepGet, stepList, stepOutput } from './runs';
+import { defineRoute, type RouteDefinition } from '../http/route';
 
 // Routes of the runs service (seed 002: "Pipelines", "Runs", "Steps", "Run History").
 // Path parameters are named like the request fields they fill (payload = {...params, ...query,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEvent } from './define';
+import { defineEvent } from '../define-event';
 
 /** A job that used up its attempts or was terminated; written by the bus itself. */
 export const jobDeadLettered = defineEvent({

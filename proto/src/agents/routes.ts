@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import {
-  AgentId, ProviderId, ToolName, agentConfigUpdate, agentGet, agentList, agentRuns, agentToolRemove, agentToolSet, agentToolsGet,
-  llmCallGet, llmCallList, llmCallSummary, providerKeys, providerList, providerUpdate, usageHistory, usageSummary,
-} from '../../agents';
-import { defineRoute, type RouteDefinition } from '../route';
+import { agentConfigUpdate, agentGet, agentList, agentRuns, agentToolRemove, agentToolSet, agentToolsGet } from './agents';
+import { llmCallGet, llmCallList, llmCallSummary, usageHistory, usageSummary } from './llm-calls';
+import { providerKeys, providerList, providerUpdate } from './providers';
+import { AgentId, ProviderId, ToolName } from './schemas';
+import { defineRoute, type RouteDefinition } from '../http/route';
 
 // Routes of the agents service (seed 002: Agents, Agent Tools, LLM Call Logs, User Usage,
 // Settings/providers). payload = { ...params, ...query, ...body }, so a path parameter is named

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import {
-  ContainerList, DeadLetterDetail, DeadLetterList, DeadLetterParams, DeadLettersQuery, LogLevel, LogTailReply, MAX_TAIL,
-} from '../../admin';
-import { defineRoute, type RouteDefinition } from '../route';
+import { defineRoute, type RouteDefinition } from '../http/route';
+import { ContainerList, LogLevel, LogTailReply, MAX_TAIL } from './containers';
+import { DeadLetterDetail, DeadLetterList, DeadLetterParams, DeadLettersQuery } from './dead-letters';
 
 // Admin routes the gateway answers itself (seed 002, "Admin"): the running instances, from
 // their heartbeats, and one instance's log lines, served by the instance over the bus; and the

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { defineEvent } from './define';
+import { defineEvent } from '../define-event';
 
-// Events of pipelines, runs and steps (seed 002, "Events (SSE)"). Every one carries run_id.
+// Events of runs and steps (seed 002, "Events (SSE)"). Every one carries run_id. What an agent
+// writes while it works on a step is in ../agents/events.ts, the activity feed in ../activity.
 const RunRef = { run_id: z.string().min(1).describe('Run id') };
 const StepRef = { ...RunRef, step_id: z.string().min(1).describe('Step id within the pipeline'), agent_id: z.string().optional() };
 // Optional, added after version 1: which attempt of the step (and which loop item) an event is about.
@@ -87,61 +88,8 @@ export const runRestarted = defineEvent({
   data: z.object({ ...RunRef, from_start: z.boolean(), step_id: z.string().optional() }),
 });
 
-export const agentOutput = defineEvent({
-  type: 'agent_output', domain: 'agents', version: 1, description: 'A streamed chunk of an agent\'s text (ephemeral)',
-  data: z.object({ ...StepRef, chunk: z.string() }),
-});
-
-export const agentThinking = defineEvent({
-  type: 'agent_thinking', domain: 'agents', version: 1, description: 'A streamed chunk of an agent\'s reasoning (ephemeral)',
-  data: z.object({ ...StepRef, chunk: z.string() }),
-});
-
-export const toolCallStart = defineEvent({
-  type: 'tool_call_start', domain: 'agents', version: 1, description: 'An agent called a tool',
-  data: z.object({ ...StepRef, tool_name: z.string(), tool_call_id: z.string(), args: z.unknown() }),
-});
-
-export const toolCallEnd = defineEvent({
-  type: 'tool_call_end', domain: 'agents', version: 1, description: 'A tool call returned',
-  data: z.object({
-    ...StepRef, tool_name: z.string(), tool_call_id: z.string(), result: z.unknown(),
-    is_error: z.boolean().default(false), duration_ms: z.number().nonnegative(),
-  }),
-});
-
-export const llmCall = defineEvent({
-  type: 'llm_call', domain: 'agents', version: 1, description: 'One model API call: tokens, cost, duration',
-  data: z.object({
-    id: z.string(),
-    run_id: z.string().optional(),
-    step_id: z.string().optional(),
-    agent_id: z.string().optional(),
-    // Added (optional, version 1 data stays valid): the user whose run made the call, for personal usage.
-    user_id: z.string().optional(),
-    provider: z.string(),
-    model: z.string(),
-    input_tokens: z.number().int().nonnegative(),
-    output_tokens: z.number().int().nonnegative(),
-    cost_usd: z.number().nonnegative(),
-    duration_ms: z.number().nonnegative(),
-    stop_reason: z.string().optional(),
-  }),
-});
-
-export const activity = defineEvent({
-  type: 'activity', domain: 'activity', version: 1, description: 'A line of the live activity feed',
-  data: z.object({
-    kind: z.string(), message: z.string(),
-    run_id: z.string().optional(), agent_id: z.string().optional(), swarm_id: z.string().optional(),
-    // Added (optional, version 1 data stays valid): the step a line is about.
-    step_id: z.string().optional(),
-  }),
-});
-
 export const runEvents = [
   runCreated, runComplete, runFailed, runCancelled,
   stepQueued, stepStarted, stepComplete, stepFailed, stepRetrying, stepCancelled,
-  agentOutput, agentThinking, toolCallStart, toolCallEnd, llmCall, activity,
   runRestarted,
 ] as const;

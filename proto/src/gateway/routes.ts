@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRoute, type RouteDefinition } from '../route';
+import { defineRoute, type RouteDefinition } from '../http/route';
 
 // Routes the gateway answers itself (no NATS message): probes, status, API documents, SSE.
 

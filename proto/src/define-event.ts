@@ -1,6 +1,6 @@
 import { type z } from 'zod';
-import { ValidationError, issuesToDetails } from '../errors';
-import { subjectToken } from '../subjects';
+import { ValidationError, issuesToDetails } from './errors';
+import { subjectToken } from './subjects';
 
 /** Turns data written under an older schema version into the next version's shape. */
 export type Upcaster = (data: Record<string, unknown>) => Record<string, unknown>;
@@ -32,9 +32,33 @@ export function eventSubject(domain: string, type: string, scope: string): strin
   return `evt.${subjectToken(domain)}.${subjectToken(type)}.${subjectToken(scope)}`;
 }
 
+/**
+ * Filter of event subjects by any of domain, type and scope; a part not given matches any
+ * token (`eventFilter({ type: 'run_created' })` is `evt.*.run_created.*`).
+ */
+export function eventFilter(parts: { readonly domain?: string; readonly type?: string; readonly scope?: string }): string {
+  const token = (part: string | undefined) => (part === undefined ? '*' : subjectToken(part));
+  return `evt.${token(parts.domain)}.${token(parts.type)}.${token(parts.scope)}`;
+}
+
 /** Filter matching every event of one scope (e.g. one run), whatever its domain and type. */
 export function scopeFilter(scope: string): string {
-  return `evt.*.*.${subjectToken(scope)}`;
+  return eventFilter({ scope });
+}
+
+/** Filter matching every event of one domain: `evt.<domain>.>`. */
+export function domainFilter(domain: string): string {
+  return `evt.${subjectToken(domain)}.>`;
+}
+
+/** The subject of an event type without its scope, `evt.<domain>.<type>`: each of its events adds one token. */
+export function eventTypePrefix(definition: Pick<EventDefinition, 'domain' | 'type'>): string {
+  return `evt.${subjectToken(definition.domain)}.${subjectToken(definition.type)}`;
+}
+
+/** Filter matching every event of one type, whatever its scope: `evt.<domain>.<type>.>`. */
+export function eventTypeFilter(definition: Pick<EventDefinition, 'domain' | 'type'>): string {
+  return `${eventTypePrefix(definition)}.>`;
 }
 
 /** The set of known event types: validates data and upcasts old versions. */

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import {
-  apiKeyCreate, apiKeyList, apiKeyRevoke, login, loginTwoFactor, logout, me, refresh, setup,
-  twoFactorDisable, twoFactorEnable, twoFactorVerify, userCreate, userDelete, userGet, userList, userUpdate,
-} from '../../identity';
-import { EntityId } from '../../identity/schemas';
-import { defineRoute, type RouteDefinition } from '../route';
+import { apiKeyCreate, apiKeyList, apiKeyRevoke } from './api-keys';
+import { login, loginTwoFactor, logout, me, refresh, setup } from './auth';
+import { EntityId } from './schemas';
+import { twoFactorDisable, twoFactorEnable, twoFactorVerify } from './two-factor';
+import { userCreate, userDelete, userGet, userList, userUpdate } from './users';
+import { defineRoute, type RouteDefinition } from '../http/route';
 
 // Routes of the identity service (seed 002, "Auth" and "Users").
 //

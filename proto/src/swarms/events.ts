@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEvent } from './define';
+import { defineEvent } from '../define-event';
 
 const TaskRef = { swarm_id: z.string().min(1), task_id: z.string().min(1), agent_id: z.string().optional() };
 
