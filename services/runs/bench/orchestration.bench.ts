@@ -1,13 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
-import { loadAgentsConfig, startAgents } from '@cadre/agents';
 import { connectNatsBus, createEmbeddedBus, encodeJson, type Bus, type Subscription } from '@cadre/bus';
 import { silentLogger } from '@cadre/logging';
 import { REQUEST_ID_HEADER, domainFilter, runCreate } from '@cadre/proto';
+import { startDefinedService } from '@cadre/kit';
 import type { Service } from '@cadre/runtime';
 import { createTestDatabase, startNats, type TestDatabase, type TestNats } from '@cadre/testing';
 import { fmt, percentile, ratio, verdict, runAlone, type BenchResult, type Headline } from '../../../bench/stats';
-import { loadRunsConfig, startRuns } from '../src';
+import { registry } from '@cadre/cadre';
 
 // Orchestration overhead with the dry-run model (zero model latency): the runs and agents
 // services in this process, each with its own bus connection on NATS (one shared bus when
@@ -53,11 +53,12 @@ async function startStack(transport: 'embedded' | 'nats'): Promise<Stack> {
     pools.push(pool);
     return { bus: await connect(name), pool, logger: silentLogger(), instance: `${name}-bench` };
   };
+  // The orchestration services of the registry, as every composition root starts them.
+  const env = { CADRE_SECRET_KEY: 'a bench key that is long enough to be used', AGENTS_CONCURRENCY: String(LOAD_IN_FLIGHT) };
   const services: Service[] = [];
-  services.push(await startRuns(await deps('runs'), loadRunsConfig({})));
-  services.push(await startAgents(await deps('agents'), loadAgentsConfig({
-    CADRE_SECRET_KEY: 'a bench key that is long enough to be used', AGENTS_CONCURRENCY: String(LOAD_IN_FLIGHT),
-  })));
+  for (const definition of registry.filter((service) => ['runs', 'agents'].includes(service.name))) {
+    services.push(await startDefinedService(definition, await deps(definition.name), { env }));
+  }
   const client = await connect('bench');
   const worker = await connect('bench-worker');
   return {
