@@ -96,8 +96,30 @@ describe('provider failures, bad pipelines and cancellation through the HTTP API
     expect(yaml.status).toBe(400);
     expect(yaml.body.error).toMatch(/api:10: step 'only', field input: .*task/);
     expect(yaml.body.details).toEqual([expect.objectContaining({ file: 'api', line: 10, step: 'only', field: 'input' })]);
+    // The same YAML posted as a file (`curl --data-binary @flow.yml -H 'content-type: application/yaml'`).
+    const file = await call<{ error: string }>(system.baseUrl, 'POST', '/v1/pipelines', { token, body: malformedYaml, headers: { 'content-type': 'application/yaml' } });
+    expect(file.status).toBe(400);
+    expect(file.body.error).toBe(yaml.body.error);
     // Nothing was stored.
     expect((await call(system.baseUrl, 'GET', '/v1/pipelines/e2e-malformed', { token })).status).toBe(404);
+  });
+
+  it('takes a pipeline posted and replaced as a YAML file, and refuses a content type it does not read', async () => {
+    const flow = ['id: e2e-yaml-file', 'name: From a file', 'defaults:', '  model: dry-run/echo', 'agents:', '  - id: dev', '    name: Dev', '    persona: You build.',
+      'steps:', '  - id: only', '    agent: dev', '    input: "Do {{task_description}}"', '    outputs: [result]', ''].join('\n');
+    const created = await call<{ id: string; name: string }>(system.baseUrl, 'POST', '/v1/pipelines', { token, body: flow, headers: { 'content-type': 'application/yaml' } });
+    expect({ status: created.status, body: created.body }).toMatchObject({ status: 201, body: { id: 'e2e-yaml-file', name: 'From a file' } });
+    const replaced = await call<{ name: string }>(system.baseUrl, 'PUT', '/v1/pipelines/e2e-yaml-file', {
+      token, body: flow.replace('From a file', 'Replaced from a file'), headers: { 'content-type': 'text/yaml; charset=utf-8' },
+    });
+    expect(replaced.status).toBe(200);
+    expect(replaced.body.name).toBe('Replaced from a file');
+    const refused = await call<{ error: string }>(system.baseUrl, 'POST', '/v1/pipelines', { token, body: flow, headers: { 'content-type': 'text/plain' } });
+    expect(refused.status).toBe(415);
+    expect(refused.body.error).toContain('application/yaml');
+    // A route that takes no YAML still refuses it.
+    const run = await call(system.baseUrl, 'POST', '/v1/runs', { token, body: 'pipeline_id: demo', headers: { 'content-type': 'application/yaml' } });
+    expect(run.status).toBe(415);
   });
 
   it('cancels during a streamed answer: the connection is closed, run_cancelled arrives, no later step starts; restart resumes', async () => {

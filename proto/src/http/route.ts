@@ -28,6 +28,11 @@ export interface RouteDefinition {
   readonly message?: MessageDefinition;
   /** `text/event-stream` routes. */
   readonly stream?: boolean;
+  /**
+   * The body may also be sent as YAML text (`application/yaml`, `text/yaml`): it reaches the
+   * service as `{ [yamlField]: text }`, the same as a JSON body carrying that field.
+   */
+  readonly yamlField?: string;
 }
 
 export function defineRoute(route: RouteDefinition): RouteDefinition {

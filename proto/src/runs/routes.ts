@@ -17,9 +17,9 @@ export const pipelineRoutes: readonly RouteDefinition[] = [
   defineRoute({ method: 'get', path: '/v1/pipelines/{pipeline_id}', operationId: 'getPipeline', summary: 'Get a pipeline definition',
     tags: ['pipelines'], access: 'user', params: PipelineParam, response: pipelineGet.reply, successStatus: 200, message: pipelineGet }),
   defineRoute({ method: 'post', path: '/v1/pipelines', operationId: 'createPipeline', summary: 'Add a pipeline (JSON, or { "yaml": "…" })',
-    tags: ['pipelines'], access: 'admin', body: PipelineBody, response: pipelineCreate.reply, successStatus: 201, message: pipelineCreate }),
+    tags: ['pipelines'], access: 'admin', body: PipelineBody, yamlField: 'yaml', response: pipelineCreate.reply, successStatus: 201, message: pipelineCreate }),
   defineRoute({ method: 'put', path: '/v1/pipelines/{pipeline_id}', operationId: 'updatePipeline', summary: 'Replace a pipeline',
-    tags: ['pipelines'], access: 'admin', params: PipelineParam, body: PipelineBody, response: pipelineUpdate.reply, successStatus: 200, message: pipelineUpdate }),
+    tags: ['pipelines'], access: 'admin', params: PipelineParam, body: PipelineBody, yamlField: 'yaml', response: pipelineUpdate.reply, successStatus: 200, message: pipelineUpdate }),
   defineRoute({ method: 'delete', path: '/v1/pipelines/{pipeline_id}', operationId: 'deletePipeline', summary: 'Delete an API pipeline',
     tags: ['pipelines'], access: 'admin', params: PipelineParam, response: pipelineDelete.reply, successStatus: 200, message: pipelineDelete }),
 ];

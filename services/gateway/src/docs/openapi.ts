@@ -14,7 +14,7 @@ const ERROR_RESPONSES = {
   404: ['NotFound', 'No such resource'],
   409: ['Conflict', 'The request conflicts with the current state'],
   413: ['PayloadTooLarge', 'The body is over the size limit'],
-  415: ['UnsupportedMediaType', 'The body is not application/json'],
+  415: ['UnsupportedMediaType', 'The body is not of a type the route takes (application/json; YAML where the route says so)'],
   429: ['TooManyRequests', 'Too many attempts; retry later'],
   503: ['ServiceUnavailable', 'The service that answers this, or the bus, did not answer in time; retry'],
 } as const satisfies Record<number, readonly [string, string]>;
@@ -75,9 +75,13 @@ function operation(route: RouteDefinition, shared: Record<string, JsonSchema>): 
   const params = parameters(route, shared);
   if (params.length > 0) op.parameters = params;
   if (route.body) {
+    // No body at all is the empty object (validate.ts): required only when `{}` does not pass.
     op.requestBody = {
-      required: !route.body.safeParse(undefined).success,
-      content: { 'application/json': { schema: embeddedSchema(route.body, 'input', shared, '#/components/schemas/') } },
+      required: !route.body.safeParse({}).success,
+      content: {
+        'application/json': { schema: embeddedSchema(route.body, 'input', shared, '#/components/schemas/') },
+        ...(route.yamlField !== undefined ? { 'application/yaml': { schema: { type: 'string', description: `The same document as YAML text (the \`${route.yamlField}\` field)` } } } : {}),
+      },
     };
   }
   const responses: JsonSchema = {};
