@@ -81,6 +81,19 @@ describe.each(TRANSPORTS)('access control on the %s system', (transport) => {
     expect((await call(system.baseUrl, 'GET', '/v1/users', { token: key.key })).status).toBe(200);
     expect((await call(system.baseUrl, 'GET', '/v1/status', { token: 'engine-internal-token-for-tests' })).status).toBe(200);
   });
+
+  it('answers a throttled login 429 with a Retry-After of the wait left', async () => {
+    await createMember(system.baseUrl, adminToken, `throttled-${transport}@example.com`);
+    const attempt = () => call<{ details?: { retry_after_seconds?: number } }>(system.baseUrl, 'POST', '/v1/auth/login', {
+      body: { email: `throttled-${transport}@example.com`, password: 'not the password' },
+    });
+    let reply = await attempt();
+    for (let i = 0; i < 10 && reply.status !== 429; i++) reply = await attempt();
+    expect(reply.status).toBe(429);
+    const wait = Number(reply.headers.get('retry-after'));
+    expect(wait).toBeGreaterThanOrEqual(1);
+    expect(wait).toBe(Math.ceil(reply.body.details?.retry_after_seconds ?? 0));
+  });
 });
 
 describe('with AUTH_ENABLED=false', () => {
