@@ -54,12 +54,12 @@ export const env = {
 export const sharedConfigShape = {
   DATABASE_URL: env.url().optional().describe('Postgres; embedded Postgres when unset'),
   NATS_URL: z.string().min(1).optional().describe('NATS servers (comma list); the embedded bus when unset'),
-  LOG_LEVEL: env.logLevel(),
-  OTEL_EXPORTER_OTLP_ENDPOINT: env.url().optional(),
-  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  LOG_LEVEL: env.logLevel().describe('pino level: fatal, error, warn, info, debug, trace or silent'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: env.url().optional().describe('OTLP/HTTP collector: every process (all in one or one service) exports its traces to <url>/v1/traces'),
+  OTEL_SERVICE_NAME: z.string().min(1).optional().describe('service.name of the traces (default: the service, or cadre for all in one)'),
   CADRE_DATA_DIR: z.string().min(1).default('.cadre').describe('Where embedded mode keeps its data'),
   METRICS_PORT: env.port(0).describe('Port of the health and metrics server (0: none)'),
-  SHUTDOWN_GRACE_MS: env.int(25_000, 1000),
+  SHUTDOWN_GRACE_MS: env.int(25_000, 1000).describe('On SIGTERM, how long in-flight work may take before it is handed back'),
 };
 
 export type SharedConfig = Readonly<z.infer<z.ZodObject<typeof sharedConfigShape>>>;
