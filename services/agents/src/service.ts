@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Kysely, PostgresDialect } from 'kysely';
-import { defineService, packageVersion } from '@cadre/kit';
+import { defineService, packageVersion, type ServiceKit } from '@cadre/kit';
 import { agentRoutes } from '@cadre/proto';
 import type { Worker } from '@cadre/kit';
 import { createAgentCatalog } from './catalog/catalog';
@@ -13,6 +13,7 @@ import { agentsEndpoints } from './handlers';
 import { createLlmCallsReader, startLlmCallsProjection } from './readmodel/llm-calls';
 import { createSecretBox } from './settings/crypto';
 import { createProviderSettings } from './settings/providers';
+import type { AgentsDatabase } from './storage/database';
 import { agentsMigrations, settingOnce } from './storage/migrations';
 import { createToolRegistry, type AgentTool, type ToolRegistry } from './tools/registry';
 
@@ -41,14 +42,14 @@ export const agentsService = defineService({
   events: [{ name: 'agents', visibility: 'owner' }, { name: 'activity', visibility: 'owner' }],
   migrations: agentsMigrations,
   routes: agentRoutes,
-  async context(kit, options: AgentsServiceOptions | undefined): Promise<AgentsRuntime> {
+  async context(kit: ServiceKit<AgentsConfig, AgentsDatabase>, options: AgentsServiceOptions | undefined): Promise<AgentsRuntime> {
     const { config, bus, store, logger, schema, pool, registry } = kit;
     const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
     let secret: string;
     if (config.CADRE_SECRET_KEY !== undefined) {
       secret = config.CADRE_SECRET_KEY;
     } else {
-      secret = await settingOnce(db, schema, 'provider_key_secret', () => randomBytes(32).toString('base64'));
+      secret = await settingOnce(kit.db, 'provider_key_secret', () => randomBytes(32).toString('base64'));
       logger.warn({ schema }, 'CADRE_SECRET_KEY is not set: provider keys are encrypted with a key generated once and kept in the database');
     }
     const given = options?.tools;

@@ -1,8 +1,8 @@
 import { LRUCache } from 'lru-cache';
-import { defineService, packageVersion } from '@cadre/kit';
+import { defineService, packageVersion, type ServiceKit } from '@cadre/kit';
 import { STEP_QUEUE, pipelineRoutes, runRoutes } from '@cadre/proto';
 import { watchQueueDepth } from '@cadre/runtime';
-import { loadRunsConfig, runsConfigShape } from './config';
+import { loadRunsConfig, runsConfigShape, type RunsConfig } from './config';
 import type { RunsContext } from './context';
 import { pipelineHandlers } from './handlers/pipelines';
 import { reportHandlers } from './handlers/reports';
@@ -10,6 +10,7 @@ import { runHandlers } from './handlers/runs';
 import { startDispatcher, startViewFollower } from './orchestration/dispatcher';
 import { startTimeoutSweeper } from './orchestration/sweeper';
 import { createPipelineRegistry } from './pipelines/registry';
+import type { RunsDatabase } from './storage/database';
 import { runsMigrations } from './storage/migrations';
 
 /** The runs context and the sweep interval its sweeper needs. */
@@ -31,13 +32,13 @@ export const runsService = defineService({
   events: [{ name: 'runs', visibility: 'owner' }],
   migrations: runsMigrations,
   routes: [...pipelineRoutes, ...runRoutes],
-  async context(kit): Promise<RunsRuntime> {
-    const { bus, pool, schema, store, logger, clock, config } = kit;
+  async context(kit: ServiceKit<RunsConfig, RunsDatabase>): Promise<RunsRuntime> {
+    const { bus, pool, schema, store, logger, clock, config, db } = kit;
     // The step queue is filled by this service: its depth is reported here.
     watchQueueDepth(kit.metrics.registry, bus.workQueue(STEP_QUEUE));
     return {
       bus, pool, schema, store, logger, clock, newId: kit.newId,
-      pipelines: await createPipelineRegistry({ pool, schema, dir: config.CADRE_PIPELINES_DIR, logger }),
+      pipelines: await createPipelineRegistry({ db, dir: config.CADRE_PIPELINES_DIR, logger }),
       runPipelines: new LRUCache({ max: 50_000 }),
       syncedViews: new LRUCache({ max: 50_000 }),
       sweepIntervalMs: config.RUNS_SWEEP_INTERVAL_MS,

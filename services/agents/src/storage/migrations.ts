@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Migrations } from '@cadre/kit';
+import type { AgentsDatabase } from './database';
 
 /**
  * The agents service's own tables (besides its event store): the LLM call read model and a
@@ -39,11 +40,9 @@ export function agentsMigrations(schema: string): Migrations {
 }
 
 /** A value kept once for all replicas: whichever inserts first wins, the others read the winner's. */
-export async function settingOnce(db: Kysely<unknown>, schema: string, name: string, create: () => string): Promise<string> {
-  const s = sql.id(schema);
-  await sql`insert into ${s}.settings (name, value) values (${name}, ${create()}) on conflict (name) do nothing`.execute(db);
-  const { rows } = await sql<{ value: string }>`select value from ${s}.settings where name = ${name}`.execute(db);
-  const row = rows[0];
+export async function settingOnce(db: Kysely<AgentsDatabase>, name: string, create: () => string): Promise<string> {
+  await db.insertInto('settings').values({ name, value: create() }).onConflict((c) => c.column('name').doNothing()).execute();
+  const row = await db.selectFrom('settings').select('value').where('name', '=', name).executeTakeFirst();
   if (!row) throw new Error(`setting ${name} vanished`);
   return row.value;
 }

@@ -1,7 +1,8 @@
-import type { Pool } from 'pg';
+import type { Kysely } from 'kysely';
 import type { Logger } from '@cadre/logging';
 import { loadPipelines, parsePipeline, parsePipelineObject, type LoadedPipeline, type Pipeline } from '@cadre/pipelines';
 import { ConflictError, NotFoundError, ValidationError, type PipelineView } from '@cadre/proto';
+import type { RunsDatabase } from '../storage/database';
 
 /** Pipelines a run can use: built-ins and folder files (read at start) and API ones (in a table). */
 export interface PipelineRegistry {
@@ -30,18 +31,15 @@ function parseBody(body: Readonly<Record<string, unknown>>): LoadedPipeline {
 }
 
 /** Loads the built-ins and `dir`, and serves API pipelines from the service's table. */
-export async function createPipelineRegistry(options: { readonly pool: Pool; readonly schema: string; readonly dir?: string | undefined; readonly logger: Logger }): Promise<PipelineRegistry> {
-  const { pool, logger } = options;
-  const table = `"${options.schema}".pipelines`;
+export async function createPipelineRegistry(options: { readonly db: Kysely<RunsDatabase>; readonly dir?: string | undefined; readonly logger: Logger }): Promise<PipelineRegistry> {
+  const { db, logger } = options;
   const loaded = await loadPipelines(options.dir !== undefined ? { dir: options.dir } : {});
   for (const { file, error } of loaded.errors) logger.warn({ file, details: error.details }, `pipeline file not loaded: ${error.message}`);
   const files = new Map(loaded.pipelines.map((p) => [p.pipeline.id, p]));
 
-  const stored = async (id?: string): Promise<Array<{ id: string; definition: Pipeline }>> => {
-    const result = id === undefined
-      ? await pool.query<{ id: string; definition: Pipeline }>(`select id, definition from ${table} order by id`)
-      : await pool.query<{ id: string; definition: Pipeline }>(`select id, definition from ${table} where id = $1`, [id]);
-    return result.rows;
+  const stored = (id?: string): Promise<Array<{ id: string; definition: Pipeline }>> => {
+    const all = db.selectFrom('pipelines').select(['id', 'definition']);
+    return (id === undefined ? all.orderBy('id') : all.where('id', '=', id)).execute();
   };
   const fileView = (p: LoadedPipeline): PipelineView => present(p, p.builtin ? 'builtin' : 'folder');
 
@@ -71,16 +69,14 @@ export async function createPipelineRegistry(options: { readonly pool: Pool; rea
       if (!replace && (files.has(pipeline.id) || (await stored(pipeline.id)).length > 0)) {
         throw new ConflictError(`pipeline '${pipeline.id}' already exists (PUT /v1/pipelines/${pipeline.id} replaces it)`);
       }
-      await pool.query(
-        `insert into ${table} (id, definition, created_at, updated_at) values ($1, $2, $3, $3)
-         on conflict (id) do update set definition = excluded.definition, updated_at = excluded.updated_at`,
-        [pipeline.id, JSON.stringify(pipeline), now],
-      );
+      await db.insertInto('pipelines').values({ id: pipeline.id, definition: JSON.stringify(pipeline), created_at: now, updated_at: now })
+        .onConflict((c) => c.column('id').doUpdateSet((eb) => ({ definition: eb.ref('excluded.definition'), updated_at: eb.ref('excluded.updated_at') })))
+        .execute();
       return present(parsed, 'api');
     },
     async remove(id) {
-      const result = await pool.query(`delete from ${table} where id = $1`, [id]);
-      if ((result.rowCount ?? 0) > 0) return true;
+      const result = await db.deleteFrom('pipelines').where('id', '=', id).executeTakeFirst();
+      if (result.numDeletedRows > 0n) return true;
       const file = files.get(id);
       if (file !== undefined) throw new ConflictError(`pipeline '${id}' is ${file.builtin ? 'built in' : `defined in ${file.source}`} and cannot be deleted`);
       throw new NotFoundError(`pipeline '${id}' not found`);
