@@ -13,7 +13,7 @@ describe('projection', () => {
     store = await createEventStore({ databaseUrl: database.url, schema: 'shop', registry: shopRegistry() });
     await createCartTotalsTable(store.pool);
     projection = await createProjection<CartTotalsDb>({
-      pool: store.pool, schema: 'shop', name: 'cart_totals', apply: (trx, event) => applyToCartTotals(trx, event),
+      pool: store.pool, schema: 'shop', name: 'cart_totals', events: ['item_added'], apply: (event, trx) => applyToCartTotals(trx, event),
     });
   });
 
@@ -38,8 +38,8 @@ describe('projection', () => {
 
     it('skips events below the checkpoint too, and rolls back the checkpoint when apply fails', async () => {
       const failing = await createProjection<CartTotalsDb>({
-        pool: store.pool, schema: 'shop', name: 'failing',
-        apply: async (trx, event) => {
+        pool: store.pool, schema: 'shop', name: 'failing', events: ['item_added'],
+        apply: async (event, trx) => {
           await applyToCartTotals(trx, event);
           throw new Error('read model broke');
         },
@@ -62,7 +62,7 @@ describe('projection', () => {
       const live = await readModel();
       const livePosition = await projection.position();
 
-      const result = await projection.rebuild(store.iterateAll({ batchSize: 7 }), { reset: resetCartTotals, batchSize: 9 });
+      const result = await projection.rebuild(store.iterateAll({ batchSize: 7 }), { reset: resetCartTotals });
       expect(await readModel()).toEqual(live);
       expect(result.position).toBe(livePosition);
       expect(result.applied).toBe((await store.readAll()).length);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Kysely, PostgresDialect } from 'kysely';
+import { runProjection } from '@cadre/eventstore';
 import { defineService, packageVersion } from '@cadre/kit';
 import { agentRoutes } from '@cadre/proto';
 import type { Worker } from '@cadre/kit';
@@ -10,7 +11,7 @@ import { agentsConfigShape, loadAgentsConfig, type AgentsConfig } from './config
 import type { AgentsContext } from './context';
 import { startExecutor } from './executor/worker';
 import { agentsEndpoints } from './handlers';
-import { createLlmCallsReader, startLlmCallsProjection } from './readmodel/llm-calls';
+import { createLlmCallsReader, llmCallsProjection } from './readmodel/llm-calls';
 import { createSecretBox } from './settings/crypto';
 import { createProviderSettings } from './settings/providers';
 import { agentsMigrations, settingOnce } from './storage/migrations';
@@ -42,7 +43,7 @@ export const agentsService = defineService({
   migrations: agentsMigrations,
   routes: agentRoutes,
   async context(kit, options: AgentsServiceOptions | undefined): Promise<AgentsRuntime> {
-    const { config, bus, store, logger, schema, pool, registry } = kit;
+    const { config, bus, store, logger, schema, pool } = kit;
     const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
     let secret: string;
     if (config.CADRE_SECRET_KEY !== undefined) {
@@ -64,7 +65,7 @@ export const agentsService = defineService({
       ...ctx,
       startWorkers: async () => [
         await providers.follow(bus),
-        await startLlmCallsProjection(pool, schema, bus, registry),
+        await runProjection(llmCallsProjection(schema), { pool, schema, store, bus, logger }),
         ...(config.AGENTS_EXECUTOR_ENABLED ? [await startExecutor(ctx)] : []),
       ],
     };
