@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Kysely, PostgresDialect } from 'kysely';
-import { runProjection } from '@cadre/eventstore';
-import { defineService, packageVersion } from '@cadre/kit';
+import { defineService, packageVersion, startProjection } from '@cadre/kit';
 import { agentRoutes } from '@cadre/proto';
 import type { Worker } from '@cadre/kit';
 import { createAgentCatalog } from './catalog/catalog';
@@ -65,7 +64,7 @@ export const agentsService = defineService({
       ...ctx,
       startWorkers: async () => [
         await providers.follow(bus),
-        await runProjection(llmCallsProjection(schema), { pool, schema, store, bus, logger }),
+        await startProjection(kit, llmCallsProjection(schema)),
         ...(config.AGENTS_EXECUTOR_ENABLED ? [await startExecutor(ctx)] : []),
       ],
     };
