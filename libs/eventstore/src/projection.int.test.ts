@@ -52,6 +52,22 @@ describe('projection', () => {
     });
   });
 
+  describe('when order-free', () => {
+    it('applies an event that comes after a later one, and keeps the highest position as its checkpoint', async () => {
+      const applied: string[] = [];
+      const orderFree = await createProjection({
+        pool: store.pool, schema: 'shop', name: 'order_free', events: ['item_added'], orderFree: true,
+        apply: async (event) => void applied.push(String(event.data.cart_id)),
+      });
+      const first = await store.append('cart-of-1', 'no_stream', [{ type: 'item_added', data: { cart_id: 'of-1', sku: 'x', quantity: 1 } }]);
+      const second = await store.append('cart-of-2', 'no_stream', [{ type: 'item_added', data: { cart_id: 'of-2', sku: 'x', quantity: 1 } }]);
+      expect(await orderFree.handle(second.events[0]!, second.lastPosition)).toBe(true);
+      expect(await orderFree.handle(first.events[0]!, first.lastPosition)).toBe(true);
+      expect(applied).toEqual(['of-2', 'of-1']);
+      expect(await orderFree.position()).toBe(second.lastPosition);
+    });
+  });
+
   describe('when rebuilt from the event store', () => {
     it('produces the same read model as live handling did', async () => {
       // Live: handle every event of the store once, in order, as a relay-fed consumer would.

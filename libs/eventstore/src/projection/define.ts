@@ -23,7 +23,16 @@ export interface ProjectionDefinition<DB = unknown> {
    * is passed over with no transaction; its position is stored with the next one applied, or
    * by the periodic flush, since nothing before it depends on it.
    */
-  readonly alreadyApplied?: (event: EventEnvelope) => boolean;
+  readonly alreadyApplied?: (event: EventEnvelope) => boolean | Promise<boolean>;
+  /**
+   * True when `apply` does not depend on the order events come in, as well as being idempotent:
+   * a row per event keyed by its id, or rows rewritten from the aggregate's current state with
+   * a version guard. Such a projection takes several events at a time and on every replica, and
+   * applies each one it is given; its checkpoint is the highest position applied. By default a
+   * projection has one event in flight across its replicas, in stream order, and takes an event
+   * at or below its checkpoint for a redelivery, so even an `apply` that adds up stays exact.
+   */
+  readonly orderFree?: boolean;
   /** Empties the read model; runs in a rebuild's transaction. Without it a rebuild applies over the rows. */
   readonly reset?: (trx: Transaction<DB>) => Promise<void>;
 }

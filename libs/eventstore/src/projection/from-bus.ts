@@ -19,11 +19,14 @@ export interface ProjectionConsumerOptions {
   readonly flushAfterMs?: number;
 }
 
+/** Messages an order-free projection is handed at a time (per durable consumer). */
+const ORDER_FREE_IN_FLIGHT = 64;
+
 /**
  * Feeds a projection from a durable consumer on the bus, using the stream sequence as the
  * position. Each event is upcast through the registry before it is applied. One message in
  * flight at a time (across replicas) keeps events in stream order; a failure naks the message
- * and it comes back before anything after it.
+ * and it comes back before anything after it. An order-free projection takes up to 64 at a time.
  */
 export async function runProjectionFromBus<DB>(projection: Projection<DB>, bus: Pick<Bus, 'events'>, options: ProjectionConsumerOptions): Promise<Subscription> {
   const logger = options.logger ?? silentLogger;
@@ -34,7 +37,7 @@ export async function runProjectionFromBus<DB>(projection: Projection<DB>, bus: 
   const subscription = await bus.events.consume(
     {
       durable: options.durable,
-      maxAckPending: 1,
+      maxAckPending: projection.orderFree ? ORDER_FREE_IN_FLIGHT : 1,
       ...(options.filterSubject !== undefined ? { filterSubject: options.filterSubject } : {}),
       ...(options.deliverFrom !== undefined ? { deliverFrom: options.deliverFrom } : {}),
       ...(options.ackWaitMs !== undefined ? { ackWaitMs: options.ackWaitMs } : {}),

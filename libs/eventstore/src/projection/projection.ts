@@ -43,7 +43,9 @@ export interface Projection<DB = unknown> {
   readonly name: string;
   /** The event types it applies. */
   readonly events: readonly string[];
-  /** Applies the event unless its position is at or below the checkpoint; true when applied. */
+  /** Whether it takes events in any order (see ProjectionDefinition.orderFree). */
+  readonly orderFree: boolean;
+  /** Applies the event unless its position is at or below the checkpoint (in order); true when applied. */
   handle(event: EventEnvelope, position: number): Promise<boolean>;
   /** Applies several events in one transaction (those above the checkpoint); returns how many. */
   handleBatch(records: readonly RecordedEvent[]): Promise<number>;
@@ -77,12 +79,15 @@ export async function createProjection<DB = unknown>(options: ProjectionOptions<
   // The highest position passed over without a transaction and not stored yet.
   let pending = 0;
 
-  const needsApplying = (event: EventEnvelope): boolean => handles.has(event.type) && !(options.alreadyApplied?.(event) ?? false);
+  const orderFree = options.orderFree ?? false;
+  const needsApplying = async (event: EventEnvelope): Promise<boolean> =>
+    handles.has(event.type) && !((await options.alreadyApplied?.(event)) ?? false);
 
   const handleBatch = async (records: readonly RecordedEvent[]): Promise<number> => {
     if (records.length === 0) return 0;
     const highest = Math.max(...records.map((record) => record.position));
-    const due = records.filter((record) => needsApplying(record.event));
+    const due: RecordedEvent[] = [];
+    for (const record of records) if (await needsApplying(record.event)) due.push(record);
     if (due.length === 0) {
       pending = Math.max(pending, highest);
       return 0;
@@ -93,9 +98,10 @@ export async function createProjection<DB = unknown>(options: ProjectionOptions<
         let position = stored;
         let applied = 0;
         for (const { event, position: at } of due) {
-          if (at <= position) continue;
+          // In order, a position at or below the checkpoint was applied before: a redelivery.
+          if (at <= position && !orderFree) continue;
           await apply(event, trx, at);
-          position = at;
+          position = Math.max(position, at);
           applied++;
         }
         // Events passed over are already in the rows, so the checkpoint may cover them too.
@@ -116,6 +122,7 @@ export async function createProjection<DB = unknown>(options: ProjectionOptions<
   return {
     name,
     events: options.events,
+    orderFree,
     handle: async (event, position) => (await handleBatch([{ event, position }])) === 1,
     handleBatch,
     position: () => readCheckpoint(db, schema, name),
