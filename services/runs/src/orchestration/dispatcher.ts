@@ -2,7 +2,6 @@ import type { DeliveredMessage, Subscription } from '@cadre/bus';
 import { loadRun } from '../command';
 import type { RunsContext } from '../context';
 import { activeAttempt } from '../run/state';
-import { syncRunViews } from '../view/sync';
 import { enqueueQueuedStep } from './job';
 
 interface EventRef {
@@ -46,27 +45,6 @@ export function startDispatcher(ctx: RunsContext): Promise<Subscription> {
     const attempt = activeAttempt(state);
     if (attempt !== undefined && attempt.status === 'queued' && attempt.stepId === ref.data?.step_id && attempt.attempt === (ref.data.attempt ?? 1)) {
       await enqueueQueuedStep(ctx, state, await ctx.pipelines.get(state.pipelineId));
-    }
-    await message.ack();
-  });
-}
-
-/**
- * Keeps the read models current from the bus for changes the writing replica could not
- * write itself (it died between append and update). Skips runs already at the event's version.
- */
-export function startViewFollower(ctx: RunsContext): Promise<Subscription> {
-  return ctx.bus.events.consume({ durable: 'runs-views', filterSubject: 'evt.runs.>', maxAckPending: 64 }, async (message) => {
-    const ref = refOf(message);
-    const runId = ref.data?.run_id;
-    if (runId === undefined) return message.term();
-    // This replica wrote the views itself (the usual case): nothing to read.
-    if (ref.version !== undefined && (ctx.syncedViews.get(runId) ?? 0) >= ref.version) return message.ack();
-    const seen = await ctx.pool.query<{ version: number }>(`select version from "${ctx.schema}".run_view where run_id = $1`, [runId]);
-    const version = seen.rows[0]?.version ?? 0;
-    if (ref.version === undefined || version < ref.version) {
-      const state = await loadRun(ctx, runId);
-      await syncRunViews(ctx.pool, ctx.schema, state, await ctx.pipelines.get(state.pipelineId));
     }
     await message.ack();
   });
