@@ -1,23 +1,9 @@
-import type { DeliveredMessage, Subscription } from '@cadre/bus';
+import type { Subscription } from '@cadre/bus';
+import { decodeEvent } from '@cadre/eventstore';
 import { loadRun } from '../command';
 import type { RunsContext } from '../context';
 import { activeAttempt } from '../run/state';
 import { enqueueQueuedStep } from './job';
-
-interface EventRef {
-  readonly type?: string;
-  readonly version?: number;
-  readonly occurredAt?: string;
-  readonly data?: { readonly run_id?: string; readonly step_id?: string; readonly attempt?: number };
-}
-
-function refOf(message: DeliveredMessage): EventRef {
-  try {
-    return message.json<EventRef>();
-  } catch {
-    return {};
-  }
-}
 
 /** How long after a step was queued the dispatcher checks that its job was enqueued. */
 const SAFETY_NET_DELAY_MS = 2_000;
@@ -34,16 +20,17 @@ const SAFETY_NET_DELAY_MS = 2_000;
  */
 export function startDispatcher(ctx: RunsContext): Promise<Subscription> {
   return ctx.bus.events.consume({ durable: 'runs-dispatcher', filterSubject: 'evt.runs.step_queued.>', ackWaitMs: 30_000 }, async (message) => {
-    const ref = refOf(message);
-    const runId = ref.data?.run_id;
-    if (runId === undefined) return message.term();
+    // Upcast like every event read (from the store or the bus): the fields below are the current version's.
+    const ref = decodeEvent(message, ctx.store.registry);
+    const runId = ref?.data.run_id;
+    if (ref === undefined || typeof runId !== 'string') return message.term();
     // The queuing replica has almost always enqueued the job by now: look again a little later,
     // rather than read the run while the step is being started (the hand-off's busiest moment).
-    const age = ctx.clock().getTime() - Date.parse(ref.occurredAt ?? '');
+    const age = ctx.clock().getTime() - Date.parse(ref.occurredAt);
     if (message.deliveryCount === 1 && age >= 0 && age < SAFETY_NET_DELAY_MS) return message.nak(SAFETY_NET_DELAY_MS - age);
     const state = await loadRun(ctx, runId);
     const attempt = activeAttempt(state);
-    if (attempt !== undefined && attempt.status === 'queued' && attempt.stepId === ref.data?.step_id && attempt.attempt === (ref.data.attempt ?? 1)) {
+    if (attempt !== undefined && attempt.status === 'queued' && attempt.stepId === ref.data.step_id && attempt.attempt === (ref.data.attempt ?? 1)) {
       await enqueueQueuedStep(ctx, state, await ctx.pipelines.get(state.pipelineId));
     }
     await message.ack();
