@@ -12,9 +12,10 @@ export interface ProjectionDefinition<DB = unknown> {
   /** Event types it applies; any other event only moves its position. */
   readonly events: readonly string[];
   /**
-   * Writes what the event changes, inside the transaction that then stores its position. It
-   * must be idempotent per event (an upsert keyed by the event id or its stream version):
-   * events committed while a rebuild reads the store arrive once more from the bus.
+   * Writes what the event changes, inside the transaction that then stores its position (the
+   * bus sequence; the store position during a rebuild). It must be idempotent per event (an
+   * upsert keyed by the event id or its stream version): events committed while a rebuild reads
+   * the store arrive once more from the bus.
    */
   readonly apply: (event: EventEnvelope, trx: Transaction<DB>, position: number) => Promise<void>;
   /**

@@ -92,8 +92,9 @@ export async function createProjection<DB = unknown>(options: ProjectionOptions<
       pending = Math.max(pending, highest);
       return 0;
     }
+    let outcome: { readonly applied: number; readonly saved: number };
     try {
-      return await db.transaction().execute(async (trx) => {
+      outcome = await db.transaction().execute(async (trx) => {
         const stored = await lockCheckpoint(trx, schema, name);
         let position = stored;
         let applied = 0;
@@ -104,14 +105,18 @@ export async function createProjection<DB = unknown>(options: ProjectionOptions<
           position = Math.max(position, at);
           applied++;
         }
+        if (applied === 0) return { applied, saved: 0 };
         // Events passed over are already in the rows, so the checkpoint may cover them too.
-        const next = applied > 0 ? Math.max(position, highest, pending) : stored;
+        const next = Math.max(position, highest, pending);
         if (next > stored) await saveCheckpoint(trx, schema, name, next);
-        return applied;
+        return { applied, saved: next };
       });
     } catch (error) {
       throw toStoreError(error, `projection ${name}`);
     }
+    if (outcome.applied === 0) pending = Math.max(pending, highest);
+    else if (outcome.saved >= pending) pending = 0;
+    return outcome.applied;
   };
 
   const resetModel = (reset: ((trx: Transaction<DB>) => Promise<void>) | undefined) => async (trx: Transaction<DB>): Promise<void> => {
