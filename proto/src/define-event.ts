@@ -41,6 +41,9 @@ export function eventFilter(parts: { readonly domain?: string; readonly type?: s
   return `evt.${token(parts.domain)}.${token(parts.type)}.${token(parts.scope)}`;
 }
 
+/** Filter matching every event on the stream. */
+export const ALL_EVENTS = 'evt.>';
+
 /** Filter matching every event of one scope (e.g. one run), whatever its domain and type. */
 export function scopeFilter(scope: string): string {
   return eventFilter({ scope });

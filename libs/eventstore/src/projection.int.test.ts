@@ -13,7 +13,7 @@ describe('projection', () => {
     store = await createEventStore({ databaseUrl: database.url, schema: 'shop', registry: shopRegistry() });
     await createCartTotalsTable(store.pool);
     projection = await createProjection<CartTotalsDb>({
-      pool: store.pool, schema: 'shop', name: 'cart_totals', apply: (trx, event) => applyToCartTotals(trx, event),
+      pool: store.pool, schema: 'shop', name: 'cart_totals', events: ['item_added'], apply: (event, trx) => applyToCartTotals(trx, event),
     });
   });
 
@@ -38,8 +38,8 @@ describe('projection', () => {
 
     it('skips events below the checkpoint too, and rolls back the checkpoint when apply fails', async () => {
       const failing = await createProjection<CartTotalsDb>({
-        pool: store.pool, schema: 'shop', name: 'failing',
-        apply: async (trx, event) => {
+        pool: store.pool, schema: 'shop', name: 'failing', events: ['item_added'],
+        apply: async (event, trx) => {
           await applyToCartTotals(trx, event);
           throw new Error('read model broke');
         },
@@ -49,6 +49,22 @@ describe('projection', () => {
       expect(await failing.position()).toBe(0);
       expect((await readModel()).map((r) => r.cart_id)).not.toContain('b');
       expect(await projection.handle(events[0]!, 1)).toBe(false);
+    });
+  });
+
+  describe('when order-free', () => {
+    it('applies an event that comes after a later one, and keeps the highest position as its checkpoint', async () => {
+      const applied: string[] = [];
+      const orderFree = await createProjection({
+        pool: store.pool, schema: 'shop', name: 'order_free', events: ['item_added'], orderFree: true,
+        apply: async (event) => void applied.push(String(event.data.cart_id)),
+      });
+      const first = await store.append('cart-of-1', 'no_stream', [{ type: 'item_added', data: { cart_id: 'of-1', sku: 'x', quantity: 1 } }]);
+      const second = await store.append('cart-of-2', 'no_stream', [{ type: 'item_added', data: { cart_id: 'of-2', sku: 'x', quantity: 1 } }]);
+      expect(await orderFree.handle(second.events[0]!, second.lastPosition)).toBe(true);
+      expect(await orderFree.handle(first.events[0]!, first.lastPosition)).toBe(true);
+      expect(applied).toEqual(['of-2', 'of-1']);
+      expect(await orderFree.position()).toBe(second.lastPosition);
     });
   });
 
@@ -62,7 +78,7 @@ describe('projection', () => {
       const live = await readModel();
       const livePosition = await projection.position();
 
-      const result = await projection.rebuild(store.iterateAll({ batchSize: 7 }), { reset: resetCartTotals, batchSize: 9 });
+      const result = await projection.rebuild(store.iterateAll({ batchSize: 7 }), { reset: resetCartTotals });
       expect(await readModel()).toEqual(live);
       expect(result.position).toBe(livePosition);
       expect(result.applied).toBe((await store.readAll()).length);

@@ -35,7 +35,7 @@ describe('outbox relay on the embedded bus', () => {
 
   it('feeds a projection from a durable consumer, using the stream sequence as its position', async () => {
     await createCartTotalsTable(store.pool);
-    const projection = await createProjection<CartTotalsDb>({ pool: store.pool, schema: 'shop', name: 'embedded_totals', apply: (trx, e) => applyToCartTotals(trx, e) });
+    const projection = await createProjection<CartTotalsDb>({ pool: store.pool, schema: 'shop', name: 'embedded_totals', events: ['item_added'], apply: (e, trx) => applyToCartTotals(trx, e) });
     const subscription = await runProjectionFromBus(projection, bus, { durable: 'embedded-totals', filterSubject: 'evt.shop.item_added.>', registry: shopRegistry() });
     try {
       await store.append('cart-e', 'no_stream', [

@@ -205,7 +205,7 @@ describe('outbox relay on the NATS bus', () => {
   describe('a projection fed by a durable consumer', () => {
     it('applies each event once, even when the consumer is replayed from the start', async () => {
       await createCartTotalsTable(store.pool);
-      const projection = await createProjection<CartTotalsDb>({ pool: store.pool, schema: 'shop', name: 'nats_totals', apply: (trx, e) => applyToCartTotals(trx, e) });
+      const projection = await createProjection<CartTotalsDb>({ pool: store.pool, schema: 'shop', name: 'nats_totals', events: ['item_added'], apply: (e, trx) => applyToCartTotals(trx, e) });
       relay = startOutboxRelay({ store, bus });
       const readModel = async () => (await store.pool.query("select units, events from shop.cart_totals where cart_id = 'p'")).rows;
       try {

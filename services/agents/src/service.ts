@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Kysely, PostgresDialect } from 'kysely';
-import { defineService, packageVersion, type ServiceKit } from '@cadre/kit';
+import { defineService, packageVersion, startProjection, type ServiceKit } from '@cadre/kit';
 import { agentRoutes } from '@cadre/proto';
 import type { Worker } from '@cadre/kit';
 import { createAgentCatalog } from './catalog/catalog';
@@ -10,7 +10,7 @@ import { agentsConfigShape, loadAgentsConfig, type AgentsConfig } from './config
 import type { AgentsContext } from './context';
 import { startExecutor } from './executor/worker';
 import { agentsEndpoints } from './handlers';
-import { createLlmCallsReader, startLlmCallsProjection } from './readmodel/llm-calls';
+import { createLlmCallsReader, llmCallsProjection } from './readmodel/llm-calls';
 import { createSecretBox } from './settings/crypto';
 import { createProviderSettings } from './settings/providers';
 import type { AgentsDatabase } from './storage/database';
@@ -43,7 +43,7 @@ export const agentsService = defineService({
   migrations: agentsMigrations,
   routes: agentRoutes,
   async context(kit: ServiceKit<AgentsConfig, AgentsDatabase>, options: AgentsServiceOptions | undefined): Promise<AgentsRuntime> {
-    const { config, bus, store, logger, schema, pool, registry } = kit;
+    const { config, bus, store, logger, schema, pool } = kit;
     const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
     let secret: string;
     if (config.CADRE_SECRET_KEY !== undefined) {
@@ -65,7 +65,7 @@ export const agentsService = defineService({
       ...ctx,
       startWorkers: async () => [
         await providers.follow(bus),
-        await startLlmCallsProjection(pool, schema, bus, registry),
+        await startProjection(kit, llmCallsProjection(schema)),
         ...(config.AGENTS_EXECUTOR_ENABLED ? [await startExecutor(ctx)] : []),
       ],
     };

@@ -27,10 +27,13 @@ export type IdentityEvent =
 
 export type IdentityEventType = IdentityEvent['type'];
 
-const TYPES: ReadonlySet<string> = new Set<IdentityEventType>([
+/** Every identity event type (what the view folds). */
+export const identityEventTypes: readonly IdentityEventType[] = [
   'user_created', 'user_updated', 'user_deleted', 'setup_completed', 'session_started', 'session_refreshed',
   'session_revoked', 'api_key_created', 'api_key_revoked', 'two_factor_enabled', 'two_factor_disabled',
-]);
+];
+
+const TYPES: ReadonlySet<string> = new Set<string>(identityEventTypes);
 
 /**
  * The domain view of a stored or relayed envelope, or undefined for another domain's event.

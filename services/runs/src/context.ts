@@ -17,6 +17,8 @@ export interface RunsContext {
   readonly newId: () => string;
   /** Pipeline id of each run seen lately: a run never changes pipeline, so this never goes stale. */
   readonly runPipelines: LRUCache<string, string>;
-  /** Version up to which this replica wrote each run's read models lately (the view follower skips those). */
+  /** Version up to which this replica wrote each run's read models lately (the projection passes those over). */
   readonly syncedViews: LRUCache<string, number>;
+  /** This replica's writes of a run's read models in progress (the projection waits for them rather than write alongside). */
+  readonly writingViews: Map<string, Promise<void>>;
 }

@@ -23,7 +23,8 @@ export function announceCancel(ctx: Pick<RunsContext, 'bus'>, runId: string): vo
  * 2. a step it queued goes on the work queue now, not after a trip through the relay and the
  *    dispatcher's consumer (which still covers a crash right here);
  * 3. the read models are written before the reply, so a query that follows sees the change
- *    (the bus's view follower repeats that, a no-op by version, should this replica die first);
+ *    (the read models' projection of the bus passes over what this replica wrote, and writes
+ *    it should this replica die first);
  * 4. a cancellation is announced to the executors.
  */
 export function runReactions(ctx: RunsContext, runId: string): ReadonlyArray<Reaction<RunState, boolean, RunRequest>> {
@@ -38,9 +39,12 @@ export function runReactions(ctx: RunsContext, runId: string): ReadonlyArray<Rea
     },
     async ({ appended, state, command }) => {
       if (appended.length === 0) return;
-      await syncRunViews(ctx.pool, ctx.schema, state, command.pipeline)
-        .then(() => ctx.syncedViews.set(runId, Math.max(ctx.syncedViews.get(runId) ?? 0, state.version)))
-        .catch((err: unknown) => ctx.logger.warn({ err, runId }, 'run views not updated; the bus consumer will'));
+      const writing = syncRunViews(ctx.pool, ctx.schema, state, command.pipeline)
+        .then(() => void ctx.syncedViews.set(runId, Math.max(ctx.syncedViews.get(runId) ?? 0, state.version)))
+        .catch((err: unknown) => ctx.logger.warn({ err, runId }, 'run views not updated; the projection will'));
+      ctx.writingViews.set(runId, writing);
+      await writing;
+      if (ctx.writingViews.get(runId) === writing) ctx.writingViews.delete(runId);
     },
     ({ appended, command }) => {
       if (appended.length > 0 && command.command.kind === 'cancel') announceCancel(ctx, runId);

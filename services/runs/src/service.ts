@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { defineService, packageVersion, type ServiceKit } from '@cadre/kit';
+import { defineService, packageVersion, startProjection, type ServiceKit } from '@cadre/kit';
 import { STEP_QUEUE, pipelineRoutes, runRoutes } from '@cadre/proto';
 import { watchQueueDepth } from '@cadre/runtime';
 import { loadRunsConfig, runsConfigShape, type RunsConfig } from './config';
@@ -7,11 +7,12 @@ import type { RunsContext } from './context';
 import { pipelineHandlers } from './handlers/pipelines';
 import { reportHandlers } from './handlers/reports';
 import { runHandlers } from './handlers/runs';
-import { startDispatcher, startViewFollower } from './orchestration/dispatcher';
+import { startDispatcher } from './orchestration/dispatcher';
 import { startTimeoutSweeper } from './orchestration/sweeper';
 import { createPipelineRegistry } from './pipelines/registry';
 import type { RunsDatabase } from './storage/database';
 import { runsMigrations } from './storage/migrations';
+import { runViewsProjection } from './view/projection';
 
 /** The runs context and the sweep interval its sweeper needs. */
 interface RunsRuntime extends RunsContext {
@@ -20,7 +21,7 @@ interface RunsRuntime extends RunsContext {
 
 /**
  * Runs: pipelines, event-sourced runs and steps, and the orchestrator (dispatcher of queued
- * steps, read-model follower, timeout sweeper; the executor's reports arrive as commands).
+ * steps, read-model projection, timeout sweeper; the executor's reports arrive as commands).
  * Any number of replicas may run on one database and bus.
  */
 export const runsService = defineService({
@@ -41,10 +42,16 @@ export const runsService = defineService({
       pipelines: await createPipelineRegistry({ db, dir: config.CADRE_PIPELINES_DIR, logger }),
       runPipelines: new LRUCache({ max: 50_000 }),
       syncedViews: new LRUCache({ max: 50_000 }),
+      writingViews: new Map(),
       sweepIntervalMs: config.RUNS_SWEEP_INTERVAL_MS,
     };
   },
-  workers: async (ctx) => [await startDispatcher(ctx), await startViewFollower(ctx), startTimeoutSweeper(ctx, ctx.sweepIntervalMs)],
+  workers: async (ctx) => [
+    await startDispatcher(ctx),
+    // The durable consumer keeps the name it had before the read models were a projection.
+    await startProjection(ctx, runViewsProjection(ctx), { durable: 'runs-views' }),
+    startTimeoutSweeper(ctx, ctx.sweepIntervalMs),
+  ],
   endpoints: (ctx) => [...runHandlers(ctx), ...reportHandlers(ctx), ...pipelineHandlers(ctx)],
   started: async (ctx) => ({ pipelines: (await ctx.pipelines.list()).length }),
 });

@@ -20,8 +20,13 @@ export async function saveCheckpoint<DB>(trx: Kysely<DB>, schema: string, name: 
     ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = EXCLUDED.updated_at`.execute(trx);
 }
 
-export async function readCheckpoint<DB>(db: Kysely<DB>, schema: string, name: string): Promise<number> {
+/** The stored position; undefined when the projection has never stored one (a new projection). */
+export async function findCheckpoint<DB>(db: Kysely<DB>, schema: string, name: string): Promise<number | undefined> {
   const table = sql.table(`${schema}.projection_checkpoints`);
   const { rows } = await sql<{ position: string }>`SELECT position::text AS position FROM ${table} WHERE name = ${name}`.execute(db);
-  return Number(rows[0]?.position ?? 0);
+  return rows[0] === undefined ? undefined : Number(rows[0].position);
+}
+
+export async function readCheckpoint<DB>(db: Kysely<DB>, schema: string, name: string): Promise<number> {
+  return (await findCheckpoint(db, schema, name)) ?? 0;
 }

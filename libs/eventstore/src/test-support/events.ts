@@ -21,3 +21,18 @@ export const tick = defineEvent({
 export function shopRegistry(): EventRegistry {
   return new EventRegistry([itemAdded, cartCheckedOut, tick]);
 }
+
+/**
+ * `item_added` as a later release defines it: version 2 names the shop the item came from, and
+ * its upcaster gives events written at version 1 the shop they all came from then.
+ */
+export const itemAddedV2 = defineEvent({
+  type: 'item_added', domain: 'shop', version: 2, description: 'An item was added to a cart, from a shop',
+  data: z.object({ cart_id: z.string(), sku: z.string(), quantity: z.number().int().positive(), shop: z.string() }),
+  upcasters: { 1: (data) => ({ ...data, shop: 'main' }) },
+});
+
+/** The shop's registry of that later release: what a reader upgraded before the writers knows. */
+export function shopRegistryV2(): EventRegistry {
+  return new EventRegistry([itemAddedV2, cartCheckedOut, tick]);
+}

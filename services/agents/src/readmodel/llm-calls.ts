@@ -1,8 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import type { Pool } from 'pg';
-import type { Bus, Subscription } from '@cadre/bus';
-import { createProjection, runProjectionFromBus } from '@cadre/eventstore';
-import { NotFoundError, eventTypeFilter, llmCall, type EventRegistry, type LlmCallView, type agentRuns, type llmCallList, type llmCallSummary, type usageHistory, type usageSummary } from '@cadre/proto';
+import type { ProjectionDefinition } from '@cadre/eventstore';
+import { NotFoundError, type LlmCallView, type agentRuns, type llmCallList, type llmCallSummary, type usageHistory, type usageSummary } from '@cadre/proto';
 import type { z } from 'zod';
 
 type Reply<M extends { reply: z.ZodType }> = z.input<M['reply']>;
@@ -22,23 +20,22 @@ export interface LlmCallsReader {
 }
 
 /**
- * Keeps the `llm_calls` table from `llm_call` events on the bus; the stream sequence is the
- * checkpoint, so a redelivered event is applied once. Replicas share the durable consumer.
+ * The `llm_calls` table, kept from `llm_call` events: one row per call, keyed by the call's id
+ * (so an event applied twice, by a rebuild and again from the bus, leaves one row).
  */
-export async function startLlmCallsProjection(pool: Pool, schema: string, bus: Bus, registry: EventRegistry): Promise<Subscription> {
-  const projection = await createProjection<unknown>({
-    pool, schema, name: 'llm_calls',
-    apply: async (trx, event) => {
-      if (event.type !== 'llm_call') return;
+export function llmCallsProjection(schema: string): ProjectionDefinition {
+  const s = sql.id(schema);
+  return {
+    name: 'llm_calls',
+    events: ['llm_call'],
+    apply: async (event, trx) => {
       const d = event.data as Record<string, unknown> & { id: string; provider: string; model: string; input_tokens: number; output_tokens: number; cost_usd: number; duration_ms: number };
-      const s = sql.id(schema);
       await sql`insert into ${s}.llm_calls (id, run_id, step_id, agent_id, user_id, provider, model, input_tokens, output_tokens, cost_usd, duration_ms, stop_reason, created_at)
         values (${d.id}, ${d.run_id ?? null}, ${d.step_id ?? null}, ${d.agent_id ?? null}, ${d.user_id ?? null}, ${d.provider}, ${d.model}, ${d.input_tokens}, ${d.output_tokens},
           ${d.cost_usd}, ${d.duration_ms}, ${d.stop_reason ?? null}, ${event.occurredAt})
         on conflict (id) do nothing`.execute(trx);
     },
-  });
-  return runProjectionFromBus(projection, bus, { durable: `${schema}-llm-calls`, filterSubject: eventTypeFilter(llmCall), registry });
+  };
 }
 
 interface Row {

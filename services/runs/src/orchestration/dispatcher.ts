@@ -1,25 +1,10 @@
-import type { DeliveredMessage, Subscription } from '@cadre/bus';
-import { domainFilter, eventTypeFilter, stepQueued } from '@cadre/proto';
+import type { Subscription } from '@cadre/bus';
+import { decodeEvent } from '@cadre/eventstore';
+import { eventTypeFilter, stepQueued } from '@cadre/proto';
 import { loadRun } from '../command';
 import type { RunsContext } from '../context';
 import { activeAttempt } from '../run/state';
-import { syncRunViews } from '../view/sync';
 import { enqueueQueuedStep } from './job';
-
-interface EventRef {
-  readonly type?: string;
-  readonly version?: number;
-  readonly occurredAt?: string;
-  readonly data?: { readonly run_id?: string; readonly step_id?: string; readonly attempt?: number };
-}
-
-function refOf(message: DeliveredMessage): EventRef {
-  try {
-    return message.json<EventRef>();
-  } catch {
-    return {};
-  }
-}
 
 /** How long after a step was queued the dispatcher checks that its job was enqueued. */
 const SAFETY_NET_DELAY_MS = 2_000;
@@ -36,38 +21,18 @@ const SAFETY_NET_DELAY_MS = 2_000;
  */
 export function startDispatcher(ctx: RunsContext): Promise<Subscription> {
   return ctx.bus.events.consume({ durable: 'runs-dispatcher', filterSubject: eventTypeFilter(stepQueued), ackWaitMs: 30_000 }, async (message) => {
-    const ref = refOf(message);
-    const runId = ref.data?.run_id;
-    if (runId === undefined) return message.term();
+    // Upcast like every event read (from the store or the bus): the fields below are the current version's.
+    const ref = decodeEvent(message, ctx.store.registry);
+    const runId = ref?.data.run_id;
+    if (ref === undefined || typeof runId !== 'string') return message.term();
     // The queuing replica has almost always enqueued the job by now: look again a little later,
     // rather than read the run while the step is being started (the hand-off's busiest moment).
-    const age = ctx.clock().getTime() - Date.parse(ref.occurredAt ?? '');
+    const age = ctx.clock().getTime() - Date.parse(ref.occurredAt);
     if (message.deliveryCount === 1 && age >= 0 && age < SAFETY_NET_DELAY_MS) return message.nak(SAFETY_NET_DELAY_MS - age);
     const state = await loadRun(ctx, runId);
     const attempt = activeAttempt(state);
-    if (attempt !== undefined && attempt.status === 'queued' && attempt.stepId === ref.data?.step_id && attempt.attempt === (ref.data.attempt ?? 1)) {
+    if (attempt !== undefined && attempt.status === 'queued' && attempt.stepId === ref.data.step_id && attempt.attempt === (ref.data.attempt ?? 1)) {
       await enqueueQueuedStep(ctx, state, await ctx.pipelines.get(state.pipelineId));
-    }
-    await message.ack();
-  });
-}
-
-/**
- * Keeps the read models current from the bus for changes the writing replica could not
- * write itself (it died between append and update). Skips runs already at the event's version.
- */
-export function startViewFollower(ctx: RunsContext): Promise<Subscription> {
-  return ctx.bus.events.consume({ durable: 'runs-views', filterSubject: domainFilter('runs'), maxAckPending: 64 }, async (message) => {
-    const ref = refOf(message);
-    const runId = ref.data?.run_id;
-    if (runId === undefined) return message.term();
-    // This replica wrote the views itself (the usual case): nothing to read.
-    if (ref.version !== undefined && (ctx.syncedViews.get(runId) ?? 0) >= ref.version) return message.ack();
-    const seen = await ctx.pool.query<{ version: number }>(`select version from "${ctx.schema}".run_view where run_id = $1`, [runId]);
-    const version = seen.rows[0]?.version ?? 0;
-    if (ref.version === undefined || version < ref.version) {
-      const state = await loadRun(ctx, runId);
-      await syncRunViews(ctx.pool, ctx.schema, state, await ctx.pipelines.get(state.pipelineId));
     }
     await message.ack();
   });

@@ -24,10 +24,13 @@ export type RunEvent =
 /** A run event with the time it happened (what `evolve` folds). */
 export type TimedRunEvent = RunEvent & { readonly occurredAt: string };
 
-const TYPES = new Set<string>([
+/** The run stream's event types of the `runs` domain (all but the activity lines it also holds). */
+export const runEventTypes: readonly RunEvent['type'][] = [
   'run_created', 'run_complete', 'run_failed', 'run_cancelled', 'run_restarted',
-  'step_queued', 'step_started', 'step_complete', 'step_failed', 'step_retrying', 'step_cancelled', 'activity',
-]);
+  'step_queued', 'step_started', 'step_complete', 'step_failed', 'step_retrying', 'step_cancelled',
+];
+
+const TYPES = new Set<string>([...runEventTypes, 'activity']);
 
 /** The run event an envelope holds, or undefined for a type the run stream never holds. */
 export function toRunEvent(envelope: EventEnvelope): TimedRunEvent | undefined {

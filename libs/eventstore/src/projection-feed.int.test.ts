@@ -1,0 +1,130 @@
+import { connectNatsBus, createEmbeddedBus, type Bus, type StreamMessage, type Subscription } from '@cadre/bus';
+import type { EventEnvelope } from '@cadre/proto';
+import { createTestDatabase, eventually, startNats, type TestDatabase, type TestNats } from '@cadre/testing';
+import {
+  createEventStore, followProjection, outboxBacklog, runProjection, startOutboxRelay, type EventStore, type OutboxRelay, type ProjectionDefinition,
+} from './index';
+import { applyToCartTotals, createCartTotalsTable, resetCartTotals, type CartTotalsDb } from './test-support/cart-totals';
+import { shopRegistry, shopRegistryV2 } from './test-support/events';
+
+describe.each(['embedded', 'nats'] as const)('projections fed from the store and the %s bus', (transport) => {
+  let database: TestDatabase;
+  let nats: TestNats | undefined;
+  let bus: Bus;
+  /** A writer of the earlier release: it appends item_added at version 1. */
+  let writer: EventStore;
+  /** The same store as a reader upgraded since sees it: item_added is at version 2. */
+  let reader: EventStore;
+  let relay: OutboxRelay;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(`eventstore_feed_${transport}`);
+    nats = transport === 'nats' ? await startNats() : undefined;
+    bus = nats ? await connectNatsBus({ servers: nats.url }) : await createEmbeddedBus({ databaseUrl: database.url });
+    writer = await createEventStore({ databaseUrl: database.url, schema: 'shop', registry: shopRegistry() });
+    reader = await createEventStore({ pool: writer.pool, schema: 'shop', registry: shopRegistryV2(), migrate: false });
+    await createCartTotalsTable(writer.pool);
+    relay = startOutboxRelay({ store: writer, bus });
+  });
+
+  afterAll(async () => {
+    await relay?.stop();
+    await bus?.drain();
+    await writer?.close();
+    await nats?.dispose();
+    await database?.dispose();
+  });
+
+  const add = (cart: string, quantity: number) =>
+    writer.append(`cart-${cart}`, 'any', [{ type: 'item_added', data: { cart_id: cart, sku: 's', quantity } }], { subjectScope: cart });
+  const relayed = () => eventually(async () => expect(await outboxBacklog(writer)).toBe(0), 10_000, 20);
+  const totals = async (cart: string) =>
+    (await writer.pool.query('select units, events from shop.cart_totals where cart_id = $1', [cart])).rows;
+  const start = (definition: ProjectionDefinition<CartTotalsDb>) => runProjection(definition, { pool: writer.pool, schema: 'shop', store: reader, bus });
+
+  it('hands apply an event written at an older schema version upcast, whether it comes from the store or the bus', async () => {
+    const seen: Array<{ event: EventEnvelope; position: number }> = [];
+    await add('old-1', 1);
+    await relayed();
+    const worker = await start({ name: 'seen', events: ['item_added'], apply: async (event, _trx, position) => void seen.push({ event, position }) });
+    try {
+      // Built from the store: the event stored at version 1 is read upcast.
+      expect(seen.map((s) => s.event.data)).toContainEqual({ cart_id: 'old-1', sku: 's', quantity: 1, shop: 'main' });
+      const built = seen.length;
+      // Published by the writer at version 1 after the projection started: it comes from the bus.
+      const messages: StreamMessage[] = [];
+      const watch: Subscription = await bus.events.replay({ fromSeq: (await bus.events.lastSeq()) + 1, filterSubject: 'evt.shop.item_added.old-2' }, (m) => void messages.push(m));
+      await add('old-2', 2);
+      await eventually(() => expect(seen).toHaveLength(built + 1), 10_000, 20);
+      await watch.stop();
+      expect(messages.map((m) => m.json<EventEnvelope>().meta.schemaVersion)).toEqual([1]);
+      const live = seen.at(-1)!;
+      expect(live.event.data).toEqual({ cart_id: 'old-2', sku: 's', quantity: 2, shop: 'main' });
+      expect(live.event.meta.schemaVersion).toBe(2);
+      expect(live.position).toBe(messages[0]!.seq);
+      await eventually(async () => expect(await worker.projection.position()).toBe(messages[0]!.seq));
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('builds a new projection from the store, then applies each event from the bus once, and goes on from its checkpoint after a restart', async () => {
+    const definition: ProjectionDefinition<CartTotalsDb> = {
+      name: 'feed_totals', events: ['item_added'], reset: resetCartTotals, apply: (event, trx) => applyToCartTotals(trx, event),
+    };
+    for (const quantity of [1, 2, 3]) await add('r', quantity);
+    await relayed();
+    let worker = await start(definition);
+    expect(await totals('r')).toEqual([{ units: 6, events: 3 }]);
+    await add('r', 4);
+    await eventually(async () => expect(await totals('r')).toEqual([{ units: 10, events: 4 }]), 10_000, 20);
+    await worker.stop();
+
+    await add('r', 5);
+    await relayed();
+    worker = await start(definition);
+    try {
+      await eventually(async () => expect(await totals('r')).toEqual([{ units: 15, events: 5 }]), 10_000, 20);
+      await eventually(async () => expect(await worker.projection.position()).toBe(await bus.events.lastSeq()));
+      expect(await totals('r')).toEqual([{ units: 15, events: 5 }]);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('passes over an event whose rows are already written without a transaction, and stores its position all the same', async () => {
+    const applied: string[] = [];
+    const worker = await start({
+      name: 'passing_over', events: ['item_added'],
+      alreadyApplied: (event) => event.data.cart_id === 'written',
+      apply: async (event) => void applied.push(String(event.data.cart_id)),
+    });
+    try {
+      await add('written', 1);
+      await relayed();
+      const seq = await bus.events.lastSeq();
+      await eventually(async () => expect(await worker.projection.position()).toBe(seq), 10_000, 50);
+      expect(applied).not.toContain('written');
+      await add('unwritten', 1);
+      await eventually(() => expect(applied).toContain('unwritten'), 10_000, 20);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('keeps an in-memory projection from the store and then the bus, each event upcast', async () => {
+    await add('memory-1', 1);
+    await relayed();
+    const seen: EventEnvelope[] = [];
+    const followed = await followProjection({ name: 'memory', events: ['item_added'], apply: (event) => void seen.push(event) }, { store: reader, bus });
+    try {
+      expect(seen.map((e) => e.data)).toContainEqual({ cart_id: 'memory-1', sku: 's', quantity: 1, shop: 'main' });
+      await add('memory-2', 2);
+      await eventually(() => expect(seen.map((e) => e.data.cart_id)).toContain('memory-2'), 10_000, 20);
+      expect(seen.find((e) => e.data.cart_id === 'memory-2')).toMatchObject({ data: { shop: 'main' }, meta: { schemaVersion: 2 } });
+      await eventually(async () => expect(followed.position()).toBe(await bus.events.lastSeq()));
+    } finally {
+      await followed.stop();
+    }
+  });
+});

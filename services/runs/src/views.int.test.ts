@@ -1,0 +1,34 @@
+import { createEventStore } from '@cadre/eventstore';
+import { createEventRegistry, runCreate, runList } from '@cadre/proto';
+import { eventually } from '@cadre/testing';
+import { startHarness, type Harness } from './test-support/harness';
+
+describe('the run read models', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ transport: 'embedded' });
+  });
+  afterAll(async () => h?.dispose());
+
+  const checkpoint = async (): Promise<number> =>
+    Number((await h.pool.query<{ position: string }>("select position from runs.projection_checkpoints where name = 'run_views'")).rows[0]?.position ?? 0);
+  const listed = async (): Promise<string[]> => (await h.send(runList, { pipeline_id: 'review-flow' })).runs.map((run) => run.id);
+
+  it('are written by the replica that made the change before it replies, and the projection stores its position past them', async () => {
+    const run = await h.send(runCreate, { pipeline_id: 'review-flow', task_description: 'listed at once' });
+    expect(await listed()).toContain(run.id);
+    // Passed over by the projection (this replica wrote them), whose position moves all the same.
+    await eventually(async () => expect(await checkpoint()).toBe(await h.bus.events.lastSeq()), 10_000, 100);
+  });
+
+  it('are written by the projection of the bus for a run whose writer died before writing them', async () => {
+    // What that replica left behind: the event committed and relayed, no read-model rows.
+    const store = await createEventStore({ pool: h.pool, schema: 'runs', registry: createEventRegistry(), migrate: false });
+    const runId = 'unlisted-run-1';
+    await store.append(`run-${runId}`, 'no_stream', [
+      { type: 'run_created', data: { run_id: runId, pipeline_id: 'review-flow', task_description: 'left unlisted', created_by: 'user:u-admin' } },
+    ], { subjectScope: runId });
+    await eventually(async () => expect(await listed()).toContain(runId), 10_000, 50);
+    await eventually(async () => expect(await checkpoint()).toBe(await h.bus.events.lastSeq()), 10_000, 100);
+  });
+});
