@@ -1,4 +1,8 @@
-import { SHARED_PG_ENV, sharedServerUrl, startEmbeddedPostgres, type EmbeddedPostgresServer } from '../libs/testing/src';
+// Jest loads this file without the projects' module mapper, so a package name resolves through
+// node_modules to a build that a fresh clone does not have: only files that import no @cadre/*
+// package besides @cadre/embedded-postgres (whose entry is committed) are imported here.
+import { SHARED_PG_ENV, sharedServerUrl } from '../libs/testing/src/postgres';
+import { startEmbeddedPostgres, type EmbeddedPostgresServer } from '../libs/testing/src/postgres-server';
 
 declare global {
   var __cadrePg: EmbeddedPostgresServer | undefined;
