@@ -68,12 +68,17 @@ export function requireAccess(call: Call, owner: string | undefined, notFound: (
   if (!mayAccess(call, owner)) throw notFound();
 }
 
+/** The user a call acts for; a credential of no user (the engine's) is refused with `why`. */
+export function requireUser(call: Call, why = 'this credential owns nothing'): string {
+  const principal = requirePrincipal(call);
+  if (principal.user_id === undefined) throw new ForbiddenError(why);
+  return principal.user_id;
+}
+
 /** A list query's owner filter: undefined for admins (everything), else the caller's own user id. */
 export function ownerFilter(call: Call): { readonly all: true } | { readonly all: false; readonly owner: string } {
-  const principal = requirePrincipal(call);
-  if (principal.role === 'admin') return { all: true };
-  if (principal.user_id === undefined) throw new ForbiddenError('this credential owns nothing');
-  return { all: false, owner: principal.user_id };
+  if (requirePrincipal(call).role === 'admin') return { all: true };
+  return { all: false, owner: requireUser(call) };
 }
 
 /** The actor of a call as written in events (`user:<id>` or `<kind>:<credential>`). */
@@ -81,6 +86,11 @@ export function actorOf(call: Call): string | undefined {
   const p = call.principal;
   if (p === undefined) return undefined;
   return p.user_id !== undefined ? `user:${p.user_id}` : `${p.kind}:${p.credential_id}`;
+}
+
+/** The user id of an actor as `actorOf` writes it (`user:<id>`); other actors (the engine, …) are no user. */
+export function userOfActor(actor: string | undefined): string | undefined {
+  return actor?.startsWith('user:') === true ? actor.slice('user:'.length) : undefined;
 }
 
 /** Event meta of a call: the request id correlates, the principal is the actor. */

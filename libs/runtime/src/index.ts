@@ -8,7 +8,7 @@ export { startReporter, toLogLine, type Reporter, type ReporterOptions } from '.
 export { startInstanceRegistry, type InstanceRegistry, type InstanceRegistryOptions } from './instances/registry';
 export { watchQueueDepth } from './queue-metrics';
 export {
-  endpoint, callOf, requirePrincipal, requireAdmin, actorOf, metaOf, ownerOf, mayAccess, requireAccess, ownerFilter, type Call,
+  endpoint, callOf, requirePrincipal, requireAdmin, actorOf, metaOf, ownerOf, mayAccess, requireAccess, ownerFilter, requireUser, userOfActor, type Call,
 } from './endpoint';
 export { call } from './call';
 export { createPool } from './pool';

@@ -1,1 +1,1 @@
-export { endpoint, callOf, requireAdmin, requirePrincipal, metaOf, ownerFilter, requireAccess, type Call } from '@cadre/runtime';
+export { endpoint, callOf, requireAdmin, requirePrincipal, metaOf, ownerFilter, requireAccess, requireUser, type Call } from '@cadre/runtime';

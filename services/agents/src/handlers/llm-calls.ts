@@ -1,13 +1,9 @@
-import { ForbiddenError, NotFoundError, llmCallGet, llmCallList, llmCallSummary, usageHistory, usageSummary } from '@cadre/proto';
+import { NotFoundError, llmCallGet, llmCallList, llmCallSummary, usageHistory, usageSummary } from '@cadre/proto';
 import type { AgentsContext } from '../context';
-import { endpoint, ownerFilter, requireAccess, requirePrincipal, type Call } from './call';
+import { endpoint, ownerFilter, requireAccess, requireUser, type Call } from './call';
 
 /** Usage is personal: the caller's user (an API key counts for its owner); the engine credential has none. */
-function userOf(call: Call): string {
-  const principal = requirePrincipal(call);
-  if (principal.user_id === undefined) throw new ForbiddenError('personal usage needs a user credential (a session or an API key)');
-  return principal.user_id;
-}
+const userOf = (call: Call): string => requireUser(call, 'personal usage needs a user credential (a session or an API key)');
 
 /** A member's reads are narrowed to their own calls (a `user_id` they pass is replaced); an admin's are not. */
 function scoped<R extends object>(request: R, call: Call): R & { user_id?: string } {

@@ -3,7 +3,7 @@ import { effectiveStepSettings, loopItems, renderTemplate, type Pipeline } from 
 import { STEP_QUEUE, type StepJob } from '@cadre/proto';
 import type { RunsContext } from '../context';
 import { templateContext } from '../run/flow';
-import { userOf } from '../run/owner';
+import { runOwner } from '../run/owner';
 import { activeAttempt, type RunState, type StepAttempt } from '../run/state';
 
 /** Dedup id of a step attempt on the work queue: `<run>:<step>:<attempt>[:<loop index>]`. */
@@ -40,7 +40,7 @@ export function buildStepJob(state: RunState, attempt: StepAttempt, pipeline: Pi
     ...(settings.structuredOutput !== undefined ? { structured_output: { ...settings.structuredOutput } } : {}),
     tools: [...(settings.tools ?? [])],
     ...(attempt.feedback !== undefined ? { feedback: attempt.feedback } : {}),
-    ...(userOf(state.createdBy) !== undefined ? { user_id: userOf(state.createdBy) } : {}),
+    ...(runOwner(state) !== undefined ? { user_id: runOwner(state) } : {}),
     limits: {
       timeout_seconds: attempt.timeoutSeconds ?? settings.timeoutSeconds,
       max_turns: settings.maxTurns,

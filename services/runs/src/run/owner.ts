@@ -1,10 +1,6 @@
+import { userOfActor as userOf } from '@cadre/runtime';
 import type { RunCommand } from './decide';
 import type { RunState } from './state';
-
-/** The user id of an actor written as `user:<id>`; other actors (the engine, …) are no user. */
-export function userOf(actor: string | undefined): string | undefined {
-  return actor?.startsWith('user:') === true ? actor.slice('user:'.length) : undefined;
-}
 
 /** The owner of a run: the user who created it (none for runs the engine created). */
 export function runOwner(state: RunState): string | undefined {
