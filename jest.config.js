@@ -13,6 +13,10 @@ const common = { transform, moduleNameMapper, testEnvironment: 'node', rootDir: 
   testPathIgnorePatterns: ['/node_modules/', '/dist/'], transformIgnorePatterns: ['/node_modules/(?!jose/)'] };
 module.exports = {
   testTimeout: 180_000,
+  // On a two-core machine jest runs every suite in its own process (in band): one handle a
+  // failed test leaves open (a client reconnecting to a server that is gone) would keep the run
+  // alive after its summary. The results are final by then; exit.
+  forceExit: true,
   globalSetup: '<rootDir>/tests/global-setup.ts',
   globalTeardown: '<rootDir>/tests/global-teardown.ts',
   projects: [

@@ -6,6 +6,7 @@ import { UnavailableError } from '@cadre/proto';
 import { eventually, freePort, startNats, type TestNats } from '@cadre/testing';
 import { describeBusContract } from './contract';
 import { connectNatsBus } from './nats';
+import { openConnection } from './nats/connection';
 import type { Bus } from './types';
 
 const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
@@ -176,6 +177,27 @@ describe('NATS transport', () => {
       expect(taken[1]! - enqueued).toBeLessThan(1_500);
     } finally {
       await worker.stop();
+    }
+  });
+
+  it('finds its link live again by itself when a late disconnect status follows the reconnect', async () => {
+    const warnings: string[] = [];
+    const logger = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (_: unknown, message: string) => void warnings.push(message) };
+    const connection = await openConnection({ servers: nats.url, name: 'late-status', connectTimeoutMs: 2_000, logger });
+    try {
+      expect(connection.isConnected()).toBe(true);
+      // What a dial attempt that failed beside a successful one reports after the fact: the
+      // client dispatches it, though its connection is fine.
+      (connection.nc as unknown as { protocol: { dispatchStatus(status: { type: string }): void } }).protocol.dispatchStatus({ type: 'disconnect' });
+      await eventually(() => expect(connection.isConnected()).toBe(false), 1_000, 5);
+      expect(() => connection.assertConnected('probe')).toThrow(UnavailableError);
+      let reconnected = 0;
+      connection.onReconnect(() => void reconnected++);
+      await eventually(() => expect(connection.isConnected()).toBe(true), 5_000, 50);
+      expect(reconnected).toBe(1);
+      expect(warnings).toContain('NATS connection lost');
+    } finally {
+      await connection.nc.close();
     }
   });
 

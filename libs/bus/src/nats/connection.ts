@@ -76,10 +76,37 @@ function trackConnection(nc: NatsConnection, logger: BusLogger): Connection {
       logger.warn({ err: error }, 'deferred NATS message not sent');
     }
   };
+  const restored = (how: string, server?: string): void => {
+    if (connected || nc.isClosed()) return;
+    connected = true;
+    logger.info({ server, deferred: deferred.length, how }, 'NATS connection restored');
+    for (const send of deferred.splice(0)) sendSafely(send);
+    for (const listener of [...reconnectListeners]) sendSafely(listener);
+  };
+  // The client's status events are our only word on the link, and one late `disconnect` (from a
+  // dial attempt that failed while another succeeded) would leave the bus refusing work on a
+  // live connection for good. So while we think we are down, a ping every second checks: a
+  // PONG can only come over a live connection.
+  let confirming = false;
+  const confirmWhileDown = async (): Promise<void> => {
+    if (confirming) return;
+    confirming = true;
+    try {
+      while (!connected && !nc.isClosed()) {
+        await sleep(1_000);
+        if (connected || nc.isClosed()) break;
+        const answered = await withTimeout(Promise.resolve().then(() => nc.flush()), 1_000);
+        if (answered) restored('ping answered');
+      }
+    } finally {
+      confirming = false;
+    }
+  };
   const dropped = (): void => {
     connected = false;
     const error = new UnavailableError('bus connection lost');
     for (const listener of [...dropListeners]) listener(error);
+    if (!nc.isClosed()) void confirmWhileDown();
   };
 
   void (async () => {
@@ -88,10 +115,7 @@ function trackConnection(nc: NatsConnection, logger: BusLogger): Connection {
         if (connected) logger.warn({ status: status.type }, 'NATS connection lost');
         dropped();
       } else if (status.type === 'reconnect') {
-        connected = true;
-        logger.info({ server: status.server, deferred: deferred.length }, 'NATS connection restored');
-        for (const send of deferred.splice(0)) sendSafely(send);
-        for (const listener of [...reconnectListeners]) sendSafely(listener);
+        restored('reconnected', status.server);
       } else if (status.type === 'error') {
         logger.warn({ err: status.error }, 'NATS error');
       }
@@ -127,4 +151,19 @@ function trackConnection(nc: NatsConnection, logger: BusLogger): Connection {
       });
     },
   };
+}
+
+const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms).unref());
+
+/** True if `work` settles well within `ms`, false if it fails or takes longer. */
+function withTimeout(work: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+    work.then(
+      () => (clearTimeout(timer), resolve(true)),
+      () => (clearTimeout(timer), resolve(false)),
+    );
+  });
 }
