@@ -33,6 +33,10 @@ ENV NODE_ENV=production \
     METRICS_PORT=9090 \
     CADRE_DATA_DIR=/data
 WORKDIR /app
+# The voice service's local engines, encoders and offline transcription (Debian packages).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends espeak-ng flite lame opus-tools sox pocketsphinx pocketsphinx-en-us \
+ && rm -rf /var/lib/apt/lists/*
 COPY --from=build --chown=root:root /out/ /app/
 RUN mkdir -p /data && chown node:node /data
 USER node

@@ -3,14 +3,21 @@ const transform = {
   '^.+\\.tsx?$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   // jose ships ES modules only; jest's CommonJS runtime needs them compiled.
   '^.+/node_modules/jose/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
+  // The voice service's file-type and music-metadata (and their parsers) are ES modules only too.
+  '^.+/node_modules/(file-type|music-metadata|strtok3|token-types|uint8array-extras|@tokenizer/inflate|@borewit/text-codec|win-guid|media-typer)/.+\\.js$':
+    // `node` interop: a default import of a CommonJS package is its module.exports, as in Node's ES modules.
+    ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs', importInterop: 'node' } }],
 };
 const moduleNameMapper = {
   '^@cadre/proto$': '<rootDir>/proto/src/index.ts',
   // A library's folder, else a service's: a new package needs no line here.
   '^@cadre/([a-z-]+)$': ['<rootDir>/libs/$1/src/index.ts', '<rootDir>/services/$1/src/index.ts'],
+  // Their package exports name only `import` for Node: point jest's CommonJS resolver at the files.
+  '^file-type$': '<rootDir>/node_modules/file-type/index.js',
+  '^music-metadata$': '<rootDir>/node_modules/music-metadata/lib/index.js',
 };
 const common = { transform, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname,
-  testPathIgnorePatterns: ['/node_modules/', '/dist/'], transformIgnorePatterns: ['/node_modules/(?!jose/)'] };
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'], transformIgnorePatterns: ['/node_modules/(?!(jose|file-type|music-metadata|strtok3|token-types|uint8array-extras|@tokenizer/inflate|@borewit/text-codec|win-guid|media-typer)/)'] };
 module.exports = {
   testTimeout: 180_000,
   // On a two-core machine jest runs every suite in its own process (in band): one handle a

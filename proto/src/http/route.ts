@@ -33,6 +33,17 @@ export interface RouteDefinition {
    * service as `{ [yamlField]: text }`, the same as a JSON body carrying that field.
    */
   readonly yamlField?: string;
+  /**
+   * The body may be a file: `multipart/form-data` (its one file part; other parts are fields) or
+   * raw bytes of any type but JSON. The gateway streams it into the bus's blob `bucket` and the
+   * service receives `{ [field]: { bucket, blob, size, filename?, declared_type? }, ...fields }`.
+   */
+  readonly upload?: { readonly field: string; readonly bucket: string };
+  /**
+   * The reply names a blob (`{ bucket, blob, content_type, size, filename }`) that the gateway
+   * streams as the response body, honouring `Range` requests (206, 416).
+   */
+  readonly download?: boolean;
 }
 
 export function defineRoute(route: RouteDefinition): RouteDefinition {

@@ -45,6 +45,7 @@ export function createApp(parts: AppParts): Express {
     authenticator: parts.authenticator,
     authEnabled: parts.config.AUTH_ENABLED,
     bodyLimit: parts.config.BODY_LIMIT,
+    uploadLimit: parts.config.UPLOAD_LIMIT,
     busTimeoutMs: parts.config.BUS_TIMEOUT_MS,
     ...(parts.onUnhandled ? { onUnhandled: parts.onUnhandled } : {}),
   }));

@@ -32,6 +32,7 @@ export const gatewayConfigShape = {
   HOST: z.string().min(1).default('0.0.0.0').describe('Address the API listens on'),
   AUTH_ENABLED: env.boolean(true).describe('When false every credential-less call acts as an admin (development only)'),
   BODY_LIMIT: byteSize(MIB).describe('Largest request body'),
+  UPLOAD_LIMIT: byteSize(25 * MIB).describe('Largest file an upload route (attachments, transcription) streams into the blob store'),
   CORS_ORIGINS: originList.describe('Origins allowed to call the API from a browser (comma list)'),
   BUS_TIMEOUT_MS: env.int(10_000, 100).describe('Longest wait for a service reply before a 503'),
   AUTH_CACHE_TTL_MS: env.int(5_000, 0).describe('How long a resolved credential is reused (revocations evict at once)'),

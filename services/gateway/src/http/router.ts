@@ -4,9 +4,11 @@ import { UnavailableError, type RouteDefinition } from '@cadre/proto';
 import type { Authenticator } from '../auth/authenticator';
 import { requireAccess } from '../auth/middleware';
 import { jsonBody } from './body';
+import { sendBlob } from './download';
 import { forward } from './forward';
 import { assertRouteTable, bySpecificity, toExpressPath } from './paths';
 import { state } from './state';
+import { uploadBody, uploadOf } from './upload';
 import { messagePayload, validateRequest, type ValidatedInput } from './validate';
 
 /** A route the gateway answers itself; it gets the validated input and writes the response. */
@@ -19,6 +21,8 @@ export interface RouterOptions {
   readonly authenticator: Authenticator;
   readonly authEnabled: boolean;
   readonly bodyLimit: number;
+  /** Largest file an upload route takes (default: the body limit). */
+  readonly uploadLimit?: number;
   readonly busTimeoutMs: number;
   /** Told about routes that have neither a message nor a handler (they answer 503). */
   readonly onUnhandled?: (route: RouteDefinition) => void;
@@ -48,7 +52,7 @@ export function apiRouter(options: RouterOptions): Router {
         next();
       },
       requireAccess(route, options.authenticator, options.authEnabled),
-      jsonBody(route, options.bodyLimit),
+      route.upload ? uploadBody(route, options.bus, options.uploadLimit ?? options.bodyLimit, options.bodyLimit) : jsonBody(route, options.bodyLimit),
       answer,
     );
   }
@@ -57,13 +61,28 @@ export function apiRouter(options: RouterOptions): Router {
 
 function forwarding(route: RouteDefinition, options: RouterOptions): RequestHandler {
   return async (req, res) => {
-    const input = validateRequest(route, req);
     const current = state(res);
-    const reply = await forward(options.bus, route, messagePayload(input), req, {
-      requestId: current.requestId,
-      principal: current.principal,
-      timeoutMs: options.busTimeoutMs,
-    });
+    let reply: unknown;
+    try {
+      const input = validateRequest(route, req);
+      // The file is the gateway's own reference to what it stored, added after the body's contract (which cannot name it).
+      const upload = uploadOf(res);
+      const payload = upload && route.upload ? { ...messagePayload(input), [route.upload.field]: upload } : messagePayload(input);
+      reply = await forward(options.bus, route, payload, req, {
+        requestId: current.requestId,
+        principal: current.principal,
+        timeoutMs: options.busTimeoutMs,
+      });
+    } catch (error) {
+      // A stored upload the service never took (or refused) is deleted.
+      const upload = uploadOf(res);
+      if (upload) void options.bus.blobs(upload.bucket).then((blobs) => blobs.delete(upload.blob)).catch(() => false);
+      throw error;
+    }
+    if (route.download) {
+      await sendBlob(req, res, options.bus, reply);
+      return;
+    }
     // Replies are per caller (tokens, keys, private data): never stored by a cache on the way.
     res.setHeader('Cache-Control', 'no-store');
     if (route.successStatus === 204) res.status(204).end();

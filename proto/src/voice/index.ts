@@ -1,0 +1,4 @@
+export * from './schemas';
+export * from './messages';
+export * from './events';
+export * from './routes';
