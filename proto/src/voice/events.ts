@@ -36,6 +36,8 @@ export const ttsCall = defineEvent({
     duration_ms: z.number().nonnegative(),
     started_at: z.string(),
     finished_at: z.string(),
+    /** The replica that ran it. */
+    instance: z.string().optional(),
   }),
 });
 

@@ -17,6 +17,8 @@ export interface VoiceContext {
   readonly store: EventStore;
   readonly logger: Logger;
   readonly schema: string;
+  /** This replica's instance id. */
+  readonly instance: string;
   readonly pool: Pool;
   readonly db: Kysely<unknown>;
   readonly settings: VoiceSettings;

@@ -54,7 +54,7 @@ export const voiceService = defineService({
       }
     };
     return {
-      config, bus, store, logger, schema, pool, settings, engine,
+      config, bus, store, logger, schema, pool, settings, engine, instance: kit.instance,
       db: new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) }),
       attachments: await createAttachments(bus, store),
       limiter: createSlotLimiter(pool, `${schema}.tts_slots`, config.VOICE_SLOT_WAIT_MS),

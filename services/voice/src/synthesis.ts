@@ -85,7 +85,7 @@ export async function synthesize(ctx: VoiceContext, request: Request, call: Call
     await logCall({
       ok: true, model: made.model, ...(made.voiceId ? { voice_id: made.voiceId } : {}), ...(made.keyMasked ? { key_masked: made.keyMasked } : {}),
       output_bytes: audio.length, output_format: format, attachment_id: attachment.id, cost_usd: made.costUsd, audio_duration_ms: durationMs,
-      duration_ms: finished.getTime() - started.getTime(), started_at: started.toISOString(), finished_at: finished.toISOString(),
+      duration_ms: finished.getTime() - started.getTime(), started_at: started.toISOString(), finished_at: finished.toISOString(), instance: ctx.instance,
     }, audioEvent);
     return {
       ok: true, call_id: callId, attachment_id: attachment.id, filename: attachment.filename, mime_type: mime, format, size_bytes: audio.length,

@@ -81,6 +81,10 @@ function operation(route: RouteDefinition, shared: Record<string, JsonSchema>): 
       content: {
         'application/json': { schema: embeddedSchema(route.body, 'input', shared, '#/components/schemas/') },
         ...(route.yamlField !== undefined ? { 'application/yaml': { schema: { type: 'string', description: `The same document as YAML text (the \`${route.yamlField}\` field)` } } } : {}),
+        ...(route.upload !== undefined ? {
+          'multipart/form-data': { schema: { type: 'object', description: 'One file part (any name) and the body\'s fields as parts', properties: { [route.upload.field]: { type: 'string', format: 'binary' } } } },
+          'application/octet-stream': { schema: { type: 'string', format: 'binary', description: 'The raw file, of any type but JSON; its type is sniffed from the bytes, not taken from Content-Type' } },
+        } : {}),
       },
     };
   }
@@ -91,6 +95,11 @@ function operation(route: RouteDefinition, shared: Record<string, JsonSchema>): 
       description: 'An event stream: `id:` the stream sequence, `event:` the event type, `data:` the event envelope as JSON; a comment line as heartbeat',
       content: { 'text/event-stream': { schema: { type: 'string' } } },
     };
+  } else if (route.download) {
+    const binary = { '*/*': { schema: { type: 'string', format: 'binary' } } };
+    responses[status] = { description: 'The content (Accept-Ranges: bytes)', content: binary };
+    responses['206'] = { description: 'The byte range asked for with `Range` (Content-Range says which)', content: binary };
+    responses['416'] = { description: 'The range is outside the content (Content-Range: bytes */size)' };
   } else if (route.successStatus === 204 || !route.response) {
     responses[status] = { description: 'Done' };
   } else {
