@@ -1,3 +1,7 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { registry as cadreRegistry } from '@cadre/cadre';
 import { eventually } from '@cadre/testing';
 import { encodeWav, fliteEngine, sniffType } from '@cadre/voice';
@@ -176,5 +180,36 @@ describe('voice through the HTTP API', () => {
     expect(voices.body.voices.map((v) => v.id)).toContain('fr-fr');
     expect((await call(system.baseUrl, 'GET', '/v1/tts/voices/kal16?provider=flite', { token: alice })).body).toMatchObject({ id: 'kal16', provider: 'flite' });
     expect((await call(system.baseUrl, 'GET', '/v1/tts/voices/nobody?provider=flite', { token: alice })).status).toBe(404);
+  });
+
+  it('speaks to a file and transcribes it back with the cadre CLI', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cadre-cli-voice-'));
+    const root = join(__dirname, '..', '..');
+    const cli = (args: readonly string[]) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [join(root, 'services', 'cli', 'bin', 'cadre.cjs'), ...args], {
+        cwd: root, env: { ...process.env, CADRE_URL: system.baseUrl, CADRE_TOKEN: alice, CADRE_CONFIG: join(dir, 'config.json') },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.once('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+    try {
+      const file = join(dir, 'note.mp3');
+      const said = await cli(['say', 'Three tests failed in the memory service.', '--provider', 'flite', '--voice', 'kal16', '--out', file, '--json']);
+      expect(said.stderr).toBe('');
+      expect(said.code).toBe(0);
+      expect(JSON.parse(said.stdout)).toMatchObject({ ok: true, format: 'mp3', provider: 'flite', voice_id: 'kal16', file });
+      expect(await sniffType(await readFile(file))).toMatchObject({ mime: 'audio/mpeg' });
+      const heard = await cli(['transcribe', file]);
+      expect(heard.code).toBe(0);
+      expect(['three', 'tests', 'failed', 'memory', 'service'].filter((w) => heard.stdout.split(/\s+/).includes(w)).length).toBeGreaterThanOrEqual(3);
+      const refused = await cli(['say', 'x'.repeat(20), '--provider', 'nobody']);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('validation_failed');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -6,6 +6,7 @@ import { login } from './commands/login';
 import { containers, logs } from './commands/logs';
 import { runsCancel, runsCreate, runsGet, runsList, runsRestart } from './commands/runs';
 import { up } from './commands/up';
+import { say, transcribe } from './commands/voice';
 import { createOutput } from './output';
 
 export const USAGE = `Usage: cadre <command> [options]
@@ -23,6 +24,10 @@ export const USAGE = `Usage: cadre <command> [options]
   containers                           The running service instances
   logs <container> [-f] [--tail N] [--level L]
                                        An instance's log lines (-f: keep following)
+  say <text> [--voice V] [--provider P] [--format wav|mp3|ogg_opus] [--out FILE]
+                                       Speak text (stored as an attachment; --out writes the audio)
+  transcribe <file> [--provider pocketsphinx|openai] [--language L]
+                                       The text of a wav, mp3 or ogg recording
 
 Options: --json (machine-readable output), --url URL (instead of CADRE_URL / the config file)
 Environment: CADRE_URL, CADRE_TOKEN (a bearer token or API key), CADRE_CONFIG (config file path)`;
@@ -52,6 +57,11 @@ const OPTIONS = {
   tail: { type: 'string' },
   level: { type: 'string' },
   'retry-ms': { type: 'string' },
+  voice: { type: 'string' },
+  provider: { type: 'string' },
+  format: { type: 'string' },
+  out: { type: 'string' },
+  language: { type: 'string' },
 } as const;
 
 class UsageError extends Error {}
@@ -164,6 +174,18 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         });
         return 0;
       }
+      case 'say':
+        await say(await createClient(effectiveEnv), output, {
+          text: [sub, ...rest].filter((p) => p !== undefined).join(' ') || required(undefined, 'the text'),
+          ...(values.voice !== undefined ? { voice: values.voice } : {}), ...(values.provider !== undefined ? { provider: values.provider } : {}),
+          ...(values.format !== undefined ? { format: values.format } : {}), ...(values.out !== undefined ? { out: values.out } : {}),
+        });
+        return 0;
+      case 'transcribe':
+        await transcribe(await createClient(effectiveEnv), output, required(sub, 'the audio file'), {
+          ...(values.provider !== undefined ? { provider: values.provider } : {}), ...(values.language !== undefined ? { language: values.language } : {}),
+        });
+        return 0;
       default:
         throw new UsageError(`unknown command: ${command}`);
     }
