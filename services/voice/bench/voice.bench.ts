@@ -1,0 +1,130 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pool } from 'pg';
+import { createEmbeddedBus } from '@cadre/bus';
+import { registry } from '@cadre/cadre';
+import { loadGatewayConfig, startGateway } from '@cadre/gateway';
+import { gatewayView, startDefinedService } from '@cadre/kit';
+import { silentLogger } from '@cadre/logging';
+import type { Service } from '@cadre/runtime';
+import { createTestDatabase } from '@cadre/testing';
+import { fmt, measure, ratio, runAlone, verdict, type BenchResult, type Headline } from '../../../bench/stats';
+import { runBinary } from '../src/engines/binaries';
+import { httpClient } from '../../gateway/bench/http-load';
+
+// Local synthesis through the API (gateway → NATS-less embedded bus → voice service → espeak-ng,
+// encoder, attachment in the blob store, call log) beside the same programs run alone, in the
+// same run: the overhead is what Cadre adds to the engine's own time.
+
+const TEXT = 'The nightly build finished at nine forty. Three tests failed in the memory service and one in the swarm planner. Please review the open pull requests before the release goes out tonight, thanks.';
+const SAMPLES = 40;
+const LEVELS = [1, 4, 8] as const;
+const THROUGHPUT_TOTAL = 48;
+
+async function engineAlone(format: 'wav' | 'mp3' | 'ogg_opus'): Promise<() => Promise<void>> {
+  const dir = await mkdtemp(join(tmpdir(), 'voice-bench-'));
+  await writeFile(join(dir, 'text.txt'), TEXT);
+  let n = 0;
+  return async () => {
+    const id = n++;
+    const wav = join(dir, `${id}.wav`);
+    const options = { timeoutMs: 60_000 };
+    await runBinary('espeak-ng', ['-v', 'en-us', '-f', join(dir, 'text.txt'), '-w', wav], options);
+    if (format === 'mp3') await runBinary('lame', ['--quiet', '-b', '64', wav, join(dir, `${id}.mp3`)], options);
+    if (format === 'ogg_opus') await runBinary('opusenc', ['--quiet', '--bitrate', '32', wav, join(dir, `${id}.ogg`)], options);
+    await rm(join(dir, `${id}.wav`), { force: true });
+    await rm(join(dir, `${id}.mp3`), { force: true });
+    await rm(join(dir, `${id}.ogg`), { force: true });
+  };
+}
+
+export async function run(): Promise<BenchResult> {
+  const database = await createTestDatabase('cadre_bench_voice');
+  const bus = await createEmbeddedBus({ databaseUrl: database.url });
+  const pools: Pool[] = [];
+  const deps = (name: string) => {
+    const pool = new Pool({ connectionString: database.url, max: 12 });
+    pools.push(pool);
+    return { bus, pool, logger: silentLogger(), instance: `${name}-bench` };
+  };
+  const wanted = registry.filter((d) => d.name === 'identity' || d.name === 'voice');
+  const services: Service[] = [];
+  for (const definition of wanted) {
+    services.push(await startDefinedService(definition, deps(definition.name), { env: { CADRE_SECRET_KEY: 'a bench key that is long enough to be used', VOICE_MAX_CONCURRENT: '8' } }));
+  }
+  // No credentials: every call acts as an admin (development mode), so the figures are the voice path's.
+  const gateway = await startGateway(deps('gateway'), loadGatewayConfig({ PORT: '0', HOST: '127.0.0.1', AUTH_ENABLED: 'false', LOG_LEVEL: 'silent' }),
+    { services: gatewayView(wanted) });
+  const client = httpClient(gateway.url, 8);
+  const synth = (format: string) => async () => {
+    const status = await client.send('POST', '/v1/tts/synthesize', { 'content-type': 'application/json' }, JSON.stringify({ text: TEXT, provider: 'espeak-ng', format }));
+    if (status !== 200) throw new Error(`synthesize: ${status}`);
+  };
+  const roundTrip = async () => {
+    const status = await client.send('GET', '/v1/agents/bench/tts-settings', {});
+    if (status !== 200) throw new Error(`settings: ${status}`);
+  };
+  try {
+    const rows: string[] = [];
+    const headlines: Headline[] = [];
+    await measure(roundTrip, 50, 1);
+    const http = await measure(roundTrip, 200, 1);
+    for (const format of ['wav', 'mp3', 'ogg_opus'] as const) {
+      const alone = await engineAlone(format);
+      await measure(alone, 5, 1);
+      const base = await measure(alone, SAMPLES, 1);
+      await measure(synth(format), 5, 1);
+      const api = await measure(synth(format), SAMPLES, 1);
+      const overhead = (api.p50 - base.p50 - http.p50) / base.p50;
+      rows.push(`| ${format} | ${fmt(base.p50)} | ${fmt(base.p99)} | ${fmt(api.p50)} | ${fmt(api.p99)} | ${fmt(api.p50 - base.p50)} | ${fmt(overhead * 100, 0)} % |`);
+      headlines.push({
+        figure: `voice: local synthesis (200 chars, ${format}) through the API, p50`, value: `${fmt(api.p50)} ms`,
+        baseline: `${fmt(base.p50)} ms (the commands alone)`, ratio: ratio(api.p50, base.p50),
+        target: 'overhead ≤ 30 % of the engine + one HTTP round trip', verdict: verdict(overhead <= 0.3),
+      });
+    }
+    const throughput: string[] = [];
+    for (const level of LEVELS) {
+      const alone = await engineAlone('wav');
+      const base = await measure(alone, THROUGHPUT_TOTAL, level);
+      const api = await measure(synth('wav'), THROUGHPUT_TOTAL, level);
+      throughput.push(`| ${level} | ${fmt(api.perSecond, 1)} | ${fmt(api.p50)} | ${fmt(api.p99)} | ${fmt(base.perSecond, 1)} | ${ratio(api.perSecond, base.perSecond)} |`);
+      if (level === 8) {
+        headlines.push({
+          figure: 'voice: syntheses/s at 8 clients (espeak-ng, wav, through the API)', value: `${fmt(api.perSecond, 1)}/s`,
+          baseline: `${fmt(base.perSecond, 1)}/s (espeak-ng alone, 8 at once)`, ratio: ratio(api.perSecond, base.perSecond), target: '–', verdict: '–',
+        });
+      }
+    }
+    const section = [
+      '## Voice: local synthesis through the API',
+      '',
+      `A 200-character text spoken by espeak-ng (en-us) through \`POST /v1/tts/synthesize\`: gateway, embedded bus, voice service, engine,`,
+      'encoder (lame 64 kbit/s, opusenc 32 kbit/s), the attachment stored in the blob store (Postgres, embedded), the call log appended and',
+      `written. Baseline: the same commands run alone by the same spawn helper, in the same run (${SAMPLES} samples each, sequential). One HTTP`,
+      `round trip through the gateway and the bus (\`GET /v1/agents/{id}/tts-settings\`) took p50 ${fmt(http.p50)} ms; the overhead column`,
+      'subtracts it: (API − commands − round trip) ÷ commands.',
+      '',
+      '| format | commands alone p50 (ms) | p99 | API p50 (ms) | p99 | added (ms) | overhead |',
+      '|---|---:|---:|---:|---:|---:|---:|',
+      ...rows,
+      '',
+      `Syntheses per second (espeak-ng, wav, ${THROUGHPUT_TOTAL} each) with 1, 4 and 8 clients at once, the global limit set to 8:`,
+      '',
+      '| clients | API syntheses/s | p50 (ms) | p99 (ms) | espeak-ng alone/s | ratio |',
+      '|---:|---:|---:|---:|---:|---:|',
+      ...throughput,
+    ].join('\n');
+    return { section, headlines };
+  } finally {
+    client.close();
+    await gateway.service.shutdown('bench over');
+    for (const service of services.reverse()) await service.shutdown('bench over');
+    await bus.drain().catch(() => undefined);
+    await Promise.allSettled(pools.map((p) => p.end()));
+    await database.dispose();
+  }
+}
+
+if (require.main === module) runAlone(run);
