@@ -26,6 +26,8 @@ export const runCreated = defineEvent({
     project_id: z.string().optional(),
     task_id: z.string().optional(),
     created_by: z.string().optional(),
+    // Added: the run asks for its final answer to be spoken (voice service).
+    speak: z.boolean().optional(),
   }),
 });
 

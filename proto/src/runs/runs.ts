@@ -68,6 +68,7 @@ export const runCreate = defineCommand({
     project_name: z.string().max(200).optional(),
     project_id: z.string().max(200).optional(),
     task_id: z.string().max(200).optional(),
+    speak: z.boolean().optional().describe('Speak the final answer (the voice service stores it and emits tts_audio)'),
   }),
   reply: RunView,
 });

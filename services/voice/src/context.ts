@@ -9,6 +9,7 @@ import type { VoiceConfig } from './config';
 import type { SpeechEngine } from './engines/types';
 import type { SlotLimiter } from './limiter';
 import type { VoiceSettings } from './settings/settings';
+import type { VoiceDatabase } from './storage/database';
 
 /** Everything the voice service's handlers share. */
 export interface VoiceContext {
@@ -21,6 +22,8 @@ export interface VoiceContext {
   readonly instance: string;
   readonly pool: Pool;
   readonly db: Kysely<unknown>;
+  /** Kysely on the service's schema. */
+  readonly tables: Kysely<VoiceDatabase>;
   readonly settings: VoiceSettings;
   readonly attachments: Attachments;
   readonly limiter: SlotLimiter;

@@ -12,6 +12,7 @@ import { fishAudioEngine, openAiSpeechEngine, voiceboxEngine } from './engines/r
 import type { SpeechEngine } from './engines/types';
 import { voiceEndpoints } from './handlers';
 import { createSlotLimiter } from './limiter';
+import { startRunSpeech } from './speech/run-speech';
 import { createVoiceSettings } from './settings/settings';
 import type { VoiceDatabase } from './storage/database';
 import { settingOnce, voiceMigrations } from './storage/migrations';
@@ -55,7 +56,7 @@ export const voiceService = defineService({
     };
     return {
       config, bus, store, logger, schema, pool, settings, engine, instance: kit.instance,
-      db: new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) }),
+      db: new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) }), tables: kit.db,
       attachments: await createAttachments(bus, store),
       limiter: createSlotLimiter(pool, `${schema}.tts_slots`, config.VOICE_SLOT_WAIT_MS),
       running: new Map(), clock: kit.clock, newId: kit.newId,
@@ -69,6 +70,7 @@ export const voiceService = defineService({
       // Only its owner (or an admin) stops a synthesis.
       if (running && (admin === true || (user != null && running.owner === user))) running.controller.abort();
     }),
+    await startRunSpeech(ctx, ctx.tables),
   ],
   endpoints: (ctx) => voiceEndpoints(ctx),
   started: (ctx) => ({ defaultProvider: ctx.config.VOICE_DEFAULT_PROVIDER }),

@@ -21,7 +21,7 @@ export function runHandlers(ctx: RunsContext): ReadonlyArray<readonly [string, R
       const { state, pipeline } = await executeRun(ctx, runId, {
         kind: 'create', runId, pipelineId: request.pipeline_id, taskDescription: request.task_description,
         humanContext: request.human_context, projectName: request.project_name, projectId: request.project_id,
-        taskId: request.task_id, createdBy: actor,
+        taskId: request.task_id, createdBy: actor, speak: request.speak,
       }, metaOf(call));
       return presentRun(state, pipeline, true);
     }),

@@ -18,6 +18,7 @@ export type RunCommand =
       readonly kind: 'create'; readonly runId: string; readonly pipelineId: string; readonly taskDescription: string;
       readonly humanContext?: string | undefined; readonly projectName?: string | undefined;
       readonly projectId?: string | undefined; readonly taskId?: string | undefined; readonly createdBy?: string | undefined;
+      readonly speak?: boolean | undefined;
     }
   | (AttemptRef & { readonly kind: 'step_started'; readonly agentId: string; readonly sessionId?: string | undefined })
   | (AttemptRef & { readonly kind: 'step_completed'; readonly outputs: Readonly<Record<string, unknown>> })
@@ -80,6 +81,7 @@ export function decideRun(state: RunState, command: RunCommand, pipeline: Pipeli
         ...(command.projectId !== undefined ? { project_id: command.projectId } : {}),
         ...(command.taskId !== undefined ? { task_id: command.taskId } : {}),
         ...(command.createdBy !== undefined ? { created_by: command.createdBy } : {}),
+        ...(command.speak === true ? { speak: true } : {}),
       },
     });
     startFromTheTop(d);

@@ -28,6 +28,12 @@ describe('run decisions', () => {
     ]);
   });
 
+  it('records that a run asks for its final answer to be spoken, and says nothing when it does not', () => {
+    run.when(req({ ...create, speak: true })).thenMatch([{ type: 'run_created', data: { run_id: 'r1', speak: true } }, { type: 'step_queued' }]);
+    const quiet = run.when(req(create)).thenMatch([{ type: 'run_created' }, { type: 'step_queued' }]).events[0] as { data: Record<string, unknown> };
+    expect(quiet.data).not.toHaveProperty('speak');
+  });
+
   it('refuses an unknown pipeline and a second create', () => {
     run.when({ command: create, pipeline: undefined, now: NOW }).thenThrows(NotFoundError);
     given(create).when(req(create)).thenThrows(ConflictError);

@@ -15,6 +15,11 @@ export interface VoiceDatabase {
   };
   /** Remote providers' API keys, sealed (AES-256-GCM); never in an event. */
   provider_keys: { provider: string; sealed: string; masked: string; updated_at: Timestamp };
+  /** Runs that asked for their final answer to be spoken: the last step's answer, then what became of it. */
+  run_speech: {
+    run_id: string; owner: string | null; agent_id: string | null; step_id: string | null; answer: string | null;
+    outcome: string | null; call_id: string | null; updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  };
   /** Values kept once for all replicas (the generated key secret). */
   settings: { name: string; value: string };
 }

@@ -24,6 +24,9 @@ export function voiceMigrations(schema: string): Migrations {
         await sql`create index tts_calls_agent_idx on ${s}.tts_calls (agent_id)`.execute(db);
         await sql`create table ${s}.provider_keys (provider text primary key, sealed text not null, masked text not null, updated_at timestamptz not null)`.execute(db);
         await sql`create table ${s}.settings (name text primary key, value text not null)`.execute(db);
+        await sql`create table ${s}.run_speech (
+          run_id text primary key, owner text, agent_id text, step_id text, answer text, outcome text, call_id text, updated_at timestamptz not null default now()
+        )`.execute(db);
       },
     },
   };
