@@ -27,6 +27,42 @@ async function download(baseUrl: string, token: string, id: string, headers: Rec
   return { status: res.status, bytes: Buffer.from(await res.arrayBuffer()), headers: res.headers };
 }
 
+/** A member's multipart upload: stored, measured, served whole and by ranges to its owner (and admins) only. */
+async function uploadAndServe(baseUrl: string, tokens: { alice: string; bob: string; admin: string }, wav: Buffer): Promise<void> {
+  const { alice, bob, admin } = tokens;
+  const form = new FormData();
+  form.append('session_id', 'chat-1');
+  form.append('file', new Blob([wav], { type: 'application/octet-stream' }), 'speech.wav');
+  const stored = await upload(baseUrl, alice, form);
+  expect(stored.status).toBe(201);
+  expect(stored.body).toMatchObject({ filename: 'speech.wav', content_type: 'audio/wav', declared_type: 'application/octet-stream', size_bytes: wav.length });
+  expect(stored.body.duration_ms).toBeGreaterThan(3000);
+  const id = stored.body.id;
+
+  const whole = await download(baseUrl, alice, id);
+  expect(whole.status).toBe(200);
+  expect(whole.bytes.equals(wav)).toBe(true);
+  expect(whole.headers.get('accept-ranges')).toBe('bytes');
+  expect(whole.headers.get('content-type')).toBe('audio/wav');
+  expect(whole.headers.get('content-disposition')).toMatch(/^inline; filename="speech.wav"/);
+
+  const part = await download(baseUrl, alice, id, { range: 'bytes=1000-1999' });
+  expect(part.status).toBe(206);
+  expect(part.headers.get('content-range')).toBe(`bytes 1000-1999/${wav.length}`);
+  expect(part.bytes.equals(wav.subarray(1000, 2000))).toBe(true);
+  const tail = await download(baseUrl, alice, id, { range: 'bytes=-10' });
+  expect(tail.bytes.equals(wav.subarray(wav.length - 10))).toBe(true);
+  const beyond = await download(baseUrl, alice, id, { range: `bytes=${wav.length + 5}-` });
+  expect(beyond.status).toBe(416);
+  expect(beyond.headers.get('content-range')).toBe(`bytes */${wav.length}`);
+  // A stale If-Range gets the whole file.
+  expect((await download(baseUrl, alice, id, { range: 'bytes=0-9', 'if-range': '"stale"' })).status).toBe(200);
+
+  expect((await call(baseUrl, 'GET', `/v1/attachments/${id}`, { token: bob })).status).toBe(404);
+  expect((await download(baseUrl, bob, id)).status).toBe(404);
+  expect((await call(baseUrl, 'GET', `/v1/attachments/${id}`, { token: admin })).status).toBe(200);
+}
+
 describe('voice through the HTTP API', () => {
   let system: System;
   let admin: string;
@@ -50,37 +86,7 @@ describe('voice through the HTTP API', () => {
   afterAll(async () => system?.stop());
 
   it('stores a multipart upload, measured, and serves it whole and by byte ranges to its owner only', async () => {
-    const form = new FormData();
-    form.append('session_id', 'chat-1');
-    form.append('file', new Blob([wav], { type: 'application/octet-stream' }), 'speech.wav');
-    const stored = await upload(system.baseUrl, alice, form);
-    expect(stored.status).toBe(201);
-    expect(stored.body).toMatchObject({ filename: 'speech.wav', content_type: 'audio/wav', declared_type: 'application/octet-stream', size_bytes: wav.length });
-    expect(stored.body.duration_ms).toBeGreaterThan(3000);
-    const id = stored.body.id;
-
-    const whole = await download(system.baseUrl, alice, id);
-    expect(whole.status).toBe(200);
-    expect(whole.bytes.equals(wav)).toBe(true);
-    expect(whole.headers.get('accept-ranges')).toBe('bytes');
-    expect(whole.headers.get('content-type')).toBe('audio/wav');
-    expect(whole.headers.get('content-disposition')).toMatch(/^inline; filename="speech.wav"/);
-
-    const part = await download(system.baseUrl, alice, id, { range: 'bytes=1000-1999' });
-    expect(part.status).toBe(206);
-    expect(part.headers.get('content-range')).toBe(`bytes 1000-1999/${wav.length}`);
-    expect(part.bytes.equals(wav.subarray(1000, 2000))).toBe(true);
-    const tail = await download(system.baseUrl, alice, id, { range: 'bytes=-10' });
-    expect(tail.bytes.equals(wav.subarray(wav.length - 10))).toBe(true);
-    const beyond = await download(system.baseUrl, alice, id, { range: `bytes=${wav.length + 5}-` });
-    expect(beyond.status).toBe(416);
-    expect(beyond.headers.get('content-range')).toBe(`bytes */${wav.length}`);
-    // A stale If-Range gets the whole file.
-    expect((await download(system.baseUrl, alice, id, { range: 'bytes=0-9', 'if-range': '"stale"' })).status).toBe(200);
-
-    expect((await call(system.baseUrl, 'GET', `/v1/attachments/${id}`, { token: bob })).status).toBe(404);
-    expect((await download(system.baseUrl, bob, id)).status).toBe(404);
-    expect((await call(system.baseUrl, 'GET', `/v1/attachments/${id}`, { token: admin })).status).toBe(200);
+    await uploadAndServe(system.baseUrl, { alice, bob, admin }, wav);
   });
 
   it('stores what the bytes are, not what the name and the header claim', async () => {
@@ -211,5 +217,25 @@ describe('voice through the HTTP API', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('attachments on NATS (the Object Store)', () => {
+  let system: System;
+
+  afterAll(async () => system?.stop());
+
+  it('stores an upload and serves it by byte ranges', async () => {
+    system = await startSystem({
+      transport: 'nats', registry: cadreRegistry.filter((d) => d.name === 'identity' || d.name === 'voice'),
+      env: { CADRE_SECRET_KEY: 'a test key that is long enough to be used ok' },
+    });
+    const admin = (await setupAdmin(system.baseUrl)).access_token;
+    const alice = (await createMember(system.baseUrl, admin, 'alice@example.com')).tokens.access_token;
+    const bob = (await createMember(system.baseUrl, admin, 'bob@example.com')).tokens.access_token;
+    const wav = (await fliteEngine({ timeoutMs: 30_000 }).synthesize({
+      text: 'The build finished at nine forty. Three tests failed in the memory service.', voiceId: 'kal16', format: 'wav', signal,
+    })).audio;
+    await uploadAndServe(system.baseUrl, { alice, bob, admin }, wav);
   });
 });

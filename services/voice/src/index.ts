@@ -9,7 +9,6 @@ export { formatForChannel, encodeWav, toSpeechWav, MIME_TYPES } from './audio/en
 export { audioDurationMs, sniffType } from './audio/probe';
 export { espeakEngine, fliteEngine } from './engines/local';
 export { runBinary, DEBIAN_PACKAGES } from './engines/binaries';
-export { decodeMsgpack } from './engines/remote';
 
 /** Starts the voice service with a parsed config (tests and benches). */
 export function startVoice(deps: ServiceDeps, config: VoiceConfig, options: { clock?: () => Date; newId?: () => string } = {}) {

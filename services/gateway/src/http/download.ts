@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import rangeParser from 'range-parser';
 import type { Bus } from '@cadre/bus';
+import { blobStore } from './blob-stores';
 import { NotFoundError, BlobContent } from '@cadre/proto';
 
 /** Bytes `start`..`end` (inclusive) of a stream, which is left as soon as they are read. */
@@ -37,7 +38,7 @@ function disposition(type: string, filename: string): string {
  */
 export async function sendBlob(req: Request, res: Response, bus: Bus, reply: unknown): Promise<void> {
   const content = BlobContent.parse(reply);
-  const source = await (await bus.blobs(content.bucket)).get(content.blob);
+  const source = await (await blobStore(bus, content.bucket)).get(content.blob);
   if (!source) throw new NotFoundError('the content is gone');
   const size = content.size;
   let start = 0;

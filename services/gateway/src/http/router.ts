@@ -1,5 +1,6 @@
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { Bus } from '@cadre/bus';
+import { blobStore } from './blob-stores';
 import { UnavailableError, type RouteDefinition } from '@cadre/proto';
 import type { Authenticator } from '../auth/authenticator';
 import { requireAccess } from '../auth/middleware';
@@ -76,7 +77,7 @@ function forwarding(route: RouteDefinition, options: RouterOptions): RequestHand
     } catch (error) {
       // A stored upload the service never took (or refused) is deleted.
       const upload = uploadOf(res);
-      if (upload) void options.bus.blobs(upload.bucket).then((blobs) => blobs.delete(upload.blob)).catch(() => false);
+      if (upload) void blobStore(options.bus, upload.bucket).then((blobs) => blobs.delete(upload.blob)).catch(() => false);
       throw error;
     }
     if (route.download) {

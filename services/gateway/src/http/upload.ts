@@ -3,6 +3,7 @@ import { Transform, type Readable } from 'node:stream';
 import busboy from 'busboy';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Bus } from '@cadre/bus';
+import { blobStore } from './blob-stores';
 import { CadreError, ValidationError, type RouteDefinition, type UploadRef } from '@cadre/proto';
 import { jsonBody } from './body';
 
@@ -34,7 +35,7 @@ export function uploadOf(res: Response): UploadRef | undefined {
 }
 
 async function store(bus: Bus, bucket: string, source: Readable, limit: number, info: { filename?: string; declaredType?: string }): Promise<UploadRef> {
-  const blobs = await bus.blobs(bucket);
+  const blobs = await blobStore(bus, bucket);
   const blob = `upload/${randomUUID()}`;
   const counted = counter(limit);
   source.on('error', (error) => counted.destroy(error));
@@ -95,7 +96,7 @@ function multipart(req: Request, bus: Bus, bucket: string, limit: number): Promi
     const settle = async (): Promise<void> => {
       const ref = await file?.catch(() => undefined);
       if (failure !== undefined) {
-        if (ref) await (await bus.blobs(bucket)).delete(ref.blob).catch(() => false);
+        if (ref) await (await blobStore(bus, bucket)).delete(ref.blob).catch(() => false);
         reject(failure);
       } else {
         resolve({ fields, file: ref });

@@ -1,4 +1,4 @@
-import { decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpack';
+import { encode as msgpackEncode } from '@msgpack/msgpack';
 import { maskSecret } from '@cadre/agents';
 import { NotFoundError, ValidationError, type AudioFormat, type VoiceView } from '@cadre/proto';
 import { upstream, type UpstreamOptions } from './http';
@@ -81,9 +81,6 @@ export async function fishAudioVoice(remote: RemoteProvider, http: Http, id: str
     description: typeof item.description === 'string' && item.description !== '' ? item.description : null,
   };
 }
-
-/** Decodes a MessagePack body (what a Fish Audio server receives); for tests and tools. */
-export const decodeMsgpack = (bytes: Uint8Array): unknown => msgpackDecode(bytes);
 
 export interface VoiceboxProfile {
   readonly id: string;
