@@ -8,7 +8,7 @@ import { synthesize } from '../synthesis';
 
 /** The text of a step's or run's outputs: its string values, in order, one paragraph each. */
 export function answerOf(outputs: Readonly<Record<string, unknown>> | undefined): string {
-  return Object.values(outputs ?? {}).filter((v): v is string => typeof v === 'string' && v.trim() !== '').join('\n\n').trim();
+  return Object.values(outputs ?? {}).filter((v): v is string => typeof v === 'string').map((v) => v.trim()).filter((v) => v !== '').join('\n\n');
 }
 
 /** The voice service acting for the engine: an admin credential of no user. */
