@@ -122,6 +122,11 @@ describe('voice through the HTTP API', () => {
     form.append('file', new Blob([Buffer.alloc(500_000, 1)]), 'big.bin');
     expect((await upload(system.baseUrl, alice, form)).status).toBe(413);
     await eventually(async () => expect((await blobs.list()).length).toBe(before));
+    // Malformed multipart bodies: 400, nothing kept.
+    expect((await upload(system.baseUrl, alice, 'not really multipart', { 'content-type': 'multipart/form-data' })).status).toBe(400);
+    const cut = await upload(system.baseUrl, alice, '--XYZ\r\ncontent-disposition: form-data; name="file"; filename="a.bin"\r\n\r\nhalf a file', { 'content-type': 'multipart/form-data; boundary=XYZ' });
+    expect(cut.status).toBe(400);
+    await eventually(async () => expect((await blobs.list()).length).toBe(before));
     // No file at all: 400 naming what to send.
     const none = await call<{ error: string }>(system.baseUrl, 'POST', '/v1/attachments/upload', { token: alice });
     expect(none.status).toBe(400);

@@ -35,11 +35,19 @@ export function uploadOf(res: Response): UploadRef | undefined {
 }
 
 async function store(bus: Bus, bucket: string, source: Readable, limit: number, info: { filename?: string; declaredType?: string }): Promise<UploadRef> {
-  const blobs = await blobStore(bus, bucket);
-  const blob = `upload/${randomUUID()}`;
+  // Wired before anything is awaited: a body that breaks off at once must find its error handled.
   const counted = counter(limit);
   source.on('error', (error) => counted.destroy(error));
+  counted.on('error', () => undefined);
   source.pipe(counted);
+  const blob = `upload/${randomUUID()}`;
+  let blobs;
+  try {
+    blobs = await blobStore(bus, bucket);
+  } catch (error) {
+    source.resume();
+    throw error;
+  }
   try {
     await blobs.put(blob, counted);
   } catch (error) {
