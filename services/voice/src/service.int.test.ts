@@ -31,7 +31,7 @@ describe('voice service', () => {
 
   beforeAll(async () => {
     up = await startUpstream();
-    h = await startVoiceHarness({ env: { VOICE_HTTP_ATTEMPTS: '3' } });
+    h = await startVoiceHarness({ env: { VOICE_HTTP_ATTEMPTS: '3', VOICE_SLOT_WAIT_MS: '500' } });
     wav = (await fliteEngine({ timeoutMs: 30_000 }).synthesize({ text: 'The release is ready for review.', voiceId: 'kal16', format: 'wav', signal })).audio;
     mp3 = await encodeWav(wav, 'mp3', { timeoutMs: 30_000 });
   });
@@ -189,6 +189,23 @@ describe('voice service', () => {
       await expect(h.send(voiceTranscribe, { audio_base64: Buffer.from('just some text, not audio').toString('base64') }, MEMBER))
         .rejects.toMatchObject({ kind: 'unsupported_media_type' });
     });
+  });
+
+  it('answers 429 when every slot stays busy longer than the wait, and logs nothing for it', async () => {
+    await h.send(ttsSettingsUpdate, { max_concurrent_requests: 1, character_threshold: 5000 });
+    try {
+      const long = 'Only one synthesis may run at a time, and this one takes a while to say. '.repeat(30);
+      const first = h.send(ttsSynthesize, { text: long, provider: 'flite', voice_id: 'slt', synthesis_id: 'hog' }, MEMBER);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const before = (await h.send(ttsCallList, {})).total;
+      await expect(h.send(ttsSynthesize, { text: 'Me too.', provider: 'flite' }, OTHER)).rejects.toMatchObject({ kind: 'rate_limited' });
+      await h.send(ttsCancel, { synthesis_id: 'hog' }, MEMBER);
+      await expect(first).resolves.toMatchObject({ ok: false, code: 'cancelled' });
+      expect((await h.send(ttsCallList, { user_id: OTHER.user_id })).total).toBe(0);
+      expect((await h.send(ttsCallList, {})).total).toBe(before + 1);
+    } finally {
+      await h.send(ttsSettingsUpdate, { max_concurrent_requests: 5 });
+    }
   });
 
   it('stops a named synthesis when its owner cancels it', async () => {
