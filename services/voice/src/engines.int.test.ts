@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseBuffer } from 'music-metadata';
 import { encodeWav, toSpeechWav } from './audio/encode';
 import { audioDurationMs, sniffType } from './audio/probe';
-import { runBinary } from './engines/binaries';
+import { missingPrograms, runBinary } from './engines/binaries';
 import { espeakEngine, fliteEngine } from './engines/local';
 import { pocketsphinxTranscribe } from './stt/engines';
 
@@ -69,6 +69,11 @@ describe('local speech engines', () => {
     await expect(runBinary('opusenc-missing', [], options)).rejects.toMatchObject({ code: 'engine_not_installed' });
     await expect(espeakEngine({ ...options, path: '/nonexistent' }).synthesize({ text: 'hello', voiceId: undefined, format: 'wav', signal: new AbortController().signal }))
       .rejects.toMatchObject({ code: 'engine_not_installed', message: expect.stringContaining('install the Debian package espeak-ng') });
+  });
+
+  it('lists the programs a machine lacks, with their packages', async () => {
+    expect(await missingPrograms()).toEqual([]);
+    expect(await missingPrograms('/nonexistent')).toContainEqual({ program: 'opusenc', package: 'opus-tools' });
   });
 
   it('kills an engine when its synthesis is cancelled', async () => {

@@ -7,6 +7,7 @@ import { createAttachments } from './attachments/attachments';
 import { callsProjection } from './calls/calls';
 import { loadVoiceConfig, voiceConfigShape, type VoiceConfig } from './config';
 import { httpOptions, type VoiceContext } from './context';
+import { missingPrograms } from './engines/binaries';
 import { espeakEngine, fliteEngine } from './engines/local';
 import { fishAudioEngine, openAiSpeechEngine, voiceboxEngine } from './engines/remote';
 import type { SpeechEngine } from './engines/types';
@@ -73,5 +74,11 @@ export const voiceService = defineService({
     await startRunSpeech(ctx, ctx.tables),
   ],
   endpoints: (ctx) => voiceEndpoints(ctx),
-  started: (ctx) => ({ defaultProvider: ctx.config.VOICE_DEFAULT_PROVIDER }),
+  async started(ctx) {
+    const missing = await missingPrograms(ctx.config.VOICE_ENGINE_PATH);
+    if (missing.length > 0) {
+      ctx.logger.warn({ missing }, `local speech needs Debian packages that are not installed: apt-get install -y ${[...new Set(missing.map((m) => m.package))].join(' ')}`);
+    }
+    return { defaultProvider: ctx.config.VOICE_DEFAULT_PROVIDER, missingPrograms: missing.map((m) => m.program) };
+  },
 });

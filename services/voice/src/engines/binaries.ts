@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { access, constants } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
 import { CancelledError, DomainError, TimeoutError, defineErrorCode } from '@cadre/proto';
 
 /** A local engine or encoder is not installed: the message names the Debian package. */
@@ -81,4 +83,23 @@ export function runBinary(program: string, args: readonly string[], options: Run
       child.stdin.end(options.input);
     }
   });
+}
+
+/** The programs of DEBIAN_PACKAGES not found on `path` (default: PATH), with their packages. */
+export async function missingPrograms(path: string | undefined = process.env.PATH): Promise<Array<{ program: string; package: string }>> {
+  const dirs = (path ?? '').split(delimiter).filter((d) => d !== '');
+  const found = async (program: string): Promise<boolean> => {
+    for (const dir of dirs) {
+      try {
+        await access(join(dir, program), constants.X_OK);
+        return true;
+      } catch {
+        // not in this folder
+      }
+    }
+    return false;
+  };
+  const missing: Array<{ program: string; package: string }> = [];
+  for (const [program, pkg] of Object.entries(DEBIAN_PACKAGES)) if (!(await found(program))) missing.push({ program, package: pkg });
+  return missing;
 }
