@@ -1,4 +1,4 @@
-import { CadreError, CancelledError, type AudioFormat, type ttsSynthesize } from '@cadre/proto';
+import { CadreError, CancelledError, ConflictError, type AudioFormat, type ttsSynthesize } from '@cadre/proto';
 import { metaOf, ownerOf, type Call } from '@cadre/runtime';
 import type { z } from 'zod';
 import { EXTENSIONS, MIME_TYPES, encodeWav, formatForChannel } from './audio/encode';
@@ -41,6 +41,9 @@ export async function synthesize(ctx: VoiceContext, request: Request, call: Call
   const userId = userFor(request, call);
   const engine = await ctx.engine(provider);
 
+  if (request.synthesis_id !== undefined && ctx.running.has(request.synthesis_id)) {
+    throw new ConflictError(`a synthesis named '${request.synthesis_id}' is already running`);
+  }
   const controller = new AbortController();
   const timeout = setTimeout(() => controller.abort(), ctx.config.VOICE_ENGINE_TIMEOUT_MS + ctx.config.VOICE_SLOT_WAIT_MS);
   if (request.synthesis_id !== undefined) ctx.running.set(request.synthesis_id, { controller, owner: userId });
