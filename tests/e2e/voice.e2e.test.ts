@@ -55,6 +55,11 @@ async function uploadAndServe(baseUrl: string, tokens: { alice: string; bob: str
   const beyond = await download(baseUrl, alice, id, { range: `bytes=${wav.length + 5}-` });
   expect(beyond.status).toBe(416);
   expect(beyond.headers.get('content-range')).toBe(`bytes */${wav.length}`);
+  // HEAD: the headers of the whole file, no body (players probe the length first).
+  const head = await fetch(`${baseUrl}/v1/attachments/${id}/content`, { method: 'HEAD', headers: { authorization: `Bearer ${alice}` } });
+  expect(head.status).toBe(200);
+  expect(head.headers.get('content-length')).toBe(String(wav.length));
+  expect((await head.arrayBuffer()).byteLength).toBe(0);
   // A stale If-Range gets the whole file.
   expect((await download(baseUrl, alice, id, { range: 'bytes=0-9', 'if-range': '"stale"' })).status).toBe(200);
 
