@@ -129,6 +129,28 @@ describe('identity auth', () => {
       await expect(h.send(login, { email: ADMIN.email, password: ADMIN.password })).resolves.toMatchObject({ token_type: 'bearer' });
     });
 
+    it('does not let an address with failures lock the owner out of the account from elsewhere', async () => {
+      const attacker = '198.51.100.66';
+      for (let i = 0; i < 5; i++) {
+        await expect(h.send(login, { email: ADMIN.email, password: 'a wrong guess' }, { address: attacker })).rejects.toBeInstanceOf(UnauthenticatedError);
+      }
+      await expect(h.send(login, { email: ADMIN.email, password: ADMIN.password }, { address: attacker })).rejects.toBeInstanceOf(RateLimitedError);
+      await expect(h.send(login, { email: ADMIN.email, password: ADMIN.password }, { address: '198.51.100.1' })).resolves.toMatchObject({ token_type: 'bearer' });
+      h.clock.advance(16 * 60 * 1000);
+    });
+
+    it('checks no more guesses than the limit however many arrive at once', async () => {
+      const address = '198.51.100.77';
+      // An account of its own, so no earlier test's lock decides the outcome.
+      const guesses = Array.from({ length: 60 }, (_, i) => `wrong guess ${i}`);
+      const answers = await Promise.all(guesses.map((password) => h.send(login, { email: 'parallel@example.com', password }, { address }).then(
+        () => 'signed in', (error: unknown) => (error instanceof RateLimitedError ? 'throttled' : error instanceof UnauthenticatedError ? 'checked' : String(error)))));
+      const checked = answers.filter((a) => a !== 'throttled');
+      expect(checked.length).toBeLessThanOrEqual(5);
+      expect(answers.filter((a) => a === 'throttled')).toHaveLength(60 - checked.length);
+      h.clock.advance(16 * 60 * 1000);
+    });
+
     it('locks a client address that tries many accounts', async () => {
       const address = '203.0.113.7';
       for (let i = 0; i < 20; i++) {

@@ -71,6 +71,7 @@ export const identityService = defineService({
       throttle: createLoginThrottle(db, {
         account: { maxFailures: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, windowSeconds: config.LOGIN_THROTTLE_WINDOW_SECONDS },
         address: { maxFailures: config.LOGIN_MAX_FAILURES_PER_ADDRESS, windowSeconds: config.LOGIN_THROTTLE_WINDOW_SECONDS },
+        pendingToken: { maxFailures: config.LOGIN_MAX_CODES_PER_PENDING_TOKEN, windowSeconds: config.PENDING_2FA_TTL_SECONDS },
       }),
       signer: await createTokenSigner(secret, clock),
       passwords: await createPasswordChecker(),

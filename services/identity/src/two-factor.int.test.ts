@@ -1,5 +1,5 @@
 import {
-  ConflictError, UnauthenticatedError, ValidationError, login, loginTwoFactor, me, setup, twoFactorDisable, twoFactorEnable, twoFactorVerify,
+  ConflictError, RateLimitedError, UnauthenticatedError, ValidationError, login, loginTwoFactor, me, setup, twoFactorDisable, twoFactorEnable, twoFactorVerify,
   type PendingTwoFactor, type TokenPair,
 } from '@cadre/proto';
 import { startHarness, type Harness } from './test-support/harness';
@@ -55,6 +55,16 @@ describe('two-factor authentication', () => {
     await expect(h.send(loginTwoFactor, { pending_token: pending.pending_token, code: h.totp(secret) })).rejects.toBeInstanceOf(UnauthenticatedError);
     h.clock.advance(STEP_MS);
     await expect(h.send(loginTwoFactor, { pending_token: pending.pending_token, code: h.totp(secret) })).resolves.toMatchObject({ token_type: 'bearer' });
+  });
+
+  it('checks no more codes against one pending token than the limit, however many arrive at once', async () => {
+    h.clock.advance(STEP_MS);
+    const pending = await passwordStep();
+    const right = h.totp(secret);
+    const codes = Array.from({ length: 100 }, (_, i) => (i === 77 ? right : String((Number(right) + 1 + i) % 1_000_000).padStart(6, '0')));
+    const answers = await Promise.all(codes.map((code, i) => h.send(loginTwoFactor, { pending_token: pending.pending_token, code }, { address: `192.0.2.${i + 1}` }).then(
+      () => 'signed in', (error: unknown) => (error instanceof RateLimitedError ? 'throttled' : error instanceof UnauthenticatedError ? 'checked' : String(error)))));
+    expect(answers.filter((a) => a !== 'throttled').length).toBeLessThanOrEqual(5);
   });
 
   it('refuses a pending token a second time', async () => {

@@ -15,7 +15,7 @@ import { refreshSession, revokeSession, startSession } from './sessions';
 
 const NO_SUCH_EVENT = '00000000-0000-0000-0000-000000000000';
 
-const throttleSubject = (email: string, call: Call): ThrottleSubject =>
+export const throttleSubject = (email: string, call: Call): ThrottleSubject =>
   call.clientAddress ? { account: email, address: call.clientAddress } : { account: email };
 
 /** Setup, login (with 2FA), refresh, logout, me and the auth status. */
@@ -44,25 +44,21 @@ export function authHandlers(ctx: IdentityContext): ReadonlyArray<readonly [stri
 
     endpoint(login, async (request, call) => {
       const email = normalizeEmail(request.email);
-      const subject = throttleSubject(email, call);
-      await ctx.throttle.check(subject, ctx.clock());
+      const attempt = await ctx.throttle.attempt(throttleSubject(email, call), ctx.clock());
       // Catch up first, so a password or 2FA change made on another replica a moment ago counts here.
       await ctx.reader.catchUp(streams.directory);
       const user = ctx.view.userByEmail(email);
       // The same lookup and the same argon2 work for an unknown e-mail as for a wrong password.
       const stored = await ctx.credentials.passwordHash(user?.passwordEventId ?? NO_SUCH_EVENT);
       const hash = user ? stored : undefined;
-      if (!(await ctx.passwords.check(hash, request.password)) || !user) {
-        await ctx.throttle.recordFailure(subject, ctx.clock());
-        throw new UnauthenticatedError('invalid email or password');
-      }
+      if (!(await ctx.passwords.check(hash, request.password)) || !user) throw new UnauthenticatedError('invalid email or password');
+      await attempt.succeeded(); // the password was right; the second factor is throttled on its own
       await ctx.reader.catchUp(streams.twoFactor(user.id));
       if (ctx.view.twoFactorOf(user.id) !== undefined) {
         const ttl = ctx.config.PENDING_2FA_TTL_SECONDS;
         const pending = await ctx.signer.signPending({ sub: user.id, jti: ctx.newId() }, ttl);
         return { requires_2fa: true as const, pending_token: pending, expires_in: ttl };
       }
-      await ctx.throttle.recordSuccess(subject);
       return startSession(ctx, user, 'password', call);
     }),
 
@@ -70,8 +66,7 @@ export function authHandlers(ctx: IdentityContext): ReadonlyArray<readonly [stri
       const claims = await ctx.signer.verifyPending(request.pending_token);
       const user = await ctx.reader.user(claims.sub);
       if (!user) throw new UnauthenticatedError('invalid pending token');
-      const subject = throttleSubject(user.email, call);
-      await ctx.throttle.check(subject, ctx.clock());
+      const attempt = await ctx.throttle.attempt({ ...throttleSubject(user.email, call), pendingToken: claims.jti }, ctx.clock());
       await ctx.reader.catchUp(streams.twoFactor(user.id));
       const generation = ctx.view.twoFactorOf(user.id);
       if (generation === undefined) throw new UnauthenticatedError('invalid pending token');
@@ -82,15 +77,12 @@ export function authHandlers(ctx: IdentityContext): ReadonlyArray<readonly [stri
       } else {
         ok = await ctx.credentials.spendRecoveryCode(generation, recoveryCodeHash(request.recovery_code ?? ''), ctx.clock());
       }
-      if (!ok) {
-        await ctx.throttle.recordFailure(subject, ctx.clock());
-        throw new UnauthenticatedError('invalid code');
-      }
+      if (!ok) throw new UnauthenticatedError('invalid code');
       // Spent only after a right code, so a mistyped code does not force a new password login.
       if (!(await ctx.tokens.spendPendingToken(claims.jti, new Date(claims.exp * 1000)))) {
         throw new UnauthenticatedError('pending token already used');
       }
-      await ctx.throttle.recordSuccess(subject);
+      await attempt.succeeded();
       return startSession(ctx, user, request.code !== undefined ? 'two_factor' : 'recovery_code', call);
     }),
 
