@@ -63,9 +63,19 @@ describe('identity auth', () => {
       await expect(h.principalOf(third.access_token)).resolves.toMatchObject({ user_id: admin.user.id });
     });
 
-    it('revokes the whole session when a rotated refresh token is used again', async () => {
+    it('answers parallel refreshes of one token (two tabs) with the same new pair, and the session lives on', async () => {
+      const first = (await h.send(login, { email: ADMIN.email, password: ADMIN.password })) as TokenPair;
+      const pairs = await Promise.all(Array.from({ length: 8 }, () => h.send(refresh, { refresh_token: first.refresh_token })));
+      expect(new Set(pairs.map((p) => p.refresh_token)).size).toBe(1);
+      expect(pairs[0]!.refresh_token).not.toBe(first.refresh_token);
+      for (const pair of pairs) await expect(h.principalOf(pair.access_token)).resolves.toMatchObject({ user_id: admin.user.id });
+      await expect(h.send(refresh, { refresh_token: pairs[0]!.refresh_token })).resolves.toMatchObject({ token_type: 'bearer' });
+    });
+
+    it('revokes the whole session when a rotated refresh token is used again after the grace window', async () => {
       const first = (await h.send(login, { email: ADMIN.email, password: ADMIN.password })) as TokenPair;
       const second = await h.send(refresh, { refresh_token: first.refresh_token });
+      h.clock.advance(31_000);
       await expect(h.send(refresh, { refresh_token: first.refresh_token })).rejects.toBeInstanceOf(UnauthenticatedError);
       await expect(h.principalOf(second.access_token)).rejects.toBeInstanceOf(UnauthenticatedError);
       await expect(h.send(refresh, { refresh_token: second.refresh_token })).rejects.toBeInstanceOf(UnauthenticatedError);

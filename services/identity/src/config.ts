@@ -9,6 +9,7 @@ export const identityConfigShape = {
   ACCESS_TOKEN_TTL_SECONDS: env.int(900, 30),
   REFRESH_TOKEN_TTL_SECONDS: env.int(7 * 24 * 3600, 300),
   PENDING_2FA_TTL_SECONDS: env.int(300, 30),
+  REFRESH_GRACE_SECONDS: env.int(30, 0).describe('After a refresh, how long the token it replaced still returns the same new pair (parallel refreshes from two tabs); 0 turns it off'),
   ENGINE_INTERNAL_TOKEN: z.string().min(16, 'must be at least 16 characters').optional()
     .describe('Service credential of the agent engine (acts as an admin)'),
   LOGIN_MAX_FAILURES_PER_ACCOUNT: env.int(5, 1).describe('Failed logins (or 2FA codes) of one account from one client address per window'),

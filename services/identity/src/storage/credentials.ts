@@ -69,6 +69,7 @@ export function createCredentialStore(db: IdentityDb): CredentialStore {
         await tx.deleteFrom('totp_secrets').where('event_id', '=', eventId).execute();
         await tx.deleteFrom('recovery_codes').where('event_id', '=', eventId).execute();
         await tx.deleteFrom('refresh_tokens').where('event_id', '=', eventId).execute();
+        await tx.deleteFrom('refresh_grace').where('event_id', '=', eventId).execute();
       });
     },
   };
