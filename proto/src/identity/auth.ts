@@ -55,6 +55,15 @@ export const logout = defineCommand({
   reply: Empty,
 });
 
+/** Ends every session and revokes every API key of the calling user. */
+export const logoutEverywhere = defineCommand({
+  domain: 'identity',
+  name: 'logout_everywhere',
+  description: 'Sign out everywhere: end all your sessions and revoke all your API keys',
+  request: z.object({}),
+  reply: z.object({ sessions_revoked: z.number().int(), api_keys_revoked: z.number().int() }),
+});
+
 /** The calling user. */
 export const me = defineQuery({
   domain: 'identity',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { apiKeyCreate, apiKeyList, apiKeyRevoke } from './api-keys';
-import { login, loginTwoFactor, logout, me, refresh, setup } from './auth';
+import { login, loginTwoFactor, logout, logoutEverywhere, me, refresh, setup } from './auth';
 import { EntityId } from './schemas';
 import { twoFactorDisable, twoFactorEnable, twoFactorVerify } from './two-factor';
 import { userCreate, userDelete, userGet, userList, userUpdate } from './users';
@@ -45,6 +45,12 @@ export const logoutRoute = defineRoute({
   tags: ['auth'], access: 'user', successStatus: 204, message: logout,
 });
 
+export const logoutEverywhereRoute = defineRoute({
+  method: 'post', path: '/v1/auth/logout/everywhere', operationId: 'logoutEverywhere',
+  summary: 'Sign out everywhere: end all your sessions and revoke all your API keys',
+  tags: ['auth'], access: 'user', response: logoutEverywhere.reply, successStatus: 200, message: logoutEverywhere,
+});
+
 export const meRoute = defineRoute({
   method: 'get', path: '/v1/auth/me', operationId: 'getCurrentUser', summary: 'The user behind the credential',
   tags: ['auth'], access: 'user', response: me.reply, successStatus: 200, message: me,
@@ -52,7 +58,7 @@ export const meRoute = defineRoute({
 
 export const twoFactorEnableRoute = defineRoute({
   method: 'post', path: '/v1/auth/2fa/enable', operationId: 'enableTwoFactor', summary: 'Start turning on 2FA (returns the TOTP secret once)',
-  tags: ['auth'], access: 'user', response: twoFactorEnable.reply, successStatus: 200, message: twoFactorEnable,
+  tags: ['auth'], access: 'user', body: twoFactorEnable.request, response: twoFactorEnable.reply, successStatus: 200, message: twoFactorEnable,
 });
 
 export const twoFactorVerifyRoute = defineRoute({
@@ -108,7 +114,7 @@ export const userDeleteRoute = defineRoute({
 
 /** Every identity route: public ones are exactly setup, login, login/2fa and refresh. */
 export const identityRoutes: readonly RouteDefinition[] = [
-  setupRoute, loginRoute, loginTwoFactorRoute, refreshRoute, logoutRoute, meRoute,
+  setupRoute, loginRoute, loginTwoFactorRoute, refreshRoute, logoutRoute, logoutEverywhereRoute, meRoute,
   twoFactorEnableRoute, twoFactorVerifyRoute, twoFactorDisableRoute,
   apiKeyCreateRoute, apiKeyListRoute, apiKeyRevokeRoute,
   userListRoute, userCreateRoute, userGetRoute, userUpdateRoute, userDeleteRoute,

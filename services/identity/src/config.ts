@@ -9,6 +9,9 @@ export const identityConfigShape = {
   ACCESS_TOKEN_TTL_SECONDS: env.int(900, 30),
   REFRESH_TOKEN_TTL_SECONDS: env.int(7 * 24 * 3600, 300),
   PENDING_2FA_TTL_SECONDS: env.int(300, 30),
+  RECENT_SIGN_IN_SECONDS: env.int(300, 0).describe('Creating an API key or turning on 2FA needs the password, unless the session signed in this recently'),
+  API_KEY_DEFAULT_DAYS: env.int(90, 1).describe('Lifetime of an API key created without an expiry'),
+  API_KEY_MAX_DAYS: env.int(365, 1).describe('Longest lifetime an API key may be given'),
   REFRESH_GRACE_SECONDS: env.int(30, 0).describe('After a refresh, how long the token it replaced still returns the same new pair (parallel refreshes from two tabs); 0 turns it off'),
   ENGINE_INTERNAL_TOKEN: z.string().min(16, 'must be at least 16 characters').optional()
     .describe('Service credential of the agent engine (acts as an admin)'),

@@ -1,5 +1,5 @@
 import {
-  ConflictError, RateLimitedError, UnauthenticatedError, ValidationError, login, loginTwoFactor, me, setup, twoFactorDisable, twoFactorEnable, twoFactorVerify,
+  ConflictError, ForbiddenError, RateLimitedError, UnauthenticatedError, ValidationError, login, loginTwoFactor, me, setup, twoFactorDisable, twoFactorEnable, twoFactorVerify,
   type PendingTwoFactor, type TokenPair,
 } from '@cadre/proto';
 import { startHarness, type Harness } from './test-support/harness';
@@ -100,14 +100,20 @@ describe('two-factor authentication', () => {
   });
 
   it('turns off with a code, and the old recovery codes die with it', async () => {
-    const { secret: again } = await h.send(twoFactorEnable, {}, { as: session.access_token });
+    // The session signed in long ago (by the test clock): turning 2FA on needs the password.
+    await expect(h.send(twoFactorEnable, {}, { as: session.access_token })).rejects.toBeInstanceOf(ForbiddenError);
+    const { secret: again } = await h.send(twoFactorEnable, { password: ADMIN.password }, { as: session.access_token });
     h.clock.advance(STEP_MS);
     const { recovery_codes: codes } = await h.send(twoFactorVerify, { code: h.totp(again) }, { as: session.access_token });
     h.clock.advance(STEP_MS);
     await expect(h.send(twoFactorDisable, { code: h.totp(again) }, { as: session.access_token })).resolves.toEqual({ enabled: false });
-    const { secret: third } = await h.send(twoFactorEnable, {}, { as: session.access_token });
+    const elsewhere = (await h.send(login, ADMIN)) as TokenPair;
+    const { secret: third } = await h.send(twoFactorEnable, { password: ADMIN.password }, { as: session.access_token });
     h.clock.advance(STEP_MS);
     await h.send(twoFactorVerify, { code: h.totp(third) }, { as: session.access_token });
+    // Turning 2FA on ends the sessions a password alone opened; this one goes on.
+    await expect(h.principalOf(elsewhere.access_token)).rejects.toBeInstanceOf(UnauthenticatedError);
+    await expect(h.principalOf(session.access_token)).resolves.toMatchObject({ user_id: session.user.id });
     const pending = await passwordStep();
     await expect(h.send(loginTwoFactor, { pending_token: pending.pending_token, recovery_code: codes[0]! })).rejects.toBeInstanceOf(UnauthenticatedError);
   });

@@ -1,6 +1,6 @@
 import type { RequestHandler } from '@cadre/bus';
 import {
-  ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, authStatus, login, loginTwoFactor, logout, me, refresh, setup,
+  ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, authStatus, login, loginTwoFactor, logout, logoutEverywhere, me, refresh, setup,
 } from '@cadre/proto';
 import { execute } from '../command';
 import type { IdentityContext } from '../context';
@@ -11,7 +11,7 @@ import type { ThrottleSubject } from '../throttle/throttle';
 import { endpoint, metaOf, requirePrincipal, type Call } from './call';
 import { normalizeEmail, presentUser } from './present';
 import { recoveryCodeHash, spendTotpCode } from './second-factor';
-import { refreshSession, revokeSession, startSession } from './sessions';
+import { refreshSession, revokeSession, signOutEverywhere, startSession } from './sessions';
 
 const NO_SUCH_EVENT = '00000000-0000-0000-0000-000000000000';
 
@@ -93,6 +93,12 @@ export function authHandlers(ctx: IdentityContext): ReadonlyArray<readonly [stri
       if (principal.kind !== 'user' || principal.user_id === undefined) throw new ForbiddenError('only a session can log out');
       await revokeSession(ctx, principal.credential_id, principal.user_id, 'logout', call);
       return {};
+    }),
+
+    endpoint(logoutEverywhere, async (_request, call) => {
+      const principal = requirePrincipal(call);
+      if (principal.kind !== 'user' || principal.user_id === undefined) throw new ForbiddenError('only a signed-in user can sign out everywhere');
+      return signOutEverywhere(ctx, principal.user_id, 'signed_out_everywhere', call, { apiKeys: true });
     }),
 
     endpoint(me, async (_request, call) => {

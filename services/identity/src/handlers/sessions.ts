@@ -6,6 +6,7 @@ import { openWith, sealWith } from '../crypto/seal';
 import { streams } from '../events';
 import type { SessionCommand } from '../session/decide';
 import { sessionDecider } from '../session/decider';
+import { apiKeyDecider } from '../api-key/decider';
 import type { UserRecord } from '../view/view';
 import { metaOf, type Call } from './call';
 import { presentUser } from './present';
@@ -100,4 +101,30 @@ export async function revokeSession(ctx: IdentityContext, sessionId: string, use
   await execute(ctx, { stream: streams.session(sessionId), scope: userId, meta: metaOf(call) }, sessionDecider, {
     kind: 'revoke', sessionId, reason, eventId, now,
   });
+}
+
+/**
+ * Ends the user's sessions (all, or all but `keepSessionId`) and, unless told not to, revokes
+ * their API keys: what a new password, turning on 2FA and "sign out everywhere" do.
+ */
+export async function signOutEverywhere(
+  ctx: IdentityContext, userId: string, reason: 'password_changed' | 'signed_out_everywhere' | 'two_factor_enabled', call: Call,
+  options: { readonly keepSessionId?: string; readonly apiKeys: boolean },
+): Promise<{ sessions_revoked: number; api_keys_revoked: number }> {
+  let sessions = 0;
+  for (const session of ctx.view.activeSessionsOf(userId)) {
+    if (session.id === options.keepSessionId) continue;
+    await revokeSession(ctx, session.id, userId, reason, call);
+    sessions++;
+  }
+  let keys = 0;
+  if (options.apiKeys && reason !== 'two_factor_enabled') {
+    for (const key of ctx.view.apiKeysOf(userId)) {
+      await execute(ctx, { stream: streams.apiKey(key.id), scope: userId, meta: metaOf(call) }, apiKeyDecider, {
+        kind: 'revoke', keyId: key.id, actor: { userId, admin: true }, reason, eventId: ctx.newId(), now: ctx.clock(),
+      });
+      keys++;
+    }
+  }
+  return { sessions_revoked: sessions, api_keys_revoked: keys };
 }

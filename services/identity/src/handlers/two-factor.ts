@@ -7,6 +7,8 @@ import { streams } from '../events';
 import { twoFactorDecider } from '../two-factor/decider';
 import { endpoint, metaOf, requireSessionUser, type Call } from './call';
 import { throttleSubject } from './auth';
+import { confirmIdentity } from './confirm';
+import { signOutEverywhere } from './sessions';
 import { newRecoveryCodes, recoveryCodeHash, spendTotpCode } from './second-factor';
 
 const wrongCode = (field: string) => new ValidationError('the code or password is wrong', [{ path: field, message: 'wrong or already used' }]);
@@ -28,9 +30,10 @@ export function twoFactorHandlers(ctx: IdentityContext): ReadonlyArray<readonly 
   };
 
   return [
-    endpoint(twoFactorEnable, async (_request, call) => {
+    endpoint(twoFactorEnable, async (request, call) => {
       const { user, generation } = await signedInUser(call);
       if (generation !== undefined) throw new ConflictError('2FA is already on');
+      await confirmIdentity(ctx, call, user, requireSessionUser(call).sessionId, request.password);
       const secret = newTotpSecret();
       await ctx.credentials.savePendingTotp(user.id, secret, ctx.clock());
       return { secret, otpauth_uri: totpUri(secret, user.email, ctx.config.TOTP_ISSUER) };
@@ -56,6 +59,8 @@ export function twoFactorHandlers(ctx: IdentityContext): ReadonlyArray<readonly 
         throw error;
       }
       await ctx.credentials.dropPendingTotp(user.id);
+      // Sessions opened with the password alone end; this one goes on.
+      await signOutEverywhere(ctx, user.id, 'two_factor_enabled', call, { keepSessionId: requireSessionUser(call).sessionId, apiKeys: false });
       return { enabled: true as const, recovery_codes: codes };
     }),
 
