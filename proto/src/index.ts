@@ -1,4 +1,5 @@
 export * from './errors';
+export * from './redact';
 export * from './subjects';
 export * from './visibility';
 export * from './envelope';

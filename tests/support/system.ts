@@ -5,7 +5,7 @@ import { registry as cadreRegistry } from '@cadre/cadre';
 import { loadGatewayConfig, startGateway, type Gateway } from '@cadre/gateway';
 import { identityService } from '@cadre/identity';
 import { findService, gatewayView, startDefinedService, type AnyServiceDefinition, type ServiceRegistry } from '@cadre/kit';
-import { silentLogger } from '@cadre/logging';
+import { createLogger, silentLogger } from '@cadre/logging';
 import { runsService } from '@cadre/runs';
 import { createPool, type Service, type ServiceDeps } from '@cadre/runtime';
 import { createTestDatabase, startNats, type TestDatabase, type TestNats } from '@cadre/testing';
@@ -31,6 +31,8 @@ export interface SystemOptions {
    * (plus runs and agents with `orchestration`) — the others' routes answer 503.
    */
   readonly registry?: ServiceRegistry;
+  /** Every log line of every part (JSON, debug level and up); without it the parts log nothing. */
+  readonly logSink?: (line: string) => void;
 }
 
 /** Domains of the orchestration services: runs answers `runs.*` and `pipelines.*`, agents `agents.*`. */
@@ -101,7 +103,9 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     pool.on('error', () => undefined);
     pool.on('connect', (client) => client.on('error', () => undefined));
     pools.push(pool);
-    return { bus, pool, logger: silentLogger(), instance: `${name}-test` };
+    const sink = options.logSink;
+    const logger = sink ? createLogger({ service: name, instance: `${name}-test`, level: 'debug', destination: { write: (line: string) => sink(line) } }) : silentLogger();
+    return { bus, pool, logger, instance: `${name}-test` };
   };
   const registry = servicesOf(options);
   const tools = options.orchestration?.tools ?? [];
