@@ -84,12 +84,14 @@ export const agentToolOverrideRemoved = defineEvent({
 
 export const providerSettingsUpdated = defineEvent({
   type: 'provider_settings_updated', domain: 'agents', version: 1,
-  description: 'A model provider was configured; the key travels encrypted (AES-256-GCM) and masked',
+  description: 'A model provider was configured (admins only on the stream); its key is never in the event',
   data: z.object({
     provider_id: z.string().min(1),
     kind: z.enum(['openai', 'anthropic', 'dry-run']).optional(),
     base_url: z.string().nullable().optional(),
-    /** `v1:<iv>:<tag>:<ciphertext>` (base64); null removes the key. */
+    /** The key, sealed (AES-256-GCM), is kept in the service's own table under this reference; null removes the key. */
+    api_key_ref: z.string().nullable().optional(),
+    /** Only in events of releases before the reference: the sealed key itself. Never written now. */
     api_key_encrypted: z.string().nullable().optional(),
     api_key_masked: z.string().nullable().optional(),
     enabled: z.boolean().optional(),
