@@ -30,6 +30,8 @@ const originList = z
 export const gatewayConfigShape = {
   PORT: env.port(8000).describe('HTTP port of the API'),
   HOST: z.string().min(1).default('0.0.0.0').describe('Address the API listens on'),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional()
+    .describe('The URL clients reach the gateway at (e.g. https://cadre.example.com), named as the server of the API documents; without it they name a relative server'),
   AUTH_ENABLED: env.boolean(true).describe('When false every credential-less call acts as an admin (development only)'),
   BODY_LIMIT: byteSize(MIB).describe('Largest request body'),
   CORS_ORIGINS: originList.describe('Origins allowed to call the API from a browser (comma list)'),

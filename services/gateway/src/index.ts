@@ -116,6 +116,7 @@ export async function startGateway(deps: ServiceDeps, config: GatewayConfig, opt
     ...statusHandlers({
       bus, probes: createProbes(bus, deps.pool), hub, liveSeq: feed.head, metrics, version: VERSION, instance: deps.instance,
       startedAt: Date.now(),
+      ...(config.PUBLIC_URL !== undefined ? { publicUrl: config.PUBLIC_URL.replace(/\/+$/, '') } : {}),
       openApi: (serverUrl) => cached(openApiCache, serverUrl, () => buildOpenApi(routes, { version: VERSION, serverUrl })),
       asyncApi: (host) => cached(asyncApiCache, host, () => buildAsyncApi(events, messages, { version: VERSION, gatewayHost: host })),
     }),
