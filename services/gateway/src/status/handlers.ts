@@ -1,4 +1,3 @@
-import type { Request } from 'express';
 import type { Bus } from '@cadre/bus';
 import type { StatusReply } from '@cadre/proto';
 import type { GatewayMetrics } from '../http/metrics';
