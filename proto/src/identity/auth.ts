@@ -9,7 +9,11 @@ export const setup = defineCommand({
   domain: 'identity',
   name: 'setup',
   description: 'Create the first admin account and sign it in (only while no user exists)',
-  request: z.object({ email: Email, password: NewPassword, name: DisplayName.optional() }),
+  request: z.object({
+    email: Email, password: NewPassword, name: DisplayName.optional(),
+    setup_token: z.string().max(200).optional()
+      .describe('The one-time setup token Cadre printed when it started, when it asks for one (SETUP_TOKEN)'),
+  }),
   reply: TokenPair,
 });
 

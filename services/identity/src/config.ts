@@ -19,6 +19,8 @@ export const identityConfigShape = {
   LOGIN_MAX_FAILURES_PER_ADDRESS: env.int(20, 1).describe('Failed logins from one client address, whatever the accounts, per window'),
   LOGIN_MAX_CODES_PER_PENDING_TOKEN: env.int(5, 1).describe('2FA codes tried against one pending login token'),
   LOGIN_THROTTLE_WINDOW_SECONDS: env.int(900, 1),
+  SETUP_TOKEN: z.string().min(16, 'must be at least 16 characters').optional()
+    .describe('When set, the first-admin setup needs it (setup_token): only who can read the console or the config can claim the install'),
   TOTP_ISSUER: z.string().min(1).max(100).default('Cadre'),
   IDENTITY_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,47}$/).default('identity').describe('Postgres schema of the service'),
 };

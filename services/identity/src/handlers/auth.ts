@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from '@cadre/bus';
 import {
   ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, authStatus, login, loginTwoFactor, logout, logoutEverywhere, me, refresh, setup,
@@ -13,6 +14,10 @@ import { normalizeEmail, presentUser } from './present';
 import { recoveryCodeHash, spendTotpCode } from './second-factor';
 import { refreshSession, revokeSession, signOutEverywhere, startSession } from './sessions';
 
+/** Compares in constant time (by digest, so lengths do not show either). */
+const sameSecret = (given: string, expected: string): boolean =>
+  timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(expected).digest());
+
 const NO_SUCH_EVENT = '00000000-0000-0000-0000-000000000000';
 
 export const throttleSubject = (email: string, call: Call): ThrottleSubject =>
@@ -26,6 +31,10 @@ export function authHandlers(ctx: IdentityContext): ReadonlyArray<readonly [stri
     endpoint(setup, async (request, call) => {
       // Answer a done setup before spending an argon2 hash on it; the directory decides for real.
       if (ctx.view.setupCompleted()) throw new ConflictError('setup is already done');
+      const expected = ctx.config.SETUP_TOKEN;
+      if (expected !== undefined && !sameSecret(request.setup_token ?? '', expected)) {
+        throw new ForbiddenError('setup needs the one-time setup token that Cadre printed when it started (send it as setup_token)', { reason: 'setup_token_required' });
+      }
       const email = normalizeEmail(request.email);
       const userId = ctx.newId();
       const eventId = ctx.newId();
