@@ -21,6 +21,8 @@ export const identityConfigShape = {
   LOGIN_THROTTLE_WINDOW_SECONDS: env.int(900, 1),
   SETUP_TOKEN: z.string().min(16, 'must be at least 16 characters').optional()
     .describe('When set, the first-admin setup needs it (setup_token): only who can read the console or the config can claim the install'),
+  CADRE_SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional()
+    .describe('Key that seals TOTP secrets at rest (and provider keys in the agents service); when unset one is generated once and kept in the database'),
   TOTP_ISSUER: z.string().min(1).max(100).default('Cadre'),
   IDENTITY_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,47}$/).default('identity').describe('Postgres schema of the service'),
 };

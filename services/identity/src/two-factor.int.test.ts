@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import {
   ConflictError, ForbiddenError, RateLimitedError, UnauthenticatedError, ValidationError, login, loginTwoFactor, me, setup, twoFactorDisable, twoFactorEnable, twoFactorVerify,
   type PendingTwoFactor, type TokenPair,
@@ -39,6 +40,19 @@ describe('two-factor authentication', () => {
     recoveryCodes = verified.recovery_codes;
     expect(verified.enabled).toBe(true);
     expect(new Set(recoveryCodes).size).toBe(10);
+    // Sealed at rest: the secret is in no row of the identity schema in plain text.
+    const client = new Client({ connectionString: h.database.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ secret: string }>('select secret from identity.totp_secrets union all select secret from identity.totp_pending');
+      expect(rows.length).toBeGreaterThan(0);
+      for (const row of rows) {
+        expect(row.secret).toMatch(/^v1:/);
+        expect(row.secret).not.toContain(secret);
+      }
+    } finally {
+      await client.end();
+    }
     await expect(h.send(me, {}, { as: session.access_token })).resolves.toMatchObject({ two_factor_enabled: true });
     await expect(h.send(twoFactorEnable, {}, { as: session.access_token })).rejects.toBeInstanceOf(ConflictError);
   });

@@ -21,11 +21,20 @@ export interface TokenStore {
   pruneExpired(now: Date): Promise<void>;
   /** The JWT signing secret: generated once and shared by every replica and restart. */
   signingSecret(): Promise<Uint8Array>;
+  /** The key TOTP secrets are sealed with when CADRE_SECRET_KEY is not set: generated once, shared by every replica. */
+  sealingKey(): Promise<Uint8Array>;
 }
 
 const SIGNING_SECRET = 'jwt_signing_secret';
 
 export function createTokenStore(db: IdentityDb): TokenStore {
+  // Whichever replica inserts first wins; the others read the winner's value.
+  const generatedOnce = async (name: string, bytes: number): Promise<Uint8Array> => {
+    await db.insertInto('settings').values({ name, value: randomBytes(bytes).toString('base64') })
+      .onConflict((oc) => oc.column('name').doNothing()).execute();
+    const row = await db.selectFrom('settings').select('value').where('name', '=', name).executeTakeFirstOrThrow();
+    return Buffer.from(row.value, 'base64');
+  };
   return {
     async saveRefreshToken(eventId, sessionId, tokenHash) {
       await db.insertInto('refresh_tokens').values({ event_id: eventId, session_id: sessionId, token_hash: tokenHash }).execute();
@@ -70,12 +79,7 @@ export function createTokenStore(db: IdentityDb): TokenStore {
       await db.deleteFrom('used_pending_tokens').where('expires_at', '<', now).execute();
       await db.deleteFrom('refresh_grace').where('expires_at', '<', now).execute();
     },
-    async signingSecret() {
-      // Whichever replica inserts first wins; the others read the winner's value.
-      await db.insertInto('settings').values({ name: SIGNING_SECRET, value: randomBytes(64).toString('base64') })
-        .onConflict((oc) => oc.column('name').doNothing()).execute();
-      const row = await db.selectFrom('settings').select('value').where('name', '=', SIGNING_SECRET).executeTakeFirstOrThrow();
-      return Buffer.from(row.value, 'base64');
-    },
+    signingSecret: () => generatedOnce(SIGNING_SECRET, 64),
+    sealingKey: () => generatedOnce('secret_sealing_key', 32),
   };
 }
