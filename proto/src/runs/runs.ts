@@ -53,6 +53,9 @@ export const RunView = z.object({
   /** Version of the run's event stream this view reflects (read-your-writes). */
   version: z.number().int().nonnegative(),
   steps: z.array(StepView).optional(),
+  /** Lists only: the fields cut short or left out to keep a page small; `GET /v1/runs/{id}` has them whole. */
+  truncated: z.array(z.enum(['task_description', 'human_context', 'outputs'])).optional()
+    .describe('In lists: fields cut short (texts to 1,000 characters) or left out (outputs over 2 KB); the run itself has them whole'),
 });
 export type RunView = z.infer<typeof RunView>;
 

@@ -28,7 +28,7 @@ export function runHandlers(ctx: RunsContext): ReadonlyArray<readonly [string, R
     endpoint(runList, (request, call) => {
       // A member lists their own runs; an admin everyone's.
       const scope = ownerFilter(call);
-      return listRuns(ctx.pool, ctx.schema, request, scope.all ? undefined : scope.owner);
+      return listRuns(ctx.pool, ctx.schema, request, scope.all ? undefined : scope.owner, ctx.listPageBytes);
     }),
     endpoint(runGet, async ({ run_id }, call) => {
       const state = await requireRun(ctx, run_id, call);
