@@ -23,21 +23,26 @@ const IdParam = z.object({ id: EntityId });
 export const setupRoute = defineRoute({
   method: 'post', path: '/v1/auth/setup', operationId: 'setupAuth', summary: 'Create the first admin account (only while no user exists)',
   tags: ['auth'], access: 'public', body: setup.request, response: setup.reply, successStatus: 201, message: setup,
+  // 403: the install asks for a setup token and none or a wrong one came.
+  errors: [403],
 });
 
 export const loginRoute = defineRoute({
   method: 'post', path: '/v1/auth/login', operationId: 'login', summary: 'Sign in with e-mail and password',
   tags: ['auth'], access: 'public', body: login.request, response: login.reply, successStatus: 200, message: login,
+  errors: [401],
 });
 
 export const loginTwoFactorRoute = defineRoute({
   method: 'post', path: '/v1/auth/login/2fa', operationId: 'loginTwoFactor', summary: 'Finish a 2FA login with a TOTP or recovery code',
   tags: ['auth'], access: 'public', body: loginTwoFactor.request, response: loginTwoFactor.reply, successStatus: 200, message: loginTwoFactor,
+  errors: [401],
 });
 
 export const refreshRoute = defineRoute({
   method: 'post', path: '/v1/auth/refresh', operationId: 'refreshTokens', summary: 'Rotate the refresh token and get a new access token',
   tags: ['auth'], access: 'public', body: refresh.request, response: refresh.reply, successStatus: 200, message: refresh,
+  errors: [401],
 });
 
 export const logoutRoute = defineRoute({
