@@ -16,3 +16,5 @@ export const PROJECT_ARCHIVED = defineErrorCode('project_archived', { kind: 'con
 export const TASK_RUNNING = defineErrorCode('task_running', { kind: 'conflict' });
 /** An Idempotency-Key was used before with a different request. */
 export const IDEMPOTENCY_KEY_REUSED = defineErrorCode('idempotency_key_reused', { kind: 'unprocessable' });
+/** The swarms service is not deployed: nothing answers its execute command. */
+export const SWARMS_NOT_DEPLOYED = defineErrorCode('swarms_not_deployed', { kind: 'unavailable' });

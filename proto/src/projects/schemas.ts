@@ -11,7 +11,10 @@ const GIT_URL = /^(?:(?:https?|ssh|git|file):\/\/\S+|[\w.-]+@[\w.-]+:\S+)$/;
 export const Repository = z.string().max(2_000)
   .refine((value) => GIT_URL.test(value) || (value.startsWith('/') && !value.includes('\0') && !/(^|\/)\.\.(\/|$)/.test(value)),
     'expected a git URL (https://, ssh://, git@host:path) or an absolute server-side path');
-const BranchName = z.string().min(1).max(200).regex(/^(?!\/|.*\/\/|.*\.\.|.*@\{)[^\s~^:?*[\\\x00-\x1f\x7f]+(?<!\/|\.lock|\.)$/, 'expected a git branch name');
+// git check-ref-format's rules: no spaces, control characters, ~^:?*[\, '..', '//', '@{'; not ending in '/', '.', '.lock'.
+const BranchName = z.string().min(1).max(200)
+  .regex(/^(?!\/|.*\/\/|.*\.\.|.*@\{)[^\s~^:?*[\\]+(?<!\/|\.lock|\.)$/, 'expected a git branch name')
+  .refine((value) => ![...value].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), 'expected a git branch name');
 const PipelineRef = z.string().min(1).max(100).regex(/^[A-Za-z0-9_.-]+$/, 'expected a pipeline id');
 const AgentRef = z.string().min(1).max(100).regex(/^[A-Za-z0-9_.-]+$/, 'expected an agent id');
 

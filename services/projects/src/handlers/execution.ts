@@ -1,5 +1,5 @@
 import type { RequestHandler } from '@cadre/bus';
-import { ConflictError, UnavailableError, runCancel, runCreate, swarmExecute, taskExecute } from '@cadre/proto';
+import { ConflictError, DomainError, SWARMS_NOT_DEPLOYED, UnavailableError, runCancel, runCreate, swarmExecute, taskExecute } from '@cadre/proto';
 import { call as send, endpoint } from '@cadre/runtime';
 import { sql } from 'kysely';
 import { executeTask, loadProject, metaFor, requireTask } from '../commands';
@@ -73,7 +73,7 @@ export function executionHandlers(ctx: ProjectsContext): ReadonlyArray<readonly 
         return await send(ctx.bus, swarmExecuteCommand, request, { headers: actingFor(call), timeoutMs });
       } catch (error) {
         if (error instanceof UnavailableError && /no responders/i.test(error.message)) {
-          throw new UnavailableError(`the swarms service is not deployed: nothing answers on ${swarmExecuteCommand.subject}`, { service: 'swarms', subject: swarmExecuteCommand.subject });
+          throw new DomainError(SWARMS_NOT_DEPLOYED, 'the swarms service is not deployed: nothing answers its execute command', { service: 'swarms' });
         }
         throw error;
       }

@@ -68,7 +68,7 @@ export async function importTasks(ctx: ProjectsContext, request: ImportRequest, 
   }
   const status = policyOf(outcome.state).initial_state;
   const states = new Map<string, Awaited<ReturnType<typeof executeTask>>['state']>();
-  await inParallel(request.tasks, CREATE_CONCURRENCY, async ({ key, dependencies, ...fields }) => {
+  await inParallel(request.tasks, CREATE_CONCURRENCY, async ({ key, dependencies: _dependencies, ...fields }) => {
     const taskId = idOf.get(key) as string;
     const created = await executeTask(ctx, project, taskId, () => ({ kind: 'create', taskId, projectId: project_id, key, fields, status, ifAbsent: true }), meta);
     states.set(taskId, created.state);
