@@ -12,8 +12,15 @@ export const projectNotFound = (projectId: string) => new NotFoundError(`project
 export const taskNotFound = (projectId: string, taskId: string) =>
   new NotFoundError(`project '${projectId}' has no task '${taskId}'`, { project_id: projectId, task_id: taskId });
 
-export async function loadProject(ctx: Pick<ProjectsContext, 'store'>, projectId: string): Promise<ProjectState> {
-  return foldEnvelopes(projectDecider, projectDecider.initialState, await ctx.store.readStream(projectStream(projectId)));
+/** A project as its stream is now: the events after the version this replica last folded, onto that state. */
+export async function loadProject(ctx: Pick<ProjectsContext, 'store' | 'projects'>, projectId: string): Promise<ProjectState> {
+  const known = ctx.projects.get(projectId);
+  const from = known?.streamVersion ?? 0;
+  const events = await ctx.store.readStream(projectStream(projectId), { fromVersion: from + 1 });
+  const state = foldEnvelopes(projectDecider, known?.state ?? projectDecider.initialState, events);
+  const last = events.at(-1);
+  if (state.exists && last !== undefined) ctx.projects.set(projectId, { state, streamVersion: last.version });
+  return state;
 }
 
 export async function loadTask(ctx: Pick<ProjectsContext, 'store'>, taskId: string): Promise<TaskState> {
@@ -21,7 +28,7 @@ export async function loadTask(ctx: Pick<ProjectsContext, 'store'>, taskId: stri
 }
 
 /** A project the caller may see (theirs, or any for an admin); anyone else hears it does not exist. */
-export async function requireProject(ctx: Pick<ProjectsContext, 'store'>, projectId: string, call: Call): Promise<ProjectState> {
+export async function requireProject(ctx: Pick<ProjectsContext, 'store' | 'projects'>, projectId: string, call: Call): Promise<ProjectState> {
   const state = await loadProject(ctx, projectId);
   if (!state.exists) throw projectNotFound(projectId);
   requireAccess(call, state.owner, () => projectNotFound(projectId));

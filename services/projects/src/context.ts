@@ -1,10 +1,12 @@
 import type { Kysely } from 'kysely';
+import type { LRUCache } from 'lru-cache';
 import type { Pool } from 'pg';
 import type { Counter } from 'prom-client';
 import type { Bus } from '@cadre/bus';
 import type { EventStore } from '@cadre/eventstore';
 import type { Logger } from '@cadre/logging';
 import type { ProjectsConfig } from './config';
+import type { ProjectState } from './project/state';
 
 /** What the handlers and workers of the projects service share. */
 export interface ProjectsContext {
@@ -21,4 +23,9 @@ export interface ProjectsContext {
   readonly newId: () => string;
   /** Decisions taken again because another writer appended to the stream first (optimistic concurrency), by aggregate. */
   readonly conflicts: Counter<'aggregate'>;
+  /**
+   * Projects as this replica last folded them: a read folds only the events after (a stream only
+   * grows), so a board of thousands of dependency edges is not folded again on every request.
+   */
+  readonly projects: LRUCache<string, { readonly state: ProjectState; readonly streamVersion: number }>;
 }

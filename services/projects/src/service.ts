@@ -1,4 +1,5 @@
 import { Kysely, PostgresDialect } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import { Counter } from 'prom-client';
 import { defineService, packageVersion, startProjection, type ServiceKit } from '@cadre/kit';
 import { projectRoutes } from '@cadre/proto';
@@ -34,6 +35,7 @@ export const projectsService = defineService({
       config, bus, pool, schema, store, logger, clock, newId,
       // Queries name their tables with the schema (it is configurable), so this Kysely adds none.
       db: new Kysely({ dialect: new PostgresDialect({ pool }) }),
+      projects: new LRUCache({ max: 1_000 }),
       conflicts: new Counter({
         name: 'cadre_projects_decision_conflicts_total',
         help: 'Decisions taken again because another writer appended to the stream first (optimistic concurrency)',
