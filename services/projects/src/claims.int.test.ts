@@ -50,6 +50,12 @@ describe('claims on two replicas of the projects service on one NATS bus', () =>
     expect((await h.send(taskClaim, { project_id: project.id, task_id: task.id, agent_id: 'second' })).claim?.holder).toBe('agent:second');
     const types = (await h.replicas[0]!.context.store.readStream(`task-${task.id}`)).map((e) => [e.type, e.data.reason ?? e.data.holder]);
     expect(types).toEqual([['task_created', undefined], ['task_claimed', 'agent:first'], ['task_claim_released', 'expired'], ['task_claimed', 'agent:second']]);
+    // A claim nobody takes over is released by the sweeper once its time has passed.
+    await h.send(taskClaim, { project_id: project.id, task_id: task.id, agent_id: 'second', ttl_seconds: 30 });
+    h.clock.advance(31_000);
+    await eventually(async () => expect((await h.replicas[0]!.context.store.readStream(`task-${task.id}`)).map((e) => e.type).slice(-2))
+      .toEqual(['task_claimed', 'task_claim_released']), 10_000, 50);
+    await h.send(taskClaim, { project_id: project.id, task_id: task.id, agent_id: 'second' });
     // Released by its holder (an agent names itself), or by the owner whoever holds it.
     await expect(h.send(taskRelease, { project_id: project.id, task_id: task.id, agent_id: 'first' })).rejects.toMatchObject({ code: 'task_not_claimed' });
     expect((await h.send(taskRelease, { project_id: project.id, task_id: task.id })).claim).toBeNull();

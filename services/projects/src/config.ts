@@ -4,6 +4,7 @@ import { env, loadConfig } from '@cadre/config';
 /** Environment variables of the projects service. */
 export const projectsConfigShape = {
   PROJECTS_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,47}$/).default('projects').describe('Postgres schema of the service'),
+  PROJECTS_CLAIM_SWEEP_MS: env.int(5_000, 50).describe('How often claims past their expiry are released (task_claim_released, reason expired)'),
   PROJECTS_RUNS_TIMEOUT_MS: env.int(10_000, 100).describe('Longest wait for the runs (and swarms) service when a task is started from the board'),
 };
 

@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { Counter } from 'prom-client';
 import { defineService, packageVersion, startProjection, type ServiceKit } from '@cadre/kit';
 import { projectRoutes } from '@cadre/proto';
+import { startClaimSweeper } from './claims/sweeper';
 import { loadProjectsConfig, projectsConfigShape, type ProjectsConfig } from './config';
 import type { ProjectsContext } from './context';
 import { executionHandlers } from './handlers/execution';
@@ -46,6 +47,7 @@ export const projectsService = defineService({
   workers: async (ctx) => [
     await startProjection(ctx, boardViewsProjection(ctx)),
     await startRunFollower(ctx),
+    startClaimSweeper(ctx, ctx.config.PROJECTS_CLAIM_SWEEP_MS),
   ],
   endpoints: (ctx) => [...projectHandlers(ctx), ...taskHandlers(ctx), ...executionHandlers(ctx), importHandler(ctx)],
 });

@@ -12,7 +12,7 @@ export interface ProjectsDatabase {
   };
   tasks: {
     task_id: string; project_id: string; owner: string | null; version: number; status: string; assignee: string | null; labels: string[];
-    created_at: Timestamp; body: Json<Omit<TaskView, 'dependencies'>>;
+    claim_expires_at: Timestamp | null; created_at: Timestamp; body: Json<Omit<TaskView, 'dependencies'>>;
   };
   task_dependencies: { project_id: string; task_id: string; depends_on: string };
   board_runs: { run_id: string; project_id: string; task_id: string; created_at: ColumnType<Date, Date | string | undefined, never> };

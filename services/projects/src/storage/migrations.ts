@@ -19,7 +19,8 @@ export function projectsMigrations(schema: string): Migrations {
         await sql`create index projects_owner on ${s}.projects (owner, archived, created_at desc, project_id)`.execute(db);
         await sql`create table ${s}.tasks (
           task_id text primary key, project_id text not null, owner text, version integer not null, status text not null,
-          assignee text, labels text[] not null, created_at timestamptz not null, body jsonb not null)`.execute(db);
+          assignee text, labels text[] not null, claim_expires_at timestamptz, created_at timestamptz not null, body jsonb not null)`.execute(db);
+        await sql`create index tasks_claim_expiry on ${s}.tasks (claim_expires_at) where claim_expires_at is not null`.execute(db);
         await sql`create index tasks_board on ${s}.tasks (project_id, created_at, task_id)`.execute(db);
         await sql`create index tasks_status on ${s}.tasks (project_id, status, created_at, task_id)`.execute(db);
         await sql`create index tasks_assignee on ${s}.tasks (project_id, assignee) where assignee is not null`.execute(db);

@@ -18,7 +18,11 @@ export type TaskCommand =
     }
   | { readonly kind: 'update'; readonly fields: TaskFieldsData }
   | { readonly kind: 'claim'; readonly holder: string; readonly now: Date; readonly ttlSeconds?: number | undefined }
-  | { readonly kind: 'release'; readonly holder: string | undefined; readonly now: Date }
+  | {
+      readonly kind: 'release'; readonly holder: string | undefined; readonly now: Date;
+      /** Only a claim past its expiry (the sweeper's): one renewed meanwhile is left alone. */
+      readonly onlyExpired?: boolean;
+    }
   | { readonly kind: 'transition'; readonly to: string; readonly policy: WorkflowPolicy; readonly human: boolean; readonly reason?: string | undefined }
   | { readonly kind: 'start_execution'; readonly runId: string; readonly pipelineId: string; readonly policy: WorkflowPolicy }
   | { readonly kind: 'run_finished'; readonly runId: string; readonly outcome: RunOutcome; readonly policy: WorkflowPolicy };
@@ -80,6 +84,7 @@ export function decideTask(command: TaskCommand, state: TaskState): { events: Ta
       if (state.claim !== undefined && held === undefined) {
         return emit([{ type: 'task_claim_released', data: { ...ref, holder: state.claim.holder, reason: 'expired' } }]);
       }
+      if (command.onlyExpired === true) return emit([]);
       if (held === undefined) throw new DomainError(TASK_NOT_CLAIMED, 'task is not claimed', {});
       if (command.holder !== undefined && held.holder !== command.holder) {
         throw new DomainError(TASK_NOT_CLAIMED, `task is claimed by ${held.holder}, not ${command.holder}`, { holder: held.holder });

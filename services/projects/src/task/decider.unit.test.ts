@@ -26,6 +26,9 @@ describe('task decisions', () => {
   it('lets a claim expire: after its time another claimant wins and the old claim is released as expired', () => {
     const spec = tasks.given([created]).givenCommands([claim('agent:a', 0, 30)]);
     spec.when(claim('agent:b', 29)).thenThrows('task_claimed');
+    // The sweeper releases only a claim past its time.
+    spec.when({ kind: 'release', holder: undefined, now: at(29), onlyExpired: true }).then([]);
+    spec.when({ kind: 'release', holder: undefined, now: at(30), onlyExpired: true }).thenMatch([{ type: 'task_claim_released', data: { reason: 'expired' } }]);
     spec.when(claim('agent:b', 30)).thenMatch([
       { type: 'task_claim_released', data: { holder: 'agent:a', reason: 'expired' } },
       { type: 'task_claimed', data: { holder: 'agent:b', expires_at: null } },

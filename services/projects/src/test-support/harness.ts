@@ -42,7 +42,7 @@ export async function startHarness(options: { readonly transport?: 'embedded' | 
   for (let i = 0; i < (options.replicas ?? 1); i++) {
     const bus = bed.nats !== undefined ? await connectNatsBus({ servers: bed.nats.url, streamName: `EVENTS_${bed.database.name}`, jobsStreamName: `JOBS_${bed.database.name}` }) : bed.bus;
     if (bus !== bed.bus) buses.push(bus);
-    replicas.push(await startDefinedService(projectsService, { bus, pool: bed.pool, logger: process.env.PROJECTS_TEST_LOG ? createLogger({ service: 'projects', level: 'warn' }) : silentLogger(), instance: `projects-${i + 1}` }, { env: {}, clock }));
+    replicas.push(await startDefinedService(projectsService, { bus, pool: bed.pool, logger: process.env.PROJECTS_TEST_LOG ? createLogger({ service: 'projects', level: 'warn' }) : silentLogger(), instance: `projects-${i + 1}` }, { env: { PROJECTS_CLAIM_SWEEP_MS: '100' }, clock }));
   }
   const events: StreamMessage[] = [];
   const watcher = await bed.bus.events.replay({ fromSeq: 1 }, (m) => void events.push(m));

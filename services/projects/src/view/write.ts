@@ -31,25 +31,10 @@ export async function writeProject(trx: Executor, schema: string, state: Project
 /** Writes a task's row from its state at `state.version` (an older state changes nothing). */
 export async function writeTask(db: Executor, schema: string, state: TaskState): Promise<void> {
   if (!state.exists) return;
-  await sql`insert into ${sql.id(schema, 'tasks')} (task_id, project_id, owner, version, status, assignee, labels, created_at, body)
+  await sql`insert into ${sql.id(schema, 'tasks')} (task_id, project_id, owner, version, status, assignee, labels, claim_expires_at, created_at, body)
     values (${state.taskId}, ${state.projectId}, ${state.owner ?? null}, ${state.version}, ${state.status}, ${state.assignee}, ${[...state.labels]}::text[],
-      ${state.createdAt}, ${JSON.stringify(taskBody(state))})
+      ${state.claim?.expiresAt ?? null}, ${state.createdAt}, ${JSON.stringify(taskBody(state))})
     on conflict (task_id) do update set owner = excluded.owner, version = excluded.version, status = excluded.status, assignee = excluded.assignee,
-      labels = excluded.labels, body = excluded.body
-    where ${sql.id(schema, 'tasks')}.version < excluded.version`.execute(db);
-}
-
-/** Writes many tasks' rows in one statement (an import). */
-export async function writeTasks(db: Executor, schema: string, states: readonly TaskState[]): Promise<void> {
-  const rows = states.filter((s) => s.exists);
-  if (rows.length === 0) return;
-  await sql`insert into ${sql.id(schema, 'tasks')} (task_id, project_id, owner, version, status, assignee, labels, created_at, body)
-    select x.task_id, x.project_id, x.owner, x.version, x.status, x.assignee, array(select jsonb_array_elements_text(x.labels)), x.created_at, x.body
-    from jsonb_to_recordset(${JSON.stringify(rows.map((s) => ({
-      task_id: s.taskId, project_id: s.projectId, owner: s.owner ?? null, version: s.version, status: s.status, assignee: s.assignee,
-      labels: s.labels, created_at: s.createdAt, body: taskBody(s),
-    })))}::jsonb) as x(task_id text, project_id text, owner text, version int, status text, assignee text, labels jsonb, created_at timestamptz, body jsonb)
-    on conflict (task_id) do update set owner = excluded.owner, version = excluded.version, status = excluded.status, assignee = excluded.assignee,
-      labels = excluded.labels, body = excluded.body
+      labels = excluded.labels, claim_expires_at = excluded.claim_expires_at, body = excluded.body
     where ${sql.id(schema, 'tasks')}.version < excluded.version`.execute(db);
 }
