@@ -5,6 +5,7 @@ import { projectsService } from '@cadre/projects';
 import type { ProjectView, TaskView, WorkflowPolicy } from '@cadre/proto';
 import { runsService } from '@cadre/runs';
 import { eventually } from '@cadre/testing';
+import { workerFlow } from '../fixtures/pipelines';
 import { createMember, setupAdmin } from '../support/auth';
 import { call } from '../support/http';
 import { openStream } from '../support/sse';
@@ -147,6 +148,25 @@ describe('projects and their boards through the HTTP API', () => {
     const missing = await api<ErrorBody>('POST', `/v1/projects/${project.id}/tasks/${orphan.id}/execute`);
     expect(missing.status).toBe(404);
     expect((await api<TaskView>('GET', `/v1/projects/${project.id}/tasks/${orphan.id}`)).body).toMatchObject({ status: 'backlog', run_id: null });
+  });
+
+  it('moves a task whose run fails to blocked, and nothing for a run the board did not start', async () => {
+    // One step on a provider this system does not have: the step fails, then the run.
+    expect((await api('POST', '/v1/pipelines', { ...workerFlow('board-broken', 1), defaults: { ...workerFlow('board-broken', 1).defaults, maxRetries: 0 } })).status).toBe(201);
+    const project = await newProject({ default_pipeline: 'board-broken' });
+    const task = await newTask(project.id, { title: 'Doomed' });
+    const bystander = await newTask(project.id, { title: 'Named by a run it did not start' });
+    const started = await api<{ run_id: string }>('POST', `/v1/projects/${project.id}/tasks/${task.id}/execute`);
+    expect(started.status).toBe(201);
+    const other = await api<{ id: string }>('POST', '/v1/runs', { pipeline_id: 'demo', task_description: 'not from the board', project_id: project.id, task_id: bystander.id });
+    await eventually(async () => expect((await api<TaskView>('GET', `/v1/projects/${project.id}/tasks/${task.id}`)).body.status).toBe('blocked'), 30_000, 100);
+    expect((await api<{ status: string }>('GET', `/v1/runs/${started.body.run_id}`)).body.status).toBe('failed');
+    await eventually(async () => expect((await api<{ status: string }>('GET', `/v1/runs/${other.body.id}`)).body.status).toBe('completed'), 30_000, 100);
+    // The follower has handled the other run's end (its events come in stream order, one at a time) once a later run's end moved its task.
+    const later = await newTask(project.id, { title: 'Later' });
+    await api('POST', `/v1/projects/${project.id}/tasks/${later.id}/execute`);
+    await eventually(async () => expect((await api<TaskView>('GET', `/v1/projects/${project.id}/tasks/${later.id}`)).body.status).toBe('blocked'), 30_000, 100);
+    expect((await api<TaskView>('GET', `/v1/projects/${project.id}/tasks/${bystander.id}`)).body).toMatchObject({ status: 'backlog', run_id: null });
   });
 
   it('imports a planning output once when the request is retried with its Idempotency-Key', async () => {

@@ -11,10 +11,14 @@ import { presentTaskState } from '../view/present';
 import { actingFor } from './caller';
 import { requireLiveProject } from './tasks';
 
-/** Remembers which task a run started from the board is for (what the run follower looks up). */
-export async function recordBoardRun(ctx: ProjectsContext, runId: string, projectId: string, taskId: string): Promise<void> {
-  await sql`insert into ${sql.id(ctx.schema, 'board_runs')} (run_id, project_id, task_id) values (${runId}, ${projectId}, ${taskId})
-    on conflict (run_id) do nothing`.execute(ctx.db);
+/**
+ * Remembers which task a run names (what the run follower looks up): from its `run_created`, or —
+ * `fromBoard` — from the start on the board, which says the task is about to record the run.
+ */
+export async function recordBoardRun(ctx: ProjectsContext, runId: string, projectId: string, taskId: string, fromBoard: boolean): Promise<void> {
+  const table = sql.id(ctx.schema, 'board_runs');
+  await sql`insert into ${table} (run_id, project_id, task_id, started_from_board) values (${runId}, ${projectId}, ${taskId}, ${fromBoard})
+    on conflict (run_id) do update set started_from_board = ${table}.started_from_board or excluded.started_from_board`.execute(ctx.db);
 }
 
 /** Starting tasks from the board: one task as a run of its resolved pipeline, or a set of them as a swarm. */
@@ -37,7 +41,7 @@ export function executionHandlers(ctx: ProjectsContext): ReadonlyArray<readonly 
         ...(human_context !== undefined ? { human_context } : {}),
         project_name: project.name, project_id, task_id,
       }, { headers: actingFor(call), timeoutMs });
-      await recordBoardRun(ctx, run.id, project_id, task_id);
+      await recordBoardRun(ctx, run.id, project_id, task_id, true);
       try {
         const { state } = await executeTask(ctx, project, task_id, async () => ({
           kind: 'start_execution', runId: run.id, pipelineId, policy: policyOf(await loadProject(ctx, project_id)),

@@ -9,8 +9,8 @@ import type { RunOutcome } from '../task/state';
 import { recordBoardRun } from '../handlers/execution';
 
 const OUTCOMES: Readonly<Record<string, RunOutcome>> = { run_complete: 'complete', run_failed: 'failed', run_cancelled: 'cancelled' };
-/** Deliveries of a run's end the follower waits for its task to learn of the run (the start records it right after the run exists). */
-const WAIT_DELIVERIES = 6;
+/** Deliveries of a run's end the follower waits for its task to learn of a run started from the board (recorded right after the run exists). */
+const WAIT_DELIVERIES = 8;
 
 /**
  * Moves tasks as their runs end, through the runs' events only. One durable consumer of the runs
@@ -29,12 +29,13 @@ export function startRunFollower(ctx: ProjectsContext): Promise<Subscription> {
     if (runId === undefined) return message.ack();
     if (event.type === 'run_created') {
       const { project_id: projectId, task_id: taskId } = event.data;
-      if (typeof projectId === 'string' && typeof taskId === 'string') await recordBoardRun(ctx, runId, projectId, taskId);
+      if (typeof projectId === 'string' && typeof taskId === 'string') await recordBoardRun(ctx, runId, projectId, taskId, false);
       return message.ack();
     }
     const outcome = OUTCOMES[event.type];
     if (outcome === undefined) return message.ack();
-    const board = (await sql<{ project_id: string; task_id: string }>`select project_id, task_id from ${sql.id(ctx.schema, 'board_runs')} where run_id = ${runId}`.execute(ctx.db)).rows[0];
+    const board = (await sql<{ project_id: string; task_id: string; started_from_board: boolean }>`select project_id, task_id, started_from_board
+      from ${sql.id(ctx.schema, 'board_runs')} where run_id = ${runId}`.execute(ctx.db)).rows[0];
     if (board === undefined) return message.ack();
     const project = await loadProject(ctx, board.project_id);
     if (!project.exists) return message.ack();
@@ -49,7 +50,8 @@ export function startRunFollower(ctx: ProjectsContext): Promise<Subscription> {
       ctx.logger.warn({ err: error, runId, taskId: board.task_id }, 'the end of a run moved no task');
       return message.ack();
     }
-    if (result === 'unknown_run' && message.deliveryCount < WAIT_DELIVERIES) return message.nak(100 * message.deliveryCount);
+    // Started from the board but not yet recorded by the task (its start appends right after the run exists): a moment more.
+    if (result === 'unknown_run' && board.started_from_board && message.deliveryCount < WAIT_DELIVERIES) return message.nak(25 * message.deliveryCount);
     if (result === 'unknown_run') ctx.logger.info({ runId, taskId: board.task_id }, 'a run named a task that did not start it: the task stays where it is');
     return message.ack();
   });

@@ -15,5 +15,5 @@ export interface ProjectsDatabase {
     claim_expires_at: Timestamp | null; created_at: Timestamp; body: Json<Omit<TaskView, 'dependencies'>>;
   };
   task_dependencies: { project_id: string; task_id: string; depends_on: string };
-  board_runs: { run_id: string; project_id: string; task_id: string; created_at: ColumnType<Date, Date | string | undefined, never> };
+  board_runs: { run_id: string; project_id: string; task_id: string; started_from_board: boolean; created_at: ColumnType<Date, Date | string | undefined, never> };
 }

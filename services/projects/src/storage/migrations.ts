@@ -29,7 +29,8 @@ export function projectsMigrations(schema: string): Migrations {
           project_id text not null, task_id text not null, depends_on text not null, primary key (task_id, depends_on))`.execute(db);
         await sql`create index task_dependencies_project on ${s}.task_dependencies (project_id)`.execute(db);
         await sql`create table ${s}.board_runs (
-          run_id text primary key, project_id text not null, task_id text not null, created_at timestamptz not null default now())`.execute(db);
+          run_id text primary key, project_id text not null, task_id text not null, started_from_board boolean not null,
+          created_at timestamptz not null default now())`.execute(db);
       },
     },
   };
