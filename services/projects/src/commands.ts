@@ -81,7 +81,12 @@ export async function executeTask(
     meta,
     // A task belongs to its project's owner: the stream shows its events to them (and admins).
     owner: (state) => state.owner ?? project.owner,
-    commandFor: counting(ctx, 'task', commandFor),
+    commandFor: counting(ctx, 'task', async (state: TaskState) => {
+      const command = await commandFor(state);
+      // A task of another project is as missing as one that does not exist.
+      if (state.exists ? state.projectId !== project.projectId : command.kind !== 'create') throw taskNotFound(project.projectId, taskId);
+      return command;
+    }),
     reactions: [async (outcome) => {
       if (outcome.appended.length > 0) await writeTask(ctx.db, ctx.schema, outcome.state);
     }],

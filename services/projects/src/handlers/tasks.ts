@@ -59,7 +59,6 @@ export function taskHandlers(ctx: ProjectsContext): ReadonlyArray<readonly [stri
   const view = (project: ProjectState, task: TaskState) => presentTaskState(task, project.edges[task.taskId] ?? [], ctx.clock());
   const onTask = async (projectId: string, taskId: string, call: Call, command: () => TaskCommand) => {
     const project = await requireLiveProject(ctx, projectId, call);
-    await requireTask(ctx, project, taskId);
     const { state } = await executeTask(ctx, project, taskId, command, metaFor(call));
     return view(project, state);
   };
@@ -99,7 +98,6 @@ export function taskHandlers(ctx: ProjectsContext): ReadonlyArray<readonly [stri
       onTask(project_id, task_id, call, () => ({ kind: 'release', holder: agent_id !== undefined ? `agent:${agent_id}` : undefined, now: ctx.clock() }))),
     endpoint(taskTransition, async ({ project_id, task_id, to, reason, agent_id }, call) => {
       const project = await requireLiveProject(ctx, project_id, call);
-      await requireTask(ctx, project, task_id);
       // The policy is read for each try: a policy change applies from the next move on.
       const { state } = await executeTask(ctx, project, task_id, async () => ({
         kind: 'transition', to, reason, human: byHuman(call, agent_id), policy: policyOf(await requireProject(ctx, project_id, call)),
