@@ -118,6 +118,15 @@ export async function run(): Promise<BenchResult> {
       baseline.push(...r.latencies);
     }
 
+    // One claim at a time, for scale: what a claim costs with nothing queued beside it.
+    const single: number[] = [];
+    const lone = await stack.send(taskImport, { project_id: project.id, tasks: Array.from({ length: CLAIMANTS }, (_, i) => ({ key: `lone-${i}`, title: `lone ${i}` })) });
+    for (const task of lone.tasks) {
+      const t0 = performance.now();
+      await stack.send(taskClaim, { project_id: project.id, task_id: task.id, agent_id: 'solo' });
+      single.push(performance.now() - t0);
+    }
+
     // Board listing of 10k tasks.
     const board = await stack.send(projectCreate, { name: '10k board' });
     const seedStart = performance.now();
@@ -180,6 +189,7 @@ export async function run(): Promise<BenchResult> {
       '| --- | ---: | ---: | ---: | ---: | ---: |',
       `| baseline: ${CLAIMANTS} at once, one task each | ${baseline.length} | ${fmt(b50)} | ${fmt(b99)} | ${fmt(Math.max(...baseline))} | – |`,
       `| ${CLAIMANTS} at once on one task | ${contended.length} | ${fmt(c50)} | ${fmt(c99)} | ${fmt(Math.max(...contended))} | ${ratio(c50, b50)} / ${ratio(c99, b99)} |`,
+      `| for scale: one claim at a time | ${single.length} | ${fmt(percentile(single, 50))} | ${fmt(percentile(single, 99))} | ${fmt(Math.max(...single))} | – |`,
       '',
       `### Board listing`,
       '',
