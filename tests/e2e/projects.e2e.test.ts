@@ -205,6 +205,32 @@ describe('projects and their boards through the HTTP API', () => {
     expect((await api<Tasks>('GET', `/v1/projects/${project.id}/tasks`)).body.total).toBe(3);
   });
 
+  it('imports the task list a completed planning run handed back, given only the run', async () => {
+    // A planning step on the offline model: its structured output is a list of two tasks.
+    const plan = {
+      id: 'board-plan', name: 'Board plan', defaults: { model: 'dry-run/echo', maxRetries: 0 },
+      agents: [{ id: 'planner', name: 'Planner', persona: 'You plan.' }],
+      steps: [{
+        id: 'breakdown', agent: 'planner', input: 'Plan {{task_description}}', outputs: ['tasks'],
+        structuredOutput: {
+          type: 'object', additionalProperties: false, required: ['tasks'],
+          properties: { tasks: { type: 'array', minItems: 2, items: { type: 'object', additionalProperties: false, required: ['title', 'priority'], properties: { title: { type: 'string' }, priority: { type: 'string', enum: ['P1'] } } } } },
+        },
+      }],
+    };
+    expect((await api('POST', '/v1/pipelines', plan)).status).toBe(201);
+    const project = await newProject();
+    const run = await api<{ id: string }>('POST', '/v1/runs', { pipeline_id: 'board-plan', task_description: 'a website', project_id: project.id });
+    const early = await api<ErrorBody>('POST', `/v1/projects/${project.id}/tasks/import`, { run_id: run.body.id });
+    if (early.status !== 201) expect([early.status, early.body.code]).toEqual([409, 'conflict']);
+    await eventually(async () => expect((await api<{ status: string }>('GET', `/v1/runs/${run.body.id}`)).body.status).toBe('completed'), 30_000, 100);
+    const imported = await api<{ replayed: boolean; tasks: TaskView[] }>('POST', `/v1/projects/${project.id}/tasks/import`, { run_id: run.body.id }, { 'idempotency-key': `from-${run.body.id}` });
+    expect(imported.status).toBe(201);
+    expect(imported.body.tasks.map((t) => [t.key, t.priority])).toEqual([['item-1', 'P1'], ['item-2', 'P1']]);
+    const nothing = await api<ErrorBody>('POST', `/v1/projects/${project.id}/tasks/import`, {});
+    expect([nothing.status, nothing.body.code]).toEqual([400, 'validation_failed']);
+  });
+
   it('claims: one holder at a time, 409 naming it', async () => {
     const project = await newProject();
     const task = await newTask(project.id);

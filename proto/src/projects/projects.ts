@@ -163,8 +163,9 @@ export const ImportedTask = z.object({
 export const taskImport = defineCommand({
   domain: 'projects', name: 'task_import', description: 'Import a planning output as tasks with their dependencies (Idempotency-Key: once)',
   request: ProjectRef.extend({
-    tasks: z.array(ImportedTask).min(1).max(1_000),
-    run_id: z.string().min(1).max(200).optional().describe('The planning run the tasks come from'),
+    tasks: z.array(ImportedTask).min(1).max(1_000).optional().describe('The tasks; without them, those of the run named by run_id'),
+    run_id: z.string().min(1).max(200).optional()
+      .describe("The planning run the tasks come from; without tasks, its outputs are read: a step output `tasks` (or `items`) listing objects with a title"),
   }),
   reply: z.object({ import_id: z.string(), replayed: z.boolean().describe('true: an earlier request with this key did the import'), tasks: z.array(TaskView) }),
 });

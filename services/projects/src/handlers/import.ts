@@ -1,15 +1,18 @@
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from '@cadre/bus';
-import { CadreError, IDEMPOTENCY_KEY_HEADER, ValidationError, parseOrThrow, taskImport } from '@cadre/proto';
-import { actorOf, callOf, type Call } from '@cadre/runtime';
+import {
+  CadreError, ConflictError, IDEMPOTENCY_KEY_HEADER, ImportedTask, ValidationError, issuesToDetails, parseOrThrow, runGet, taskImport,
+} from '@cadre/proto';
+import { actorOf, call as send, callOf, type Call } from '@cadre/runtime';
+import { z } from 'zod';
 import { v5 as uuidv5 } from 'uuid';
-import type { z } from 'zod';
 import { executeProject, executeTask, metaFor } from '../commands';
 import type { ProjectsContext } from '../context';
 import { cycleError } from '../project/decider';
 import { policyOf } from '../policy';
 import { presentTaskState } from '../view/present';
 import { taskKeys } from '../view/queries';
+import { actingFor } from './caller';
 import { requireLiveProject } from './tasks';
 
 /** Namespace of the ids an import derives from its Idempotency-Key (UUID v5). */
@@ -18,6 +21,34 @@ const IMPORT_NAMESPACE = '6f1f6c1e-5d0a-4c57-9a51-2b7f0e0c9a11';
 const CREATE_CONCURRENCY = 16;
 
 type ImportRequest = z.infer<typeof taskImport.request>;
+type Planned = z.infer<typeof ImportedTask>;
+
+/** The list a step of a run handed back as `tasks` (or `items`): objects with a title, at least. */
+function plannedTasks(outputs: Readonly<Record<string, Readonly<Record<string, unknown>>>>): unknown[] | undefined {
+  for (const name of ['tasks', 'items']) {
+    for (const step of Object.values(outputs)) {
+      const list = step[name];
+      if (Array.isArray(list) && list.length > 0 && list.every((item) => typeof item === 'object' && item !== null && typeof (item as { title?: unknown }).title === 'string')) return list;
+    }
+  }
+  return undefined;
+}
+
+/** The tasks of a completed planning run, read from its outputs (as the caller: their run, or any for an admin). */
+async function tasksOfRun(ctx: ProjectsContext, runId: string, call: Call): Promise<Planned[]> {
+  const run = await send(ctx.bus, runGet, { run_id: runId }, { headers: actingFor(call), timeoutMs: ctx.config.PROJECTS_RUNS_TIMEOUT_MS });
+  if (run.status !== 'completed') throw new ConflictError(`run ${runId} is ${run.status}: only a completed run's outputs are imported`, { run_id: runId, status: run.status });
+  const list = plannedTasks(run.outputs);
+  if (list === undefined) {
+    throw new CadreError('unprocessable', `run ${runId} handed back no task list (a step output 'tasks' or 'items' of objects with a title)`, { run_id: runId });
+  }
+  const parsed = z.array(ImportedTask).max(1_000).safeParse(list.map((item, i) => {
+    const { key, ...rest } = item as Record<string, unknown>;
+    return { key: typeof key === 'string' ? key : `item-${i + 1}`, ...rest };
+  }));
+  if (!parsed.success) throw new CadreError('unprocessable', `the task list of run ${runId} does not hold together`, { run_id: runId, issues: issuesToDetails(parsed.error.issues) });
+  return parsed.data;
+}
 
 async function inParallel<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -27,7 +58,7 @@ async function inParallel<T>(items: readonly T[], limit: number, run: (item: T) 
 }
 
 /** Keys are unique within the import and dependencies name keys of the import. */
-function checkKeys(request: ImportRequest): void {
+function checkKeys(request: ImportRequest & { tasks: Planned[] }): void {
   const problems: Array<{ path: string; message: string }> = [];
   const index = new Map<string, number>();
   request.tasks.forEach((task, i) => {
@@ -46,8 +77,12 @@ function checkKeys(request: ImportRequest): void {
  * project records the import: a retry — even after a crash half-way — creates the tasks and
  * edges that are missing and nothing twice, and answers as the first request did.
  */
-export async function importTasks(ctx: ProjectsContext, request: ImportRequest, call: Call, idempotencyKey: string | undefined) {
-  const project = await requireLiveProject(ctx, request.project_id, call);
+export async function importTasks(ctx: ProjectsContext, given: ImportRequest, call: Call, idempotencyKey: string | undefined) {
+  const project = await requireLiveProject(ctx, given.project_id, call);
+  if (given.tasks === undefined && given.run_id === undefined) {
+    throw new ValidationError('nothing to import', [{ path: 'tasks', message: 'give the tasks, or the run_id of a completed planning run' }]);
+  }
+  const request = { ...given, tasks: given.tasks ?? await tasksOfRun(ctx, given.run_id as string, call) };
   checkKeys(request);
   const { project_id, ...body } = request;
   const hash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
