@@ -3,10 +3,10 @@ import { eventually, promValue } from '@cadre/testing';
 import { exposition } from '@cadre/runtime';
 import { startHarness, type Harness } from './test-support/harness';
 
-describe('claims on two replicas of the projects service on one NATS bus', () => {
+describe.each(['nats', 'embedded'] as const)('claims on two replicas of the projects service (%s bus)', (transport) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ transport: 'nats', replicas: 2 });
+    h = await startHarness({ transport, replicas: 2 });
   });
   afterAll(async () => h?.dispose());
 
@@ -28,7 +28,7 @@ describe('claims on two replicas of the projects service on one NATS bus', () =>
       expect(error).toBeInstanceOf(CadreError);
       expect({ code: error.code, status: error.status, holder: (error.details as { holder?: string }).holder }).toEqual({ code: 'task_claimed', status: 409, holder });
     }
-    // Both replicas answered claims (NATS spreads the requests over the queue group).
+    // Both replicas answered claims (the bus spreads the requests over the queue group).
     for (const replica of h.replicas) {
       const text = await exposition([replica.metrics.registry]);
       const answered = (outcome: string) => promValue(text, 'cadre_handler_duration_seconds_count', { subject: taskClaim.subject, outcome }) ?? 0;
