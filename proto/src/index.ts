@@ -17,3 +17,4 @@ export * from './swarms';
 export * from './bus';
 export * from './activity';
 export * from './gateway';
+export * from './projects';

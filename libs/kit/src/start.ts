@@ -84,8 +84,9 @@ export async function startDefinedService<TConfig, TContext, TDatabase, TOptions
     service.onShutdown(() => store.close());
     // Commands honour an Idempotency-Key; queries need none.
     const idempotency = await createIdempotency(pool, schema, { leaseMs: IDEMPOTENCY_LEASE_MS, clock });
+    const ownIdempotency = new Set((definition.ownIdempotency ?? []).map((message) => message.subject));
     const endpoints = [...definition.endpoints(context)].map(([subject, handler]) =>
-      [subject, subject.includes('.cmd.') ? idempotency.wrap(subject, handler) : handler] as const);
+      [subject, subject.includes('.cmd.') && !ownIdempotency.has(subject) ? idempotency.wrap(subject, handler) : handler] as const);
     await service.handle(Object.fromEntries(endpoints), definition.description);
     logger.info({ schema, version: definition.version, ...(await definition.started?.(context)) }, `${definition.name} started`);
     return Object.assign(service, { name: definition.name, context });

@@ -29,5 +29,3 @@ export const authenticate = defineQuery({
 export const PRINCIPAL_HEADER = 'cadre-principal';
 /** Header carrying the request id from the gateway to services and logs. */
 export const REQUEST_ID_HEADER = 'cadre-request-id';
-/** Header carrying a client's `Idempotency-Key` from the gateway to the service of a command. */
-export const IDEMPOTENCY_KEY_HEADER = 'cadre-idempotency-key';

@@ -1,6 +1,7 @@
 import { agentsService } from '@cadre/agents';
 import { identityService } from '@cadre/identity';
 import { checkRegistry, type ServiceRegistry } from '@cadre/kit';
+import { projectsService } from '@cadre/projects';
 import { runsService } from '@cadre/runs';
 
 /**
@@ -8,4 +9,4 @@ import { runsService } from '@cadre/runs';
  * the single-service entry point, the tests, the benches and the deploy manifests all read it:
  * adding a service is one line here (and its deploy entry).
  */
-export const registry: ServiceRegistry = checkRegistry([identityService, runsService, agentsService]);
+export const registry: ServiceRegistry = checkRegistry([identityService, runsService, agentsService, projectsService]);

@@ -4,6 +4,7 @@ import { ApiError, createClient } from './client';
 import { eventsTail } from './commands/events';
 import { login } from './commands/login';
 import { containers, logs } from './commands/logs';
+import { ProjectUsageError, projectsCommand, tasksCommand } from './commands/projects';
 import { runsCancel, runsCreate, runsGet, runsList, runsRestart } from './commands/runs';
 import { up } from './commands/up';
 import { createOutput } from './output';
@@ -23,6 +24,13 @@ export const USAGE = `Usage: cadre <command> [options]
   containers                           The running service instances
   logs <container> [-f] [--tail N] [--level L]
                                        An instance's log lines (-f: keep following)
+  projects list [--archived true|false|all] [--limit N]
+  projects create --name NAME [--description TEXT] [--repository URL|PATH] [--pipeline ID]
+  projects show <project>
+  tasks list <project> [--status S] [--assignee A] [--label L] [--limit N] [--cursor C]
+  tasks add <project> --title TEXT [--description TEXT] [--priority P0..P3] [--label a,b] [--depends-on id,id]
+  tasks claim <project> <task> [--agent ID] [--ttl SECONDS]
+  tasks move <project> <task> <state> [--reason TEXT] [--agent ID]
 
 Options: --json (machine-readable output), --url URL (instead of CADRE_URL / the config file)
 Environment: CADRE_URL, CADRE_TOKEN (a bearer token or API key), CADRE_CONFIG (config file path)`;
@@ -52,6 +60,17 @@ const OPTIONS = {
   tail: { type: 'string' },
   level: { type: 'string' },
   'retry-ms': { type: 'string' },
+  name: { type: 'string' },
+  description: { type: 'string' },
+  repository: { type: 'string' },
+  archived: { type: 'string' },
+  assignee: { type: 'string' },
+  label: { type: 'string' },
+  title: { type: 'string' },
+  priority: { type: 'string' },
+  'depends-on': { type: 'string' },
+  agent: { type: 'string' },
+  ttl: { type: 'string' },
 } as const;
 
 class UsageError extends Error {}
@@ -164,11 +183,17 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         });
         return 0;
       }
+      case 'projects':
+        await projectsCommand(await createClient(effectiveEnv), output, sub, rest, values);
+        return 0;
+      case 'tasks':
+        await tasksCommand(await createClient(effectiveEnv), output, sub, rest, values);
+        return 0;
       default:
         throw new UsageError(`unknown command: ${command}`);
     }
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof ProjectUsageError) {
       process.stderr.write(`cadre: ${error.message}\n\n${USAGE}\n`);
       return 2;
     }

@@ -1,11 +1,8 @@
 import type { Request } from 'express';
 import type { Bus } from '@cadre/bus';
 import {
-  CLIENT_ADDRESS_HEADER, IDEMPOTENCY_KEY_HEADER, PRINCIPAL_HEADER, REQUEST_ID_HEADER, ValidationError, type Principal, type RouteDefinition,
+  CLIENT_ADDRESS_HEADER, IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_HEADER, PRINCIPAL_HEADER, REQUEST_ID_HEADER, ValidationError, type Principal, type RouteDefinition,
 } from '@cadre/proto';
-
-/** What an `Idempotency-Key` may be (a UUID, a hash, any opaque token). */
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export interface ForwardContext {
   readonly requestId: string;
@@ -19,12 +16,13 @@ export function serviceHeaders(req: Request, context: ForwardContext): Record<st
   if (context.principal) headers[PRINCIPAL_HEADER] = JSON.stringify(context.principal);
   const address = req.ip ?? req.socket.remoteAddress;
   if (address) headers[CLIENT_ADDRESS_HEADER] = address;
-  const key = req.get('idempotency-key');
-  if (key !== undefined) {
-    if (!IDEMPOTENCY_KEY.test(key)) {
-      throw new ValidationError('Idempotency-Key must be 1 to 255 visible ASCII characters', [{ path: 'headers.idempotency-key', message: 'malformed' }]);
+  // An Idempotency-Key is handed on to the service (which may honour it); a malformed one is a 400.
+  const idempotencyKey = req.get('idempotency-key');
+  if (idempotencyKey !== undefined) {
+    if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new ValidationError('invalid Idempotency-Key', [{ path: 'headers.idempotency-key', message: 'expected 1 to 255 visible ASCII characters' }]);
     }
-    headers[IDEMPOTENCY_KEY_HEADER] = key;
+    headers[IDEMPOTENCY_KEY_HEADER] = idempotencyKey;
   }
   return headers;
 }

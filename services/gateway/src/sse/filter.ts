@@ -34,9 +34,11 @@ export function buildFilter(query: EventStreamQuery, principal: Principal, visib
   const runScope = query.run_id === undefined ? undefined : subjectToken(query.run_id);
   const swarmScope = query.swarm_id === undefined ? undefined : subjectToken(query.swarm_id);
   const sessionScope = query.session_id === undefined ? undefined : subjectToken(query.session_id);
+  // A project's events (its board, tasks, policy) have the project as their scope.
+  const projectScope = query.project_id === undefined ? undefined : subjectToken(query.project_id);
   const { agent_id: agentId, session_id: sessionId } = query;
 
-  const scope = runScope ?? swarmScope;
+  const scope = runScope ?? swarmScope ?? projectScope;
   const oneType = types?.size === 1 ? [...types][0] : undefined;
   const subject = scope === undefined && oneType === undefined ? undefined : eventFilter({ type: oneType, scope });
 
@@ -47,6 +49,7 @@ export function buildFilter(query: EventStreamQuery, principal: Principal, visib
       if (types && !types.has(message.type)) return false;
       if (runScope !== undefined && message.scope !== runScope) return false;
       if (swarmScope !== undefined && message.scope !== swarmScope) return false;
+      if (projectScope !== undefined && message.scope !== projectScope) return false;
       if (sessionScope !== undefined && message.scope !== sessionScope && message.data()?.session_id !== sessionId) return false;
       if (agentId !== undefined && message.data()?.agent_id !== agentId) return false;
       return true;

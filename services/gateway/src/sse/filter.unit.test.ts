@@ -34,6 +34,14 @@ describe('SSE filters', () => {
     expect([runEvent, otherRun, swarmEvent].map((m) => several.matches(m))).toEqual([false, false, true]);
   });
 
+  it('narrows a project filter on the subject: the events of its board only', () => {
+    const taskEvent = message(7, 'projects', 'task_claimed', 'p-1', { project_id: 'p-1', task_id: 't-1', holder: 'agent:a' });
+    const otherProject = message(8, 'projects', 'task_created', 'p-2', { project_id: 'p-2', task_id: 't-2' });
+    const filter = buildFilter({ project_id: 'p-1' }, admin);
+    expect(filter.subject).toBe('evt.*.*.p-1');
+    expect([taskEvent, otherProject, runEvent].map((m) => filter.matches(m))).toEqual([true, false, false]);
+  });
+
   it('matches agents and sessions on the event data', () => {
     expect(buildFilter({ agent_id: 'eric' }, admin).matches(runEvent)).toBe(true);
     expect(buildFilter({ agent_id: 'finn' }, admin).matches(runEvent)).toBe(false);
