@@ -41,7 +41,8 @@ describe('the embedded Postgres of npm start', () => {
   });
 
   it('makes a random password kept in a file only its owner reads, refuses the old one, and shows it on no command line', async () => {
-    const dataDir = folder();
+    // A data folder that does not exist yet, as `.cadre/` on the first `npm start`.
+    const dataDir = join(folder(), 'data');
     opened = await openPostgres(undefined, dataDir, silentLogger());
     const file = join(dataDir, 'postgres.password');
     const password = readFileSync(file, 'utf8').trim();

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { startEmbeddedPostgres } from '@cadre/embedded-postgres';
@@ -32,6 +32,8 @@ export async function openPostgres(databaseUrl: string | undefined, dataDir: str
   // changed on this start (the file is written first, so a crash in between is caught below).
   let password = existsSync(passwordFile) ? readFileSync(passwordFile, 'utf8').trim() : undefined;
   if (password === undefined) {
+    // The first start: the data folder may not exist yet (`.cadre/` of a fresh checkout).
+    mkdirSync(dataDir, { recursive: true, mode: 0o755 });
     password = randomBytes(24).toString('base64url');
     writeSecretFile(passwordFile, password);
   }
