@@ -2,7 +2,7 @@ import type { Reaction } from '@cadre/eventstore';
 import type { SwarmsContext } from './context';
 import type { SwarmRequest } from './swarm/decide';
 import type { SwarmState } from './swarm/state';
-import { cancelTaskRun, spawnTask } from './swarm/tasks';
+import { cancelTaskRun } from './swarm/tasks';
 import { writeSwarmView } from './view/write';
 
 /** When a running swarm next needs a look: its earliest retry due, else its global timeout. */
@@ -38,22 +38,13 @@ type SwarmReaction = Reaction<SwarmState, boolean, SwarmRequest>;
 /**
  * What follows a command on a swarm once it committed (each repairs itself or is repaired
  * elsewhere, so none fails the reply):
- * 1. the runs of the tasks it started are spawned (a durable consumer of `swarm_task_started`
- *    spawns again, idempotently, for a replica that died here);
- * 2. the runs of tasks it cancelled or timed out are cancelled, aborting their model calls;
- * 3. the swarm's list row is written (read-your-writes for `GET /v1/swarms`);
- * 4. the wake-up timer is set for the next retry due or the global timeout.
+ * 1. the runs of tasks it cancelled or timed out are cancelled, aborting their model calls (the
+ *    runs of tasks it started are spawned by the consumer of `swarm_task_started`: workers/dispatch);
+ * 2. the swarm's list row is written (read-your-writes for `GET /v1/swarms`);
+ * 3. the wake-up timer is set for the next retry due or the global timeout.
  */
 export function swarmReactions(ctx: SwarmsContext, swarmId: string, tick?: (swarmId: string) => Promise<unknown>): readonly SwarmReaction[] {
   return [
-    async ({ appended, state }) => {
-      const started = appended.filter((e) => e.type === 'swarm_task_started').map((e) => String(e.data.task_key));
-      await Promise.all(started.map(async (key) => {
-        const task = state.tasks[key];
-        if (task?.status !== 'running') return;
-        await spawnTask(ctx, state, task).catch((err: unknown) => ctx.logger.warn({ err, swarmId, key }, 'task run not spawned; the safety net will'));
-      }));
-    },
     async ({ appended, state }) => {
       // Runs still going when the swarm ended: those of a cancel, and those a global timeout failed
       // (a task that failed on its own has no run left to cancel: that one answers 409, ignored).
@@ -64,7 +55,7 @@ export function swarmReactions(ctx: SwarmsContext, swarmId: string, tick?: (swar
         return [];
       });
       await Promise.all(runs.map(({ runId, reason }) => cancelTaskRun(ctx, state, runId, reason)
-        .catch((err: unknown) => ctx.logger.warn({ err, swarmId, runId }, 'task run not cancelled; the safety net will'))));
+        .catch((err: unknown) => ctx.logger.warn({ err, swarmId, runId }, 'task run not cancelled; the swarm_cancelled consumer will'))));
     },
     async ({ appended, state }) => {
       if (appended.length === 0) return;

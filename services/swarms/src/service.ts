@@ -9,7 +9,7 @@ import type { SwarmsDatabase } from './storage/database';
 import { swarmsMigrations } from './storage/migrations';
 import { swarmViewsProjection } from './view/projection';
 import { startRunResults } from './workers/run-results';
-import { startSafetyNet } from './workers/safety-net';
+import { startTaskDispatch } from './workers/dispatch';
 import { startSweeper } from './workers/sweeper';
 
 /**
@@ -33,7 +33,7 @@ export const swarmsService = defineService({
   workers: async (ctx) => [
     await startProjection(ctx, swarmViewsProjection(ctx)),
     ...(await startRunResults(ctx)),
-    ...(await startSafetyNet(ctx)),
+    ...(await startTaskDispatch(ctx)),
     startSweeper(ctx),
   ],
   endpoints: (ctx) => [...swarmHandlers(ctx), ...spawnHandlers(ctx), ...planHandlers(ctx)],
