@@ -10,6 +10,7 @@ export const swarmsConfigShape = {
   SWARMS_RETRY_MAX_MS: env.int(60_000, 0).describe('Longest retry backoff'),
   SWARMS_SWEEP_INTERVAL_MS: env.int(1_000, 50).describe('How often swarms are checked for due retries and global timeouts (a safety net for the timers)'),
   SWARMS_PLAN_TIMEOUT_MS: env.int(9_000, 100).describe('How long POST /v1/swarm/plan waits for the planning run (keep it under the gateway\'s BUS_TIMEOUT_MS)'),
+  SWARMS_ACK_WAIT_MS: env.int(10_000, 500).describe('How long a run result or task start held by a replica that died waits before another replica takes it'),
   SWARMS_TASK_TIMEOUT_SECONDS: env.int(300, 1).describe('Time limit of one task attempt when the task names none'),
 };
 

@@ -19,7 +19,7 @@ import { cancelTaskRun, spawnTask } from '../swarm/tasks';
  * ended is left as it is).
  */
 export async function startTaskDispatch(ctx: SwarmsContext): Promise<Subscription[]> {
-  const started = await ctx.bus.events.consume({ durable: 'swarms-started', filterSubject: eventTypeFilter(swarmTaskStarted), ackWaitMs: 30_000 }, async (message) => {
+  const started = await ctx.bus.events.consume({ durable: 'swarms-started', filterSubject: eventTypeFilter(swarmTaskStarted), ackWaitMs: ctx.config.SWARMS_ACK_WAIT_MS }, async (message) => {
     const event = decodeEvent(message, ctx.store.registry);
     const swarmId = event?.data.swarm_id;
     if (event === undefined || typeof swarmId !== 'string') return message.term();
@@ -28,7 +28,7 @@ export async function startTaskDispatch(ctx: SwarmsContext): Promise<Subscriptio
     if (state.status === 'running' && task?.status === 'running' && task.runIds.at(-1) === event.data.run_id) await spawnTask(ctx, state, task);
     await message.ack();
   });
-  const cancelled = await ctx.bus.events.consume({ durable: 'swarms-cancelled', filterSubject: eventTypeFilter(swarmCancelled), ackWaitMs: 30_000 }, async (message) => {
+  const cancelled = await ctx.bus.events.consume({ durable: 'swarms-cancelled', filterSubject: eventTypeFilter(swarmCancelled), ackWaitMs: ctx.config.SWARMS_ACK_WAIT_MS }, async (message) => {
     const event = decodeEvent(message, ctx.store.registry);
     const swarmId = event?.data.swarm_id;
     if (event === undefined || typeof swarmId !== 'string') return message.term();

@@ -39,6 +39,6 @@ export async function startRunResults(ctx: SwarmsContext): Promise<Subscription[
     await message.ack();
   };
   return Promise.all([runComplete, runFailed, runCancelled].map((definition) => ctx.bus.events.consume({
-    durable: `swarms-${definition.type.replace(/_/g, '-')}`, filterSubject: eventTypeFilter(definition), ackWaitMs: 30_000,
+    durable: `swarms-${definition.type.replace(/_/g, '-')}`, filterSubject: eventTypeFilter(definition), ackWaitMs: ctx.config.SWARMS_ACK_WAIT_MS,
   }, handle)));
 }
