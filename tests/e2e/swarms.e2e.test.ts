@@ -112,6 +112,8 @@ describe('swarms through the HTTP API', () => {
       expect(index((e) => e.data.run_id === runId && e.type === 'run_created')).toBeGreaterThan(of('swarm_task_started', key));
       expect(index((e) => e.data.run_id === runId && e.type === 'run_complete')).toBeLessThan(of('swarm_task_complete', key));
       expect(all.some((e) => e.data.run_id === runId && e.type === 'step_complete')).toBe(true);
+      // The agents' events of the run's step name the swarm too.
+      expect(all.some((e) => e.data.run_id === runId && e.type === 'llm_call')).toBe(true);
     }
     expect(all.every((e) => e.data.swarm_id === launched.swarm_id)).toBe(true);
   });

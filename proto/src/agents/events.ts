@@ -43,6 +43,7 @@ export const llmCall = defineEvent({
     agent_id: z.string().optional(),
     // Added (optional, version 1 data stays valid): the user whose run made the call, for personal usage.
     user_id: z.string().optional(),
+    swarm_id: z.string().optional().describe('Added: the swarm whose task the run does'),
     provider: z.string(),
     model: z.string(),
     input_tokens: z.number().int().nonnegative(),
