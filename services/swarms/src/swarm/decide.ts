@@ -17,6 +17,8 @@ export type SwarmCommand =
       readonly createdBy?: string | undefined; readonly goal?: string | undefined;
     }
   | { readonly kind: 'run_finished'; readonly runId: string; readonly outcome: RunOutcome }
+  /** Several runs' results at once (what a replica has gathered for one swarm): one decision, one append. */
+  | { readonly kind: 'runs_finished'; readonly results: ReadonlyArray<{ readonly runId: string; readonly outcome: RunOutcome }> }
   | { readonly kind: 'tick' }
   | { readonly kind: 'cancel'; readonly reason?: string | undefined }
   | { readonly kind: 'retry' };
@@ -182,13 +184,19 @@ export function decideSwarm(state: SwarmState, request: SwarmRequest): { readonl
   }
   if (!state.exists) throw new NotFoundError('swarm not found');
   switch (command.kind) {
-    case 'run_finished': {
+    case 'run_finished':
+    case 'runs_finished': {
       if (state.status !== 'running') return { events: [], accepted: false };
-      const task = tasksOf(state).find((t) => t.status === 'running' && t.runIds.at(-1) === command.runId);
-      if (task === undefined) return { events: [], accepted: false };
-      finishRun(d, task, command.runId, command.outcome);
-      settle(d);
-      return { events: d.events, accepted: true };
+      const results = command.kind === 'run_finished' ? [{ runId: command.runId, outcome: command.outcome }] : command.results;
+      let accepted = false;
+      for (const { runId, outcome } of results) {
+        const task = tasksOf(d.state).find((t) => t.status === 'running' && t.runIds.at(-1) === runId);
+        if (task === undefined) continue;
+        finishRun(d, task, runId, outcome);
+        accepted = true;
+      }
+      if (accepted) settle(d);
+      return { events: d.events, accepted };
     }
     case 'tick': {
       if (state.status !== 'running') return { events: [], accepted: false };

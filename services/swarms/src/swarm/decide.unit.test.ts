@@ -56,6 +56,16 @@ describe('swarm decisions', () => {
     expect(runningCount(given(create(wide, 3), done({ runId: 's1-t1-a1' })).state)).toBe(3);
   });
 
+  it('decides several run results at once: both branches complete and the join starts in one append', () => {
+    const results = [run('B', 1), { runId: 'stale' }, run('C', 2)].map((r) => ({ runId: r.runId, outcome: { kind: 'completed' as const, outputs: { result: 'x' } } }));
+    given(create(diamond), done(run('A', 0))).when(req({ kind: 'runs_finished', results })).thenMatch([
+      { type: 'swarm_task_complete', data: { task_key: 'B' } },
+      { type: 'swarm_task_complete', data: { task_key: 'C' } },
+      { type: 'swarm_task_started', data: { task_key: 'D' } },
+    ]).thenResult(true);
+    given(create(diamond)).when(req({ kind: 'runs_finished', results: [{ runId: 'stale', outcome: { kind: 'cancelled', reason: '' } }] })).then([]).thenResult(false);
+  });
+
   it('records a run result once: a redelivery or a stale run changes nothing', () => {
     given(create(diamond), done(run('A', 0))).when(req(done(run('A', 0)))).then([]).thenResult(false);
     given(create(diamond)).when(req(done({ runId: 'someone-else' }))).then([]).thenResult(false);

@@ -1,9 +1,11 @@
-import type { Subscription } from '@cadre/bus';
+import type { DeliveredMessage, Subscription } from '@cadre/bus';
 import { decodeEvent } from '@cadre/eventstore';
 import { eventTypeFilter, swarmCancelled, swarmTaskStarted } from '@cadre/proto';
 import { loadSwarm } from '../command';
 import type { SwarmsContext } from '../context';
+import type { SwarmState } from '../swarm/state';
 import { cancelTaskRun, spawnTask } from '../swarm/tasks';
+import { keyedBatcher } from './batcher';
 
 /**
  * Runs the tasks that started, and makes sure a cancelled swarm's runs are cancelled.
@@ -19,14 +21,32 @@ import { cancelTaskRun, spawnTask } from '../swarm/tasks';
  * ended is left as it is).
  */
 export async function startTaskDispatch(ctx: SwarmsContext): Promise<Subscription[]> {
+  // Starts are gathered per swarm (one read of the swarm for all of them) and spawned side by side.
+  const batches = keyedBatcher<{ readonly message: DeliveredMessage; readonly taskKey: string; readonly runId: string }>(async (swarmId, items) => {
+    let state: SwarmState;
+    try {
+      state = await loadSwarm(ctx, swarmId);
+    } catch (err) {
+      ctx.logger.warn({ err, swarmId }, 'swarm not read; its task starts will be delivered again');
+      await Promise.allSettled(items.map(({ message }) => message.nak(250)));
+      return;
+    }
+    await Promise.all(items.map(async ({ message, taskKey, runId }) => {
+      const task = state.tasks[taskKey];
+      try {
+        if (state.status === 'running' && task?.status === 'running' && task.runIds.at(-1) === runId) await spawnTask(ctx, state, task);
+        await message.ack();
+      } catch (err) {
+        ctx.logger.warn({ err, swarmId, taskKey }, 'task run not spawned; the start will be delivered again');
+        await message.nak(250).catch(() => undefined);
+      }
+    }));
+  });
   const started = await ctx.bus.events.consume({ durable: 'swarms-started', filterSubject: eventTypeFilter(swarmTaskStarted), ackWaitMs: ctx.config.SWARMS_ACK_WAIT_MS }, async (message) => {
     const event = decodeEvent(message, ctx.store.registry);
     const swarmId = event?.data.swarm_id;
     if (event === undefined || typeof swarmId !== 'string') return message.term();
-    const state = await loadSwarm(ctx, swarmId);
-    const task = state.tasks[String(event.data.task_key)];
-    if (state.status === 'running' && task?.status === 'running' && task.runIds.at(-1) === event.data.run_id) await spawnTask(ctx, state, task);
-    await message.ack();
+    batches.add(swarmId, { message, taskKey: String(event.data.task_key), runId: String(event.data.run_id) });
   });
   const cancelled = await ctx.bus.events.consume({ durable: 'swarms-cancelled', filterSubject: eventTypeFilter(swarmCancelled), ackWaitMs: ctx.config.SWARMS_ACK_WAIT_MS }, async (message) => {
     const event = decodeEvent(message, ctx.store.registry);
