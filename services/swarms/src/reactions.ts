@@ -9,9 +9,8 @@ import { writeSwarmView } from './view/write';
 export function wakeAt(state: SwarmState): Date | undefined {
   if (!state.exists || state.status !== 'running') return undefined;
   let at = Date.parse(state.deadline);
-  for (const key of state.order) {
-    const task = state.tasks[key];
-    if (task?.status === 'retrying' && task.retryAt !== undefined) at = Math.min(at, Date.parse(task.retryAt));
+  for (const task of state.tasks) {
+    if (task.status === 'retrying' && task.retryAt !== undefined) at = Math.min(at, Date.parse(task.retryAt));
   }
   return Number.isFinite(at) ? new Date(at) : undefined;
 }

@@ -9,7 +9,7 @@ import { requireAgent } from './agent';
 /** The answer to a launch. */
 export function launchReply(state: SwarmState): SwarmLaunch {
   return {
-    swarm_id: state.swarmId, status: state.status, total_tasks: state.order.length, max_concurrent: state.maxConcurrent,
+    swarm_id: state.swarmId, status: state.status, total_tasks: state.tasks.length, max_concurrent: state.maxConcurrent,
     root_tasks: [...state.rootTasks], max_depth: state.maxDepth,
   };
 }

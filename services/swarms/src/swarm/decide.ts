@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError, type SwarmTaskSpec } from '@cadre/proto';
 import { taskRunId, type SwarmEvent } from './events';
-import { evolve, isReady, isSettled, runningCount, summarize, tasksOf, type SwarmState, type TaskState } from './state';
+import { evolve, isReady, isSettled, runningCount, summarize, taskByKey, tasksOf, type SwarmState, type TaskState } from './state';
 
 /** How a task's run ended, as the runs service said. */
 export type RunOutcome =
@@ -66,7 +66,7 @@ function cascadeSkips(d: Draft): void {
     changed = false;
     for (const task of tasksOf(d.state)) {
       if (task.status !== 'pending' || task.spec.always_run === true) continue;
-      const blocker = task.spec.dependencies.map((key) => d.state.tasks[key]).find((t) => t !== undefined && isSettled(t) && t.status !== 'completed');
+      const blocker = task.spec.dependencies.map((key) => taskByKey(d.state, key)).find((t) => t !== undefined && isSettled(t) && t.status !== 'completed');
       if (blocker === undefined) continue;
       push(d, { type: 'swarm_task_skipped', data: { ...taskRef(d, task), reason: `dependency '${blocker.spec.key}' ${blocker.status}`, dependency: blocker.spec.key } });
       changed = true;

@@ -2,7 +2,7 @@ import { ConflictError, type SwarmTaskSpec } from '@cadre/proto';
 import { deciderSpec } from '@cadre/testing';
 import { backoffDelay, type SwarmCommand, type SwarmRequest } from './decide';
 import { swarmDecider } from './decider';
-import { runningCount } from './state';
+import { runningCount, taskByKey } from './state';
 
 const NOW = new Date('2026-01-01T00:00:00.000Z');
 const at = (ms: number): Date => new Date(NOW.getTime() + ms);
@@ -41,7 +41,7 @@ describe('swarm decisions', () => {
       { type: 'swarm_task_started', data: { task_key: 'C' } },
     ]);
     const afterB = given(create(diamond), done(run('A', 0)), done(run('B', 1)));
-    expect(afterB.state.tasks.D?.status).toBe('pending');
+    expect(taskByKey(afterB.state, 'D')?.status).toBe('pending');
     afterB.when(req(done(run('C', 2)))).thenMatch([{ type: 'swarm_task_complete', data: { task_key: 'C' } }, { type: 'swarm_task_started', data: { task_key: 'D' } }]);
     given(create(diamond), done(run('A', 0)), done(run('B', 1)), done(run('C', 2))).when(req(done(run('D', 3), 'final')))
       .thenMatch([{ type: 'swarm_task_complete' }, { type: 'swarm_completed', data: { summary: { total_tasks: 4, completed: 4, failed: 0 } } }]);
@@ -79,7 +79,7 @@ describe('swarm decisions', () => {
     const retrying = given(create(one), [failed({ runId: 's1-t0-a1' }, true), NOW]);
     retrying.when(req({ kind: 'tick' }, at(100))).then([]).thenResult(false);
     const second = given(create(one), [failed({ runId: 's1-t0-a1' }, true), NOW], [{ kind: 'tick' }, at(2_000)]);
-    expect(second.state.tasks.A).toMatchObject({ status: 'running', attempts: 2, runIds: ['s1-t0-a1', 's1-t0-a2'] });
+    expect(taskByKey(second.state, 'A')).toMatchObject({ status: 'running', attempts: 2, runIds: ['s1-t0-a1', 's1-t0-a2'] });
     second.when(req(failed({ runId: 's1-t0-a2' }, true), at(3_000), 1)).thenMatch([{ type: 'swarm_task_retrying', data: { attempt: 2, delay_ms: 2_000 } }]);
     expect([0, 1, 2, 3, 10].map((n) => backoffDelay(BACKOFF, n, 1))).toEqual([1_000, 2_000, 4_000, 8_000, 60_000]);
     expect(backoffDelay(BACKOFF, 2, 0)).toBe(2_000);
@@ -122,7 +122,7 @@ describe('swarm decisions', () => {
       { type: 'swarm_task_started', data: { task_key: 'B', run_id: 's1-t1-a2', attempt: 2 } },
       { type: 'swarm_task_started', data: { task_key: 'C', run_id: 's1-t2-a2' } },
     ]);
-    expect(retried.state.tasks.A).toMatchObject({ status: 'completed', outputs: { result: 'ok' } });
+    expect(taskByKey(retried.state, 'A')).toMatchObject({ status: 'completed', outputs: { result: 'ok' } });
     given(create(diamond)).when(req({ kind: 'retry' })).thenThrows(ConflictError);
   });
 

@@ -1,4 +1,4 @@
-import type { SwarmState, TaskState } from './state';
+import { taskByKey, type SwarmState, type TaskState } from './state';
 
 /** A task's outputs as text for a dependent's prompt: the `result` text alone, else the outputs as JSON. */
 function outputsText(outputs: Readonly<Record<string, unknown>> | undefined): string {
@@ -15,7 +15,7 @@ function outputsText(outputs: Readonly<Record<string, unknown>> | undefined): st
  */
 export function taskPrompt(state: SwarmState, task: TaskState): string {
   const parts = [`# Task ${task.spec.key}: ${task.spec.title}`, task.spec.execution_prompt];
-  const dependencies = task.spec.dependencies.map((key) => state.tasks[key]).filter((t): t is TaskState => t !== undefined);
+  const dependencies = task.spec.dependencies.map((key) => taskByKey(state, key)).filter((t): t is TaskState => t !== undefined);
   if (dependencies.length > 0) {
     parts.push('## Results of the tasks this one depends on');
     for (const dependency of dependencies) {

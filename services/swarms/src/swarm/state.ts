@@ -42,16 +42,17 @@ export interface SwarmState {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly finishedAt: string | undefined;
-  /** Keys in the order the tasks were given. */
-  readonly order: readonly string[];
-  readonly tasks: Readonly<Record<string, TaskState>>;
+  /** The tasks in the order they were given (an array: an event replaces one element, cheaply). */
+  readonly tasks: readonly TaskState[];
+  /** Index of each task by key (never changes after creation, so every state shares it). */
+  readonly keys: ReadonlyMap<string, number>;
   readonly version: number;
 }
 
 export const initialSwarmState: SwarmState = {
   exists: false, swarmId: '', agentId: '', model: '', maxConcurrent: 1, deviationRules: '', globalTimeoutSeconds: 0, deadline: '',
   rootTasks: [], maxDepth: 0, createdBy: undefined, goal: undefined, status: 'running', error: undefined, createdAt: '', updatedAt: '',
-  finishedAt: undefined, order: [], tasks: {}, version: 0,
+  finishedAt: undefined, tasks: [], keys: new Map(), version: 0,
 };
 
 const DONE: ReadonlySet<StoredTaskStatus> = new Set(['completed', 'failed', 'skipped', 'cancelled']);
@@ -62,14 +63,20 @@ export function isSettled(task: TaskState): boolean {
 }
 
 /** The tasks in launch order. */
-export function tasksOf(state: SwarmState): TaskState[] {
-  return state.order.map((key) => state.tasks[key]).filter((t): t is TaskState => t !== undefined);
+export function tasksOf(state: SwarmState): readonly TaskState[] {
+  return state.tasks;
+}
+
+/** One task by key. */
+export function taskByKey(state: SwarmState, key: string): TaskState | undefined {
+  const index = state.keys.get(key);
+  return index === undefined ? undefined : state.tasks[index];
 }
 
 /** Tasks holding a slot now (their run is in flight). */
 export function runningCount(state: SwarmState): number {
   let n = 0;
-  for (const key of state.order) if (state.tasks[key]?.status === 'running') n++;
+  for (const task of state.tasks) if (task.status === 'running') n++;
   return n;
 }
 
@@ -77,7 +84,7 @@ export function runningCount(state: SwarmState): number {
 export function isReady(state: SwarmState, task: TaskState): boolean {
   if (task.status !== 'pending') return false;
   return task.spec.dependencies.every((key) => {
-    const dependency = state.tasks[key];
+    const dependency = taskByKey(state, key);
     if (dependency === undefined) return false;
     return task.spec.always_run === true ? isSettled(dependency) : dependency.status === 'completed';
   });
@@ -106,9 +113,10 @@ export function summarize(state: SwarmState, now: string): SwarmSummary {
   };
 }
 
-function withTask(state: SwarmState, key: string, change: (task: TaskState) => Partial<TaskState>): Readonly<Record<string, TaskState>> {
-  const task = state.tasks[key];
-  return task === undefined ? state.tasks : { ...state.tasks, [key]: { ...task, ...change(task) } };
+function withTask(state: SwarmState, key: string, change: (task: TaskState) => Partial<TaskState>): readonly TaskState[] {
+  const index = state.keys.get(key);
+  const task = index === undefined ? undefined : state.tasks[index];
+  return task === undefined || index === undefined ? state.tasks : state.tasks.with(index, { ...task, ...change(task) });
 }
 
 const elapsed = (from: string | undefined, to: string): number => (from === undefined ? 0 : Math.max(0, Date.parse(to) - Date.parse(from)));
@@ -120,18 +128,15 @@ export function evolve(state: SwarmState, event: TimedSwarmEvent): SwarmState {
   switch (event.type) {
     case 'swarm_created': {
       const d = event.data;
-      const tasks: Record<string, TaskState> = {};
-      d.tasks.forEach((spec, index) => {
-        tasks[spec.key] = {
-          index, spec: { ...spec, dependencies: spec.dependencies ?? [] }, status: 'pending', attempts: 0, failures: 0, runIds: [], outputs: undefined,
-          error: undefined, skipReason: undefined, retryAt: undefined, startedAt: undefined, finishedAt: undefined, durationMs: undefined,
-        };
-      });
+      const tasks: TaskState[] = d.tasks.map((spec, index) => ({
+        index, spec: { ...spec, dependencies: spec.dependencies ?? [] }, status: 'pending', attempts: 0, failures: 0, runIds: [], outputs: undefined,
+        error: undefined, skipReason: undefined, retryAt: undefined, startedAt: undefined, finishedAt: undefined, durationMs: undefined,
+      }));
       return {
         ...next, exists: true, swarmId: d.swarm_id, agentId: d.agent_id, model: d.model, maxConcurrent: d.max_concurrent,
         deviationRules: d.deviation_rules ?? '', globalTimeoutSeconds: d.global_timeout_seconds, deadline: d.deadline,
         rootTasks: d.root_tasks, maxDepth: d.max_depth, createdBy: d.created_by, goal: d.goal, status: 'running', createdAt: at,
-        order: d.tasks.map((t) => t.key), tasks,
+        tasks, keys: new Map(d.tasks.map((t, index) => [t.key, index])),
       };
     }
     case 'swarm_task_started':
@@ -168,26 +173,18 @@ export function evolve(state: SwarmState, event: TimedSwarmEvent): SwarmState {
     case 'swarm_failed':
       return { ...next, status: 'failed', error: event.data.error, finishedAt: at };
     case 'swarm_cancelled': {
-      const tasks: Record<string, TaskState> = { ...state.tasks };
-      for (const key of state.order) {
-        const task = tasks[key];
-        if (task !== undefined && !isSettled(task)) {
-          tasks[key] = { ...task, status: 'cancelled', retryAt: undefined, finishedAt: at, durationMs: task.status === 'running' ? elapsed(task.startedAt, at) : task.durationMs };
-        }
-      }
+      const tasks = state.tasks.map((task) => (isSettled(task) ? task : {
+        ...task, status: 'cancelled' as const, retryAt: undefined, finishedAt: at,
+        durationMs: task.status === 'running' ? elapsed(task.startedAt, at) : task.durationMs,
+      }));
       return { ...next, status: 'cancelled', error: event.data.reason ?? 'cancelled', finishedAt: at, tasks };
     }
     case 'swarm_retried': {
-      const tasks: Record<string, TaskState> = { ...state.tasks };
-      for (const key of event.data.tasks) {
-        const task = tasks[key];
-        if (task !== undefined) {
-          tasks[key] = {
-            ...task, status: 'pending', failures: 0, outputs: undefined, error: undefined, skipReason: undefined, retryAt: undefined,
-            startedAt: undefined, finishedAt: undefined, durationMs: undefined,
-          };
-        }
-      }
+      const again = new Set(event.data.tasks);
+      const tasks = state.tasks.map((task) => (!again.has(task.spec.key) ? task : {
+        ...task, status: 'pending' as const, failures: 0, outputs: undefined, error: undefined, skipReason: undefined, retryAt: undefined,
+        startedAt: undefined, finishedAt: undefined, durationMs: undefined,
+      }));
       return { ...next, status: 'running', error: undefined, finishedAt: undefined, deadline: event.data.deadline, tasks };
     }
     default: {

@@ -11,7 +11,7 @@ function progressOf(state: SwarmState): SwarmView['progress'] {
 /** A swarm in a list (no per-task results). */
 export function presentListItem(state: SwarmState): SwarmListItem {
   return {
-    swarm_id: state.swarmId, agent_id: state.agentId, status: state.status, total_tasks: state.order.length,
+    swarm_id: state.swarmId, agent_id: state.agentId, status: state.status, total_tasks: state.tasks.length,
     max_concurrent: state.maxConcurrent, root_tasks: [...state.rootTasks], max_depth: state.maxDepth, progress: progressOf(state),
     error: state.error ?? null, goal: state.goal ?? null, deadline: state.deadline, created_at: state.createdAt, updated_at: state.updatedAt,
     completed_at: state.finishedAt ?? null,

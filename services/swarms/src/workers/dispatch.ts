@@ -3,7 +3,7 @@ import { decodeEvent } from '@cadre/eventstore';
 import { eventTypeFilter, swarmCancelled, swarmTaskStarted } from '@cadre/proto';
 import { loadSwarm } from '../command';
 import type { SwarmsContext } from '../context';
-import type { SwarmState } from '../swarm/state';
+import { taskByKey, type SwarmState } from '../swarm/state';
 import { cancelTaskRun, spawnTask } from '../swarm/tasks';
 import { keyedBatcher } from './batcher';
 
@@ -32,7 +32,7 @@ export async function startTaskDispatch(ctx: SwarmsContext): Promise<Subscriptio
       return;
     }
     await Promise.all(items.map(async ({ message, taskKey, runId }) => {
-      const task = state.tasks[taskKey];
+      const task = taskByKey(state, taskKey);
       try {
         if (state.status === 'running' && task?.status === 'running' && task.runIds.at(-1) === runId) await spawnTask(ctx, state, task);
         await message.ack();
