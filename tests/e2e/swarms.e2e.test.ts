@@ -162,6 +162,22 @@ describe('swarms through the HTTP API', () => {
     expect(server.requests.filter((r) => titleOf(r) === 'fatal root')).toHaveLength(1);
   });
 
+  it('fails a task that runs past its timeout_seconds (its model call is closed) and skips what depends on it', async () => {
+    scripts.set('late', () => openAiStream({ text: 'thinking slowly', frameDelayMs: 100, then: 'hang' }));
+    const before = server.requests.length;
+    const launched = await launchSwarm(system.baseUrl, token, {
+      agent_id: AGENT, tasks: tasksFor('late', [swarmTask('slow', [], { timeout_seconds: 1, max_retries: 0 }), swarmTask('after', ['slow'])]),
+    });
+    const failed = await waitForSwarmStatus(system.baseUrl, token, launched.swarm_id, 'failed', 20_000);
+    expect(failed.summary).toMatchObject({ failed: 1, skipped: 1 });
+    const tasks = await swarmTasks(system.baseUrl, token, launched.swarm_id);
+    expect(tasks.slow).toMatchObject({ status: 'failed', attempts: 1, error: expect.stringMatching(/time/) });
+    expect(tasks.slow!.duration_ms).toBeGreaterThanOrEqual(1_000);
+    expect(tasks.after).toMatchObject({ status: 'skipped', skip_reason: "dependency 'slow' failed" });
+    const slowRequest = server.requests.slice(before).find((r) => taskOf(r) === 'slow');
+    await server.waitForClientClose(slowRequest!.index, 10_000);
+  });
+
   it('refuses cycles, duplicates, unknown and self dependencies and oversize swarms with 400s naming the problem, creating nothing', async () => {
     const before = (await call<{ total: number }>(system.baseUrl, 'GET', '/v1/swarms', { token })).body.total;
     const refuse = async (body: Record<string, unknown>, message: RegExp) => {
