@@ -193,6 +193,8 @@ describe('swarms through the HTTP API', () => {
     const oversize = await refuse({ agent_id: AGENT, tasks: Array.from({ length: 501 }, (_, i) => swarmTask(`t${i}`)) }, /.+/);
     expect(JSON.stringify(oversize.details)).toMatch(/tasks.*500/);
     await refuse({ agent_id: AGENT, tasks: [swarmTask('a')], max_concurrent: 65 }, /.+/);
+    const model = await refuse({ agent_id: AGENT, tasks: [swarmTask('a', [], { model: 'gpt-4o' })] }, /.+/);
+    expect(JSON.stringify(model.details)).toContain('provider/model');
     await refuse({ agent_id: 'no-such-agent', tasks: [swarmTask('a')] }, /no agent 'no-such-agent'/);
     // At the limits it is fine: 500 tasks, 64 at a time (launched, then cancelled).
     const big = await launchSwarm(system.baseUrl, token, { agent_id: AGENT, max_concurrent: 64, tasks: Array.from({ length: 500 }, (_, i) => swarmTask(`t${i}`, i > 0 ? [`t${i - 1}`] : [])) });

@@ -89,8 +89,8 @@ export const runSpawn = defineCommand({
   domain: 'runs', name: 'spawn', description: 'Create a one-step run of one agent (idempotent by run id)',
   request: z.object({
     run_id: Id,
-    agent_id: z.string().min(1).max(64),
-    model: z.string().min(1).max(200).describe('provider/model'),
+    agent_id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, - or _ (at most 64)'),
+    model: z.string().max(200).regex(/^[a-z0-9][a-z0-9_.-]*\/\S+$/, 'expected "provider/model"').describe('provider/model'),
     prompt: z.string().min(1).max(1_000_000),
     system_prompt: z.string().max(100_000).optional(),
     outputs: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/)).min(1).max(50).optional().describe('Output names (default: result)'),

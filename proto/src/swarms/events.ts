@@ -13,13 +13,16 @@ const TaskRef = {
 };
 const Outputs = z.record(z.string(), z.unknown()).describe('Named outputs of the task');
 
+/** A model name as pipelines take it: `provider/model`. */
+export const ModelName = z.string().max(200).regex(/^[a-z0-9][a-z0-9_.-]*\/\S+$/, 'expected "provider/model", e.g. "openai/gpt-4o" or "dry-run/echo"');
+
 /** One task as launched (what swarm_created records). */
 export const SwarmTaskSpec = z.object({
   key: z.string().min(1).max(200).describe('Unique key of the task within the swarm'),
   title: z.string().min(1).max(500),
   execution_prompt: z.string().min(1).max(100_000).describe('What the agent is asked to do'),
   dependencies: z.array(z.string().min(1).max(200)).max(500).default([]).describe('Keys of the tasks that must complete first'),
-  model: z.string().max(200).optional().describe('provider/model for this task (default: the agent\'s model)'),
+  model: ModelName.optional().describe('provider/model for this task (default: the agent\'s model)'),
   timeout_seconds: z.number().int().min(1).max(86_400).optional().describe('Wall-clock limit of one attempt (default 300)'),
   max_retries: z.number().int().min(0).max(10).optional().describe('Retries after a retryable failure (default 2)'),
   project_id: z.string().max(200).optional(),

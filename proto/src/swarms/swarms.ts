@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineCommand, defineQuery } from '../messages';
-import { SwarmSummary, SwarmTaskSpec } from './events';
+import { AgentId as AgentIdFormat } from '../agents/schemas';
+import { ModelName, SwarmSummary, SwarmTaskSpec } from './events';
 
 // Swarms (seed 002 "Swarm Execution" and "Spawn Executor"; seed 000 "POST /api/plan" for plan
 // then execute), answered by the swarms service.
@@ -21,7 +22,7 @@ export type SwarmTaskStatus = z.infer<typeof SwarmTaskStatus>;
 
 const Id = z.string().min(1).max(200);
 const Time = z.string().describe('ISO 8601');
-const AgentId = z.string().min(1).max(64).describe('The agent that does every task');
+const AgentId = AgentIdFormat.describe('The agent that does every task');
 
 /** The launch request (the projects service sends swarms built from its task board here too). */
 export const SwarmLaunchRequest = z.object({
@@ -142,7 +143,7 @@ export const swarmPlan = defineCommand({
     goal: z.string().min(1).max(20_000),
     agent_id: AgentId.describe('The agent that plans and (with execute) does the tasks'),
     execute: z.boolean().default(false),
-    model: z.string().max(200).optional().describe('provider/model of the planning call (default: the agent\'s model)'),
+    model: ModelName.optional().describe('provider/model of the planning call (default: the agent\'s model)'),
     max_tasks: z.number().int().min(1).max(SWARM_LIMITS.maxTasks).default(12),
     max_concurrent: z.number().int().min(1).max(SWARM_LIMITS.maxConcurrent).default(3),
     deviation_rules: z.string().max(20_000).default(''),
@@ -177,7 +178,7 @@ export const spawnExecute = defineCommand({
     project_id: z.string().max(200).optional(),
     task_id: z.string().max(200).optional(),
     deviation_rules: z.string().max(20_000).default(''),
-    model_override: z.string().max(200).optional(),
+    model_override: ModelName.optional(),
     timeout_seconds: z.number().int().min(1).max(86_400).default(300),
   }),
   reply: SpawnView,

@@ -1,7 +1,7 @@
 import type { DeliveredMessage, Subscription } from '@cadre/bus';
 import { decodeEvent } from '@cadre/eventstore';
-import { eventTypeFilter, swarmCancelled, swarmTaskStarted } from '@cadre/proto';
-import { loadSwarm } from '../command';
+import { CadreError, eventTypeFilter, swarmCancelled, swarmTaskStarted } from '@cadre/proto';
+import { executeSwarm, loadSwarm } from '../command';
 import type { SwarmsContext } from '../context';
 import { taskByKey, type SwarmState } from '../swarm/state';
 import { cancelTaskRun, spawnTask } from '../swarm/tasks';
@@ -37,6 +37,14 @@ export async function startTaskDispatch(ctx: SwarmsContext): Promise<Subscriptio
         if (state.status === 'running' && task?.status === 'running' && task.runIds.at(-1) === runId) await spawnTask(ctx, state, task);
         await message.ack();
       } catch (err) {
+        // A spawn the runs service refuses for good (a bad request) fails the task rather than come back forever.
+        if (err instanceof CadreError && !err.retryable) {
+          ctx.logger.warn({ err, swarmId, taskKey }, 'task run refused; the task fails');
+          const refused = await executeSwarm(ctx, swarmId, {
+            kind: 'run_finished', runId, outcome: { kind: 'failed', error: `its run could not be created: ${err.message}`, retryable: false },
+          }).then(() => true, () => false);
+          if (refused) return message.ack();
+        }
         ctx.logger.warn({ err, swarmId, taskKey }, 'task run not spawned; the start will be delivered again');
         await message.nak(250).catch(() => undefined);
       }
