@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { LRUCache } from 'lru-cache';
 import type { Pool } from 'pg';
 import type { Bus } from '@cadre/bus';
 import type { EventStore } from '@cadre/eventstore';
@@ -21,4 +22,6 @@ export interface SwarmsContext {
   readonly random: () => number;
   /** This replica's wake-up timer per swarm (a retry due, the global timeout); the sweeper covers the others. */
   readonly timers: Map<string, NodeJS.Timeout>;
+  /** Version up to which this replica wrote each swarm's list row lately (the projection passes those over). */
+  readonly writtenViews: LRUCache<string, number>;
 }

@@ -58,7 +58,10 @@ export function swarmReactions(ctx: SwarmsContext, swarmId: string, tick?: (swar
     },
     async ({ appended, state }) => {
       if (appended.length === 0) return;
-      await writeSwarmView(ctx.db, state).catch((err: unknown) => ctx.logger.warn({ err, swarmId }, 'swarm list row not written; the projection will'));
+      await writeSwarmView(ctx.db, state).then(
+        () => void ctx.writtenViews.set(swarmId, Math.max(ctx.writtenViews.get(swarmId) ?? 0, state.version)),
+        (err: unknown) => ctx.logger.warn({ err, swarmId }, 'swarm list row not written; the projection will'),
+      );
     },
     ({ appended, state }) => {
       if (appended.length > 0 && tick !== undefined) scheduleWake(ctx, state, tick);

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { defineService, packageVersion, startProjection, type ServiceKit } from '@cadre/kit';
 import { swarmRoutes } from '@cadre/proto';
 import { loadSwarmsConfig, swarmsConfigShape, type SwarmsConfig } from './config';
@@ -28,7 +29,10 @@ export const swarmsService = defineService({
   routes: swarmRoutes,
   context(kit: ServiceKit<SwarmsConfig, SwarmsDatabase>): SwarmsContext {
     const { bus, pool, db, schema, store, logger, clock, config } = kit;
-    return { bus, pool, db, schema, store, logger, clock, config, newId: kit.newId, random: Math.random, timers: new Map() };
+    return {
+      bus, pool, db, schema, store, logger, clock, config, newId: kit.newId, random: Math.random, timers: new Map(),
+      writtenViews: new LRUCache({ max: 10_000 }),
+    };
   },
   workers: async (ctx) => [
     await startProjection(ctx, swarmViewsProjection(ctx)),
