@@ -40,14 +40,16 @@ export function planSchema(maxTasks: number): Record<string, unknown> {
 
 /** What the planning agent is asked. */
 export function planPrompt(goal: string, maxTasks: number): string {
+  // The goal first: it is what the prompt is about (and what a dry run names its tasks after).
   return [
-    'Break the goal below into a graph of tasks that AI agents will carry out.',
+    goal,
+    '',
+    '---',
+    'Break the goal above into a graph of tasks that AI agents will carry out.',
     `Give between 2 and ${maxTasks} tasks. Each has a short unique key, a title, an execution prompt that says everything needed to do it alone,`,
     'and the keys of the tasks it depends on. A task starts when all its dependencies completed and receives their outputs;',
     'tasks with no dependency between them run in parallel, so depend only on what a task really needs. No cycles.',
     'Finish by calling the complete tool with the tasks.',
-    '',
-    `Goal: ${goal}`,
   ].join('\n');
 }
 
