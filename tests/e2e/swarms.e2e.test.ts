@@ -266,6 +266,7 @@ describe('swarms through the HTTP API', () => {
     const { graph, swarm } = reply.body;
     expect(graph.tasks.length).toBeGreaterThanOrEqual(2);
     expect(new Set(graph.tasks.map((t) => t.key)).size).toBe(graph.tasks.length);
+    expect(graph.tasks.every((t) => t.key.includes('Set up CI for a Node.js app'))).toBe(true);
     expect(swarm?.total_tasks).toBe(graph.tasks.length);
     const done = await waitForSwarmStatus(system.baseUrl, token, swarm!.swarm_id, 'completed');
     expect(done.goal).toBe('Set up CI for a Node.js app');
