@@ -16,9 +16,22 @@ export function swarmOwner(state: Pick<SwarmState, 'createdBy'>): string | undef
   return userOfActor(state.createdBy);
 }
 
-/** Reads a swarm's stream and folds it (detail queries read this, so they see every write). */
-export async function loadSwarm(ctx: Pick<SwarmsContext, 'store'>, swarmId: string): Promise<SwarmState> {
-  return foldEnvelopes(swarmDecider, swarmDecider.initialState, await ctx.store.readStream(swarmStream(swarmId)));
+/**
+ * Reads a swarm's stream and folds it (detail queries read this, so they see every write). A
+ * swarm this replica folded lately is read from where it left off: events never change, so only
+ * the newer ones are read and folded onto the state kept.
+ */
+export async function loadSwarm(ctx: Pick<SwarmsContext, 'store'> & Partial<Pick<SwarmsContext, 'states'>>, swarmId: string): Promise<SwarmState> {
+  const known = ctx.states?.get(swarmId);
+  const from = known?.version ?? 0;
+  const state = foldEnvelopes(swarmDecider, known ?? swarmDecider.initialState, await ctx.store.readStream(swarmStream(swarmId), { fromVersion: from + 1 }));
+  if (state.exists) remember(ctx, state);
+  return state;
+}
+
+/** Keeps a swarm's folded state for the next read, unless a newer one is kept already. */
+export function remember(ctx: Partial<Pick<SwarmsContext, 'states'>>, state: SwarmState): void {
+  if ((ctx.states?.get(state.swarmId)?.version ?? 0) < state.version) ctx.states?.set(state.swarmId, state);
 }
 
 const swarmNotFound = (swarmId: string) => new NotFoundError(`swarm '${swarmId}' not found`, { swarm_id: swarmId });
@@ -52,6 +65,6 @@ export async function executeSwarm(ctx: SwarmsContext, swarmId: string, command:
     },
     // Many runs of one swarm end at once: conflicts are expected, so try more often than the default.
     attempts: 50,
-    reactions: swarmReactions(ctx, swarmId, (id) => executeSwarm(ctx, id, { kind: 'tick' })),
+    reactions: [({ state }) => remember(ctx, state), ...swarmReactions(ctx, swarmId, (id) => executeSwarm(ctx, id, { kind: 'tick' }))],
   });
 }

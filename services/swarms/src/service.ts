@@ -31,7 +31,7 @@ export const swarmsService = defineService({
     const { bus, pool, db, schema, store, logger, clock, config } = kit;
     return {
       bus, pool, db, schema, store, logger, clock, config, newId: kit.newId, random: Math.random, timers: new Map(),
-      writtenViews: new LRUCache({ max: 10_000 }),
+      writtenViews: new LRUCache({ max: 10_000 }), states: new LRUCache({ max: 1_000 }),
     };
   },
   workers: async (ctx) => [
