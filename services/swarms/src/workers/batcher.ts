@@ -2,9 +2,13 @@
  * Gathers items by key and hands each key's items to `run` in batches, one batch of a key at a
  * time (items that arrive meanwhile make the next batch); different keys run side by side. What
  * a replica receives for one swarm thus becomes one decision and one append, with no conflict
- * between this replica's own appends.
+ * between this replica's own appends. `run` settles its items itself (ack or nak); what it
+ * throws anyway goes to `onError`.
  */
-export function keyedBatcher<T>(run: (key: string, items: readonly T[]) => Promise<void>): { add(key: string, item: T): void } {
+export function keyedBatcher<T>(
+  run: (key: string, items: readonly T[]) => Promise<void>,
+  onError: (error: unknown, key: string) => void,
+): { add(key: string, item: T): void } {
   const pending = new Map<string, T[]>();
   const active = new Set<string>();
   const drain = async (key: string): Promise<void> => {
@@ -23,7 +27,7 @@ export function keyedBatcher<T>(run: (key: string, items: readonly T[]) => Promi
       const items = pending.get(key);
       if (items === undefined) pending.set(key, [item]);
       else items.push(item);
-      if (!active.has(key)) void drain(key);
+      if (!active.has(key)) drain(key).catch((error: unknown) => onError(error, key));
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { DeliveredMessage, Subscription } from '@cadre/bus';
 import { decodeEvent } from '@cadre/eventstore';
-import { CadreError, eventTypeFilter, swarmCancelled, swarmTaskStarted } from '@cadre/proto';
+import { CadreError, NotFoundError, eventTypeFilter, swarmCancelled, swarmTaskStarted } from '@cadre/proto';
 import { executeSwarm, loadSwarm } from '../command';
 import type { SwarmsContext } from '../context';
 import { taskByKey, type SwarmState } from '../swarm/state';
@@ -27,6 +27,10 @@ export async function startTaskDispatch(ctx: SwarmsContext): Promise<Subscriptio
     try {
       state = await loadSwarm(ctx, swarmId);
     } catch (err) {
+      if (err instanceof NotFoundError) {
+        await Promise.allSettled(items.map(({ message }) => message.ack()));
+        return;
+      }
       ctx.logger.warn({ err, swarmId }, 'swarm not read; its task starts will be delivered again');
       await Promise.allSettled(items.map(({ message }) => message.nak(250)));
       return;
@@ -49,7 +53,7 @@ export async function startTaskDispatch(ctx: SwarmsContext): Promise<Subscriptio
         await message.nak(250).catch(() => undefined);
       }
     }));
-  });
+  }, (err, swarmId) => ctx.logger.error({ err, swarmId }, 'task starts batch failed'));
   const started = await ctx.bus.events.consume({ durable: 'swarms-started', filterSubject: eventTypeFilter(swarmTaskStarted), ackWaitMs: ctx.config.SWARMS_ACK_WAIT_MS }, async (message) => {
     const event = decodeEvent(message, ctx.store.registry);
     const swarmId = event?.data.swarm_id;

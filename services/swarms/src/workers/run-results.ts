@@ -1,6 +1,6 @@
 import type { DeliveredMessage, Subscription } from '@cadre/bus';
 import { decodeEvent } from '@cadre/eventstore';
-import { SPAWN_STEP_ID, eventTypeFilter, runCancelled, runComplete, runFailed, type EventEnvelope } from '@cadre/proto';
+import { NotFoundError, SPAWN_STEP_ID, eventTypeFilter, runCancelled, runComplete, runFailed, type EventEnvelope } from '@cadre/proto';
 import { executeSwarm } from '../command';
 import type { SwarmsContext } from '../context';
 import type { RunOutcome } from '../swarm/decide';
@@ -38,10 +38,15 @@ export async function startRunResults(ctx: SwarmsContext): Promise<Subscription[
       await executeSwarm(ctx, swarmId, { kind: 'runs_finished', results: items.map(({ runId, outcome }) => ({ runId, outcome })) });
       await Promise.all(items.map(({ message }) => message.ack()));
     } catch (err) {
+      // A run naming a swarm that does not exist has nobody to tell.
+      if (err instanceof NotFoundError) {
+        await Promise.allSettled(items.map(({ message }) => message.ack()));
+        return;
+      }
       ctx.logger.warn({ err, swarmId }, 'run results not recorded; they will be delivered again');
       await Promise.allSettled(items.map(({ message }) => message.nak(250)));
     }
-  });
+  }, (err, swarmId) => ctx.logger.error({ err, swarmId }, 'run results batch failed'));
   const handle = async (message: DeliveredMessage): Promise<void> => {
     const event = decodeEvent(message, ctx.store.registry);
     const swarmId = event?.data.swarm_id;
