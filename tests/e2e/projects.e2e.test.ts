@@ -4,6 +4,7 @@ import { checkRegistry } from '@cadre/kit';
 import { projectsService } from '@cadre/projects';
 import type { ProjectView, TaskView, WorkflowPolicy } from '@cadre/proto';
 import { runsService } from '@cadre/runs';
+import { swarmsService } from '@cadre/swarms';
 import { eventually } from '@cadre/testing';
 import { workerFlow } from '../fixtures/pipelines';
 import { createMember, setupAdmin } from '../support/auth';
@@ -273,6 +274,38 @@ describe('projects and their boards through the HTTP API', () => {
       expect(theirs.events).toEqual([]);
     } finally {
       theirs.close();
+    }
+  });
+});
+
+describe('a board launched as a swarm', () => {
+  let system: System;
+  let token: string;
+  beforeAll(async () => {
+    system = await startSystem({ transport: 'embedded', orchestration: {}, registry: checkRegistry([identityService, runsService, agentsService, swarmsService, projectsService]) });
+    token = (await setupAdmin(system.baseUrl)).access_token;
+  });
+  afterAll(() => system?.stop());
+
+  it('runs the chosen tasks along their dependency edges, each task\'s run naming its project and task', async () => {
+    const api = <T = unknown>(method: string, path: string, body?: unknown) => call<T>(system.baseUrl, method, path, { token, ...(body !== undefined ? { body } : {}) });
+    const project = (await api<ProjectView>('POST', '/v1/projects', { name: 'Swarmed' })).body;
+    const schema = (await api<TaskView>('POST', `/v1/projects/${project.id}/tasks`, { key: 'schema', title: 'Content schema' })).body;
+    const pages = (await api<TaskView>('POST', `/v1/projects/${project.id}/tasks`, { key: 'pages', title: 'Page templates', dependencies: [schema.id] })).body;
+    const launched = await api<{ swarm_id: string; total_tasks: number; root_tasks: string[]; max_depth: number }>(
+      'POST', `/v1/projects/${project.id}/swarm-execute`, { task_ids: [schema.id, pages.id], agent_id: 'demo-writer', max_concurrent: 2 });
+    expect(launched.status).toBe(202);
+    expect(launched.body).toMatchObject({ total_tasks: 2, root_tasks: ['schema'], max_depth: 2 });
+    const done = await eventually(async () => {
+      const swarm = await api<{ status: string }>('GET', `/v1/swarm/${launched.body.swarm_id}`);
+      expect(swarm.body.status).toBe('completed');
+      return (await api<{ tasks: Array<{ key: string; run_ids?: string[]; run_id?: string | null }> }>('GET', `/v1/swarm/${launched.body.swarm_id}/tasks`)).body.tasks;
+    }, 30_000, 200);
+    for (const [task, key] of [[schema, 'schema'], [pages, 'pages']] as const) {
+      const entry = done.find((t) => t.key === key)!;
+      const runId = entry.run_id ?? entry.run_ids?.at(-1);
+      const run = await api<{ project_id: string | null; task_id: string | null }>('GET', `/v1/runs/${runId}`);
+      expect(run.body).toMatchObject({ project_id: project.id, task_id: task.id });
     }
   });
 });

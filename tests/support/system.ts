@@ -7,6 +7,7 @@ import { identityService } from '@cadre/identity';
 import { findService, gatewayView, startDefinedService, type AnyServiceDefinition, type ServiceRegistry } from '@cadre/kit';
 import { createLogger, silentLogger } from '@cadre/logging';
 import { runsService } from '@cadre/runs';
+import { swarmsService } from '@cadre/swarms';
 import { createPool, type Service, type ServiceDeps } from '@cadre/runtime';
 import { createTestDatabase, startNats, type TestDatabase, type TestNats } from '@cadre/testing';
 
@@ -17,7 +18,7 @@ export interface SystemOptions {
   /** Variables for the services' configs, over the test defaults (e.g. `{ SSE_HEARTBEAT_MS: '50' }`). */
   readonly env?: Readonly<Record<string, string>>;
   /**
-   * Also start the runs and agents services (pipelines, runs, steps, agents, the executor, LLM
+   * Also start the runs, agents and swarms services (pipelines, runs, steps, agents, the executor, LLM
    * calls). Off by default, so suites that publish raw run events keep a quiet system. The
    * providers come from `env` (`OPENAI_BASE_URL`, …); `tools` are installed in the agents service.
    */
@@ -43,7 +44,7 @@ type Env = Readonly<Record<string, string>>;
 /** The services a system runs: the given registry, else identity (and runs and agents for orchestration), in the registry's order. */
 function servicesOf(options: SystemOptions): ServiceRegistry {
   if (options.registry) return options.registry;
-  const wanted: readonly AnyServiceDefinition[] = options.orchestration ? [identityService, runsService, agentsService] : [identityService];
+  const wanted: readonly AnyServiceDefinition[] = options.orchestration ? [identityService, runsService, agentsService, swarmsService] : [identityService];
   return cadreRegistry.filter((definition) => wanted.includes(definition));
 }
 

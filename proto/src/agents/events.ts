@@ -6,7 +6,10 @@ import { defineEvent } from '../define-event';
 // provider settings the agents service keeps.
 
 // The step an event is about, named as the runs events name it.
-const StepRef = { run_id: z.string().min(1).describe('Run id'), step_id: z.string().min(1).describe('Step id within the pipeline'), agent_id: z.string().optional() };
+const StepRef = {
+  run_id: z.string().min(1).describe('Run id'), step_id: z.string().min(1).describe('Step id within the pipeline'), agent_id: z.string().optional(),
+  swarm_id: z.string().optional().describe('Added: the swarm whose task the run does'),
+};
 
 export const agentOutput = defineEvent({
   type: 'agent_output', domain: 'agents', version: 1, description: 'A streamed chunk of an agent\'s text (ephemeral)',
@@ -40,6 +43,7 @@ export const llmCall = defineEvent({
     agent_id: z.string().optional(),
     // Added (optional, version 1 data stays valid): the user whose run made the call, for personal usage.
     user_id: z.string().optional(),
+    swarm_id: z.string().optional().describe('Added: the swarm whose task the run does'),
     provider: z.string(),
     model: z.string(),
     input_tokens: z.number().int().nonnegative(),

@@ -1,3 +1,4 @@
+import { SwarmLaunch } from '../swarms/swarms';
 import { z } from 'zod';
 import { defineCommand, defineQuery } from '../messages';
 import {
@@ -170,12 +171,13 @@ export const taskImport = defineCommand({
   reply: z.object({ import_id: z.string(), replayed: z.boolean().describe('true: an earlier request with this key did the import'), tasks: z.array(TaskView) }),
 });
 
-export const swarmExecute = defineCommand({
+export const projectSwarmExecute = defineCommand({
   domain: 'projects', name: 'swarm_execute', description: "Launch a swarm of tasks built from their dependency edges",
   request: ProjectRef.extend({
-    task_ids: z.array(TaskId).min(1).max(20),
+    // The swarms service's own limits (500 tasks, 64 at a time).
+    task_ids: z.array(TaskId).min(1).max(500),
     agent_id: z.string().min(1).max(100).regex(/^[A-Za-z0-9_.-]+$/),
-    max_concurrent: z.number().int().min(1).max(8).default(3),
+    max_concurrent: z.number().int().min(1).max(64).default(3),
   }),
-  reply: z.looseObject({ swarm_id: z.string() }),
+  reply: SwarmLaunch,
 });

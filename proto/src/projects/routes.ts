@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineRoute, type RouteDefinition } from '../http/route';
 import {
-  projectArchive, projectCreate, projectGet, projectList, projectUpdate, projectVision, swarmExecute, taskClaim, taskCreate, taskExecute,
+  projectArchive, projectCreate, projectGet, projectList, projectUpdate, projectVision, projectSwarmExecute, taskClaim, taskCreate, taskExecute,
   taskGet, taskImport, taskList, taskRelease, taskResolveWorkflow, taskTransition, taskUpdate, workflowPolicyGet, workflowPolicySet,
 } from './projects';
 import { ProjectId, TaskId } from './schemas';
@@ -56,5 +56,5 @@ export const projectRoutes: readonly RouteDefinition[] = [
   defineRoute({ method: 'post', path: '/v1/projects/{project_id}/tasks/{task_id}/execute', operationId: 'executeTask', summary: "Start a run of the task's resolved pipeline",
     tags, access: 'user', params: TaskParam, body: body(taskExecute.request, 'project_id', 'task_id'), response: taskExecute.reply, successStatus: 201, message: taskExecute }),
   defineRoute({ method: 'post', path: '/v1/projects/{project_id}/swarm-execute', operationId: 'swarmExecuteProject', summary: 'Launch a swarm of tasks along their dependencies',
-    tags, access: 'user', params: ProjectParam, body: body(swarmExecute.request, 'project_id'), response: swarmExecute.reply, successStatus: 202, message: swarmExecute }),
+    tags, access: 'user', params: ProjectParam, body: body(projectSwarmExecute.request, 'project_id'), response: projectSwarmExecute.reply, successStatus: 202, message: projectSwarmExecute }),
 ];

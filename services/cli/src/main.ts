@@ -6,6 +6,7 @@ import { login } from './commands/login';
 import { containers, logs } from './commands/logs';
 import { ProjectUsageError, projectsCommand, tasksCommand } from './commands/projects';
 import { runsCancel, runsCreate, runsGet, runsList, runsRestart } from './commands/runs';
+import { swarmsCancel, swarmsGet, swarmsLaunch, swarmsList } from './commands/swarms';
 import { up } from './commands/up';
 import { createOutput } from './output';
 
@@ -19,7 +20,12 @@ export const USAGE = `Usage: cadre <command> [options]
   runs get <run>
   runs cancel <run> [--reason TEXT]
   runs restart <run> [--from-start]
-  events tail [--run ID] [--types a,b] [--from EVENT_ID] [--limit N] [--until a,b]
+  swarms launch --file FILE|- [--agent ID] [--max-concurrent N]
+                                       Launch a swarm (the file: the request body, or a list of tasks)
+  swarms list [--status S] [--agent ID] [--limit N]
+  swarms get <swarm>
+  swarms cancel <swarm> [--reason TEXT]
+  events tail [--run ID] [--swarm ID] [--types a,b] [--from EVENT_ID] [--limit N] [--until a,b]
                                        Follow the event stream (resumes after a dropped connection)
   containers                           The running service instances
   logs <container> [-f] [--tail N] [--level L]
@@ -71,6 +77,9 @@ const OPTIONS = {
   'depends-on': { type: 'string' },
   agent: { type: 'string' },
   ttl: { type: 'string' },
+  file: { type: 'string' },
+  'max-concurrent': { type: 'string' },
+  swarm: { type: 'string' },
 } as const;
 
 class UsageError extends Error {}
@@ -150,6 +159,36 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
             throw new UsageError(`unknown command: runs ${sub ?? ''}`.trim());
         }
       }
+      case 'swarms': {
+        const client = await createClient(effectiveEnv);
+        const id = rest[0];
+        switch (sub) {
+          case 'launch': {
+            const maxConcurrent = count(values['max-concurrent'], '--max-concurrent');
+            await swarmsLaunch(client, output, {
+              file: required(values.file, '--file'),
+              ...(values.agent !== undefined ? { agent: values.agent } : {}),
+              ...(maxConcurrent !== undefined ? { maxConcurrent } : {}),
+            });
+            return 0;
+          }
+          case 'list':
+            await swarmsList(client, output, {
+              ...(values.status !== undefined ? { status: values.status } : {}),
+              ...(values.agent !== undefined ? { agent: values.agent } : {}),
+              ...(values.limit !== undefined ? { limit: values.limit } : {}),
+            });
+            return 0;
+          case 'get':
+            await swarmsGet(client, output, required(id, 'the swarm id'));
+            return 0;
+          case 'cancel':
+            await swarmsCancel(client, output, required(id, 'the swarm id'), values.reason);
+            return 0;
+          default:
+            throw new UsageError(`unknown command: swarms ${sub ?? ''}`.trim());
+        }
+      }
       case 'events': {
         if (sub !== 'tail') throw new UsageError(`unknown command: events ${sub ?? ''}`.trim());
         const client = await createClient(effectiveEnv);
@@ -158,6 +197,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         const retryMs = count(values['retry-ms'], '--retry-ms');
         await eventsTail(client, output, {
           ...(values.run !== undefined ? { run: values.run } : {}),
+          ...(values.swarm !== undefined ? { swarm: values.swarm } : {}),
           ...(values.types !== undefined ? { types: values.types } : {}),
           ...(values.from !== undefined ? { from: values.from } : {}),
           ...(values.until !== undefined ? { until: values.until } : {}),

@@ -1,11 +1,12 @@
 import type { RequestHandler } from '@cadre/bus';
-import { ConflictError, DomainError, SWARMS_NOT_DEPLOYED, UnavailableError, runCancel, runCreate, swarmExecute, taskExecute } from '@cadre/proto';
+import {
+  ConflictError, DomainError, SWARMS_NOT_DEPLOYED, UnavailableError, projectSwarmExecute, runCancel, runCreate, swarmExecute, taskExecute,
+} from '@cadre/proto';
 import { call as send, endpoint } from '@cadre/runtime';
 import { sql } from 'kysely';
 import { executeTask, loadProject, metaFor, requireTask } from '../commands';
 import type { ProjectsContext } from '../context';
 import { policyOf, routeOf } from '../policy';
-import { swarmExecuteCommand } from '../swarm/contract';
 import { taskDecider } from '../task/decider';
 import { presentTaskState } from '../view/present';
 import { actingFor } from './caller';
@@ -54,7 +55,7 @@ export function executionHandlers(ctx: ProjectsContext): ReadonlyArray<readonly 
         throw error;
       }
     }),
-    endpoint(swarmExecute, async ({ project_id, task_ids, agent_id, max_concurrent }, call) => {
+    endpoint(projectSwarmExecute, async ({ project_id, task_ids, agent_id, max_concurrent }, call) => {
       const project = await requireLiveProject(ctx, project_id, call);
       const ids = [...new Set(task_ids)];
       const tasks = await Promise.all(ids.map((id) => requireTask(ctx, project, id)));
@@ -74,7 +75,7 @@ export function executionHandlers(ctx: ProjectsContext): ReadonlyArray<readonly 
         })),
       };
       try {
-        return await send(ctx.bus, swarmExecuteCommand, request, { headers: actingFor(call), timeoutMs });
+        return await send(ctx.bus, swarmExecute, request, { headers: actingFor(call), timeoutMs });
       } catch (error) {
         if (error instanceof UnavailableError && /no responders/i.test(error.message)) {
           throw new DomainError(SWARMS_NOT_DEPLOYED, 'the swarms service is not deployed: nothing answers its execute command', { service: 'swarms' });
