@@ -29,6 +29,7 @@ RUN mkdir -p /out \
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     SERVICE=cadre \
+    HOST=0.0.0.0 \
     PORT=8000 \
     METRICS_PORT=9090 \
     CADRE_DATA_DIR=/data

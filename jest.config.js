@@ -29,6 +29,7 @@ module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/**/*.unit.test.ts'] },
     { ...common, displayName: 'int', testMatch: ['<rootDir>/**/*.int.test.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/**/*.e2e.test.ts'] },
+    // Every answer an end-to-end suite gets is checked against the OpenAPI document after it.
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/**/*.e2e.test.ts'], setupFilesAfterEnv: ['<rootDir>/tests/support/contract-check.ts'] },
   ],
 };

@@ -16,6 +16,8 @@ const benchmarks: ReadonlyArray<{ name: string; load: () => Promise<{ run: () =>
   { name: 'gateway round trip and SSE fan-out', load: () => import('../services/gateway/bench/gateway.bench') },
   { name: 'orchestration overhead', load: () => import('../services/runs/bench/orchestration.bench') },
   { name: 'voice synthesis', load: () => import('../services/voice/bench/voice.bench') },
+  { name: 'projects claim contention and board listing', load: () => import('../services/projects/bench/board.bench') },
+  { name: 'swarms', load: () => import('../services/swarms/bench/swarms.bench') },
 ];
 
 const summaryRow = (h: Headline): string => `| ${h.figure} | ${h.value} | ${h.baseline} | ${h.ratio} | ${h.target} | ${h.verdict} |`;

@@ -9,6 +9,7 @@ import {
 } from './runs/events';
 import { swarmEvents } from './swarms/events';
 import { voiceEvents } from './voice/events';
+import { projectEvents } from './projects/events';
 
 /**
  * Every event type Cadre knows, in one registry (for the stream docs and validation). Each is
@@ -23,6 +24,7 @@ export const allEvents = [
   runRestarted,
   ...swarmEvents, ...busEvents, ...identityEvents, ...agentSettingsEvents,
   ...voiceEvents,
+  ...projectEvents,
 ] as const;
 
 export function createEventRegistry(): EventRegistry {

@@ -1,4 +1,5 @@
 export * from './errors';
+export * from './redact';
 export * from './subjects';
 export * from './visibility';
 export * from './envelope';
@@ -17,3 +18,4 @@ export * from './bus';
 export * from './activity';
 export * from './gateway';
 export * from './voice';
+export * from './projects';

@@ -39,8 +39,43 @@ export function defineQuery<TRequest extends z.ZodType, TReply extends z.ZodType
   return define('query', spec);
 }
 
-/** Parses input against a schema, throwing a ValidationError that names each failing field. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * The paths of strings (values and keys) in `input` that are not well-formed Unicode: a lone
+ * UTF-16 surrogate is valid in a JS string and in JSON text, but not in Postgres' text and
+ * jsonb, nor in UTF-8. At most `limit` paths.
+ */
+export function malformedStrings(input: unknown, limit = 10): string[] {
+  const found: string[] = [];
+  const visit = (value: unknown, path: string): void => {
+    if (found.length >= limit) return;
+    if (typeof value === 'string') {
+      if (LONE_SURROGATE.test(value)) found.push(path);
+    } else if (Array.isArray(value)) {
+      value.forEach((item, i) => visit(item, path ? `${path}.${i}` : String(i)));
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) {
+        const at = path ? `${path}.${key}` : key;
+        if (LONE_SURROGATE.test(key)) found.push(at);
+        visit(item, at);
+      }
+    }
+  };
+  visit(input, '');
+  return found;
+}
+
+/**
+ * Parses input against a schema, throwing a ValidationError that names each failing field.
+ * Every string of every contract must be well-formed Unicode, whatever its schema says.
+ */
 export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, what = 'request'): z.infer<T> {
+  const malformed = malformedStrings(input);
+  if (malformed.length > 0) {
+    throw new ValidationError(`${what} failed validation: text must be valid Unicode (a lone UTF-16 surrogate is not)`,
+      malformed.map((path) => ({ path, message: 'must be valid Unicode (no lone surrogate)' })));
+  }
   const result = schema.safeParse(input);
   if (!result.success) throw new ValidationError(`${what} failed validation`, issuesToDetails(result.error.issues));
   return result.data;

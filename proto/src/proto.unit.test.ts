@@ -16,6 +16,7 @@ import * as identityContracts from './identity';
 import * as runsContracts from './runs';
 import * as swarmsContracts from './swarms';
 import * as voiceContracts from './voice';
+import * as projectsContracts from './projects';
 
 describe('errors', () => {
   it('survive the wire with their class, code, status and retryable flag', () => {
@@ -151,6 +152,7 @@ describe('contracts by domain', () => {
     activity: activityContracts, admin: adminContracts, agents: agentsContracts, bus: busContracts,
     gateway: gatewayContracts, identity: identityContracts, runs: runsContracts, swarms: swarmsContracts,
     voice: voiceContracts,
+    projects: projectsContracts,
   };
   const isEvent = (value: unknown): value is EventDefinition =>
     typeof value === 'object' && value !== null && 'type' in value && 'domain' in value && 'version' in value && 'data' in value;

@@ -5,6 +5,8 @@ import { gatewayRoutes } from './gateway/routes';
 import { identityRoutes } from './identity/routes';
 import { pipelineRoutes, runRoutes } from './runs/routes';
 import { voiceRoutes } from './voice/routes';
+import { projectRoutes } from './projects/routes';
+import { swarmRoutes } from './swarms/routes';
 
 /**
  * Every HTTP route of Cadre, one list per owner, each defined in its owner's folder
@@ -19,4 +21,6 @@ export const allRoutes: readonly RouteDefinition[] = [
   ...runRoutes,
   ...adminRoutes,
   ...voiceRoutes,
+  ...projectRoutes,
+  ...swarmRoutes,
 ];

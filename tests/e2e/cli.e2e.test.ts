@@ -169,7 +169,9 @@ describe('cadre up', () => {
       await eventually(async () => expect((await call(`http://127.0.0.1:${port}`, 'GET', '/v1/health')).status).toBe(200), 60_000, 250);
       expect(output).toContain('/v1/auth/setup');
       child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      const code = await exited;
+      if (code !== 0) console.log(output.slice(-3000));
+      expect(code).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       await rm(dataDir, { recursive: true, force: true });

@@ -1,3 +1,4 @@
+import { get as httpGet } from 'node:http';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,10 +33,23 @@ async function lint(document: unknown, name: string): Promise<LintProblem[]> {
   }
 }
 
+/** GET with a Host header of our choosing (fetch does not let a caller set it). */
+function getWithHost(url: string, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = httpGet(url, { headers: { host } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve(text));
+    });
+    request.on('error', reject);
+  });
+}
+
 describe.each(TRANSPORTS)('API documents on the %s system', (transport) => {
   let system: System;
   beforeAll(async () => {
-    system = await startSystem({ transport, env: { CORS_ORIGINS: 'https://dashboard.example' } });
+    system = await startSystem({ transport, env: { CORS_ORIGINS: 'https://dashboard.example', PUBLIC_URL: 'https://cadre.example.com/' } });
   });
   afterAll(() => system.stop());
 
@@ -43,7 +57,7 @@ describe.each(TRANSPORTS)('API documents on the %s system', (transport) => {
     const doc = await call<{ openapi: string; servers: Array<{ url: string }> }>(system.baseUrl, 'GET', '/v1/openapi.json');
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toBe('3.1.0');
-    expect(doc.body.servers[0]!.url).toBe(system.baseUrl);
+    expect(doc.body.servers).toEqual([expect.objectContaining({ url: 'https://cadre.example.com' })]);
     const problems = await lint(doc.body, 'openapi.json');
     expect(problems.filter((p) => p.severity === 'error').map((p) => `${p.ruleId} ${p.location[0]?.pointer} ${p.message}`)).toEqual([]);
   });
@@ -55,6 +69,14 @@ describe.each(TRANSPORTS)('API documents on the %s system', (transport) => {
     expect(doc.body.components.messages['identity.qry.authenticate.request']).toBeDefined();
     const problems = await lint(doc.body, 'asyncapi.json');
     expect(problems.filter((p) => p.severity === 'error').map((p) => `${p.ruleId} ${p.location[0]?.pointer} ${p.message}`)).toEqual([]);
+  });
+
+  it('never names the Host header a client sent as the server of its documents', async () => {
+    for (const path of ['/v1/openapi.json', '/v1/asyncapi.json']) {
+      const text = await getWithHost(`${system.baseUrl}${path}`, 'evil.example:666');
+      expect(text).toContain('cadre.example.com');
+      expect(text).not.toContain('evil.example');
+    }
   });
 
   it('serves interactive docs at /docs pointing at the OpenAPI document', async () => {

@@ -1,11 +1,24 @@
 import fc from 'fast-check';
-import { allRoutes } from '@cadre/proto';
+import { PRINCIPAL_HEADER, ValidationError, allRoutes, toJsonSchema, type RouteDefinition } from '@cadre/proto';
 import { createApiKey, setupAdmin } from '../support/auth';
 import { malformedRequests, oversizeBody, type FuzzRequest } from '../support/fuzz';
 import { call } from '../support/http';
 import { startSystem, TRANSPORTS, type System } from '../support/system';
 
 const PER_ROUTE = 200;
+const ADMIN_PRINCIPAL = { kind: 'service', role: 'admin', credential_id: 'fuzz' } as const;
+
+/** The top-level fields of a route's body that take a string (alone or among other types). */
+function stringFieldsOf(route: RouteDefinition): string[] {
+  const schema = toJsonSchema(route.body!, 'input') as { properties?: Record<string, unknown> };
+  const takesString = (node: unknown): boolean => {
+    if (typeof node !== 'object' || node === null) return false;
+    const n = node as { type?: unknown; anyOf?: unknown[]; oneOf?: unknown[] };
+    if (n.type === 'string' || (Array.isArray(n.type) && n.type.includes('string'))) return true;
+    return [...(n.anyOf ?? []), ...(n.oneOf ?? [])].some(takesString);
+  };
+  return Object.entries(schema.properties ?? {}).filter(([, node]) => takesString(node)).map(([name]) => name);
+}
 const CONCURRENCY = 16;
 const BODY_LIMIT = 64 * 1024;
 
@@ -91,6 +104,27 @@ describe.each(TRANSPORTS)('malformed requests on the %s system', (transport) => 
     const statuses = new Map<number, number>();
     for (const o of outcomes) statuses.set(o.status, (statuses.get(o.status) ?? 0) + 1);
     console.log(`${transport}: ${outcomes.length} requests, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
+  });
+
+  it('answers 400 naming the field for a lone surrogate in every string field of every body, over HTTP and on the bus', async () => {
+    const served = allRoutes.filter((route) => route.message && route.body && system.domains.includes(route.message.domain));
+    const cases = served.flatMap((route) => stringFieldsOf(route).map((field) => ({ route, field })));
+    expect(cases.length).toBeGreaterThan(30);
+    const wrong: string[] = [];
+    await inParallel(cases, CONCURRENCY, async ({ route, field }) => {
+      const body = JSON.stringify({ [field]: 'text \ud800 with half a pair' });
+      const path = route.path.replace(/\{[^}]+\}/g, 'x');
+      const outcome = await send(system.baseUrl, key, { method: route.method.toUpperCase(), path, headers: { 'content-type': 'application/json' }, body, what: 'surrogate' });
+      if (outcome.status !== 400 || !outcome.body.includes(`"body.${field}"`) || !outcome.body.includes('valid Unicode')) {
+        wrong.push(`HTTP ${route.operationId}.${field}: ${outcome.status} ${outcome.body.slice(0, 160)}`);
+      }
+      // Straight to the service, past the gateway: the contract refuses it too.
+      const error = await system.bus.request(route.message!.subject, { [field]: 'text \udc00 alone' }, { headers: { [PRINCIPAL_HEADER]: JSON.stringify(ADMIN_PRINCIPAL) } })
+        .catch((e: unknown) => e);
+      const named = error instanceof ValidationError && JSON.stringify(error.details).includes(`"${field}"`) && error.message.includes('valid Unicode');
+      if (!named) wrong.push(`bus ${route.message!.subject}.${field}: ${String(error)}`);
+    });
+    expect(wrong).toEqual([]);
   });
 
   it('still answers afterwards', async () => {

@@ -14,14 +14,16 @@ const completeWith = (result: string) => openAiStream({
   toolCalls: [{ id: `call-${result}`, name: 'complete', args: JSON.stringify({ result }) }], usage: { prompt_tokens: 10, completion_tokens: 2 },
 });
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const PROVIDER_KEY = 'sk-proj-e2eSecretKey0123456789abcdef';
 
 describe('provider failures, bad pipelines and cancellation through the HTTP API', () => {
   let server: testing.ScriptedServer;
   let system: System;
   let token: string;
+  const logs: string[] = [];
   beforeAll(async () => {
     server = await testing.startScriptedServer();
-    system = await startSystem({ transport: 'embedded', env: providerEnv(server), orchestration: {} });
+    system = await startSystem({ transport: 'embedded', env: providerEnv(server, PROVIDER_KEY), orchestration: {}, logSink: (line) => void logs.push(line) });
     token = (await setupAdmin(system.baseUrl)).access_token;
     await createPipeline(system.baseUrl, token, workerFlow('e2e-two', 2));
     await createPipeline(system.baseUrl, token, workerFlow('e2e-three', 3));
@@ -82,6 +84,25 @@ describe('provider failures, bad pipelines and cancellation through the HTTP API
     stream.close();
     expect(lifecycle(after).filter((t) => t.startsWith('step_queued'))).toEqual(['step_queued:second#2']);
     expect(server.requests.length - before).toBe(3);
+  });
+
+  it('leaves no trace of a provider key that the provider echoes in its error: not in the run, step, events, history nor logs', async () => {
+    const masked = `${PROVIDER_KEY.slice(0, 8)}****${PROVIDER_KEY.slice(-4)}`;
+    server.enqueue(openAiError(401, `Incorrect API key provided: Bearer ${PROVIDER_KEY} (shown as ${masked}); key=${PROVIDER_KEY}`));
+    const run = await createRun(system.baseUrl, token, { pipeline_id: 'e2e-two', task_description: 'echoed key' });
+    const failed = await waitForRunStatus(system.baseUrl, token, run.id, 'failed');
+    expect(failed.error).toMatch(/openai rejected the API key \(401\): Incorrect API key provided/);
+    const stream = await followRun(system.baseUrl, token, run.id);
+    const events = await waitForEvent(stream, 'run_failed');
+    stream.close();
+    const history = await call(system.baseUrl, 'GET', '/v1/internal/run-history?limit=500', { token });
+    expect(history.status).toBe(200);
+    const seen = [
+      JSON.stringify(failed), JSON.stringify(await getStep(system.baseUrl, token, run.id, 'first')), JSON.stringify(events),
+      JSON.stringify(history.body), JSON.stringify((await call(system.baseUrl, 'GET', `/v1/llm-calls?run_id=${run.id}`, { token })).body), ...logs,
+    ].join('\n');
+    expect(seen).toContain('[redacted]');
+    for (const piece of [PROVIDER_KEY, PROVIDER_KEY.slice(0, 12), PROVIDER_KEY.slice(-8), masked]) expect(seen).not.toContain(piece);
   });
 
   it('rejects a malformed pipeline with 400, naming the step and the field (and the line of YAML)', async () => {

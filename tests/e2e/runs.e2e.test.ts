@@ -150,3 +150,40 @@ describe.each(TRANSPORTS)('a run of a 3-step pipeline through the HTTP API on th
     expect(usage.body.totals.cost_usd).toBeCloseTo(totalCost, 10);
   });
 });
+
+describe('the runs list, with large runs', () => {
+  let system: System;
+  let token: string;
+  beforeAll(async () => {
+    system = await startSystem({ transport: 'embedded', env: { RUNS_LIST_PAGE_BYTES: '10000' }, orchestration: {} });
+    token = (await setupAdmin(system.baseUrl)).access_token;
+  });
+  afterAll(() => system?.stop());
+
+  it('lists summaries in pages bounded in bytes, and the run itself has everything', async () => {
+    const tasks = Array.from({ length: 10 }, (_, i) => `${i}: ${'a long task description '.repeat(220)}`);
+    const ids = [];
+    for (const task of tasks) ids.push((await createRun(system.baseUrl, token, { pipeline_id: 'demo', task_description: task })).id);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page: { status: number; body: { runs: Array<{ id: string; task_description: string; truncated?: string[] }>; next_cursor: string | null } } =
+        await call(system.baseUrl, 'GET', `/v1/runs?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { token });
+      expect(page.status).toBe(200);
+      expect(Buffer.byteLength(JSON.stringify(page.body.runs))).toBeLessThan(12_000);
+      for (const run of page.body.runs) {
+        expect(run.task_description.length).toBeLessThanOrEqual(1_000);
+        expect(run.truncated).toContain('task_description');
+        seen.push(run.id);
+      }
+      cursor = page.body.next_cursor;
+      pages++;
+    } while (cursor !== null);
+    expect(pages).toBeGreaterThan(1);
+    expect(seen.sort()).toEqual([...ids].sort());
+    const whole = await call<{ task_description: string; truncated?: unknown }>(system.baseUrl, 'GET', `/v1/runs/${ids[3]}`, { token });
+    expect(whole.body.task_description).toBe(tasks[3]);
+    expect(whole.body.truncated).toBeUndefined();
+  });
+});

@@ -138,3 +138,41 @@ describe.each(TRANSPORTS)('the event stream on the %s system', (transport) => {
     expect((await call(system.baseUrl, 'GET', '/v1/auth/me', { token: memberKey.key })).status).toBe(401);
   });
 });
+
+describe('stream slots on one gateway', () => {
+  let system: System;
+  let admin: string;
+  beforeAll(async () => {
+    system = await startSystem({ transport: 'embedded', env: { SSE_MAX_CLIENTS: '6', SSE_MAX_CLIENTS_PER_USER: '2', SSE_ADMIN_RESERVE: '2' } });
+    admin = (await setupAdmin(system.baseUrl)).access_token;
+  });
+  afterAll(() => system.stop());
+
+  it('caps the streams of each member, and keeps room for admins when members fill the rest', async () => {
+    const alice = (await createMember(system.baseUrl, admin, 'slots-alice@example.com')).tokens.access_token;
+    const bob = (await createMember(system.baseUrl, admin, 'slots-bob@example.com')).tokens.access_token;
+    const carol = (await createMember(system.baseUrl, admin, 'slots-carol@example.com')).tokens.access_token;
+    const open = await Promise.all([openStream(system.baseUrl, { token: alice }), openStream(system.baseUrl, { token: alice })]);
+    expect(open.map((s) => s.status)).toEqual([200, 200]);
+    const third = await openStream(system.baseUrl, { token: alice });
+    expect(third.status).toBe(429);
+    expect(third.errorBody).toMatchObject({ code: 'rate_limited' });
+
+    open.push(await openStream(system.baseUrl, { token: bob }), await openStream(system.baseUrl, { token: bob }));
+    // 4 of 6 taken; the last 2 are the admins'.
+    expect((await openStream(system.baseUrl, { token: carol })).status).toBe(503);
+    const admins = [await openStream(system.baseUrl, { token: admin }), await openStream(system.baseUrl, { token: admin })];
+    expect(admins.map((s) => s.status)).toEqual([200, 200]);
+    expect((await openStream(system.baseUrl, { token: admin })).status).toBe(503);
+
+    // A closed stream gives its slot back to its holder.
+    open[0]!.close();
+    admins[0]!.close();
+    await eventually(async () => {
+      const again = await openStream(system.baseUrl, { token: alice });
+      expect(again.status).toBe(200);
+      open.push(again);
+    });
+    for (const stream of [...open, ...admins]) stream.close();
+  });
+});

@@ -1,3 +1,5 @@
+import { recordResponse } from './contract-responses';
+
 /** A JSON call to the gateway: status, body (parsed when JSON) and headers. */
 export interface Reply<T = unknown> {
   readonly status: number;
@@ -19,9 +21,12 @@ export async function call<T = unknown>(baseUrl: string, method: string, path: s
     headers['content-type'] ??= 'application/json';
     body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
   }
-  const res = await fetch(new URL(path, baseUrl), { method, headers, ...(body !== undefined ? { body } : {}) });
+  const url = new URL(path, baseUrl);
+  const res = await fetch(url, { method, headers, ...(body !== undefined ? { body } : {}) });
   const text = await res.text();
   let parsed: unknown = text;
-  if ((res.headers.get('content-type') ?? '').includes('json') && text.length > 0) parsed = JSON.parse(text);
+  const contentType = res.headers.get('content-type') ?? '';
+  if (contentType.includes('json') && text.length > 0) parsed = JSON.parse(text);
+  recordResponse({ method: method.toLowerCase(), path: url.pathname, query: url.search, status: res.status, contentType, body: parsed });
   return { status: res.status, body: parsed as T, headers: res.headers };
 }

@@ -5,8 +5,9 @@ import { registry as cadreRegistry } from '@cadre/cadre';
 import { loadGatewayConfig, startGateway, type Gateway } from '@cadre/gateway';
 import { identityService } from '@cadre/identity';
 import { findService, gatewayView, startDefinedService, type AnyServiceDefinition, type ServiceRegistry } from '@cadre/kit';
-import { silentLogger } from '@cadre/logging';
+import { createLogger, silentLogger } from '@cadre/logging';
 import { runsService } from '@cadre/runs';
+import { swarmsService } from '@cadre/swarms';
 import { createPool, type Service, type ServiceDeps } from '@cadre/runtime';
 import { createTestDatabase, startNats, type TestDatabase, type TestNats } from '@cadre/testing';
 
@@ -17,7 +18,7 @@ export interface SystemOptions {
   /** Variables for the services' configs, over the test defaults (e.g. `{ SSE_HEARTBEAT_MS: '50' }`). */
   readonly env?: Readonly<Record<string, string>>;
   /**
-   * Also start the runs and agents services (pipelines, runs, steps, agents, the executor, LLM
+   * Also start the runs, agents and swarms services (pipelines, runs, steps, agents, the executor, LLM
    * calls). Off by default, so suites that publish raw run events keep a quiet system. The
    * providers come from `env` (`OPENAI_BASE_URL`, …); `tools` are installed in the agents service.
    */
@@ -31,6 +32,8 @@ export interface SystemOptions {
    * (plus runs and agents with `orchestration`) — the others' routes answer 503.
    */
   readonly registry?: ServiceRegistry;
+  /** Every log line of every part (JSON, debug level and up); without it the parts log nothing. */
+  readonly logSink?: (line: string) => void;
 }
 
 /** Domains of the orchestration services: runs answers `runs.*` and `pipelines.*`, agents `agents.*`. */
@@ -41,7 +44,7 @@ type Env = Readonly<Record<string, string>>;
 /** The services a system runs: the given registry, else identity (and runs and agents for orchestration), in the registry's order. */
 function servicesOf(options: SystemOptions): ServiceRegistry {
   if (options.registry) return options.registry;
-  const wanted: readonly AnyServiceDefinition[] = options.orchestration ? [identityService, runsService, agentsService] : [identityService];
+  const wanted: readonly AnyServiceDefinition[] = options.orchestration ? [identityService, runsService, agentsService, swarmsService] : [identityService];
   return cadreRegistry.filter((definition) => wanted.includes(definition));
 }
 
@@ -101,7 +104,9 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     pool.on('error', () => undefined);
     pool.on('connect', (client) => client.on('error', () => undefined));
     pools.push(pool);
-    return { bus, pool, logger: silentLogger(), instance: `${name}-test` };
+    const sink = options.logSink;
+    const logger = sink ? createLogger({ service: name, instance: `${name}-test`, level: 'debug', destination: { write: (line: string) => sink(line) } }) : silentLogger();
+    return { bus, pool, logger, instance: `${name}-test` };
   };
   const registry = servicesOf(options);
   const tools = options.orchestration?.tools ?? [];

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -47,13 +48,16 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     if (process.getuid?.() === 0) assertReachableByPostgresUser(dataDir);
   }
   const user = options.user ?? 'postgres';
-  const password = options.password ?? 'postgres';
+  // A cluster of its own gets a password of its own unless one is given (tests of a temp cluster too).
+  const password = options.password ?? randomBytes(18).toString('base64url');
   const host = new PostgresHost({
     databaseDir: dataDir,
     port,
     user,
     password,
     persistent: true,
+    // Clusters made now check passwords with SCRAM (the binaries' default sends them in clear).
+    authMethod: 'scram-sha-256',
     createPostgresUser: true,
     // The binaries default to en_US messages, a locale many slim machines lack.
     initdbFlags: ['--lc-messages=C', '--locale=C', '--encoding=UTF8'],
@@ -107,7 +111,9 @@ class PostgresHost {
 
   constructor(options: object, onLog?: (line: string) => void) {
     // A process group of its own: a terminal's Ctrl-C goes to the caller, which stops it in order.
-    this.child = fork(HOST_SCRIPT, [JSON.stringify(options)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], detached: true, execArgv: [] });
+    this.child = fork(HOST_SCRIPT, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], detached: true, execArgv: [] });
+    // Over IPC, not argv: the options hold the password.
+    this.child.send({ configure: options });
     this.child.on('message', (reply: HostReply) => {
       if (reply.log !== undefined) {
         this.logTail = (this.logTail + reply.log).slice(-4000);

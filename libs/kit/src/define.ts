@@ -80,6 +80,12 @@ export interface ServiceDefinition<TConfig = unknown, TContext = unknown, TDatab
   context(kit: ServiceKit<TConfig, TDatabase>, options: TOptions | undefined): Promise<TContext> | TContext;
   /** Command and query handlers by subject. */
   endpoints(context: TContext): Iterable<readonly [string, RequestHandler]>;
+  /**
+   * Commands that honour an `Idempotency-Key` themselves, in their events (ids derived from the
+   * key, a decider that sees the repeat): the kit's claim table is left out of their way. Every
+   * other command gets the kit's (see idempotency.ts).
+   */
+  readonly ownIdempotency?: readonly { readonly subject: string }[];
   /** Consumers, projections, dispatchers, sweepers, executors: started in order after the context. */
   workers?(context: TContext): Promise<readonly Worker[]> | readonly Worker[];
   /** Fields of the "started" log line. */

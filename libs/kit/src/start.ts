@@ -4,6 +4,7 @@ import { createEventStore, outboxBacklog, startOutboxRelay } from '@cadre/events
 import { createEventRegistry } from '@cadre/proto';
 import { createServiceMetrics, eventStoreMetrics, startService, type Service, type ServiceDeps } from '@cadre/runtime';
 import type { ServiceDefinition, ServiceKit } from './define';
+import { createIdempotency } from './idempotency';
 import { migrateService } from './migrate';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -24,6 +25,9 @@ export type DefinedService<TContext> = Service & {
   readonly name: string;
   readonly context: TContext;
 };
+
+/** How long an unanswered Idempotency-Key claim holds before another attempt may run the command (well past any bus timeout). */
+const IDEMPOTENCY_LEASE_MS = 60_000;
 
 /**
  * Runs one service definition: config, metrics, event store (guarded to its domains), its
@@ -78,7 +82,12 @@ export async function startDefinedService<TConfig, TContext, TDatabase, TOptions
     for (const worker of (await definition.workers?.(context)) ?? []) service.track(worker);
     // The Kysely instance is not destroyed: that would end the caller's pool.
     service.onShutdown(() => store.close());
-    await service.handle(Object.fromEntries(definition.endpoints(context)), definition.description);
+    // Commands honour an Idempotency-Key; queries need none.
+    const idempotency = await createIdempotency(pool, schema, { leaseMs: IDEMPOTENCY_LEASE_MS, clock });
+    const ownIdempotency = new Set((definition.ownIdempotency ?? []).map((message) => message.subject));
+    const endpoints = [...definition.endpoints(context)].map(([subject, handler]) =>
+      [subject, subject.includes('.cmd.') && !ownIdempotency.has(subject) ? idempotency.wrap(subject, handler) : handler] as const);
+    await service.handle(Object.fromEntries(endpoints), definition.description);
     logger.info({ schema, version: definition.version, ...(await definition.started?.(context)) }, `${definition.name} started`);
     return Object.assign(service, { name: definition.name, context });
   } catch (error) {

@@ -88,6 +88,23 @@ describe('dry-run provider', () => {
     ]);
   });
 
+  it('names the values of array items by their path, so the items of a list differ', async () => {
+    const tasks: LlmToolSpec = {
+      name: 'complete', description: 'Finish',
+      parameters: {
+        type: 'object', required: ['tasks'],
+        properties: { tasks: { type: 'array', minItems: 2, items: { type: 'object', properties: { key: { type: 'string' }, deps: { type: 'array', items: { type: 'string' }, default: [] } } } } },
+      },
+    };
+    const result = await registry.complete({ ...base, tools: [tasks] });
+    expect(result.toolCalls[0]?.args).toEqual({
+      tasks: [
+        { key: '[dry-run] tasks_1.key for: Plan the login page.', deps: [] },
+        { key: '[dry-run] tasks_2.key for: Plan the login page.', deps: [] },
+      ],
+    });
+  });
+
   it('stops when aborted, between two pieces', async () => {
     const slow = createLlmRegistry({ providers: { 'dry-run': { chunk_delay_ms: 20 } } });
     const controller = new AbortController();

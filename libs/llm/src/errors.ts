@@ -1,4 +1,4 @@
-import { CadreError, type ErrorCode } from '@cadre/proto';
+import { CadreError, redactSecrets, type ErrorCode } from '@cadre/proto';
 
 /** What went wrong with a model call (an LlmError's `reason`); decides the CadreError code and so retryability. */
 export type LlmErrorKind =
@@ -41,7 +41,8 @@ export class LlmError extends CadreError {
   readonly retryAfterMs?: number;
 
   constructor(reason: LlmErrorKind, provider: string, message: string, info: LlmErrorInfo = {}, options?: { cause?: unknown }) {
-    super(CODE_OF_KIND[reason], message, {
+    // Upstream text may echo a credential: anything shaped like one never leaves this error.
+    super(CODE_OF_KIND[reason], redactSecrets(message), {
       provider,
       kind: reason,
       ...(info.upstreamStatus === undefined ? {} : { upstream_status: info.upstreamStatus }),
@@ -79,9 +80,12 @@ export function upstreamMessage(body: string): string {
   return text.length > 300 ? `${text.slice(0, 300)}…` : text || 'no details';
 }
 
-/** Turns a non-2xx HTTP answer into an LlmError with a message naming the provider. */
-export function httpError(provider: string, status: number, body: string, info: LlmErrorInfo = {}): LlmError {
-  const detail = upstreamMessage(body);
+/**
+ * Turns a non-2xx HTTP answer into an LlmError with a message naming the provider; `secrets`
+ * (the request's credentials) are cut out of the upstream text wherever it echoes them.
+ */
+export function httpError(provider: string, status: number, body: string, info: LlmErrorInfo = {}, secrets: readonly string[] = []): LlmError {
+  const detail = redactSecrets(upstreamMessage(body), secrets);
   const withStatus = { ...info, upstreamStatus: status };
   if (status === 401) return new LlmError('auth', provider, `${provider} rejected the API key (401): ${detail}`, withStatus);
   if (status === 403) return new LlmError('auth', provider, `${provider} denied access (403): ${detail}`, withStatus);

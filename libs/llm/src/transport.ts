@@ -1,4 +1,5 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { secretsOfHeaders } from '@cadre/proto';
 import { abortedError, httpError, LlmError } from './errors';
 import { backoffDelay, retryAfterFromHeaders, sleep, type RetryPolicy } from './retry';
 import type { LlmLogger } from './types';
@@ -59,7 +60,7 @@ async function attemptOnce(req: HttpStreamRequest, options: TransportOptions, si
     if (!response.ok) {
       const text = await response.text().catch(() => '');
       const retryAfterMs = retryAfterFromHeaders(response.headers, (options.now ?? Date.now)());
-      throw httpError(req.provider, response.status, text, retryAfterMs === undefined ? {} : { retryAfterMs });
+      throw httpError(req.provider, response.status, text, retryAfterMs === undefined ? {} : { retryAfterMs }, secretsOfHeaders(req.headers));
     }
     return { response, controller, dispose };
   } catch (error) {

@@ -12,3 +12,4 @@ export {
 } from './endpoint';
 export { call } from './call';
 export { createPool } from './pool';
+export { createSecretBox, type SecretBox } from './secret-box';

@@ -6,7 +6,10 @@ import { defineEvent } from '../define-event';
 // provider settings the agents service keeps.
 
 // The step an event is about, named as the runs events name it.
-const StepRef = { run_id: z.string().min(1).describe('Run id'), step_id: z.string().min(1).describe('Step id within the pipeline'), agent_id: z.string().optional() };
+const StepRef = {
+  run_id: z.string().min(1).describe('Run id'), step_id: z.string().min(1).describe('Step id within the pipeline'), agent_id: z.string().optional(),
+  swarm_id: z.string().optional().describe('Added: the swarm whose task the run does'),
+};
 
 export const agentOutput = defineEvent({
   type: 'agent_output', domain: 'agents', version: 1, description: 'A streamed chunk of an agent\'s text (ephemeral)',
@@ -40,6 +43,7 @@ export const llmCall = defineEvent({
     agent_id: z.string().optional(),
     // Added (optional, version 1 data stays valid): the user whose run made the call, for personal usage.
     user_id: z.string().optional(),
+    swarm_id: z.string().optional().describe('Added: the swarm whose task the run does'),
     provider: z.string(),
     model: z.string(),
     input_tokens: z.number().int().nonnegative(),
@@ -84,12 +88,14 @@ export const agentToolOverrideRemoved = defineEvent({
 
 export const providerSettingsUpdated = defineEvent({
   type: 'provider_settings_updated', domain: 'agents', version: 1,
-  description: 'A model provider was configured; the key travels encrypted (AES-256-GCM) and masked',
+  description: 'A model provider was configured (admins only on the stream); its key is never in the event',
   data: z.object({
     provider_id: z.string().min(1),
     kind: z.enum(['openai', 'anthropic', 'dry-run']).optional(),
     base_url: z.string().nullable().optional(),
-    /** `v1:<iv>:<tag>:<ciphertext>` (base64); null removes the key. */
+    /** The key, sealed (AES-256-GCM), is kept in the service's own table under this reference; null removes the key. */
+    api_key_ref: z.string().nullable().optional(),
+    /** Only in events of releases before the reference: the sealed key itself. Never written now. */
     api_key_encrypted: z.string().nullable().optional(),
     api_key_masked: z.string().nullable().optional(),
     enabled: z.boolean().optional(),

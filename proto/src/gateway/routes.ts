@@ -49,6 +49,7 @@ export const EventStreamQuery = z.object({
   session_id: Id.optional().describe('Only events of this session'),
   types: z.string().max(2000).regex(EVENT_TYPE_LIST, 'expected a comma-separated list of event types').optional()
     .describe('Only these event types (comma list), e.g. run_created,step_complete'),
+  project_id: Id.optional().describe('Only events of this project (its board, tasks and policy)'),
 });
 export type EventStreamQuery = z.infer<typeof EventStreamQuery>;
 

@@ -44,7 +44,15 @@ export interface RouteDefinition {
    * streams as the response body, honouring `Range` requests (206, 416).
    */
   readonly download?: boolean;
+  /**
+   * Error statuses this route answers beyond those that follow from its shape (validation,
+   * credentials, path ids, commands…): e.g. 401 for a wrong password, 404 for an id in the body.
+   */
+  readonly errors?: readonly ErrorStatusCode[];
 }
+
+/** The error statuses of the API (`ERROR_CODES`), as the OpenAPI document declares them. */
+export type ErrorStatusCode = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503 | 504;
 
 export function defineRoute(route: RouteDefinition): RouteDefinition {
   if (!route.path.startsWith('/v1/')) throw new Error(`route ${route.operationId}: paths start with /v1/`);

@@ -21,7 +21,10 @@ export const apiKeyCreate = defineCommand({
   request: z.object({
     name: storedText(200).describe('What the key is for'),
     expires_at: Timestamp.optional().describe('When the key stops working'),
-    expires_in_days: z.number().int().min(1).max(3650).optional().describe('Alternative to expires_at'),
+    expires_in_days: z.number().int().min(1).max(3650).optional()
+      .describe('Alternative to expires_at; without either the key lives the default lifetime (90 days unless configured)'),
+    password: z.string().max(1024).optional()
+      .describe('Your password: needed unless you signed in (with your password) in the last few minutes'),
   }).refine((r) => r.expires_at === undefined || r.expires_in_days === undefined, {
     message: 'give expires_at or expires_in_days, not both', path: ['expires_at'],
   }),

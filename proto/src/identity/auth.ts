@@ -9,7 +9,11 @@ export const setup = defineCommand({
   domain: 'identity',
   name: 'setup',
   description: 'Create the first admin account and sign it in (only while no user exists)',
-  request: z.object({ email: Email, password: NewPassword, name: DisplayName.optional() }),
+  request: z.object({
+    email: Email, password: NewPassword, name: DisplayName.optional(),
+    setup_token: z.string().max(200).optional()
+      .describe('The one-time setup token Cadre printed when it started, when it asks for one (SETUP_TOKEN)'),
+  }),
   reply: TokenPair,
 });
 
@@ -53,6 +57,15 @@ export const logout = defineCommand({
   description: 'End the session of the calling access token',
   request: z.object({}),
   reply: Empty,
+});
+
+/** Ends every session and revokes every API key of the calling user. */
+export const logoutEverywhere = defineCommand({
+  domain: 'identity',
+  name: 'logout_everywhere',
+  description: 'Sign out everywhere: end all your sessions and revoke all your API keys',
+  request: z.object({}),
+  reply: z.object({ sessions_revoked: z.number().int(), api_keys_revoked: z.number().int() }),
 });
 
 /** The calling user. */

@@ -53,7 +53,7 @@ export const sessionRevoked = defineEvent({
   type: 'session_revoked', domain: 'identity', version: 1, description: 'A session ended: its tokens stop working',
   data: z.object({
     session_id: z.string().min(1), ...UserRef,
-    reason: z.string().describe('logout, refresh_token_reused or password_changed'),
+    reason: z.string().describe('logout, refresh_token_reused, password_changed, signed_out_everywhere or two_factor_enabled'),
   }),
 });
 
@@ -67,7 +67,11 @@ export const apiKeyCreated = defineEvent({
 
 export const apiKeyRevoked = defineEvent({
   type: 'api_key_revoked', domain: 'identity', version: 1, description: 'An API key was revoked',
-  data: z.object({ key_id: z.string().min(1), ...UserRef }),
+  data: z.object({
+    key_id: z.string().min(1), ...UserRef,
+    // Added (optional, so version 1 data stays valid): why, when not revoked by hand.
+    reason: z.enum(['revoked', 'password_changed', 'signed_out_everywhere']).optional(),
+  }),
 });
 
 export const twoFactorEnabled = defineEvent({

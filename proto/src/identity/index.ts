@@ -1,6 +1,6 @@
 import type { MessageDefinition } from '../messages';
 import { apiKeyCreate, apiKeyList, apiKeyRevoke } from './api-keys';
-import { authStatus, login, loginTwoFactor, logout, me, refresh, setup } from './auth';
+import { authStatus, login, loginTwoFactor, logout, logoutEverywhere, me, refresh, setup } from './auth';
 import { authenticate } from './principal';
 import { twoFactorDisable, twoFactorEnable, twoFactorVerify } from './two-factor';
 import { userCreate, userDelete, userGet, userList, userUpdate } from './users';
@@ -18,7 +18,7 @@ export * from './routes';
 
 /** Every command and query the identity service answers (for AsyncAPI and the service's handler table). */
 export const identityMessages: readonly MessageDefinition[] = [
-  authenticate, authStatus, setup, login, loginTwoFactor, refresh, logout, me,
+  authenticate, authStatus, setup, login, loginTwoFactor, refresh, logout, logoutEverywhere, me,
   twoFactorEnable, twoFactorVerify, twoFactorDisable,
   apiKeyCreate, apiKeyList, apiKeyRevoke,
   userList, userGet, userCreate, userUpdate, userDelete,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { apiKeyCreate, apiKeyList, apiKeyRevoke } from './api-keys';
-import { login, loginTwoFactor, logout, me, refresh, setup } from './auth';
+import { login, loginTwoFactor, logout, logoutEverywhere, me, refresh, setup } from './auth';
 import { EntityId } from './schemas';
 import { twoFactorDisable, twoFactorEnable, twoFactorVerify } from './two-factor';
 import { userCreate, userDelete, userGet, userList, userUpdate } from './users';
@@ -23,26 +23,37 @@ const IdParam = z.object({ id: EntityId });
 export const setupRoute = defineRoute({
   method: 'post', path: '/v1/auth/setup', operationId: 'setupAuth', summary: 'Create the first admin account (only while no user exists)',
   tags: ['auth'], access: 'public', body: setup.request, response: setup.reply, successStatus: 201, message: setup,
+  // 403: the install asks for a setup token and none or a wrong one came.
+  errors: [403],
 });
 
 export const loginRoute = defineRoute({
   method: 'post', path: '/v1/auth/login', operationId: 'login', summary: 'Sign in with e-mail and password',
   tags: ['auth'], access: 'public', body: login.request, response: login.reply, successStatus: 200, message: login,
+  errors: [401],
 });
 
 export const loginTwoFactorRoute = defineRoute({
   method: 'post', path: '/v1/auth/login/2fa', operationId: 'loginTwoFactor', summary: 'Finish a 2FA login with a TOTP or recovery code',
   tags: ['auth'], access: 'public', body: loginTwoFactor.request, response: loginTwoFactor.reply, successStatus: 200, message: loginTwoFactor,
+  errors: [401],
 });
 
 export const refreshRoute = defineRoute({
   method: 'post', path: '/v1/auth/refresh', operationId: 'refreshTokens', summary: 'Rotate the refresh token and get a new access token',
   tags: ['auth'], access: 'public', body: refresh.request, response: refresh.reply, successStatus: 200, message: refresh,
+  errors: [401],
 });
 
 export const logoutRoute = defineRoute({
   method: 'post', path: '/v1/auth/logout', operationId: 'logout', summary: 'End the current session',
   tags: ['auth'], access: 'user', successStatus: 204, message: logout,
+});
+
+export const logoutEverywhereRoute = defineRoute({
+  method: 'post', path: '/v1/auth/logout/everywhere', operationId: 'logoutEverywhere',
+  summary: 'Sign out everywhere: end all your sessions and revoke all your API keys',
+  tags: ['auth'], access: 'user', response: logoutEverywhere.reply, successStatus: 200, message: logoutEverywhere,
 });
 
 export const meRoute = defineRoute({
@@ -52,7 +63,7 @@ export const meRoute = defineRoute({
 
 export const twoFactorEnableRoute = defineRoute({
   method: 'post', path: '/v1/auth/2fa/enable', operationId: 'enableTwoFactor', summary: 'Start turning on 2FA (returns the TOTP secret once)',
-  tags: ['auth'], access: 'user', response: twoFactorEnable.reply, successStatus: 200, message: twoFactorEnable,
+  tags: ['auth'], access: 'user', body: twoFactorEnable.request, response: twoFactorEnable.reply, successStatus: 200, message: twoFactorEnable,
 });
 
 export const twoFactorVerifyRoute = defineRoute({
@@ -108,7 +119,7 @@ export const userDeleteRoute = defineRoute({
 
 /** Every identity route: public ones are exactly setup, login, login/2fa and refresh. */
 export const identityRoutes: readonly RouteDefinition[] = [
-  setupRoute, loginRoute, loginTwoFactorRoute, refreshRoute, logoutRoute, meRoute,
+  setupRoute, loginRoute, loginTwoFactorRoute, refreshRoute, logoutRoute, logoutEverywhereRoute, meRoute,
   twoFactorEnableRoute, twoFactorVerifyRoute, twoFactorDisableRoute,
   apiKeyCreateRoute, apiKeyListRoute, apiKeyRevokeRoute,
   userListRoute, userCreateRoute, userGetRoute, userUpdateRoute, userDeleteRoute,

@@ -7,7 +7,10 @@ export const twoFactorEnable = defineCommand({
   domain: 'identity',
   name: 'two_factor_enable',
   description: 'Start turning on 2FA: returns a TOTP secret (shown this once) to add to an authenticator app',
-  request: z.object({}),
+  request: z.object({
+    password: z.string().max(1024).optional()
+      .describe('Your password: needed unless you signed in (with your password) in the last few minutes'),
+  }),
   reply: z.object({
     secret: z.string().describe('Base32 TOTP secret (RFC 6238, SHA-1, 6 digits, 30 s)'),
     otpauth_uri: z.string().describe('otpauth:// URI for a QR code'),

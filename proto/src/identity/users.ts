@@ -41,7 +41,10 @@ export const userUpdate = defineCommand({
     role: Role.optional(),
     password: NewPassword.optional(),
   }),
-  reply: UserView,
+  reply: UserView.extend({
+    sessions_revoked: z.number().int().optional().describe('With a new password: the sessions it ended'),
+    api_keys_revoked: z.number().int().optional().describe('With a new password: the API keys it revoked'),
+  }),
 });
 
 /** Deletes a user (admin only); the last admin cannot be deleted. */

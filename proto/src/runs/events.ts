@@ -3,7 +3,8 @@ import { defineEvent } from '../define-event';
 
 // Events of runs and steps (seed 002, "Events (SSE)"). Every one carries run_id. What an agent
 // writes while it works on a step is in ../agents/events.ts, the activity feed in ../activity.
-const RunRef = { run_id: z.string().min(1).describe('Run id') };
+// `swarm_id` (added, optional): the swarm whose task the run does, so `?swarm_id=` on the stream carries it.
+const RunRef = { run_id: z.string().min(1).describe('Run id'), swarm_id: z.string().optional().describe('Swarm whose task this run does') };
 const StepRef = { ...RunRef, step_id: z.string().min(1).describe('Step id within the pipeline'), agent_id: z.string().optional() };
 // Optional, added after version 1: which attempt of the step (and which loop item) an event is about.
 const AttemptInfo = {
@@ -28,6 +29,15 @@ export const runCreated = defineEvent({
     created_by: z.string().optional(),
     // Added: the run asks for its final answer to be spoken (voice service).
     speak: z.boolean().optional(),
+    // Added (optional): a one-step run of one agent made without a stored pipeline (the spawn executor).
+    spawn: z.object({
+      agent_id: z.string().min(1),
+      model: z.string().min(1),
+      timeout_seconds: z.number().int().positive(),
+      system_prompt: z.string().optional(),
+      outputs: z.array(z.string()).optional().describe('Output names the step must produce (default: result)'),
+      structured_output: z.record(z.string(), z.unknown()).optional().describe('JSON Schema the outputs must satisfy'),
+    }).optional().describe('A spawned execution: one step of this agent with the task description as its prompt'),
   }),
 });
 
@@ -38,7 +48,10 @@ export const runComplete = defineEvent({
 
 export const runFailed = defineEvent({
   type: 'run_failed', domain: 'runs', version: 1, description: 'The run stopped at a failed step',
-  data: z.object({ ...RunRef, error: z.string(), step_id: z.string().optional() }),
+  data: z.object({
+    ...RunRef, error: z.string(), step_id: z.string().optional(),
+    retryable: z.boolean().optional().describe('Added: false when the failure could not be helped by another attempt'),
+  }),
 });
 
 export const runCancelled = defineEvent({

@@ -23,7 +23,8 @@ export type PipelineView = z.infer<typeof PipelineView>;
  * Loose on purpose: the pipelines library rejects unknown fields and names them.
  */
 export const PipelineBody = z.looseObject({
-  yaml: z.string().max(1024 * 1024).optional().describe('The whole definition as YAML text'),
+  // Within the default body limit (1 MiB) with the JSON around it.
+  yaml: z.string().max(1_000_000).optional().describe('The whole definition as YAML text'),
 });
 
 const PipelineRef = z.object({ pipeline_id: z.string().min(1).max(100) });

@@ -26,7 +26,8 @@ export const pipelineRoutes: readonly RouteDefinition[] = [
 
 export const runRoutes: readonly RouteDefinition[] = [
   defineRoute({ method: 'post', path: '/v1/runs', operationId: 'createRun', summary: 'Create a run of a pipeline',
-    tags: ['runs'], access: 'user', body: runCreate.request, response: runCreate.reply, successStatus: 201, message: runCreate }),
+    // 404: no pipeline of that id.
+    tags: ['runs'], access: 'user', body: runCreate.request, response: runCreate.reply, successStatus: 201, message: runCreate, errors: [404] }),
   defineRoute({ method: 'get', path: '/v1/runs', operationId: 'listRuns', summary: 'List runs (?pipeline_id, ?status, paginated)',
     tags: ['runs'], access: 'user', query: runList.request, response: runList.reply, successStatus: 200, message: runList }),
   defineRoute({ method: 'get', path: '/v1/runs/{run_id}', operationId: 'getRun', summary: 'Get a run with its steps',

@@ -44,6 +44,7 @@ export const RunView = z.object({
   project_name: z.string().nullable(),
   project_id: z.string().nullable(),
   task_id: z.string().nullable(),
+  swarm_id: z.string().optional().describe('The swarm whose task the run does'),
   current_step_id: z.string().nullable(),
   outputs: z.record(z.string(), Outputs).describe('Outputs by step id'),
   error: z.string().nullable(),
@@ -53,6 +54,9 @@ export const RunView = z.object({
   /** Version of the run's event stream this view reflects (read-your-writes). */
   version: z.number().int().nonnegative(),
   steps: z.array(StepView).optional(),
+  /** Lists only: the fields cut short or left out to keep a page small; `GET /v1/runs/{id}` has them whole. */
+  truncated: z.array(z.enum(['task_description', 'human_context', 'outputs'])).optional()
+    .describe('In lists: fields cut short (texts to 1,000 characters) or left out (outputs over 2 KB); the run itself has them whole'),
 });
 export type RunView = z.infer<typeof RunView>;
 
@@ -69,6 +73,36 @@ export const runCreate = defineCommand({
     project_id: z.string().max(200).optional(),
     task_id: z.string().max(200).optional(),
     speak: z.boolean().optional().describe('Speak the final answer (the voice service stores it and emits tts_audio)'),
+  }),
+  reply: RunView,
+});
+
+/** Pipeline id of spawned runs: their one-step pipeline is made from `run_created.spawn`, never stored. */
+export const SPAWN_PIPELINE_ID = 'spawn';
+
+/** The one step of a spawned run (its outputs are the run's `outputs.execute`). */
+export const SPAWN_STEP_ID = 'execute';
+
+/**
+ * A spawned execution: a one-step run of one agent with a prompt, made without a stored
+ * pipeline (what the swarms service runs each task as). The caller chooses the run id, so a
+ * spawn sent again (after a crash) finds the run it made and creates nothing more. Not an HTTP
+ * route of its own: `POST /v1/spawn-executor/execute` and swarms send it.
+ */
+export const runSpawn = defineCommand({
+  domain: 'runs', name: 'spawn', description: 'Create a one-step run of one agent (idempotent by run id)',
+  request: z.object({
+    run_id: Id,
+    agent_id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, - or _ (at most 64)'),
+    model: z.string().max(200).regex(/^[a-z0-9][a-z0-9_.-]*\/\S+$/, 'expected "provider/model"').describe('provider/model'),
+    prompt: z.string().min(1).max(1_000_000),
+    system_prompt: z.string().max(100_000).optional(),
+    outputs: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/)).min(1).max(50).optional().describe('Output names (default: result)'),
+    structured_output: z.record(z.string(), z.unknown()).optional().describe('JSON Schema the outputs must satisfy'),
+    timeout_seconds: z.number().int().min(1).max(86_400).default(300),
+    swarm_id: Id.optional(),
+    project_id: z.string().max(200).optional(),
+    task_id: z.string().max(200).optional(),
   }),
   reply: RunView,
 });

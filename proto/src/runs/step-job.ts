@@ -34,6 +34,8 @@ export const StepJob = z.object({
   loop_count: z.number().int().nonnegative().optional(),
   /** The user who created the run (added, optional): model calls are counted in their usage. */
   user_id: z.string().optional(),
+  /** The swarm whose task the run does (added, optional): the agents' events of the step carry it. */
+  swarm_id: z.string().optional(),
   limits: z.object({
     timeout_seconds: z.number().positive(),
     max_turns: z.number().int().positive(),

@@ -80,12 +80,15 @@ describe('agents API', () => {
   });
 
   describe('providers', () => {
-    it('lists the configured providers with keys masked', async () => {
-      const { providers } = await h.send(providerList, {});
+    it('lists the configured providers with keys masked to admins, and to members only which ones are on', async () => {
+      const { providers } = await h.send(providerList, {}, ADMIN);
       expect(providers.find((p) => p.id === 'openai')).toEqual({
         id: 'openai', kind: 'openai', base_url: `${h.server.url}/v1`, enabled: true, api_key_set: true, api_key_masked: 'sk-…0001', source: 'env',
       });
       expect(JSON.stringify(providers)).not.toContain('sk-test-key-0001');
+      const seen = await h.send(providerList, {}, MEMBER);
+      expect(seen.providers.find((p) => p.id === 'openai')).toEqual({ id: 'openai', kind: 'openai', enabled: true, api_key_set: true, source: 'env' });
+      expect(JSON.stringify(seen)).not.toMatch(/base_url|api_key_masked|sk-/);
     });
 
     it('only lets admins change providers and read keys', async () => {
@@ -98,10 +101,14 @@ describe('agents API', () => {
       const view = await h.send(providerUpdate, { id: 'scripted', kind: 'openai', base_url: `${h.server.url}/v1`, api_key: 'sk-scripted-secret-9876' }, ADMIN);
       expect(view).toMatchObject({ id: 'scripted', api_key_set: true, api_key_masked: 'sk-…9876', source: 'api' });
       await expect(h.send(providerKeys, {}, ADMIN)).resolves.toMatchObject({ keys: { scripted: 'sk-scripted-secret-9876', openai: 'sk-test-key-0001' } });
-      // Encrypted at rest: neither the stored event nor the bus message holds the key.
-      const { rows } = await h.pool.query<{ data: unknown }>(`select data from agents.events where type = 'provider_settings_updated'`);
+      // Sealed at rest in a table of its own: neither the stored event nor the bus message holds
+      // the key, in plain text or sealed.
+      const { rows } = await h.pool.query<{ data: { api_key_ref?: string; api_key_encrypted?: unknown } }>(`select data from agents.events where type = 'provider_settings_updated'`);
       expect(JSON.stringify(rows)).not.toContain('sk-scripted-secret-9876');
-      expect(JSON.stringify(rows)).toMatch(/"api_key_encrypted":"v1:/);
+      expect(JSON.stringify(rows)).not.toMatch(/"api_key_encrypted":"/);
+      const ref = rows.find((r) => r.data.api_key_ref)?.data.api_key_ref;
+      const sealed = await h.pool.query<{ sealed: string }>('select sealed from agents.provider_keys where ref = $1', [ref]);
+      expect(sealed.rows[0]?.sealed).toMatch(/^v1:/);
       await eventually(() => expect(h.events.some((m) => m.subject === 'evt.agents.provider_settings_updated.settings')).toBe(true));
       expect(h.events.map((m) => new TextDecoder().decode(m.data)).join('')).not.toContain('sk-scripted-secret-9876');
 

@@ -54,7 +54,7 @@ export const agentsService = defineService({
     }
     const given = options?.tools;
     const tools = given && 'register' in given ? given : createToolRegistry(given ?? []);
-    const providers = await createProviderSettings({ store, env: config.llm, box: createSecretBox(secret), logger });
+    const providers = await createProviderSettings({ store, db: kit.db, env: config.llm, box: createSecretBox(secret), logger });
     const ctx: AgentsContext = {
       config, bus, store, logger, tools, providers, clock: kit.clock, newId: kit.newId,
       catalog: createAgentCatalog(store, await loadAgentDefinitions(config.CADRE_AGENTS_DIR)),

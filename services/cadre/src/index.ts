@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import pino from 'pino';
 import type { Bus } from '@cadre/bus';
@@ -31,6 +32,10 @@ export interface Cadre {
   readonly services: Readonly<Record<string, Service>>;
   readonly database: { readonly url: string; readonly embedded: boolean };
   readonly bus: 'embedded' | 'nats';
+  /** The address the gateway listens on (HOST, else 127.0.0.1). */
+  readonly host: string;
+  /** The one-time token the first-admin setup needs, generated when HOST is not a loopback address and SETUP_TOKEN is unset. */
+  readonly setupToken?: string;
   /** Absolute CADRE_DATA_DIR (where the embedded Postgres keeps its cluster). */
   readonly dataDir: string;
   readonly logger: Logger;
@@ -45,8 +50,19 @@ export interface Cadre {
  * PORT. Every service gets a bus of its own (one NATS connection, or one embedded bus handle
  * on the shared pool), as separate processes would have, so each drains only its own work.
  */
+/** True for an address only this machine reaches. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
 export async function startCadre(env: Env = process.env, options: CadreOptions = {}): Promise<Cadre> {
   const registry = options.registry ?? cadreRegistry;
+  // On a laptop the all-in-one answers this machine only, unless HOST opens it. Open to a
+  // network, the first-admin setup needs a one-time token printed on the console, so no one
+  // else on the network can claim the install first.
+  const host = env.HOST ?? '127.0.0.1';
+  const setupToken = !isLoopback(host) && env.SETUP_TOKEN === undefined ? randomBytes(18).toString('base64url') : undefined;
+  env = { ...env, HOST: host, ...(setupToken !== undefined ? { SETUP_TOKEN: setupToken } : {}) };
   const shared = loadSharedConfig(env);
   // Parsed before anything starts, so a bad variable fails fast with its name.
   const configs = new Map<string, unknown>(registry.map((definition) => [definition.name, definition.config.load(env)]));
@@ -110,6 +126,8 @@ export async function startCadre(env: Env = process.env, options: CadreOptions =
       database: { url: postgres.url, embedded: postgres.embedded },
       bus: shared.NATS_URL ? 'nats' : 'embedded',
       dataDir,
+      host,
+      ...(setupToken !== undefined ? { setupToken } : {}),
       logger,
       stop: (reason = 'stop') => (stopping ??= (async () => {
         await stopServices(reason);

@@ -76,6 +76,8 @@ async function main(): Promise<void> {
     database: cadre.database.embedded ? 'embedded Postgres' : 'DATABASE_URL',
     bus: cadre.bus === 'nats' ? 'NATS (NATS_URL)' : 'embedded (in-process, durable in Postgres)',
     ...(cadre.database.embedded ? { dataDir: cadre.dataDir } : {}),
+    host: cadre.host,
+    ...(cadre.setupToken !== undefined ? { setupToken: cadre.setupToken } : {}),
   })}\n`);
 }
 

@@ -4,7 +4,9 @@ import { ApiError, createClient } from './client';
 import { eventsTail } from './commands/events';
 import { login } from './commands/login';
 import { containers, logs } from './commands/logs';
+import { ProjectUsageError, projectsCommand, tasksCommand } from './commands/projects';
 import { runsCancel, runsCreate, runsGet, runsList, runsRestart } from './commands/runs';
+import { swarmsCancel, swarmsGet, swarmsLaunch, swarmsList } from './commands/swarms';
 import { up } from './commands/up';
 import { say, transcribe } from './commands/voice';
 import { createOutput } from './output';
@@ -19,7 +21,12 @@ export const USAGE = `Usage: cadre <command> [options]
   runs get <run>
   runs cancel <run> [--reason TEXT]
   runs restart <run> [--from-start]
-  events tail [--run ID] [--types a,b] [--from EVENT_ID] [--limit N] [--until a,b]
+  swarms launch --file FILE|- [--agent ID] [--max-concurrent N]
+                                       Launch a swarm (the file: the request body, or a list of tasks)
+  swarms list [--status S] [--agent ID] [--limit N]
+  swarms get <swarm>
+  swarms cancel <swarm> [--reason TEXT]
+  events tail [--run ID] [--swarm ID] [--types a,b] [--from EVENT_ID] [--limit N] [--until a,b]
                                        Follow the event stream (resumes after a dropped connection)
   containers                           The running service instances
   logs <container> [-f] [--tail N] [--level L]
@@ -28,6 +35,13 @@ export const USAGE = `Usage: cadre <command> [options]
                                        Speak text (stored as an attachment; --out writes the audio)
   transcribe <file> [--provider pocketsphinx|openai] [--language L]
                                        The text of a wav, mp3 or ogg recording
+  projects list [--archived true|false|all] [--limit N]
+  projects create --name NAME [--description TEXT] [--repository URL|PATH] [--pipeline ID]
+  projects show <project>
+  tasks list <project> [--status S] [--assignee A] [--label L] [--limit N] [--cursor C]
+  tasks add <project> --title TEXT [--description TEXT] [--priority P0..P3] [--label a,b] [--depends-on id,id]
+  tasks claim <project> <task> [--agent ID] [--ttl SECONDS]
+  tasks move <project> <task> <state> [--reason TEXT] [--agent ID]
 
 Options: --json (machine-readable output), --url URL (instead of CADRE_URL / the config file)
 Environment: CADRE_URL, CADRE_TOKEN (a bearer token or API key), CADRE_CONFIG (config file path)`;
@@ -62,6 +76,20 @@ const OPTIONS = {
   format: { type: 'string' },
   out: { type: 'string' },
   language: { type: 'string' },
+  name: { type: 'string' },
+  description: { type: 'string' },
+  repository: { type: 'string' },
+  archived: { type: 'string' },
+  assignee: { type: 'string' },
+  label: { type: 'string' },
+  title: { type: 'string' },
+  priority: { type: 'string' },
+  'depends-on': { type: 'string' },
+  agent: { type: 'string' },
+  ttl: { type: 'string' },
+  file: { type: 'string' },
+  'max-concurrent': { type: 'string' },
+  swarm: { type: 'string' },
 } as const;
 
 class UsageError extends Error {}
@@ -141,6 +169,36 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
             throw new UsageError(`unknown command: runs ${sub ?? ''}`.trim());
         }
       }
+      case 'swarms': {
+        const client = await createClient(effectiveEnv);
+        const id = rest[0];
+        switch (sub) {
+          case 'launch': {
+            const maxConcurrent = count(values['max-concurrent'], '--max-concurrent');
+            await swarmsLaunch(client, output, {
+              file: required(values.file, '--file'),
+              ...(values.agent !== undefined ? { agent: values.agent } : {}),
+              ...(maxConcurrent !== undefined ? { maxConcurrent } : {}),
+            });
+            return 0;
+          }
+          case 'list':
+            await swarmsList(client, output, {
+              ...(values.status !== undefined ? { status: values.status } : {}),
+              ...(values.agent !== undefined ? { agent: values.agent } : {}),
+              ...(values.limit !== undefined ? { limit: values.limit } : {}),
+            });
+            return 0;
+          case 'get':
+            await swarmsGet(client, output, required(id, 'the swarm id'));
+            return 0;
+          case 'cancel':
+            await swarmsCancel(client, output, required(id, 'the swarm id'), values.reason);
+            return 0;
+          default:
+            throw new UsageError(`unknown command: swarms ${sub ?? ''}`.trim());
+        }
+      }
       case 'events': {
         if (sub !== 'tail') throw new UsageError(`unknown command: events ${sub ?? ''}`.trim());
         const client = await createClient(effectiveEnv);
@@ -149,6 +207,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         const retryMs = count(values['retry-ms'], '--retry-ms');
         await eventsTail(client, output, {
           ...(values.run !== undefined ? { run: values.run } : {}),
+          ...(values.swarm !== undefined ? { swarm: values.swarm } : {}),
           ...(values.types !== undefined ? { types: values.types } : {}),
           ...(values.from !== undefined ? { from: values.from } : {}),
           ...(values.until !== undefined ? { until: values.until } : {}),
@@ -186,11 +245,17 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
           ...(values.provider !== undefined ? { provider: values.provider } : {}), ...(values.language !== undefined ? { language: values.language } : {}),
         });
         return 0;
+      case 'projects':
+        await projectsCommand(await createClient(effectiveEnv), output, sub, rest, values);
+        return 0;
+      case 'tasks':
+        await tasksCommand(await createClient(effectiveEnv), output, sub, rest, values);
+        return 0;
       default:
         throw new UsageError(`unknown command: ${command}`);
     }
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof ProjectUsageError) {
       process.stderr.write(`cadre: ${error.message}\n\n${USAGE}\n`);
       return 2;
     }

@@ -30,6 +30,8 @@ const originList = z
 export const gatewayConfigShape = {
   PORT: env.port(8000).describe('HTTP port of the API'),
   HOST: z.string().min(1).default('0.0.0.0').describe('Address the API listens on'),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional()
+    .describe('The URL clients reach the gateway at (e.g. https://cadre.example.com), named as the server of the API documents; without it they name a relative server'),
   AUTH_ENABLED: env.boolean(true).describe('When false every credential-less call acts as an admin (development only)'),
   BODY_LIMIT: byteSize(MIB).describe('Largest request body'),
   UPLOAD_LIMIT: byteSize(25 * MIB).describe('Largest file an upload route (attachments, transcription) streams into the blob store'),
@@ -40,6 +42,8 @@ export const gatewayConfigShape = {
   SSE_HEARTBEAT_MS: env.int(15_000, 10),
   SSE_CLIENT_BUFFER: byteSize(MIB).describe('Bytes held for a client that does not read before it is dropped'),
   SSE_MAX_CLIENTS: env.int(10_000, 1),
+  SSE_MAX_CLIENTS_PER_USER: env.int(32, 1).describe('Event streams one member (or API key of no user) may hold open on one gateway instance; more answer 429'),
+  SSE_ADMIN_RESERVE: env.int(100, 0).describe('Of SSE_MAX_CLIENTS, how many streams only admins may open'),
   SSE_FLUSH_MS: env.int(20, 0).describe('Live events are written at most this often per client; under load they are coalesced'),
   SSE_STALL_TIMEOUT_MS: env.int(30_000, 100).describe('A replaying client that takes no bytes for this long is dropped'),
   TRUST_PROXY: env.boolean(false).describe('Take the client address from X-Forwarded-For'),

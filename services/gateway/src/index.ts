@@ -89,7 +89,8 @@ export async function startGateway(deps: ServiceDeps, config: GatewayConfig, opt
 
   const hub = createHub({
     events: bus.events, head: () => feed.head(), heartbeatMs: config.SSE_HEARTBEAT_MS, bufferLimit: config.SSE_CLIENT_BUFFER,
-    stallTimeoutMs: config.SSE_STALL_TIMEOUT_MS, flushMs: config.SSE_FLUSH_MS, maxClients: config.SSE_MAX_CLIENTS, metrics,
+    stallTimeoutMs: config.SSE_STALL_TIMEOUT_MS, flushMs: config.SSE_FLUSH_MS, maxClients: config.SSE_MAX_CLIENTS,
+    maxClientsPerUser: config.SSE_MAX_CLIENTS_PER_USER, adminReserve: Math.min(config.SSE_ADMIN_RESERVE, config.SSE_MAX_CLIENTS - 1), metrics,
   });
   const feed = createLiveFeed(bus.events, logger.child({ component: 'sse-feed' }), (message) => {
     applyCredentialChange(message, authenticator, hub, logger);
@@ -116,6 +117,7 @@ export async function startGateway(deps: ServiceDeps, config: GatewayConfig, opt
     ...statusHandlers({
       bus, probes: createProbes(bus, deps.pool), hub, liveSeq: feed.head, metrics, version: VERSION, instance: deps.instance,
       startedAt: Date.now(),
+      ...(config.PUBLIC_URL !== undefined ? { publicUrl: config.PUBLIC_URL.replace(/\/+$/, '') } : {}),
       openApi: (serverUrl) => cached(openApiCache, serverUrl, () => buildOpenApi(routes, { version: VERSION, serverUrl })),
       asyncApi: (host) => cached(asyncApiCache, host, () => buildAsyncApi(events, messages, { version: VERSION, gatewayHost: host })),
     }),

@@ -63,9 +63,19 @@ describe('identity auth', () => {
       await expect(h.principalOf(third.access_token)).resolves.toMatchObject({ user_id: admin.user.id });
     });
 
-    it('revokes the whole session when a rotated refresh token is used again', async () => {
+    it('answers parallel refreshes of one token (two tabs) with the same new pair, and the session lives on', async () => {
+      const first = (await h.send(login, { email: ADMIN.email, password: ADMIN.password })) as TokenPair;
+      const pairs = await Promise.all(Array.from({ length: 8 }, () => h.send(refresh, { refresh_token: first.refresh_token })));
+      expect(new Set(pairs.map((p) => p.refresh_token)).size).toBe(1);
+      expect(pairs[0]!.refresh_token).not.toBe(first.refresh_token);
+      for (const pair of pairs) await expect(h.principalOf(pair.access_token)).resolves.toMatchObject({ user_id: admin.user.id });
+      await expect(h.send(refresh, { refresh_token: pairs[0]!.refresh_token })).resolves.toMatchObject({ token_type: 'bearer' });
+    });
+
+    it('revokes the whole session when a rotated refresh token is used again after the grace window', async () => {
       const first = (await h.send(login, { email: ADMIN.email, password: ADMIN.password })) as TokenPair;
       const second = await h.send(refresh, { refresh_token: first.refresh_token });
+      h.clock.advance(31_000);
       await expect(h.send(refresh, { refresh_token: first.refresh_token })).rejects.toBeInstanceOf(UnauthenticatedError);
       await expect(h.principalOf(second.access_token)).rejects.toBeInstanceOf(UnauthenticatedError);
       await expect(h.send(refresh, { refresh_token: second.refresh_token })).rejects.toBeInstanceOf(UnauthenticatedError);
@@ -127,6 +137,28 @@ describe('identity auth', () => {
       expect((locked as RateLimitedError).details).toEqual({ retry_after_seconds: expect.any(Number) });
       h.clock.advance(16 * 60 * 1000);
       await expect(h.send(login, { email: ADMIN.email, password: ADMIN.password })).resolves.toMatchObject({ token_type: 'bearer' });
+    });
+
+    it('does not let an address with failures lock the owner out of the account from elsewhere', async () => {
+      const attacker = '198.51.100.66';
+      for (let i = 0; i < 5; i++) {
+        await expect(h.send(login, { email: ADMIN.email, password: 'a wrong guess' }, { address: attacker })).rejects.toBeInstanceOf(UnauthenticatedError);
+      }
+      await expect(h.send(login, { email: ADMIN.email, password: ADMIN.password }, { address: attacker })).rejects.toBeInstanceOf(RateLimitedError);
+      await expect(h.send(login, { email: ADMIN.email, password: ADMIN.password }, { address: '198.51.100.1' })).resolves.toMatchObject({ token_type: 'bearer' });
+      h.clock.advance(16 * 60 * 1000);
+    });
+
+    it('checks no more guesses than the limit however many arrive at once', async () => {
+      const address = '198.51.100.77';
+      // An account of its own, so no earlier test's lock decides the outcome.
+      const guesses = Array.from({ length: 60 }, (_, i) => `wrong guess ${i}`);
+      const answers = await Promise.all(guesses.map((password) => h.send(login, { email: 'parallel@example.com', password }, { address }).then(
+        () => 'signed in', (error: unknown) => (error instanceof RateLimitedError ? 'throttled' : error instanceof UnauthenticatedError ? 'checked' : String(error)))));
+      const checked = answers.filter((a) => a !== 'throttled');
+      expect(checked.length).toBeLessThanOrEqual(5);
+      expect(answers.filter((a) => a === 'throttled')).toHaveLength(60 - checked.length);
+      h.clock.advance(16 * 60 * 1000);
     });
 
     it('locks a client address that tries many accounts', async () => {

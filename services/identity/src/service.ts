@@ -1,5 +1,6 @@
 import { defineService, packageVersion, type ServiceKit } from '@cadre/kit';
 import { identityRoutes } from '@cadre/proto';
+import { createSecretBox } from '@cadre/runtime';
 import type { Worker } from '@cadre/kit';
 import { identityConfigShape, loadIdentityConfig, type IdentityConfig } from './config';
 import type { IdentityContext } from './context';
@@ -67,10 +68,11 @@ export const identityService = defineService({
       kit, config, clock, logger, store, view, tokens,
       reader: createReader(view, store),
       newId: kit.newId,
-      credentials: createCredentialStore(db),
+      credentials: createCredentialStore(db, createSecretBox(config.CADRE_SECRET_KEY ?? (await tokens.sealingKey()))),
       throttle: createLoginThrottle(db, {
         account: { maxFailures: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, windowSeconds: config.LOGIN_THROTTLE_WINDOW_SECONDS },
         address: { maxFailures: config.LOGIN_MAX_FAILURES_PER_ADDRESS, windowSeconds: config.LOGIN_THROTTLE_WINDOW_SECONDS },
+        pendingToken: { maxFailures: config.LOGIN_MAX_CODES_PER_PENDING_TOKEN, windowSeconds: config.PENDING_2FA_TTL_SECONDS },
       }),
       signer: await createTokenSigner(secret, clock),
       passwords: await createPasswordChecker(),

@@ -1,5 +1,6 @@
+import { Client } from 'pg';
 import {
-  ConflictError, UnauthenticatedError, ValidationError, login, loginTwoFactor, me, setup, twoFactorDisable, twoFactorEnable, twoFactorVerify,
+  ConflictError, ForbiddenError, RateLimitedError, UnauthenticatedError, ValidationError, login, loginTwoFactor, me, setup, twoFactorDisable, twoFactorEnable, twoFactorVerify,
   type PendingTwoFactor, type TokenPair,
 } from '@cadre/proto';
 import { startHarness, type Harness } from './test-support/harness';
@@ -39,6 +40,19 @@ describe('two-factor authentication', () => {
     recoveryCodes = verified.recovery_codes;
     expect(verified.enabled).toBe(true);
     expect(new Set(recoveryCodes).size).toBe(10);
+    // Sealed at rest: the secret is in no row of the identity schema in plain text.
+    const client = new Client({ connectionString: h.database.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ secret: string }>('select secret from identity.totp_secrets union all select secret from identity.totp_pending');
+      expect(rows.length).toBeGreaterThan(0);
+      for (const row of rows) {
+        expect(row.secret).toMatch(/^v1:/);
+        expect(row.secret).not.toContain(secret);
+      }
+    } finally {
+      await client.end();
+    }
     await expect(h.send(me, {}, { as: session.access_token })).resolves.toMatchObject({ two_factor_enabled: true });
     await expect(h.send(twoFactorEnable, {}, { as: session.access_token })).rejects.toBeInstanceOf(ConflictError);
   });
@@ -55,6 +69,16 @@ describe('two-factor authentication', () => {
     await expect(h.send(loginTwoFactor, { pending_token: pending.pending_token, code: h.totp(secret) })).rejects.toBeInstanceOf(UnauthenticatedError);
     h.clock.advance(STEP_MS);
     await expect(h.send(loginTwoFactor, { pending_token: pending.pending_token, code: h.totp(secret) })).resolves.toMatchObject({ token_type: 'bearer' });
+  });
+
+  it('checks no more codes against one pending token than the limit, however many arrive at once', async () => {
+    h.clock.advance(STEP_MS);
+    const pending = await passwordStep();
+    const right = h.totp(secret);
+    const codes = Array.from({ length: 100 }, (_, i) => (i === 77 ? right : String((Number(right) + 1 + i) % 1_000_000).padStart(6, '0')));
+    const answers = await Promise.all(codes.map((code, i) => h.send(loginTwoFactor, { pending_token: pending.pending_token, code }, { address: `192.0.2.${i + 1}` }).then(
+      () => 'signed in', (error: unknown) => (error instanceof RateLimitedError ? 'throttled' : error instanceof UnauthenticatedError ? 'checked' : String(error)))));
+    expect(answers.filter((a) => a !== 'throttled').length).toBeLessThanOrEqual(5);
   });
 
   it('refuses a pending token a second time', async () => {
@@ -90,14 +114,20 @@ describe('two-factor authentication', () => {
   });
 
   it('turns off with a code, and the old recovery codes die with it', async () => {
-    const { secret: again } = await h.send(twoFactorEnable, {}, { as: session.access_token });
+    // The session signed in long ago (by the test clock): turning 2FA on needs the password.
+    await expect(h.send(twoFactorEnable, {}, { as: session.access_token })).rejects.toBeInstanceOf(ForbiddenError);
+    const { secret: again } = await h.send(twoFactorEnable, { password: ADMIN.password }, { as: session.access_token });
     h.clock.advance(STEP_MS);
     const { recovery_codes: codes } = await h.send(twoFactorVerify, { code: h.totp(again) }, { as: session.access_token });
     h.clock.advance(STEP_MS);
     await expect(h.send(twoFactorDisable, { code: h.totp(again) }, { as: session.access_token })).resolves.toEqual({ enabled: false });
-    const { secret: third } = await h.send(twoFactorEnable, {}, { as: session.access_token });
+    const elsewhere = (await h.send(login, ADMIN)) as TokenPair;
+    const { secret: third } = await h.send(twoFactorEnable, { password: ADMIN.password }, { as: session.access_token });
     h.clock.advance(STEP_MS);
     await h.send(twoFactorVerify, { code: h.totp(third) }, { as: session.access_token });
+    // Turning 2FA on ends the sessions a password alone opened; this one goes on.
+    await expect(h.principalOf(elsewhere.access_token)).rejects.toBeInstanceOf(UnauthenticatedError);
+    await expect(h.principalOf(session.access_token)).resolves.toMatchObject({ user_id: session.user.id });
     const pending = await passwordStep();
     await expect(h.send(loginTwoFactor, { pending_token: pending.pending_token, recovery_code: codes[0]! })).rejects.toBeInstanceOf(UnauthenticatedError);
   });

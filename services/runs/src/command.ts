@@ -9,6 +9,12 @@ import { runStream } from './run/events';
 import { ownerOfCommand, runOwner } from './run/owner';
 import type { RunState } from './run/state';
 import { runReactions } from './reactions';
+import { SPAWN_PIPELINE_ID, ownPipeline, spawnPipeline } from './pipelines/spawn';
+
+/** The pipeline a run follows: its own (a spawned run) or the registry's. */
+export async function pipelineOf(ctx: Pick<RunsContext, 'pipelines'>, state: RunState): Promise<Pipeline | undefined> {
+  return ownPipeline(state) ?? ctx.pipelines.get(state.pipelineId);
+}
 
 /** A run's state after a command, with its pipeline and whether a report was taken. */
 export interface Outcome {
@@ -44,8 +50,9 @@ export async function requireRun(ctx: Pick<RunsContext, 'store'>, runId: string,
  * than after them: one round trip less on the step hand-off.
  */
 export async function executeRun(ctx: RunsContext, runId: string, command: RunCommand, meta?: NewEventMeta, caller?: Call): Promise<Outcome> {
-  const known = command.kind === 'create' ? command.pipelineId : ctx.runPipelines.get(runId);
-  const early = known === undefined ? undefined : ctx.pipelines.get(known);
+  const spawned = command.kind === 'create' && command.spawn !== undefined;
+  const known = spawned ? undefined : command.kind === 'create' ? command.pipelineId : ctx.runPipelines.get(runId);
+  const early = known === undefined || known === SPAWN_PIPELINE_ID ? undefined : ctx.pipelines.get(known);
   // Awaited below when the run turns out to use it; never left as an unhandled rejection.
   early?.catch(() => undefined);
   const outcome = await handleCommand(ctx.store, runDecider, {
@@ -58,6 +65,9 @@ export async function executeRun(ctx: RunsContext, runId: string, command: RunCo
       if (!state.exists && command.kind !== 'create') throw new NotFoundError(`run '${runId}' not found`, { run_id: runId });
       // A caller who may not act on the run hears what they would of a run that does not exist.
       if (caller !== undefined && command.kind !== 'create') requireAccess(caller, runOwner(state), () => runNotFound(runId));
+      // A spawned run's pipeline is made from its own events (or the create), never looked up.
+      const own = command.kind === 'create' ? (command.spawn === undefined ? undefined : spawnPipeline(command.spawn)) : ownPipeline(state);
+      if (own !== undefined) return { command, pipeline: own, now: ctx.clock() };
       const pipelineId = command.kind === 'create' ? command.pipelineId : state.pipelineId;
       const pipeline = pipelineId === known ? await early : await ctx.pipelines.get(pipelineId);
       return { command, pipeline, now: ctx.clock() };

@@ -6,6 +6,7 @@ import { pipelinesConfigShape } from '@cadre/pipelines';
 export const runsConfigShape = {
   ...pipelinesConfigShape,
   RUNS_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,47}$/).default('runs').describe('Postgres schema of the service'),
+  RUNS_LIST_PAGE_BYTES: env.int(1_000_000, 10_000).describe('A page of GET /v1/runs stops growing past this many bytes (with a cursor to the rest)'),
   RUNS_SWEEP_INTERVAL_MS: env.int(5_000, 50).describe('How often running steps are checked against their timeout'),
 };
 

@@ -21,4 +21,6 @@ export interface RunsContext {
   readonly syncedViews: LRUCache<string, number>;
   /** This replica's writes of a run's read models in progress (the projection waits for them rather than write alongside). */
   readonly writingViews: Map<string, Promise<void>>;
+  /** A page of the runs list stops growing past this many bytes. */
+  readonly listPageBytes: number;
 }

@@ -43,6 +43,7 @@ export const runsService = defineService({
       runPipelines: new LRUCache({ max: 50_000 }),
       syncedViews: new LRUCache({ max: 50_000 }),
       writingViews: new Map(),
+      listPageBytes: config.RUNS_LIST_PAGE_BYTES,
       sweepIntervalMs: config.RUNS_SWEEP_INTERVAL_MS,
     };
   },

@@ -1,5 +1,5 @@
 import { createEventStore } from '@cadre/eventstore';
-import { createEventRegistry, runCreate, runList } from '@cadre/proto';
+import { createEventRegistry, runCreate, runHistory, runList } from '@cadre/proto';
 import { eventually } from '@cadre/testing';
 import { startHarness, type Harness } from './test-support/harness';
 
@@ -30,5 +30,16 @@ describe('the run read models', () => {
     ], { subjectScope: runId });
     await eventually(async () => expect(await listed()).toContain(runId), 10_000, 50);
     await eventually(async () => expect(await checkpoint()).toBe(await h.bus.events.lastSeq()), 10_000, 100);
+  });
+
+  it('answer the run history by project and by task', async () => {
+    const forTask = await h.send(runCreate, { pipeline_id: 'review-flow', task_description: 'a task of a board', project_id: 'proj-1', task_id: 'task-1' });
+    const sameProject = await h.send(runCreate, { pipeline_id: 'review-flow', task_description: 'another task', project_id: 'proj-1', task_id: 'task-2' });
+    await h.send(runCreate, { pipeline_id: 'review-flow', task_description: 'no board' });
+    const runsOf = async (filter: { project_id?: string; task_id?: string }) => new Set((await h.send(runHistory, filter)).entries.map((e) => e.run_id));
+    await eventually(async () => expect(await runsOf({ task_id: 'task-1' })).toEqual(new Set([forTask.id])), 10_000, 50);
+    expect(await runsOf({ project_id: 'proj-1' })).toEqual(new Set([forTask.id, sameProject.id]));
+    expect(await runsOf({ project_id: 'proj-1', task_id: 'task-2' })).toEqual(new Set([sameProject.id]));
+    expect(await runsOf({ task_id: 'no-such-task' })).toEqual(new Set());
   });
 });

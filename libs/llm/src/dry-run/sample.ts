@@ -12,11 +12,12 @@ function firstType(schema: Schema): string | undefined {
 }
 
 /**
- * A deterministic value that fits a JSON Schema: the default or first enum value, one array item, every
- * declared property, strings made from `text` and the property name. Enough for a dry run to
+ * A deterministic value that fits a JSON Schema: the default or first enum value, `minItems` array
+ * items (at least one), every declared property, strings made from `text` and the property's name
+ * (its path within an array item, so the items differ). Enough for a dry run to
  * fill a `complete` tool's outputs so that a pipeline can go on.
  */
-export function sampleFromSchema(schemaValue: unknown, text: (key: string) => string, key = 'value', depth = 0): unknown {
+export function sampleFromSchema(schemaValue: unknown, text: (key: string) => string, key = 'value', depth = 0, inItem = false): unknown {
   const schema = asSchema(schemaValue);
   if (depth > 8) return null;
   if (schema.const !== undefined) return schema.const;
@@ -24,7 +25,7 @@ export function sampleFromSchema(schemaValue: unknown, text: (key: string) => st
   if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0] as unknown;
   for (const combinator of ['anyOf', 'oneOf', 'allOf'] as const) {
     const options = schema[combinator];
-    if (Array.isArray(options) && options.length > 0) return sampleFromSchema(options[0], text, key, depth + 1);
+    if (Array.isArray(options) && options.length > 0) return sampleFromSchema(options[0], text, key, depth + 1, inItem);
   }
   switch (firstType(schema)) {
     case 'object': {
@@ -32,11 +33,12 @@ export function sampleFromSchema(schemaValue: unknown, text: (key: string) => st
       const names = Object.keys(properties);
       // An open object with nothing declared still gets one value, so it is not empty.
       if (names.length === 0) return schema.additionalProperties === false ? {} : { result: text('result') };
-      return Object.fromEntries(names.map((name) => [name, sampleFromSchema(properties[name], text, name, depth + 1)]));
+      // Within an array item, values are named by their path (`tasks_2.key`), so the items differ.
+      return Object.fromEntries(names.map((name) => [name, sampleFromSchema(properties[name], text, inItem ? `${key}.${name}` : name, depth + 1, inItem)]));
     }
     case 'array': {
       const min = typeof schema.minItems === 'number' ? Math.max(1, schema.minItems) : 1;
-      return Array.from({ length: min }, (_, i) => sampleFromSchema(schema.items, text, `${key}_${i + 1}`, depth + 1));
+      return Array.from({ length: min }, (_, i) => sampleFromSchema(schema.items, text, `${key}_${i + 1}`, depth + 1, true));
     }
     case 'integer':
     case 'number':

@@ -39,7 +39,7 @@ export function createOutputStream(options: OutputStreamOptions): OutputStream {
     if (!chunk || chunk.text === '') return;
     const envelope: EventEnvelope = {
       id: options.newId(), type: chunk.kind, stream, version: ++version, occurredAt: options.clock().toISOString(),
-      data: { run_id: job.run_id, step_id: job.step_id, agent_id: job.agent_id, chunk: chunk.text },
+      data: { run_id: job.run_id, step_id: job.step_id, agent_id: job.agent_id, ...(job.swarm_id !== undefined ? { swarm_id: job.swarm_id } : {}), chunk: chunk.text },
       // Owned by the run's creator, like every event of the run.
       meta: { schemaVersion: 1, ...(job.user_id !== undefined ? { owner: job.user_id } : {}) },
     };

@@ -14,7 +14,7 @@ export interface StepEvents {
 }
 
 export function createStepEvents(store: EventStore, job: StepJob, newId: () => string): StepEvents {
-  const ref = { run_id: job.run_id, step_id: job.step_id, agent_id: job.agent_id };
+  const ref = { run_id: job.run_id, step_id: job.step_id, agent_id: job.agent_id, ...(job.swarm_id !== undefined ? { swarm_id: job.swarm_id } : {}) };
   const scope = { subjectScope: job.run_id };
   // One stream per step: a redelivered attempt appends to it too ('any'), which keeps the history whole.
   // It is a log with no rule to keep, so no decider and no read before the append: one statement each.

@@ -7,6 +7,8 @@ import type { SecretBox } from './crypto';
 export interface ApiProvider {
   readonly kind?: 'openai' | 'anthropic' | 'dry-run';
   readonly base_url?: string | null;
+  readonly api_key_ref?: string | null;
+  /** Events of releases before `api_key_ref` carried the sealed key itself. */
   readonly api_key_encrypted?: string | null;
   readonly api_key_masked?: string | null;
   readonly enabled?: boolean;
@@ -52,14 +54,21 @@ export function foldProviders(events: readonly EventEnvelope[]): ProviderSetting
   return state;
 }
 
+/** The sealed key a provider's settings point to: by reference, else (older events) inline. */
+export function sealedKeyOf(p: ApiProvider, sealedByRef: ReadonlyMap<string, string>): string | undefined {
+  if (p.api_key_ref) return sealedByRef.get(p.api_key_ref);
+  return p.api_key_encrypted ?? undefined;
+}
+
 /** The API's part of the llm settings, keys decrypted (to merge over the environment's). */
-export function apiLlmSettings(state: ReadonlyMap<string, ApiProvider>, box: SecretBox): Partial<LlmSettings> {
+export function apiLlmSettings(state: ReadonlyMap<string, ApiProvider>, box: SecretBox, sealedByRef: ReadonlyMap<string, string>): Partial<LlmSettings> {
   const providers: Record<string, ProviderSettings> = {};
   for (const [id, p] of state) {
+    const sealed = sealedKeyOf(p, sealedByRef);
     providers[id] = {
       ...(p.kind ? { kind: p.kind } : {}),
       ...(p.base_url ? { base_url: p.base_url } : {}),
-      ...(p.api_key_encrypted ? { api_key: box.open(p.api_key_encrypted) } : {}),
+      ...(sealed ? { api_key: box.open(sealed) } : {}),
       ...(p.enabled === undefined ? {} : { enabled: p.enabled }),
     };
   }

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Bus, Subscription } from '@cadre/bus';
+import type { Kysely } from 'kysely';
+import type { AgentsDatabase } from '../storage/database';
 import { handleCommand, type EventStore, type NewEventMeta } from '@cadre/eventstore';
 import { createLlmRegistry, mergeLlmSettings, type LlmCallHook, type LlmRegistry, type LlmSettings } from '@cadre/llm';
 import type { Logger } from '@cadre/logging';
@@ -26,6 +29,8 @@ export interface ProviderSettingsService {
 
 export interface ProviderSettingsOptions {
   readonly store: EventStore;
+  /** The service's tables (the sealed keys). */
+  readonly db: Kysely<AgentsDatabase>;
   readonly env: LlmSettings;
   readonly box: SecretBox;
   readonly logger: Logger;
@@ -33,10 +38,19 @@ export interface ProviderSettingsOptions {
 }
 
 export async function createProviderSettings(options: ProviderSettingsOptions): Promise<ProviderSettingsService> {
-  const { store, env, box, logger } = options;
+  const { store, env, box, logger, db } = options;
+  // Sealed keys by reference: rows are written once and never change, so what was read stays true.
+  const sealedByRef = new Map<string, string>();
   const build = (state: ReadonlyMap<string, ApiProvider>): LlmRegistry =>
-    createLlmRegistry(mergeLlmSettings(env, apiLlmSettings(state, box)), { logger, ...(options.onCall ? { onCall: options.onCall } : {}) });
-  const read = async (): Promise<ReadonlyMap<string, ApiProvider>> => foldProviders(await store.readStream(PROVIDERS_STREAM));
+    createLlmRegistry(mergeLlmSettings(env, apiLlmSettings(state, box, sealedByRef)), { logger, ...(options.onCall ? { onCall: options.onCall } : {}) });
+  const read = async (): Promise<ReadonlyMap<string, ApiProvider>> => {
+    const state = foldProviders(await store.readStream(PROVIDERS_STREAM));
+    const missing = [...state.values()].flatMap((p) => (p.api_key_ref && !sealedByRef.has(p.api_key_ref) ? [p.api_key_ref] : []));
+    if (missing.length > 0) {
+      for (const row of await db.selectFrom('provider_keys').select(['ref', 'sealed']).where('ref', 'in', missing).execute()) sealedByRef.set(row.ref, row.sealed);
+    }
+    return state;
+  };
 
   let current = build(await read());
   const reload = async (): Promise<void> => {
@@ -61,23 +75,40 @@ export async function createProviderSettings(options: ProviderSettingsOptions): 
     list: async () => providerViews(env, await read(), envMask),
     async update(request, meta) {
       const { id, api_key: apiKey, ...rest } = request;
+      // The key is sealed into a row of its own before the event that points to it is appended;
+      // the event carries the reference and a mask, never the key, sealed or not.
+      const ref = typeof apiKey === 'string' ? randomUUID() : undefined;
+      if (ref !== undefined && typeof apiKey === 'string') {
+        const sealed = box.seal(apiKey);
+        await db.insertInto('provider_keys').values({ ref, sealed }).execute();
+        sealedByRef.set(ref, sealed);
+      }
       const data = {
         provider_id: id, ...rest,
         ...(apiKey === undefined ? {} : apiKey === null
-          ? { api_key_encrypted: null, api_key_masked: null }
-          : { api_key_encrypted: box.seal(apiKey), api_key_masked: maskSecret(apiKey) }),
+          ? { api_key_ref: null, api_key_encrypted: null, api_key_masked: null }
+          : { api_key_ref: ref, api_key_encrypted: null, api_key_masked: maskSecret(apiKey) }),
       };
-      const { state } = await handleCommand(store, decider, {
-        stream: PROVIDERS_STREAM, command: { data, now: new Date() }, meta, subjectScope: 'settings',
-        // This replica's registry follows at once (the others when the event reaches them).
-        reactions: [reload],
-      });
+      let state: ReadonlyMap<string, ApiProvider>;
+      try {
+        ({ state } = await handleCommand(store, decider, {
+          stream: PROVIDERS_STREAM, command: { data, now: new Date() }, meta, subjectScope: 'settings',
+          // This replica's registry follows at once (the others when the event reaches them).
+          reactions: [reload],
+        }));
+      } catch (error) {
+        if (ref !== undefined) {
+          sealedByRef.delete(ref);
+          await db.deleteFrom('provider_keys').where('ref', '=', ref).execute().catch(() => undefined);
+        }
+        throw error;
+      }
       const view = providerViews(env, state, envMask).find((p) => p.id === id);
       if (!view) throw new NotFoundError(`no provider "${id}"`);
       return view;
     },
     async keys() {
-      const merged = mergeLlmSettings(env, apiLlmSettings(await read(), box));
+      const merged = mergeLlmSettings(env, apiLlmSettings(await read(), box, sealedByRef));
       return Object.fromEntries(Object.entries(merged.providers).flatMap(([id, p]) => (p.api_key ? [[id, p.api_key]] : [])));
     },
     async follow(bus) {

@@ -12,6 +12,8 @@ export interface AgentsDatabase {
     provider: string; model: string; input_tokens: BigInt; output_tokens: BigInt; cost_usd: number; duration_ms: number;
     stop_reason: string | null; created_at: Timestamp;
   };
+  /** Provider keys, sealed, by the reference their `provider_settings_updated` event carries. */
+  provider_keys: { ref: string; sealed: string };
   /** Values kept once for all replicas (the generated provider-key secret). */
   settings: { name: string; value: string };
 }

@@ -25,7 +25,7 @@ describe('agents tables', () => {
       // Each on a connection of its own, as replicas would be.
       await Promise.all(Array.from({ length: 6 }, () => migrateService(pool, schema, 'agents_migration', agentsMigrations(schema))));
       const { rows } = await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = ${schema} order by 1`.execute(db);
-      expect(rows.map((r) => r.name)).toEqual(['agents_migration', 'agents_migration_lock', 'llm_calls', 'settings']);
+      expect(rows.map((r) => r.name)).toEqual(['agents_migration', 'agents_migration_lock', 'llm_calls', 'provider_keys', 'settings']);
       const { rows: applied } = await sql<{ name: string }>`select name from ${sql.id(schema)}.agents_migration order by name`.execute(db);
       expect(applied.map((r) => r.name)).toEqual(Object.keys(agentsMigrations(schema)).sort());
     }

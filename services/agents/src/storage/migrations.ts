@@ -35,6 +35,14 @@ export function agentsMigrations(schema: string): Migrations {
         await sql`create index if not exists llm_calls_agent_idx on ${s}.llm_calls (agent_id, created_at desc)`.execute(db);
       },
     },
+    // Provider keys leave the events: sealed here, referenced from the event.
+    '2026_12_06_0001_provider_keys': {
+      async up(db: Kysely<any>) {
+        await sql`create table if not exists ${s}.provider_keys (
+          ref text primary key, sealed text not null, created_at timestamptz not null default now()
+        )`.execute(db);
+      },
+    },
   };
   /* eslint-enable @typescript-eslint/no-explicit-any */
 }

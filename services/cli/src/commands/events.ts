@@ -4,6 +4,8 @@ import { shortTime, truncate, type Output } from '../output';
 
 export interface TailOptions {
   readonly run?: string;
+  /** Only one swarm's events and those of its tasks' runs. */
+  readonly swarm?: string;
   /** Comma list of event types. */
   readonly types?: string;
   /** Start after this event id (default: from now). */
@@ -26,9 +28,9 @@ interface Envelope {
 function describe(data: Record<string, unknown> | undefined): string {
   if (!data) return '';
   const parts: string[] = [];
-  for (const key of ['run_id', 'step_id', 'agent_id', 'status', 'error']) {
+  for (const key of ['swarm_id', 'task_key', 'run_id', 'step_id', 'agent_id', 'status', 'error']) {
     const value = data[key];
-    if (typeof value === 'string' && value !== '') parts.push(`${key.replace(/_id$/, '')}=${truncate(value, 60)}`);
+    if (typeof value === 'string' && value !== '') parts.push(`${key.replace(/_id$/, '').replace('task_key', 'task')}=${truncate(value, 60)}`);
   }
   return parts.join(' ');
 }
@@ -41,6 +43,7 @@ function describe(data: Record<string, unknown> | undefined): string {
 export async function eventsTail(client: Client, output: Output, options: TailOptions): Promise<void> {
   const query = new URLSearchParams();
   if (options.run) query.set('run_id', options.run);
+  if (options.swarm) query.set('swarm_id', options.swarm);
   if (options.types) query.set('types', options.types.replace(/\s+/g, ''));
   const qs = query.toString();
   const until = new Set((options.until ?? '').split(',').map((t) => t.trim()).filter(Boolean));

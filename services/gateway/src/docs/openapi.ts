@@ -15,8 +15,11 @@ const ERROR_RESPONSES = {
   409: ['Conflict', 'The request conflicts with the current state'],
   413: ['PayloadTooLarge', 'The body is over the size limit'],
   415: ['UnsupportedMediaType', 'The body is not of a type the route takes (application/json; YAML where the route says so)'],
+  422: ['Unprocessable', 'Understood but cannot be done (an Idempotency-Key reused for another request, a provider refusing the call)'],
   429: ['TooManyRequests', 'Too many attempts; retry later'],
-  503: ['ServiceUnavailable', 'The service that answers this, or the bus, did not answer in time; retry'],
+  500: ['InternalError', 'Something failed on our side; the body names no internals'],
+  503: ['ServiceUnavailable', 'The service that answers this, or the bus, is not available; retry'],
+  504: ['Timeout', 'The answer did not come in time; retry'],
 } as const satisfies Record<number, readonly [string, string]>;
 
 type ErrorStatus = keyof typeof ERROR_RESPONSES;
@@ -32,7 +35,9 @@ function errorStatuses(route: RouteDefinition): ErrorStatus[] {
   if (route.params || route.query || route.body || route.stream) statuses.add(400);
   if (route.access !== 'public') statuses.add(401).add(403);
   if (pathParamNames(route.path).length > 0) statuses.add(404);
-  if (route.message?.kind === 'command') statuses.add(409);
+  // A command may conflict with the state, or reuse an Idempotency-Key for another request.
+  if (route.message?.kind === 'command') statuses.add(409).add(422);
+  for (const extra of route.errors ?? []) statuses.add(extra as ErrorStatus);
   if (route.body) statuses.add(413).add(415);
   if (route.message) statuses.add(429);
   if (route.message || route.stream || route.operationId === 'getReady') statuses.add(503);
@@ -93,7 +98,11 @@ function operation(route: RouteDefinition, shared: Record<string, JsonSchema>): 
   if (route.stream) {
     responses[status] = {
       description: 'An event stream: `id:` the stream sequence, `event:` the event type, `data:` the event envelope as JSON; a comment line as heartbeat',
-      content: { 'text/event-stream': { schema: { type: 'string' } } },
+      content: {
+        'text/event-stream': { schema: { type: 'string' } },
+        // A stream route with a response schema also answers once as JSON (e.g. a log tail with ?follow=false).
+        ...(route.response ? { 'application/json': { schema: embeddedSchema(route.response, 'output', shared, '#/components/schemas/') } } : {}),
+      },
     };
   } else if (route.download) {
     const binary = { '*/*': { schema: { type: 'string', format: 'binary' } } };

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 
-const ALLOWED_HEADERS = 'Authorization, Content-Type, X-Request-Id, Last-Event-ID';
+const ALLOWED_HEADERS = 'Authorization, Content-Type, X-Request-Id, Last-Event-ID, Idempotency-Key';
 const EXPOSED_HEADERS = 'X-Request-Id, X-API-Version, Retry-After';
 
 /**

@@ -55,7 +55,7 @@ export function toHttpError(error: unknown): HttpError {
   return { status, body };
 }
 
-/** The wait a 429 names in its details (`retry_after_seconds`), whole seconds, at least 1. */
+/** The wait an answer names in its details (`retry_after_seconds`), whole seconds, at least 1. */
 function retryAfterSeconds(details: unknown): number {
   const named = typeof details === 'object' && details !== null ? (details as { retry_after_seconds?: unknown }).retry_after_seconds : undefined;
   return typeof named === 'number' && Number.isFinite(named) && named > 0 ? Math.ceil(named) : 1;
@@ -69,7 +69,9 @@ export function sendError(res: Response, error: unknown): HttpError {
     return mapped;
   }
   if (mapped.status === 503) res.setHeader('Retry-After', '1');
-  if (mapped.status === 429) res.setHeader('Retry-After', String(retryAfterSeconds(mapped.body.details)));
+  const named = (mapped.body.details as { retry_after_seconds?: unknown } | undefined)?.retry_after_seconds;
+  // A 429, or any answer that names its wait (a 409 of a request still being answered).
+  if (mapped.status === 429 || typeof named === 'number') res.setHeader('Retry-After', String(retryAfterSeconds(mapped.body.details)));
   if (mapped.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
   res.status(mapped.status).json(mapped.body);
   return mapped;

@@ -1,6 +1,8 @@
 import type { Request } from 'express';
 import type { Bus } from '@cadre/bus';
-import { CLIENT_ADDRESS_HEADER, PRINCIPAL_HEADER, REQUEST_ID_HEADER, type Principal, type RouteDefinition } from '@cadre/proto';
+import {
+  CLIENT_ADDRESS_HEADER, IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_HEADER, PRINCIPAL_HEADER, REQUEST_ID_HEADER, ValidationError, type Principal, type RouteDefinition,
+} from '@cadre/proto';
 
 export interface ForwardContext {
   readonly requestId: string;
@@ -14,6 +16,14 @@ export function serviceHeaders(req: Request, context: ForwardContext): Record<st
   if (context.principal) headers[PRINCIPAL_HEADER] = JSON.stringify(context.principal);
   const address = req.ip ?? req.socket.remoteAddress;
   if (address) headers[CLIENT_ADDRESS_HEADER] = address;
+  // An Idempotency-Key is handed on to the service (which may honour it); a malformed one is a 400.
+  const idempotencyKey = req.get('idempotency-key');
+  if (idempotencyKey !== undefined) {
+    if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new ValidationError('invalid Idempotency-Key', [{ path: 'headers.idempotency-key', message: 'expected 1 to 255 visible ASCII characters' }]);
+    }
+    headers[IDEMPOTENCY_KEY_HEADER] = idempotencyKey;
+  }
   return headers;
 }
 

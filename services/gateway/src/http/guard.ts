@@ -6,22 +6,30 @@ export interface InputProblem {
   readonly message: string;
 }
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /**
- * Checks raw input for what no contract can accept: U+0000 in a string or key (Postgres, where
- * every value ends up, cannot store it in text or jsonb) and nesting deeper than MAX_DEPTH.
+ * Checks raw input for what no contract can accept: U+0000 or a lone UTF-16 surrogate in a
+ * string or key (Postgres, where every value ends up, cannot store them in text or jsonb) and
+ * nesting deeper than MAX_DEPTH.
  * Iterative, so a hostile body cannot exhaust the stack. Reports the first problem per kind.
  */
 export function inputProblems(value: unknown, where: string): InputProblem[] {
   const problems: InputProblem[] = [];
   let nul = false;
+  let surrogate = false;
   let deep = false;
   const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value, path: where, depth: 0 }];
-  while (stack.length > 0 && !(nul && deep)) {
+  while (stack.length > 0 && !(nul && surrogate && deep)) {
     const { value: current, path, depth } = stack.pop()!;
     if (typeof current === 'string') {
       if (!nul && current.includes('\u0000')) {
         nul = true;
         problems.push({ path, message: 'must not contain NUL (U+0000) characters' });
+      }
+      if (!surrogate && LONE_SURROGATE.test(current)) {
+        surrogate = true;
+        problems.push({ path, message: 'must be valid Unicode (no lone surrogate)' });
       }
       continue;
     }
@@ -35,6 +43,10 @@ export function inputProblems(value: unknown, where: string): InputProblem[] {
       if (!nul && key.includes('\u0000')) {
         nul = true;
         problems.push({ path, message: 'keys must not contain NUL (U+0000) characters' });
+      }
+      if (!surrogate && LONE_SURROGATE.test(key)) {
+        surrogate = true;
+        problems.push({ path, message: 'keys must be valid Unicode (no lone surrogate)' });
       }
       stack.push({ value: child, path: `${path}.${key}`, depth: depth + 1 });
     }

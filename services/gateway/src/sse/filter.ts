@@ -13,8 +13,9 @@ export interface StreamFilter {
 
 /**
  * Builds a client's filter: what the caller may see (the domain's visibility), then what it
- * asked for. `run_id` and `swarm_id` are the subject's scope token, so they are
- * subject filters; one type is a subject filter too. `session_id` matches the scope (chat
+ * asked for. `run_id` is the subject's scope token, so it is a subject filter; one type is a
+ * subject filter too. `swarm_id` matches the swarm's own events (their scope) and those of its
+ * tasks' runs (runs and agents events carrying the swarm's id in their data), so it narrows in process. `session_id` matches the scope (chat
  * sessions) or the data's `session_id` (steps); `agent_id` is in the data only.
  */
 export function buildFilter(query: EventStreamQuery, principal: Principal, visibility: Readonly<Record<string, Visibility>> = {}): StreamFilter {
@@ -34,9 +35,12 @@ export function buildFilter(query: EventStreamQuery, principal: Principal, visib
   const runScope = query.run_id === undefined ? undefined : subjectToken(query.run_id);
   const swarmScope = query.swarm_id === undefined ? undefined : subjectToken(query.swarm_id);
   const sessionScope = query.session_id === undefined ? undefined : subjectToken(query.session_id);
-  const { agent_id: agentId, session_id: sessionId } = query;
+  // A project's events (its board, tasks, policy) have the project as their scope.
+  const projectScope = query.project_id === undefined ? undefined : subjectToken(query.project_id);
+  const { agent_id: agentId, session_id: sessionId, swarm_id: swarmId } = query;
 
-  const scope = runScope ?? swarmScope;
+  // A swarm's filter also takes its tasks' run events (other scopes): it cannot narrow the subject.
+  const scope = runScope ?? projectScope;
   const oneType = types?.size === 1 ? [...types][0] : undefined;
   const subject = scope === undefined && oneType === undefined ? undefined : eventFilter({ type: oneType, scope });
 
@@ -46,7 +50,8 @@ export function buildFilter(query: EventStreamQuery, principal: Principal, visib
       if (!visible(message)) return false;
       if (types && !types.has(message.type)) return false;
       if (runScope !== undefined && message.scope !== runScope) return false;
-      if (swarmScope !== undefined && message.scope !== swarmScope) return false;
+      if (swarmScope !== undefined && message.scope !== swarmScope && message.data()?.swarm_id !== swarmId) return false;
+      if (projectScope !== undefined && message.scope !== projectScope) return false;
       if (sessionScope !== undefined && message.scope !== sessionScope && message.data()?.session_id !== sessionId) return false;
       if (agentId !== undefined && message.data()?.agent_id !== agentId) return false;
       return true;

@@ -30,8 +30,24 @@ describe('SSE filters', () => {
   it('puts a single type in the subject and keeps a list in process', () => {
     expect(buildFilter({ types: 'run_created' }, admin).subject).toBe('evt.*.run_created.*');
     const several = buildFilter({ types: 'run_created,swarm_task_started', swarm_id: 'sw-1' }, admin);
-    expect(several.subject).toBe('evt.*.*.sw-1');
+    expect(several.subject).toBeUndefined();
     expect([runEvent, otherRun, swarmEvent].map((m) => several.matches(m))).toEqual([false, false, true]);
+  });
+
+  it('narrows a project filter on the subject: the events of its board only', () => {
+    const taskEvent = message(7, 'projects', 'task_claimed', 'p-1', { project_id: 'p-1', task_id: 't-1', holder: 'agent:a' });
+    const otherProject = message(8, 'projects', 'task_created', 'p-2', { project_id: 'p-2', task_id: 't-2' });
+    const filter = buildFilter({ project_id: 'p-1' }, admin);
+    expect(filter.subject).toBe('evt.*.*.p-1');
+    expect([taskEvent, otherProject, runEvent].map((m) => filter.matches(m))).toEqual([true, false, false]);
+  });
+
+  it('gives a swarm filter the swarm\'s events and those of its tasks\' runs (their data names the swarm)', () => {
+    const taskRun = message(5, 'runs', 'step_started', 'run-7', { run_id: 'run-7', step_id: 'execute', swarm_id: 'sw-1' });
+    const taskOutput = message(6, 'agents', 'agent_output', 'run-7', { run_id: 'run-7', step_id: 'execute', swarm_id: 'sw-1', chunk: 'hi' });
+    const filter = buildFilter({ swarm_id: 'sw-1' }, admin);
+    expect([runEvent, otherRun, swarmEvent, taskRun, taskOutput].map((m) => filter.matches(m))).toEqual([false, false, true, true, true]);
+    expect(buildFilter({ swarm_id: 'sw-2' }, admin).matches(taskRun)).toBe(false);
   });
 
   it('matches agents and sessions on the event data', () => {

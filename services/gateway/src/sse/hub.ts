@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { EventStream } from '@cadre/bus';
-import { UnavailableError, type Principal } from '@cadre/proto';
+import { RateLimitedError, UnavailableError, type Principal } from '@cadre/proto';
 import type { GatewayMetrics } from '../http/metrics';
 import { SseClient, type CloseReason } from './client';
 import type { StreamFilter } from './filter';
@@ -15,6 +15,10 @@ export interface HubOptions {
   readonly stallTimeoutMs: number;
   readonly flushMs: number;
   readonly maxClients: number;
+  /** Streams one user (or one credential of no user) may hold open; admins are bound by maxClients only. */
+  readonly maxClientsPerUser: number;
+  /** Of maxClients, how many only admins may take: a member filling the rest cannot lock admins out. */
+  readonly adminReserve: number;
   readonly metrics: GatewayMetrics;
   readonly clock?: () => number;
 }
@@ -41,6 +45,9 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** The SSE clients of one gateway instance, fed by its one live feed. */
 export function createHub(options: HubOptions): SseHub {
   const clients = new Set<SseClient>();
+  const perUser = new Map<string, number>();
+  let memberClients = 0;
+  const holderOf = (principal: Principal): string => principal.user_id ?? `credential:${principal.credential_id}`;
   const clock = options.clock ?? Date.now;
   let dropped = 0;
   const heartbeat = setInterval(() => {
@@ -49,6 +56,11 @@ export function createHub(options: HubOptions): SseHub {
 
   const onClose = (client: SseClient, reason: CloseReason): void => {
     if (!clients.delete(client)) return;
+    if (client.principal.role !== 'admin') memberClients--;
+    const holder = holderOf(client.principal);
+    const held = (perUser.get(holder) ?? 1) - 1;
+    if (held > 0) perUser.set(holder, held);
+    else perUser.delete(holder);
     options.metrics.sseClients.set(clients.size);
     if (reason !== 'client') options.metrics.sseDropped.inc({ reason });
     if (reason === 'slow' || reason === 'stalled') dropped++;
@@ -57,6 +69,12 @@ export function createHub(options: HubOptions): SseHub {
   return {
     async attach(res, principal, filter, resumeAfter) {
       if (clients.size >= options.maxClients) throw new UnavailableError('Too many open event streams');
+      const admin = principal.role === 'admin';
+      if (!admin && memberClients >= options.maxClients - options.adminReserve) throw new UnavailableError('Too many open event streams');
+      const holder = holderOf(principal);
+      if (!admin && (perUser.get(holder) ?? 0) >= options.maxClientsPerUser) {
+        throw new RateLimitedError(`you have ${options.maxClientsPerUser} event streams open already; close one first`, { retry_after_seconds: 5 });
+      }
       let cursor = resumeAfter;
       // A cursor beyond the feed may just be ahead of this instance; beyond the stream, it is from another life of it.
       if (cursor !== undefined && cursor > options.head()) cursor = Math.min(cursor, await options.events.lastSeq());
@@ -82,6 +100,8 @@ export function createHub(options: HubOptions): SseHub {
         cursor ?? joinSeq,
       );
       clients.add(client);
+      perUser.set(holder, (perUser.get(holder) ?? 0) + 1);
+      if (!admin) memberClients++;
       options.metrics.sseClients.set(clients.size);
       res.once('close', () => client.close('client'));
       if (cursor !== undefined && cursor < joinSeq) client.catchUp(options.events, joinSeq);

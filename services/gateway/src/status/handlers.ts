@@ -1,4 +1,3 @@
-import type { Request } from 'express';
 import type { Bus } from '@cadre/bus';
 import type { StatusReply } from '@cadre/proto';
 import type { GatewayMetrics } from '../http/metrics';
@@ -16,14 +15,12 @@ export interface StatusDeps {
   readonly instance: string;
   readonly startedAt: number;
   readonly openApi: (serverUrl: string) => Record<string, unknown>;
+  /** PUBLIC_URL: the server the API documents name. */
+  readonly publicUrl?: string;
   readonly asyncApi: (host: string) => Record<string, unknown>;
 }
 
 /** The Host header, when it looks like one (it ends up in the served documents). */
-function hostOf(req: Request): string {
-  const host = req.get('host') ?? '';
-  return /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host) ? host : 'localhost:8000';
-}
 
 async function lastSeq(bus: Bus): Promise<number | null> {
   try {
@@ -73,11 +70,12 @@ export function statusHandlers(deps: StatusDeps): Record<string, LocalHandler> {
     },
 
     getOpenApiDocument: (req, res) => {
-      res.json(deps.openApi(`${req.protocol}://${hostOf(req)}`));
+      // The configured public URL, never the request's Host header (which any client sets).
+      res.json(deps.openApi(deps.publicUrl ?? '/'));
     },
 
     getAsyncApiDocument: (req, res) => {
-      res.json(deps.asyncApi(hostOf(req)));
+      res.json(deps.asyncApi(deps.publicUrl !== undefined ? new URL(deps.publicUrl).host : 'localhost:8000'));
     },
   };
 }

@@ -18,6 +18,8 @@ export type ApiKeyCommand =
       readonly keyId: string;
       /** Who revokes: the owner, or an admin. */
       readonly actor: { readonly userId: string | undefined; readonly admin: boolean };
+      /** Set when the key goes with something else (a new password, signing out everywhere). */
+      readonly reason?: 'password_changed' | 'signed_out_everywhere';
       readonly eventId: string;
       readonly now: Date;
     };
@@ -35,7 +37,9 @@ export function decideApiKey(command: ApiKeyCommand, state: ApiKeyState): readon
       const mine = state.status !== 'none' && (command.actor.admin || state.userId === command.actor.userId);
       if (!mine) throw new NotFoundError('no such api key');
       if (state.status === 'revoked') return [];
-      return [event('api_key_revoked', command.eventId, command.now, { key_id: command.keyId, user_id: state.userId })];
+      return [event('api_key_revoked', command.eventId, command.now, {
+        key_id: command.keyId, user_id: state.userId, ...(command.reason ? { reason: command.reason } : {}),
+      })];
     }
   }
 }

@@ -6,6 +6,7 @@ import type { IdentityContext } from '../context';
 import { randomAlphanumeric, randomToken, sha256Hex } from '../crypto/secrets';
 import { streams } from '../events';
 import { endpoint, metaOf, requirePrincipal, requireSessionUser } from './call';
+import { confirmIdentity } from './confirm';
 import { presentApiKey } from './present';
 
 /** Every API key starts with this; what follows is `<prefix>_<secret>`. */
@@ -13,11 +14,20 @@ export const API_KEY_PREFIX = 'cadre_';
 
 const DAY_MS = 24 * 3600 * 1000;
 
-function expiryOf(request: { expires_at?: string | undefined; expires_in_days?: number | undefined }, now: Date): Date | null {
-  if (request.expires_in_days !== undefined) return new Date(now.getTime() + request.expires_in_days * DAY_MS);
-  if (request.expires_at === undefined) return null;
+/** Every key expires: the default lifetime when none is asked, never beyond the maximum. */
+function expiryOf(
+  request: { expires_at?: string | undefined; expires_in_days?: number | undefined }, now: Date, limits: { defaultDays: number; maxDays: number },
+): Date {
+  const latest = now.getTime() + limits.maxDays * DAY_MS;
+  const tooLate = (path: string) => new ValidationError(`an API key lives at most ${limits.maxDays} days`, [{ path, message: `more than ${limits.maxDays} days away` }]);
+  if (request.expires_in_days !== undefined) {
+    if (request.expires_in_days > limits.maxDays) throw tooLate('expires_in_days');
+    return new Date(now.getTime() + request.expires_in_days * DAY_MS);
+  }
+  if (request.expires_at === undefined) return new Date(now.getTime() + Math.min(limits.defaultDays, limits.maxDays) * DAY_MS);
   const at = new Date(request.expires_at);
   if (at.getTime() <= now.getTime()) throw new ValidationError('expires_at must be in the future', [{ path: 'expires_at', message: 'in the past' }]);
+  if (at.getTime() > latest) throw tooLate('expires_at');
   return at;
 }
 
@@ -25,10 +35,12 @@ function expiryOf(request: { expires_at?: string | undefined; expires_in_days?: 
 export function apiKeyHandlers(ctx: IdentityContext): ReadonlyArray<readonly [string, RequestHandler]> {
   return [
     endpoint(apiKeyCreate, async (request, call) => {
-      const { userId } = requireSessionUser(call);
-      if (!(await ctx.reader.user(userId))) throw new NotFoundError('no such user');
+      const { userId, sessionId } = requireSessionUser(call);
+      const user = await ctx.reader.user(userId);
+      if (!user) throw new NotFoundError('no such user');
       const now = ctx.clock();
-      const expiresAt = expiryOf(request, now);
+      const expiresAt = expiryOf(request, now, { defaultDays: ctx.config.API_KEY_DEFAULT_DAYS, maxDays: ctx.config.API_KEY_MAX_DAYS });
+      await confirmIdentity(ctx, call, user, sessionId, request.password);
       const keyId = ctx.newId();
       const prefix = `${API_KEY_PREFIX}${randomAlphanumeric(8)}`;
       const key = `${prefix}_${randomToken(32)}`;
@@ -42,7 +54,7 @@ export function apiKeyHandlers(ctx: IdentityContext): ReadonlyArray<readonly [st
         await ctx.tokens.forgetApiKey(keyId).catch(() => undefined);
         throw error;
       }
-      return { id: keyId, name: request.name, prefix, key, created_at: now.toISOString(), expires_at: expiresAt ? expiresAt.toISOString() : null };
+      return { id: keyId, name: request.name, prefix, key, created_at: now.toISOString(), expires_at: expiresAt.toISOString() };
     }),
 
     endpoint(apiKeyList, async (_request, call) => {

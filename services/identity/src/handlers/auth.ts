@@ -1,6 +1,7 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from '@cadre/bus';
 import {
-  ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, authStatus, login, loginTwoFactor, logout, me, refresh, setup,
+  ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, authStatus, login, loginTwoFactor, logout, logoutEverywhere, me, refresh, setup,
 } from '@cadre/proto';
 import { execute } from '../command';
 import type { IdentityContext } from '../context';
@@ -11,11 +12,15 @@ import type { ThrottleSubject } from '../throttle/throttle';
 import { endpoint, metaOf, requirePrincipal, type Call } from './call';
 import { normalizeEmail, presentUser } from './present';
 import { recoveryCodeHash, spendTotpCode } from './second-factor';
-import { refreshSession, revokeSession, startSession } from './sessions';
+import { refreshSession, revokeSession, signOutEverywhere, startSession } from './sessions';
+
+/** Compares in constant time (by digest, so lengths do not show either). */
+const sameSecret = (given: string, expected: string): boolean =>
+  timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(expected).digest());
 
 const NO_SUCH_EVENT = '00000000-0000-0000-0000-000000000000';
 
-const throttleSubject = (email: string, call: Call): ThrottleSubject =>
+export const throttleSubject = (email: string, call: Call): ThrottleSubject =>
   call.clientAddress ? { account: email, address: call.clientAddress } : { account: email };
 
 /** Setup, login (with 2FA), refresh, logout, me and the auth status. */
@@ -26,6 +31,10 @@ export function authHandlers(ctx: IdentityContext): ReadonlyArray<readonly [stri
     endpoint(setup, async (request, call) => {
       // Answer a done setup before spending an argon2 hash on it; the directory decides for real.
       if (ctx.view.setupCompleted()) throw new ConflictError('setup is already done');
+      const expected = ctx.config.SETUP_TOKEN;
+      if (expected !== undefined && !sameSecret(request.setup_token ?? '', expected)) {
+        throw new ForbiddenError('setup needs the one-time setup token that Cadre printed when it started (send it as setup_token)', { reason: 'setup_token_required' });
+      }
       const email = normalizeEmail(request.email);
       const userId = ctx.newId();
       const eventId = ctx.newId();
@@ -44,25 +53,21 @@ export function authHandlers(ctx: IdentityContext): ReadonlyArray<readonly [stri
 
     endpoint(login, async (request, call) => {
       const email = normalizeEmail(request.email);
-      const subject = throttleSubject(email, call);
-      await ctx.throttle.check(subject, ctx.clock());
+      const attempt = await ctx.throttle.attempt(throttleSubject(email, call), ctx.clock());
       // Catch up first, so a password or 2FA change made on another replica a moment ago counts here.
       await ctx.reader.catchUp(streams.directory);
       const user = ctx.view.userByEmail(email);
       // The same lookup and the same argon2 work for an unknown e-mail as for a wrong password.
       const stored = await ctx.credentials.passwordHash(user?.passwordEventId ?? NO_SUCH_EVENT);
       const hash = user ? stored : undefined;
-      if (!(await ctx.passwords.check(hash, request.password)) || !user) {
-        await ctx.throttle.recordFailure(subject, ctx.clock());
-        throw new UnauthenticatedError('invalid email or password');
-      }
+      if (!(await ctx.passwords.check(hash, request.password)) || !user) throw new UnauthenticatedError('invalid email or password');
+      await attempt.succeeded(); // the password was right; the second factor is throttled on its own
       await ctx.reader.catchUp(streams.twoFactor(user.id));
       if (ctx.view.twoFactorOf(user.id) !== undefined) {
         const ttl = ctx.config.PENDING_2FA_TTL_SECONDS;
         const pending = await ctx.signer.signPending({ sub: user.id, jti: ctx.newId() }, ttl);
         return { requires_2fa: true as const, pending_token: pending, expires_in: ttl };
       }
-      await ctx.throttle.recordSuccess(subject);
       return startSession(ctx, user, 'password', call);
     }),
 
@@ -70,8 +75,7 @@ export function authHandlers(ctx: IdentityContext): ReadonlyArray<readonly [stri
       const claims = await ctx.signer.verifyPending(request.pending_token);
       const user = await ctx.reader.user(claims.sub);
       if (!user) throw new UnauthenticatedError('invalid pending token');
-      const subject = throttleSubject(user.email, call);
-      await ctx.throttle.check(subject, ctx.clock());
+      const attempt = await ctx.throttle.attempt({ ...throttleSubject(user.email, call), pendingToken: claims.jti }, ctx.clock());
       await ctx.reader.catchUp(streams.twoFactor(user.id));
       const generation = ctx.view.twoFactorOf(user.id);
       if (generation === undefined) throw new UnauthenticatedError('invalid pending token');
@@ -82,15 +86,12 @@ export function authHandlers(ctx: IdentityContext): ReadonlyArray<readonly [stri
       } else {
         ok = await ctx.credentials.spendRecoveryCode(generation, recoveryCodeHash(request.recovery_code ?? ''), ctx.clock());
       }
-      if (!ok) {
-        await ctx.throttle.recordFailure(subject, ctx.clock());
-        throw new UnauthenticatedError('invalid code');
-      }
+      if (!ok) throw new UnauthenticatedError('invalid code');
       // Spent only after a right code, so a mistyped code does not force a new password login.
       if (!(await ctx.tokens.spendPendingToken(claims.jti, new Date(claims.exp * 1000)))) {
         throw new UnauthenticatedError('pending token already used');
       }
-      await ctx.throttle.recordSuccess(subject);
+      await attempt.succeeded();
       return startSession(ctx, user, request.code !== undefined ? 'two_factor' : 'recovery_code', call);
     }),
 
@@ -101,6 +102,12 @@ export function authHandlers(ctx: IdentityContext): ReadonlyArray<readonly [stri
       if (principal.kind !== 'user' || principal.user_id === undefined) throw new ForbiddenError('only a session can log out');
       await revokeSession(ctx, principal.credential_id, principal.user_id, 'logout', call);
       return {};
+    }),
+
+    endpoint(logoutEverywhere, async (_request, call) => {
+      const principal = requirePrincipal(call);
+      if (principal.kind !== 'user' || principal.user_id === undefined) throw new ForbiddenError('only a signed-in user can sign out everywhere');
+      return signOutEverywhere(ctx, principal.user_id, 'signed_out_everywhere', call, { apiKeys: true });
     }),
 
     endpoint(me, async (_request, call) => {

@@ -2,9 +2,11 @@ import { UnauthenticatedError, type TokenPair } from '@cadre/proto';
 import { execute } from '../command';
 import type { IdentityContext } from '../context';
 import { randomToken, sha256Hex } from '../crypto/secrets';
+import { openWith, sealWith } from '../crypto/seal';
 import { streams } from '../events';
 import type { SessionCommand } from '../session/decide';
 import { sessionDecider } from '../session/decider';
+import { apiKeyDecider } from '../api-key/decider';
 import type { UserRecord } from '../view/view';
 import { metaOf, type Call } from './call';
 import { presentUser } from './present';
@@ -65,16 +67,28 @@ export async function refreshSession(ctx: IdentityContext, presented: string, ca
   const eventId = ctx.newId();
   const revokeEventId = ctx.newId();
   const target = { stream: streams.session(sessionId), scope: user.id, meta: { ...metaOf(call), actor: `user:${user.id}` } };
+  const presentedHash = sha256Hex(presented);
+  const graceMs = ctx.config.REFRESH_GRACE_SECONDS * 1000;
   return withRefreshToken(ctx, sessionId, eventId, async (refreshToken) => {
     const now = ctx.clock();
     const expiresAt = new Date(now.getTime() + ctx.config.REFRESH_TOKEN_TTL_SECONDS * 1000);
-    const { appended } = await execute(ctx, target, sessionDecider, {
-      kind: 'refresh', sessionId, presentedTokenEventId: issued.eventId, eventId, revokeEventId, expiresAt, now,
+    // Sealed before the append, so a parallel refresh that loses the race finds it once it has lost.
+    await ctx.tokens.saveGrace(presentedHash, eventId, sealWith(presented, refreshToken), new Date(now.getTime() + graceMs));
+    const { appended, state } = await execute(ctx, target, sessionDecider, {
+      kind: 'refresh', sessionId, presentedTokenEventId: issued.eventId, eventId, revokeEventId, expiresAt, now, graceMs,
     });
     // An older token of the chain came back: the decision revoked the session instead of rotating it.
     if (appended.some((e) => e.type === 'session_revoked')) {
       ctx.logger.warn({ sessionId, userId: user.id, requestId: call.requestId }, 'refresh token reused; session revoked');
       throw new UnauthenticatedError('refresh token was already used; the session is revoked');
+    }
+    if (appended.length === 0 && state.status === 'active') {
+      // A parallel refresh of the same token won: answer with the refresh token it issued.
+      await ctx.credentials.forgetEvent(eventId);
+      const sealed = await ctx.tokens.grace(presentedHash, state.tokenEventId, now);
+      const winner = sealed === undefined ? undefined : openWith(presented, sealed);
+      if (winner === undefined) throw new UnauthenticatedError('refresh token was already used');
+      return tokenPair(ctx, user, sessionId, winner);
     }
     return tokenPair(ctx, user, sessionId, refreshToken);
   });
@@ -87,4 +101,30 @@ export async function revokeSession(ctx: IdentityContext, sessionId: string, use
   await execute(ctx, { stream: streams.session(sessionId), scope: userId, meta: metaOf(call) }, sessionDecider, {
     kind: 'revoke', sessionId, reason, eventId, now,
   });
+}
+
+/**
+ * Ends the user's sessions (all, or all but `keepSessionId`) and, unless told not to, revokes
+ * their API keys: what a new password, turning on 2FA and "sign out everywhere" do.
+ */
+export async function signOutEverywhere(
+  ctx: IdentityContext, userId: string, reason: 'password_changed' | 'signed_out_everywhere' | 'two_factor_enabled', call: Call,
+  options: { readonly keepSessionId?: string; readonly apiKeys: boolean },
+): Promise<{ sessions_revoked: number; api_keys_revoked: number }> {
+  let sessions = 0;
+  for (const session of ctx.view.activeSessionsOf(userId)) {
+    if (session.id === options.keepSessionId) continue;
+    await revokeSession(ctx, session.id, userId, reason, call);
+    sessions++;
+  }
+  let keys = 0;
+  if (options.apiKeys && reason !== 'two_factor_enabled') {
+    for (const key of ctx.view.apiKeysOf(userId)) {
+      await execute(ctx, { stream: streams.apiKey(key.id), scope: userId, meta: metaOf(call) }, apiKeyDecider, {
+        kind: 'revoke', keyId: key.id, actor: { userId, admin: true }, reason, eventId: ctx.newId(), now: ctx.clock(),
+      });
+      keys++;
+    }
+  }
+  return { sessions_revoked: sessions, api_keys_revoked: keys };
 }

@@ -8,7 +8,7 @@ import { directoryDecider } from '../directory/decider';
 import { streams } from '../events';
 import { endpoint, metaOf, requireAdmin, requirePrincipal, type Call } from './call';
 import { normalizeEmail, presentUser } from './present';
-import { revokeSession } from './sessions';
+import { signOutEverywhere } from './sessions';
 
 /** User administration (admins), and reading one's own record. */
 export function userHandlers(ctx: IdentityContext): ReadonlyArray<readonly [string, RequestHandler]> {
@@ -64,13 +64,9 @@ export function userHandlers(ctx: IdentityContext): ReadonlyArray<readonly [stri
         ...(request.name !== undefined ? { name: request.name } : {}),
         ...(request.role !== undefined ? { role: request.role } : {}),
       }));
-      // A new password ends the sessions that the old one opened.
-      if (passwordChanged) {
-        for (const session of ctx.view.activeSessionsOf(request.id)) {
-          await revokeSession(ctx, session.id, request.id, 'password_changed', call);
-        }
-      }
-      return presentUser(ctx.view, await existing(request.id));
+      // A new password ends the sessions the old one opened and the API keys made with them.
+      const revoked = passwordChanged ? await signOutEverywhere(ctx, request.id, 'password_changed', call, { apiKeys: true }) : {};
+      return { ...presentUser(ctx.view, await existing(request.id)), ...revoked };
     }),
 
     endpoint(userDelete, async (request, call) => {

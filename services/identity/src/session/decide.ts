@@ -22,12 +22,15 @@ export type SessionCommand =
       readonly revokeEventId: string;
       readonly expiresAt: Date;
       readonly now: Date;
+      /** How long after a rotation the token it replaced is still answered (with the rotation's pair). */
+      readonly graceMs: number;
     }
   | { readonly kind: 'revoke'; readonly sessionId: string; readonly reason: string; readonly eventId: string; readonly now: Date };
 
 /**
- * A refresh with the current token rotates it; one with an older token of the chain means the
- * token was stolen or replayed, so the whole session is revoked (the caller then answers 401).
+ * A refresh with the current token rotates it; the token just replaced, within the grace
+ * window, changes nothing (a parallel refresh); an older token of the chain means the token was
+ * stolen or replayed, so the whole session is revoked (the caller then answers 401).
  */
 export function decideSession(command: SessionCommand, state: SessionState): readonly IdentityEvent[] {
   switch (command.kind) {
@@ -38,6 +41,10 @@ export function decideSession(command: SessionCommand, state: SessionState): rea
       })];
     case 'refresh': {
       if (state.status !== 'active') throw new UnauthenticatedError('session ended');
+      // Two tabs refreshing at once: the one that lost the race presented the token just rotated.
+      // Nothing is appended; the caller hands it the pair the rotation made.
+      if (state.previous?.tokenEventId === command.presentedTokenEventId
+        && command.now.getTime() - state.previous.rotatedAt.getTime() <= command.graceMs) return [];
       if (state.tokenEventId !== command.presentedTokenEventId) {
         return [event('session_revoked', command.revokeEventId, command.now, {
           session_id: command.sessionId, user_id: state.userId, reason: 'refresh_token_reused',

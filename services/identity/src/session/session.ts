@@ -9,6 +9,8 @@ export type SessionState =
       /** The event that issued the one refresh token that may be used now. */
       readonly tokenEventId: string;
       readonly expiresAt: Date;
+      /** The token the last rotation replaced, and when: a parallel refresh of it is let through briefly. */
+      readonly previous?: { readonly tokenEventId: string; readonly rotatedAt: Date };
     }
   | { readonly status: 'revoked'; readonly userId: string; readonly reason: string };
 
@@ -20,7 +22,11 @@ export function evolveSession(state: SessionState, event: IdentityEvent): Sessio
     case 'session_refreshed':
       // A refresh of a revoked session never gets appended; keep the revocation if one slipped in.
       if (state.status === 'revoked') return state;
-      return { status: 'active', userId: event.data.user_id, tokenEventId: event.id, expiresAt: new Date(event.data.expires_at) };
+      return {
+        status: 'active', userId: event.data.user_id, tokenEventId: event.id, expiresAt: new Date(event.data.expires_at),
+        ...(event.type === 'session_refreshed' && state.status === 'active'
+          ? { previous: { tokenEventId: state.tokenEventId, rotatedAt: new Date(event.occurredAt) } } : {}),
+      };
     case 'session_revoked':
       return { status: 'revoked', userId: event.data.user_id, reason: event.data.reason };
     default:

@@ -16,17 +16,25 @@ const refreshed: IdentityEvent = {
   id: 't2', type: 'session_refreshed', occurredAt: now.toISOString(), data: { session_id: 's1', user_id: 'u1', expires_at: later.toISOString() },
 };
 const refreshWith = (presentedTokenEventId: string, at = now): SessionCommand => ({
-  kind: 'refresh', sessionId: 's1', presentedTokenEventId, eventId: 't3', revokeEventId: 'r1', expiresAt: later, now: at,
+  kind: 'refresh', sessionId: 's1', presentedTokenEventId, eventId: 't3', revokeEventId: 'r1', expiresAt: later, now: at, graceMs: 30_000,
 });
+const afterSeconds = (seconds: number) => new Date(now.getTime() + seconds * 1000);
 
 describe('session', () => {
   it('rotates when the latest refresh token is presented', () => {
     session.given([started, refreshed]).when(refreshWith('t2')).thenMatch([{ type: 'session_refreshed', id: 't3' }])
-      .thenState({ status: 'active', userId: 'u1', tokenEventId: 't3', expiresAt: later });
+      .thenState({ status: 'active', userId: 'u1', tokenEventId: 't3', expiresAt: later, previous: { tokenEventId: 't2', rotatedAt: now } });
+  });
+
+  it('lets the token just rotated through for the grace window, appending nothing', () => {
+    session.given([started, refreshed]).when(refreshWith('t1', afterSeconds(30))).then([]);
   });
 
   it('revokes the whole session when an older token of the chain comes back', () => {
-    session.given([started, refreshed]).when(refreshWith('t1'))
+    session.given([started, refreshed]).when(refreshWith('t1', afterSeconds(31)))
+      .then([expect.objectContaining({ type: 'session_revoked', id: 'r1', data: { session_id: 's1', user_id: 'u1', reason: 'refresh_token_reused' } })]);
+    const again: IdentityEvent = { ...refreshed, id: 't3' };
+    session.given([started, refreshed, again]).when(refreshWith('t1'))
       .then([expect.objectContaining({ type: 'session_revoked', id: 'r1', data: { session_id: 's1', user_id: 'u1', reason: 'refresh_token_reused' } })]);
   });
 

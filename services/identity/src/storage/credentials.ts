@@ -1,3 +1,4 @@
+import type { SecretBox } from '@cadre/runtime';
 import type { IdentityDb } from './tables';
 
 /** Secrets behind passwords and 2FA, keyed by the event that introduced each one. */
@@ -18,7 +19,12 @@ export interface CredentialStore {
   forgetEvent(eventId: string): Promise<void>;
 }
 
-export function createCredentialStore(db: IdentityDb): CredentialStore {
+/**
+ * TOTP secrets are sealed (AES-256-GCM) at rest. Rows of releases before that hold the base32
+ * secret itself (never a `:`), and are read as they are.
+ */
+export function createCredentialStore(db: IdentityDb, box: SecretBox): CredentialStore {
+  const open = (stored: string | undefined): string | undefined => (stored === undefined || !stored.includes(':') ? stored : box.open(stored));
   return {
     async savePasswordHash(eventId, userId, hash) {
       await db.insertInto('password_hashes').values({ event_id: eventId, user_id: userId, hash }).execute();
@@ -28,16 +34,17 @@ export function createCredentialStore(db: IdentityDb): CredentialStore {
       return row?.hash;
     },
     async savePendingTotp(userId, secret, now) {
-      await db.insertInto('totp_pending').values({ user_id: userId, secret, created_at: now })
-        .onConflict((oc) => oc.column('user_id').doUpdateSet({ secret, created_at: now })).execute();
+      const sealed = box.seal(secret);
+      await db.insertInto('totp_pending').values({ user_id: userId, secret: sealed, created_at: now })
+        .onConflict((oc) => oc.column('user_id').doUpdateSet({ secret: sealed, created_at: now })).execute();
     },
     async pendingTotp(userId) {
       const row = await db.selectFrom('totp_pending').select('secret').where('user_id', '=', userId).executeTakeFirst();
-      return row?.secret;
+      return open(row?.secret);
     },
     async saveTotp(eventId, userId, secret, recoveryCodeHashes) {
       await db.transaction().execute(async (tx) => {
-        await tx.insertInto('totp_secrets').values({ event_id: eventId, user_id: userId, secret }).execute();
+        await tx.insertInto('totp_secrets').values({ event_id: eventId, user_id: userId, secret: box.seal(secret) }).execute();
         if (recoveryCodeHashes.length > 0) {
           await tx.insertInto('recovery_codes').values(recoveryCodeHashes.map((code_hash) => ({ event_id: eventId, code_hash }))).execute();
         }
@@ -48,7 +55,7 @@ export function createCredentialStore(db: IdentityDb): CredentialStore {
     },
     async totpSecret(eventId) {
       const row = await db.selectFrom('totp_secrets').select('secret').where('event_id', '=', eventId).executeTakeFirst();
-      return row?.secret;
+      return open(row?.secret);
     },
     async claimTotpStep(userId, step) {
       // One statement, so two replicas checking the same code cannot both accept it.
@@ -69,6 +76,7 @@ export function createCredentialStore(db: IdentityDb): CredentialStore {
         await tx.deleteFrom('totp_secrets').where('event_id', '=', eventId).execute();
         await tx.deleteFrom('recovery_codes').where('event_id', '=', eventId).execute();
         await tx.deleteFrom('refresh_tokens').where('event_id', '=', eventId).execute();
+        await tx.deleteFrom('refresh_grace').where('event_id', '=', eventId).execute();
       });
     },
   };

@@ -65,4 +65,17 @@ export const identityMigrations: Readonly<Record<string, Migration>> = {
         .execute();
     },
   },
+  '2026_12_06_0001_refresh_grace': {
+    async up(db: Kysely<any>) {
+      // The pair a refresh handed out, sealed with the token it replaced, for a parallel refresh
+      // of that same token (two tabs) to receive it too.
+      await db.schema.createTable('refresh_grace').ifNotExists()
+        .addColumn('presented_hash', 'text', (c) => c.notNull())
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('sealed', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
+        .addPrimaryKeyConstraint('refresh_grace_pkey', ['presented_hash', 'event_id'])
+        .execute();
+    },
+  },
 };

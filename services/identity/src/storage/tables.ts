@@ -41,6 +41,15 @@ export interface RecoveryCodesTable {
   readonly used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
+/** A rotation's new refresh token, sealed with the token it replaced (see sessions.ts). */
+export interface RefreshGraceTable {
+  readonly presented_hash: string;
+  /** The session_refreshed event that issued the sealed token. */
+  readonly event_id: string;
+  readonly sealed: string;
+  readonly expires_at: ColumnType<Date, Date | string, Date | string>;
+}
+
 export interface RefreshTokensTable {
   /** The session_started or session_refreshed event that issued the token. */
   readonly event_id: string;
@@ -88,6 +97,7 @@ export interface IdentityTables {
   readonly totp_last_step: TotpLastStepTable;
   readonly recovery_codes: RecoveryCodesTable;
   readonly refresh_tokens: RefreshTokensTable;
+  readonly refresh_grace: RefreshGraceTable;
   readonly api_key_hashes: ApiKeyHashesTable;
   readonly api_key_usage: ApiKeyUsageTable;
   readonly login_failures: LoginFailuresTable;

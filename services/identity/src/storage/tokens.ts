@@ -6,6 +6,10 @@ export interface TokenStore {
   saveRefreshToken(eventId: string, sessionId: string, tokenHash: string): Promise<void>;
   /** The session and issuing event of a refresh token, by its hash. */
   refreshToken(tokenHash: string): Promise<{ readonly eventId: string; readonly sessionId: string } | undefined>;
+  /** Keeps a rotation's sealed new token for a parallel refresh of the token it replaced. */
+  saveGrace(presentedHash: string, eventId: string, sealed: string, expiresAt: Date): Promise<void>;
+  /** The sealed token of the rotation `eventId` of the presented token, while its grace lasts. */
+  grace(presentedHash: string, eventId: string, now: Date): Promise<string | undefined>;
   saveApiKeyHash(keyId: string, userId: string, keyHash: string): Promise<void>;
   apiKeyId(keyHash: string): Promise<string | undefined>;
   forgetApiKey(keyId: string): Promise<void>;
@@ -17,11 +21,20 @@ export interface TokenStore {
   pruneExpired(now: Date): Promise<void>;
   /** The JWT signing secret: generated once and shared by every replica and restart. */
   signingSecret(): Promise<Uint8Array>;
+  /** The key TOTP secrets are sealed with when CADRE_SECRET_KEY is not set: generated once, shared by every replica. */
+  sealingKey(): Promise<Uint8Array>;
 }
 
 const SIGNING_SECRET = 'jwt_signing_secret';
 
 export function createTokenStore(db: IdentityDb): TokenStore {
+  // Whichever replica inserts first wins; the others read the winner's value.
+  const generatedOnce = async (name: string, bytes: number): Promise<Uint8Array> => {
+    await db.insertInto('settings').values({ name, value: randomBytes(bytes).toString('base64') })
+      .onConflict((oc) => oc.column('name').doNothing()).execute();
+    const row = await db.selectFrom('settings').select('value').where('name', '=', name).executeTakeFirstOrThrow();
+    return Buffer.from(row.value, 'base64');
+  };
   return {
     async saveRefreshToken(eventId, sessionId, tokenHash) {
       await db.insertInto('refresh_tokens').values({ event_id: eventId, session_id: sessionId, token_hash: tokenHash }).execute();
@@ -29,6 +42,14 @@ export function createTokenStore(db: IdentityDb): TokenStore {
     async refreshToken(tokenHash) {
       const row = await db.selectFrom('refresh_tokens').select(['event_id', 'session_id']).where('token_hash', '=', tokenHash).executeTakeFirst();
       return row && { eventId: row.event_id, sessionId: row.session_id };
+    },
+    async saveGrace(presentedHash, eventId, sealed, expiresAt) {
+      await db.insertInto('refresh_grace').values({ presented_hash: presentedHash, event_id: eventId, sealed, expires_at: expiresAt }).execute();
+    },
+    async grace(presentedHash, eventId, now) {
+      const row = await db.selectFrom('refresh_grace').select('sealed').where('presented_hash', '=', presentedHash)
+        .where('event_id', '=', eventId).where('expires_at', '>', now).executeTakeFirst();
+      return row?.sealed;
     },
     async saveApiKeyHash(keyId, userId, keyHash) {
       await db.insertInto('api_key_hashes').values({ key_id: keyId, user_id: userId, key_hash: keyHash }).execute();
@@ -56,13 +77,9 @@ export function createTokenStore(db: IdentityDb): TokenStore {
     },
     async pruneExpired(now) {
       await db.deleteFrom('used_pending_tokens').where('expires_at', '<', now).execute();
+      await db.deleteFrom('refresh_grace').where('expires_at', '<', now).execute();
     },
-    async signingSecret() {
-      // Whichever replica inserts first wins; the others read the winner's value.
-      await db.insertInto('settings').values({ name: SIGNING_SECRET, value: randomBytes(64).toString('base64') })
-        .onConflict((oc) => oc.column('name').doNothing()).execute();
-      const row = await db.selectFrom('settings').select('value').where('name', '=', SIGNING_SECRET).executeTakeFirstOrThrow();
-      return Buffer.from(row.value, 'base64');
-    },
+    signingSecret: () => generatedOnce(SIGNING_SECRET, 64),
+    sealingKey: () => generatedOnce('secret_sealing_key', 32),
   };
 }

@@ -19,6 +19,8 @@ export interface SessionRecord {
   readonly revoked: boolean;
   /** When the refresh token chain ends (epoch ms); no access token outlives it. */
   readonly expiresAt: number;
+  /** When its user proved who they are (the sign-in; refreshes keep it), epoch ms. */
+  readonly authenticatedAt: number;
 }
 
 export interface ApiKeyRecord {
@@ -173,6 +175,7 @@ export class IdentityView {
         if (current?.revoked) return;
         this.sessionsById.set(event.data.session_id, {
           id: event.data.session_id, userId: event.data.user_id, revoked: false, expiresAt: Date.parse(event.data.expires_at),
+          authenticatedAt: current?.authenticatedAt ?? Date.parse(event.occurredAt),
         });
         return;
       }

@@ -1,6 +1,7 @@
 import type { RequestHandler } from '@cadre/bus';
-import { NotFoundError, runCancel, runCreate, runGet, runHistory, runList, runRestart, stepGet, stepList, stepOutput, stepTimeout } from '@cadre/proto';
-import { executeRun, requireRun } from '../command';
+import { ConflictError, NotFoundError, runSpawn, runCancel, runCreate, runGet, runHistory, runList, runRestart, stepGet, stepList, stepOutput, stepTimeout } from '@cadre/proto';
+import { executeRun, pipelineOf, requireRun } from '../command';
+import { SPAWN_PIPELINE_ID } from '../pipelines/spawn';
 import type { RunsContext } from '../context';
 import { presentRun, presentSteps } from '../view/present';
 import { listRuns, queryHistory } from '../view/queries';
@@ -10,7 +11,7 @@ import { actorOf, endpoint, metaOf, ownerFilter, requireAdmin, type Call } from 
 export function runHandlers(ctx: RunsContext): ReadonlyArray<readonly [string, RequestHandler]> {
   const stepOf = async (runId: string, stepId: string, call: Call) => {
     const state = await requireRun(ctx, runId, call);
-    const step = presentSteps(state, await ctx.pipelines.get(state.pipelineId)).find((s) => s.step_id === stepId);
+    const step = presentSteps(state, await pipelineOf(ctx, state)).find((s) => s.step_id === stepId);
     if (step === undefined) throw new NotFoundError(`run '${runId}' has no step '${stepId}'`, { run_id: runId, step_id: stepId });
     return step;
   };
@@ -25,14 +26,36 @@ export function runHandlers(ctx: RunsContext): ReadonlyArray<readonly [string, R
       }, metaOf(call));
       return presentRun(state, pipeline, true);
     }),
+    // A spawn sent again (the caller retried after a crash) finds its run: the same reply, nothing created.
+    endpoint(runSpawn, async (request, call) => {
+      const create = {
+        kind: 'create' as const, runId: request.run_id, pipelineId: SPAWN_PIPELINE_ID, taskDescription: request.prompt,
+        projectId: request.project_id, taskId: request.task_id, createdBy: actorOf(call), swarmId: request.swarm_id,
+        spawn: {
+          agent_id: request.agent_id, model: request.model, timeout_seconds: request.timeout_seconds,
+          ...(request.system_prompt !== undefined ? { system_prompt: request.system_prompt } : {}),
+          ...(request.outputs !== undefined ? { outputs: request.outputs } : {}),
+          ...(request.structured_output !== undefined ? { structured_output: request.structured_output } : {}),
+        },
+      };
+      try {
+        const { state, pipeline } = await executeRun(ctx, request.run_id, create, metaOf(call));
+        return presentRun(state, pipeline, true);
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        const state = await requireRun(ctx, request.run_id, call);
+        if (state.spawn === undefined) throw error;
+        return presentRun(state, await pipelineOf(ctx, state), true);
+      }
+    }),
     endpoint(runList, (request, call) => {
       // A member lists their own runs; an admin everyone's.
       const scope = ownerFilter(call);
-      return listRuns(ctx.pool, ctx.schema, request, scope.all ? undefined : scope.owner);
+      return listRuns(ctx.pool, ctx.schema, request, scope.all ? undefined : scope.owner, ctx.listPageBytes);
     }),
     endpoint(runGet, async ({ run_id }, call) => {
       const state = await requireRun(ctx, run_id, call);
-      return presentRun(state, await ctx.pipelines.get(state.pipelineId), true);
+      return presentRun(state, await pipelineOf(ctx, state), true);
     }),
     endpoint(runCancel, async ({ run_id, reason }, call) => {
       const { state, pipeline } = await executeRun(ctx, run_id, { kind: 'cancel', reason }, metaOf(call), call);
@@ -44,7 +67,7 @@ export function runHandlers(ctx: RunsContext): ReadonlyArray<readonly [string, R
     }),
     endpoint(stepList, async ({ run_id }, call) => {
       const state = await requireRun(ctx, run_id, call);
-      return { run_id, steps: presentSteps(state, await ctx.pipelines.get(state.pipelineId)) };
+      return { run_id, steps: presentSteps(state, await pipelineOf(ctx, state)) };
     }),
     endpoint(stepGet, ({ run_id, step_id }, call) => stepOf(run_id, step_id, call)),
     endpoint(stepOutput, async ({ run_id, step_id }, call) => {

@@ -1,7 +1,7 @@
 import type { Subscription } from '@cadre/bus';
 import { decodeEvent } from '@cadre/eventstore';
 import { eventTypeFilter, stepQueued } from '@cadre/proto';
-import { loadRun } from '../command';
+import { loadRun, pipelineOf } from '../command';
 import type { RunsContext } from '../context';
 import { activeAttempt } from '../run/state';
 import { enqueueQueuedStep } from './job';
@@ -32,7 +32,7 @@ export function startDispatcher(ctx: RunsContext): Promise<Subscription> {
     const state = await loadRun(ctx, runId);
     const attempt = activeAttempt(state);
     if (attempt !== undefined && attempt.status === 'queued' && attempt.stepId === ref.data.step_id && attempt.attempt === (ref.data.attempt ?? 1)) {
-      await enqueueQueuedStep(ctx, state, await ctx.pipelines.get(state.pipelineId));
+      await enqueueQueuedStep(ctx, state, await pipelineOf(ctx, state));
     }
     await message.ack();
   });

@@ -41,6 +41,7 @@ export function buildStepJob(state: RunState, attempt: StepAttempt, pipeline: Pi
     tools: [...(settings.tools ?? [])],
     ...(attempt.feedback !== undefined ? { feedback: attempt.feedback } : {}),
     ...(runOwner(state) !== undefined ? { user_id: runOwner(state) } : {}),
+    ...(state.swarmId !== undefined ? { swarm_id: state.swarmId } : {}),
     limits: {
       timeout_seconds: attempt.timeoutSeconds ?? settings.timeoutSeconds,
       max_turns: settings.maxTurns,

@@ -2,7 +2,7 @@ import { nextAction, type Pipeline } from '@cadre/pipelines';
 import { ConflictError, NotFoundError } from '@cadre/proto';
 import type { RunEvent } from './events';
 import { applyAction, draft, failRun, push, retryOrFail, startFromTheTop, queueStep, templateContext, type Draft } from './flow';
-import { activeAttempt, isTerminal, type RunState, type StepAttempt } from './state';
+import { activeAttempt, isTerminal, type RunState, type SpawnSpec, type StepAttempt } from './state';
 
 /** Which attempt of which step an executor report is about. */
 export interface AttemptRef {
@@ -19,6 +19,7 @@ export type RunCommand =
       readonly humanContext?: string | undefined; readonly projectName?: string | undefined;
       readonly projectId?: string | undefined; readonly taskId?: string | undefined; readonly createdBy?: string | undefined;
       readonly speak?: boolean | undefined;
+      readonly swarmId?: string | undefined; readonly spawn?: SpawnSpec | undefined;
     }
   | (AttemptRef & { readonly kind: 'step_started'; readonly agentId: string; readonly sessionId?: string | undefined })
   | (AttemptRef & { readonly kind: 'step_completed'; readonly outputs: Readonly<Record<string, unknown>> })
@@ -56,7 +57,7 @@ function failAttempt(d: Draft, attempt: StepAttempt, error: string, retryable: b
     },
   });
   const failure = `step '${attempt.stepId}' failed: ${error}`;
-  if (!retryable) return failRun(d, failure, attempt.stepId);
+  if (!retryable) return failRun(d, failure, attempt.stepId, false);
   const limit = d.pipeline.steps.find((s) => s.id === attempt.stepId)?.maxRetries ?? d.pipeline.defaults.maxRetries;
   const feedback = `[RETRY ${(d.state.retries[attempt.stepId] ?? 0) + 1}/${limit}] Previous attempt failed: ${error}`;
   retryOrFail(d, attempt.stepId, attempt.loop, feedback, failure);
@@ -82,6 +83,15 @@ export function decideRun(state: RunState, command: RunCommand, pipeline: Pipeli
         ...(command.taskId !== undefined ? { task_id: command.taskId } : {}),
         ...(command.createdBy !== undefined ? { created_by: command.createdBy } : {}),
         ...(command.speak === true ? { speak: true } : {}),
+        ...(command.swarmId !== undefined ? { swarm_id: command.swarmId } : {}),
+        ...(command.spawn !== undefined ? {
+          spawn: {
+            agent_id: command.spawn.agent_id, model: command.spawn.model, timeout_seconds: command.spawn.timeout_seconds,
+            ...(command.spawn.system_prompt !== undefined ? { system_prompt: command.spawn.system_prompt } : {}),
+            ...(command.spawn.outputs !== undefined ? { outputs: [...command.spawn.outputs] } : {}),
+            ...(command.spawn.structured_output !== undefined ? { structured_output: { ...command.spawn.structured_output } } : {}),
+          },
+        } : {}),
       },
     });
     startFromTheTop(d);

@@ -48,8 +48,11 @@ export function templateContext(state: RunState, pipeline: Pipeline, insideLoop:
 }
 
 /** Fails the run (and says why in the activity feed). */
-export function failRun(d: Draft, error: string, stepId?: string): void {
-  push(d, { type: 'run_failed', data: { run_id: d.state.runId, error, ...(stepId !== undefined ? { step_id: stepId } : {}) } });
+export function failRun(d: Draft, error: string, stepId?: string, retryable?: boolean): void {
+  push(d, {
+    type: 'run_failed',
+    data: { run_id: d.state.runId, error, ...(stepId !== undefined ? { step_id: stepId } : {}), ...(retryable !== undefined ? { retryable } : {}) },
+  });
 }
 
 /**
@@ -81,7 +84,7 @@ export function queueStep(d: Draft, stepId: string, loop?: LoopRef, feedback?: s
 export function retryOrFail(d: Draft, stepId: string, loop: LoopRef | undefined, feedback: string, failure: string): void {
   const used = d.state.retries[stepId] ?? 0;
   const limit = effectiveStepSettings(d.pipeline, stepId).maxRetries;
-  if (used >= limit) return failRun(d, failure, stepId);
+  if (used >= limit) return failRun(d, failure, stepId, true);
   const attempt = d.state.attempts.filter((a) => a.stepId === stepId).length + 1;
   push(d, { type: 'step_retrying', data: { run_id: d.state.runId, step_id: stepId, feedback, attempt } });
   queueStep(d, stepId, loop, feedback);

@@ -25,6 +25,16 @@ export interface StepAttempt {
   readonly finishedAt: string | undefined;
 }
 
+/** What a spawned run was made with (`run_created.spawn`). */
+export interface SpawnSpec {
+  readonly agent_id: string;
+  readonly model: string;
+  readonly timeout_seconds: number;
+  readonly system_prompt?: string | undefined;
+  readonly outputs?: readonly string[] | undefined;
+  readonly structured_output?: Readonly<Record<string, unknown>> | undefined;
+}
+
 /** Everything decisions about a run need, folded from its events. */
 export interface RunState {
   readonly exists: boolean;
@@ -37,6 +47,10 @@ export interface RunState {
   readonly taskId: string | undefined;
   /** The actor who created the run (`user:<id>`, `api_key:<id>`, …). */
   readonly createdBy: string | undefined;
+  /** The swarm whose task the run does (its events carry it). */
+  readonly swarmId: string | undefined;
+  /** A spawned one-step run: its agent, model and limit (its pipeline is made from these). */
+  readonly spawn: SpawnSpec | undefined;
   readonly status: RunStatus;
   readonly error: string | undefined;
   readonly createdAt: string;
@@ -57,7 +71,7 @@ export interface RunState {
 
 export const initialRunState: RunState = {
   exists: false, runId: '', pipelineId: '', taskDescription: '', humanContext: undefined, projectName: undefined,
-  projectId: undefined, taskId: undefined, createdBy: undefined, status: 'pending', error: undefined, createdAt: '', updatedAt: '',
+  projectId: undefined, taskId: undefined, createdBy: undefined, swarmId: undefined, spawn: undefined, status: 'pending', error: undefined, createdAt: '', updatedAt: '',
   finishedAt: undefined, attempts: [], outputs: {}, itemOutputs: {}, retries: {}, visits: {}, version: 0,
 };
 
@@ -101,7 +115,7 @@ export function evolve(state: RunState, event: TimedRunEvent): RunState {
       return {
         ...next, exists: true, runId: d.run_id, pipelineId: d.pipeline_id, taskDescription: d.task_description,
         humanContext: d.human_context, projectName: d.project_name, projectId: d.project_id, taskId: d.task_id,
-        createdBy: d.created_by, status: 'pending', createdAt: at,
+        createdBy: d.created_by, swarmId: d.swarm_id, spawn: d.spawn, status: 'pending', createdAt: at,
       };
     }
     case 'step_queued': {

@@ -42,6 +42,7 @@ export function presentRun(state: RunState, pipeline: Pipeline | undefined, with
     outputs: Object.fromEntries(Object.entries(state.outputs).map(([k, v]) => [k, { ...v }])),
     error: state.error ?? null, created_at: state.createdAt, updated_at: state.updatedAt, completed_at: state.finishedAt ?? null,
     version: state.version,
+    ...(state.swarmId !== undefined ? { swarm_id: state.swarmId } : {}),
     ...(withSteps ? { steps: presentSteps(state, pipeline) } : {}),
   };
 }

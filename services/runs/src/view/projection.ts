@@ -1,7 +1,7 @@
 import { CompiledQuery } from 'kysely';
 import type { ProjectionDefinition } from '@cadre/eventstore';
 import type { EventEnvelope } from '@cadre/proto';
-import { loadRun } from '../command';
+import { loadRun, pipelineOf } from '../command';
 import type { RunsContext } from '../context';
 import { runEventTypes } from '../run/events';
 import { writeRunViews } from './sync';
@@ -38,7 +38,7 @@ export function runViewsProjection(ctx: Pick<RunsContext, 'schema' | 'store' | '
       const state = await loadRun(ctx, runId);
       await writeRunViews(
         async (text, values) => Number((await trx.executeQuery(CompiledQuery.raw(text, [...values]))).numAffectedRows ?? 0n),
-        ctx.schema, state, await ctx.pipelines.get(state.pipelineId),
+        ctx.schema, state, await pipelineOf(ctx, state),
       );
     },
   };

@@ -21,8 +21,13 @@ function decodeCursor(text: string): Cursor {
   throw new ValidationError('invalid cursor', [{ path: 'cursor', message: 'not a cursor this API returned' }]);
 }
 
+/** In lists, texts longer than this are cut. */
+const LIST_TEXT_CHARS = 1_000;
+/** In lists, outputs bigger than this (as JSON) are left to the run's own route. */
+const LIST_OUTPUTS_BYTES = 2_048;
+
 /** Runs newest first, filtered (to one owner's when `owner` is given); keyset pages by `cursor`, or `offset`. */
-export async function listRuns(pool: Pool, schema: string, request: ListRequest, owner?: string): Promise<{ runs: RunView[]; total: number; next_cursor: string | null }> {
+export async function listRuns(pool: Pool, schema: string, request: ListRequest, owner?: string, pageBytes = 1_000_000): Promise<{ runs: RunView[]; total: number; next_cursor: string | null }> {
   const where: string[] = [];
   const params: unknown[] = [];
   if (owner !== undefined) where.push(`owner = $${params.push(owner)}`);
@@ -37,16 +42,27 @@ export async function listRuns(pool: Pool, schema: string, request: ListRequest,
     page.push(`(created_at, run_id) < ($${pageParams.push(cursor.at)}::timestamptz, $${pageParams.push(cursor.id)})`);
   }
   const offset = request.cursor === undefined ? request.offset ?? 0 : 0;
-  const pageSql = `select body, created_at, run_id from ${table} ${page.length > 0 ? `where ${page.join(' and ')}` : ''}
+  // Summaries: long texts cut, big outputs left to the run's own route, so a page of 500 runs
+  // stays small however large their tasks and outputs are.
+  const pageSql = `select jsonb_set(jsonb_set(jsonb_set(body,
+         '{task_description}', to_jsonb(left(body->>'task_description', ${LIST_TEXT_CHARS}))),
+         '{human_context}', coalesce(to_jsonb(left(body->>'human_context', ${LIST_TEXT_CHARS})), 'null'::jsonb)),
+         '{outputs}', case when octet_length((body->'outputs')::text) <= ${LIST_OUTPUTS_BYTES} then body->'outputs' else '{}'::jsonb end) as body,
+       array_remove(array[
+         case when length(body->>'task_description') > ${LIST_TEXT_CHARS} then 'task_description' end,
+         case when length(body->>'human_context') > ${LIST_TEXT_CHARS} then 'human_context' end,
+         case when octet_length((body->'outputs')::text) > ${LIST_OUTPUTS_BYTES} then 'outputs' end], null) as truncated,
+       created_at, run_id
+     from ${table} ${page.length > 0 ? `where ${page.join(' and ')}` : ''}
      order by created_at desc, run_id desc limit $${pageParams.push(request.limit + 1)} offset $${pageParams.push(offset)}`;
   // The total and the page from one snapshot: runs are written between two plain reads.
   const client = await pool.connect();
   let total: number;
-  let rows: Array<{ body: RunView; created_at: Date; run_id: string }>;
+  let rows: Array<{ body: RunView; truncated: Array<'task_description' | 'human_context' | 'outputs'>; created_at: Date; run_id: string }>;
   try {
     await client.query('begin isolation level repeatable read read only');
     total = Number((await client.query<{ n: string }>(`select count(*) as n from ${table} ${filter}`, params)).rows[0]?.n ?? 0);
-    rows = (await client.query<{ body: RunView; created_at: Date; run_id: string }>(pageSql, pageParams)).rows;
+    rows = (await client.query<(typeof rows)[number]>(pageSql, pageParams)).rows;
     await client.query('commit');
     client.release();
   } catch (error) {
@@ -54,11 +70,19 @@ export async function listRuns(pool: Pool, schema: string, request: ListRequest,
     client.release(error instanceof Error ? error : true);
     throw error;
   }
-  const more = rows.length > request.limit;
-  const shown = rows.slice(0, request.limit);
+  // Bounded in bytes as well as rows: a page ends early (with a cursor to the rest) once it is big.
+  const shown: typeof rows = [];
+  let bytes = 0;
+  for (const row of rows.slice(0, request.limit)) {
+    const size = Buffer.byteLength(JSON.stringify(row.body));
+    if (shown.length > 0 && bytes + size > pageBytes) break;
+    shown.push(row);
+    bytes += size;
+  }
+  const more = rows.length > shown.length;
   const last = shown.at(-1);
   return {
-    runs: shown.map((r) => r.body),
+    runs: shown.map((r) => (r.truncated.length > 0 ? { ...r.body, truncated: r.truncated } : r.body)),
     total,
     next_cursor: more && last !== undefined ? encodeCursor({ at: last.created_at.toISOString(), id: last.run_id }) : null,
   };

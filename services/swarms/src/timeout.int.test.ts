@@ -1,0 +1,59 @@
+import { agentsService } from '@cadre/agents';
+import { startDefinedService } from '@cadre/kit';
+import { silentLogger } from '@cadre/logging';
+import { PRINCIPAL_HEADER, runGet, swarmExecute, swarmGet, swarmTasks, type Principal } from '@cadre/proto';
+import { runsService } from '@cadre/runs';
+import { call, type Service } from '@cadre/runtime';
+import { startTestbed, type Testbed } from '@cadre/testbed';
+import { eventually } from '@cadre/testing';
+import { swarmsService } from './service';
+
+const ALICE: Principal = { kind: 'user', user_id: 'u-alice', role: 'member', credential_id: 's-alice' };
+const headers = { [PRINCIPAL_HEADER]: JSON.stringify(ALICE) };
+
+describe('the global timeout of a swarm', () => {
+  let bed: Testbed;
+  const services: Service[] = [];
+  /** The swarms service's clock runs this far ahead of the wall clock. */
+  let ahead = 0;
+
+  beforeAll(async () => {
+    bed = await startTestbed({ name: 'cadre_swarms', pollIntervalMs: 200 });
+    const deps = (name: string) => ({ bus: bed.bus, pool: bed.pool, logger: silentLogger(), instance: `${name}-test` });
+    // Model calls of the dry run that take a minute, so the task is still running when time is up.
+    const env = { CADRE_DRY_RUN_CHUNK_DELAY_MS: '2000', CADRE_SECRET_KEY: 'a test key that is long enough to be used ok', SWARMS_SWEEP_INTERVAL_MS: '100' };
+    services.push(await startDefinedService(runsService, deps('runs'), { env }));
+    services.push(await startDefinedService(agentsService, deps('agents'), { env }));
+    services.push(await startDefinedService(swarmsService, deps('swarms'), { env, clock: () => new Date(Date.now() + ahead) }));
+  });
+  afterAll(async () => {
+    for (const service of services.reverse()) await service.shutdown('test over');
+    await bed?.bus.drain();
+    await bed?.dispose();
+  });
+
+  it('fails the swarm when it passes: the running task fails and its run is cancelled, the rest is skipped (found by the sweeper)', async () => {
+    const launched = await call(bed.bus, swarmExecute, {
+      agent_id: 'demo-writer', global_timeout_seconds: 60,
+      tasks: [{ key: 'long', title: 'Long', execution_prompt: 'Take your time.' }, { key: 'next', title: 'Next', execution_prompt: 'Then this.', dependencies: ['long'] }],
+    }, { headers });
+    const runId = await eventually(async () => {
+      const { tasks } = await call(bed.bus, swarmTasks, { swarm_id: launched.swarm_id }, { headers });
+      const run = await call(bed.bus, runGet, { run_id: tasks[0]!.run_id! }, { headers });
+      expect(run.status).toBe('running');
+      return run.id;
+    }, 20_000);
+    // A minute passes for the swarm: no timer of this process is due, the sweeper finds it.
+    ahead = 61_000;
+    const failed = await eventually(async () => {
+      const swarm = await call(bed.bus, swarmGet, { swarm_id: launched.swarm_id }, { headers });
+      expect(swarm.status).toBe('failed');
+      return swarm;
+    }, 10_000);
+    expect(failed.error).toBe("the swarm's global timeout of 60 s was reached");
+    expect(failed.summary).toMatchObject({ failed: 1, skipped: 1, completed: 0 });
+    const { tasks } = await call(bed.bus, swarmTasks, { swarm_id: launched.swarm_id }, { headers });
+    expect(tasks.map((t) => [t.key, t.status])).toEqual([['long', 'failed'], ['next', 'skipped']]);
+    await eventually(async () => expect((await call(bed.bus, runGet, { run_id: runId }, { headers })).status).toBe('cancelled'), 10_000);
+  });
+});
