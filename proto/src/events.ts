@@ -8,6 +8,7 @@ import {
   stepCancelled, stepComplete, stepFailed, stepQueued, stepRetrying, stepStarted,
 } from './runs/events';
 import { swarmEvents } from './swarms/events';
+import { memoryEvents } from './memory/events';
 
 /**
  * Every event type Cadre knows, in one registry (for the stream docs and validation). Each is
@@ -21,6 +22,7 @@ export const allEvents = [
   ...agentStepEvents, activity,
   runRestarted,
   ...swarmEvents, ...busEvents, ...identityEvents, ...agentSettingsEvents,
+  ...memoryEvents,
 ] as const;
 
 export function createEventRegistry(): EventRegistry {

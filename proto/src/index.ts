@@ -16,3 +16,4 @@ export * from './swarms';
 export * from './bus';
 export * from './activity';
 export * from './gateway';
+export * from './memory';

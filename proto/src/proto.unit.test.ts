@@ -15,6 +15,7 @@ import * as gatewayContracts from './gateway';
 import * as identityContracts from './identity';
 import * as runsContracts from './runs';
 import * as swarmsContracts from './swarms';
+import * as memoryContracts from './memory';
 
 describe('errors', () => {
   it('survive the wire with their class, code, status and retryable flag', () => {
@@ -149,6 +150,7 @@ describe('contracts by domain', () => {
   const folders: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
     activity: activityContracts, admin: adminContracts, agents: agentsContracts, bus: busContracts,
     gateway: gatewayContracts, identity: identityContracts, runs: runsContracts, swarms: swarmsContracts,
+    memory: memoryContracts,
   };
   const isEvent = (value: unknown): value is EventDefinition =>
     typeof value === 'object' && value !== null && 'type' in value && 'domain' in value && 'version' in value && 'data' in value;

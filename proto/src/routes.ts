@@ -4,6 +4,7 @@ import { agentRoutes } from './agents/routes';
 import { gatewayRoutes } from './gateway/routes';
 import { identityRoutes } from './identity/routes';
 import { pipelineRoutes, runRoutes } from './runs/routes';
+import { memoryRoutes } from './memory/routes';
 
 /**
  * Every HTTP route of Cadre, one list per owner, each defined in its owner's folder
@@ -17,4 +18,5 @@ export const allRoutes: readonly RouteDefinition[] = [
   ...pipelineRoutes,
   ...runRoutes,
   ...adminRoutes,
+  ...memoryRoutes,
 ];
