@@ -1,7 +1,8 @@
 import MarkdownIt from 'markdown-it';
 import TurndownService from 'turndown';
-import { PDFParse } from 'pdf-parse';
-import { CadreError, ValidationError } from '@cadre/proto';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { ValidationError } from '@cadre/proto';
 
 export type DocumentFormat = 'markdown' | 'text' | 'html' | 'pdf';
 
@@ -102,50 +103,68 @@ function flattenOutline(items: readonly OutlineItem[] | null | undefined, level 
   return (items ?? []).flatMap((item) => [{ level, title: item.title.trim() }, ...flattenOutline(item.items, level + 1)]);
 }
 
+interface PdfText {
+  readonly title: string;
+  readonly outline: readonly OutlineItem[];
+  readonly pages: ReadonlyArray<{ readonly num: number; readonly text: string }>;
+}
+
+/** The worker script, beside `src` and `dist` alike (both two folders below the package). */
+const PDF_WORKER = join(__dirname, '..', '..', 'workers', 'pdf-text.cjs');
+
+/** Reads a PDF in a worker thread, ended after `timeoutMs`; an unreadable PDF is a 400. */
+function readPdf(bytes: Buffer, timeoutMs: number): Promise<PdfText> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(PDF_WORKER, { workerData: bytes, execArgv: [] });
+    const timer = setTimeout(() => {
+      void worker.terminate();
+      reject(new ValidationError(`the PDF could not be read within ${Math.round(timeoutMs / 1000)} s`));
+    }, timeoutMs);
+    worker.once('message', (message: ({ ok: true } & PdfText) | { ok: false; error: string }) => {
+      clearTimeout(timer);
+      void worker.terminate();
+      if (message.ok) resolve(message);
+      else reject(new ValidationError(`the PDF cannot be read: ${message.error}`.slice(0, 300)));
+    });
+    worker.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new ValidationError(`the PDF cannot be read: ${error.message}`.slice(0, 300)));
+    });
+  });
+}
+
 /**
  * A PDF's text, cut into sections at its outline's headings (the bookmarks a writer put in),
  * found in reading order as lines of the text; without an outline, a section per page.
  */
-async function parsePdf(bytes: Buffer, fallbackTitle: string): Promise<{ title: string; headings: Heading[] }> {
-  const parser = new PDFParse({ data: new Uint8Array(bytes) });
-  try {
-    const info = await parser.getInfo();
-    const text = await parser.getText();
-    const infoTitle = typeof (info.info as { Title?: unknown } | undefined)?.Title === 'string' ? String((info.info as { Title: string }).Title).trim() : '';
-    const title = infoTitle || fallbackTitle;
-    const outline = flattenOutline(info.outline as readonly OutlineItem[] | null | undefined);
-    if (outline.length === 0) {
-      return { title, headings: text.pages.map((page) => ({ level: 1, heading: `Page ${page.num}`, content: page.text })) };
+async function parsePdf(bytes: Buffer, fallbackTitle: string, timeoutMs: number): Promise<{ title: string; headings: Heading[] }> {
+  const pdf = await readPdf(bytes, timeoutMs);
+  const title = pdf.title.trim() || fallbackTitle;
+  const outline = flattenOutline(pdf.outline);
+  if (outline.length === 0) return { title, headings: pdf.pages.map((page) => ({ level: 1, heading: `Page ${page.num}`, content: page.text })) };
+  const lines = pdf.pages.map((page) => page.text).join('\n').split('\n');
+  const headings: Heading[] = [{ level: 0, heading: '(preamble)', content: '' }];
+  let next = 0;
+  for (const line of lines) {
+    const wanted = outline[next];
+    if (wanted !== undefined && line.trim() === wanted.title) {
+      headings.push({ level: wanted.level, heading: wanted.title, content: '' });
+      next++;
+      continue;
     }
-    const lines = text.pages.map((page) => page.text).join('\n').split('\n');
-    const headings: Heading[] = [{ level: 0, heading: '(preamble)', content: '' }];
-    let next = 0;
-    for (const line of lines) {
-      const wanted = outline[next];
-      if (wanted !== undefined && line.trim() === wanted.title) {
-        headings.push({ level: wanted.level, heading: wanted.title, content: '' });
-        next++;
-        continue;
-      }
-      const last = headings.at(-1)!;
-      headings[headings.length - 1] = { ...last, content: `${last.content}${line}\n` };
-    }
-    return { title, headings };
-  } catch (error) {
-    if (error instanceof CadreError) throw error;
-    throw new ValidationError(`the PDF cannot be read: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300));
-  } finally {
-    await parser.destroy().catch(() => undefined);
+    const last = headings.at(-1)!;
+    headings[headings.length - 1] = { ...last, content: `${last.content}${line}\n` };
   }
+  return { title, headings };
 }
 
-const turndown = new TurndownService({ headingStyle: 'atx', codeBlockStyle: 'fenced' });
+const turndown = new TurndownService({ headingStyle: 'atx', codeBlockStyle: 'fenced' }).remove(['head', 'title', 'script', 'style', 'noscript']);
 
 /** Parses a document into its title and sections; what cannot be parsed is a 400 naming why. */
-export async function parseDocument(name: string, format: DocumentFormat, bytes: Buffer, title?: string): Promise<ParsedDocument> {
+export async function parseDocument(name: string, format: DocumentFormat, bytes: Buffer, title?: string, pdfTimeoutMs = 30_000): Promise<ParsedDocument> {
   const fallback = title ?? name.replace(/\.[a-z0-9]+$/i, '');
   if (format === 'pdf') {
-    const parsed = await parsePdf(bytes, fallback);
+    const parsed = await parsePdf(bytes, fallback, pdfTimeoutMs);
     return { title: title ?? parsed.title, format, sections: sectionsOf(parsed.headings) };
   }
   const text = bytes.toString('utf8');
