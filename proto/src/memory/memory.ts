@@ -84,6 +84,7 @@ export const memoryImport = defineCommand({
 export const ImportView = z.object({
   import_id: z.string(), agent_id: z.string(), status: z.enum(['queued', 'running', 'completed', 'failed']),
   files: z.number().int(), saved: z.number().int(), unchanged: z.number().int(), failed: z.number().int(),
+  worker: z.string().nullable().describe('The replica running it (the last one to take it)'),
   errors: z.array(z.object({ name: z.string(), error: z.string() })), created_at: z.string(), updated_at: z.string(),
 });
 

@@ -18,6 +18,8 @@ export interface MemoryContext {
   readonly logger: Logger;
   readonly clock: () => Date;
   readonly newId: () => string;
+  /** This replica's instance id (logs, the import a replica runs). */
+  readonly instance: string;
   /** The adaptive score's settings, cached a second per replica. */
   readonly settings: () => Promise<ScoreSettings>;
   readonly embedder?: Embedder;

@@ -58,7 +58,7 @@ export const memoryService = defineService({
     const index = provider ? createVectorIndex(pool, schema, provider.model) : undefined;
     const settings = cachedSettings(store, clock);
     return {
-      kit, config, pool, schema, store, bus, logger, clock, newId, settings,
+      kit, config, pool, schema, store, bus, logger, clock, newId, settings, instance: kit.instance,
       ...(embedder ? { embedder } : {}), ...(index ? { index } : {}),
       search: {
         pool, schema, logger, clock, settings,

@@ -38,10 +38,10 @@ export function importEndpoints(ctx: MemoryContext): ReadonlyArray<readonly [str
 
     endpoint(memoryImportGet, async (request, call) => {
       const { rows } = await ctx.pool.query<{
-        import_id: string; owner: string | null; agent_id: string; status: 'queued' | 'running' | 'completed' | 'failed'; files: number;
+        import_id: string; owner: string | null; agent_id: string; status: 'queued' | 'running' | 'completed' | 'failed'; files: number; worker: string | null;
         saved: number; unchanged: number; failed: number; errors: Array<{ name: string; error: string }>; created_at: Date; updated_at: Date;
       }>(
-        `select import_id, owner, agent_id, status, jsonb_array_length(files) as files, saved, unchanged, failed, errors, created_at, updated_at
+        `select import_id, owner, agent_id, status, jsonb_array_length(files) as files, worker, saved, unchanged, failed, errors, created_at, updated_at
          from ${s}.memory_imports where import_id = $1`, [request.import_id],
       );
       const row = rows[0];

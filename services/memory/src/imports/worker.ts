@@ -27,7 +27,8 @@ export async function runImport(ctx: MemoryContext, importId: string, heartbeat:
   const owner = row.owner ?? undefined;
   const stream = `memory-import-${importId}`;
   const meta = { ...(owner !== undefined ? { owner, actor: `user:${owner}` } : {}) };
-  await ctx.pool.query(`update ${s}.memory_imports set status = 'running', updated_at = now() where import_id = $1`, [importId]);
+  await ctx.pool.query(`update ${s}.memory_imports set status = 'running', worker = $2, updated_at = now() where import_id = $1`, [importId, ctx.instance]);
+  ctx.logger.info({ importId, files: row.files.length }, 'import running');
   let saved = 0;
   let unchanged = 0;
   const errors: Array<{ name: string; error: string }> = [];

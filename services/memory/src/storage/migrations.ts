@@ -45,7 +45,7 @@ export function memoryMigrations(schema: string): Migrations {
         await sql`create table ${s}.memory_gaps (
           event_id text primary key, owner text, agent_id text not null, query text not null, run_id text, created_at timestamptz not null)`.execute(db);
         await sql`create table ${s}.memory_imports (
-          import_id text primary key, owner text, agent_id text not null, status text not null, files jsonb not null,
+          import_id text primary key, owner text, agent_id text not null, status text not null, files jsonb not null, worker text,
           saved integer not null default 0, unchanged integer not null default 0, failed integer not null default 0,
           errors jsonb not null default '[]', created_at timestamptz not null, updated_at timestamptz not null)`.execute(db);
         await sql`create table ${s}.documents (
