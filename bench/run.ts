@@ -15,6 +15,7 @@ const benchmarks: ReadonlyArray<{ name: string; load: () => Promise<{ run: () =>
   { name: 'event store append and outbox', load: () => import('../libs/eventstore/bench/append.bench') },
   { name: 'gateway round trip and SSE fan-out', load: () => import('../services/gateway/bench/gateway.bench') },
   { name: 'orchestration overhead', load: () => import('../services/runs/bench/orchestration.bench') },
+  { name: 'memory search', load: () => import('../services/memory/bench/memory.bench') },
 ];
 
 const summaryRow = (h: Headline): string => `| ${h.figure} | ${h.value} | ${h.baseline} | ${h.ratio} | ${h.target} | ${h.verdict} |`;

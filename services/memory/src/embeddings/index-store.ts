@@ -6,6 +6,8 @@ interface Entry {
   readonly agentId: string;
   readonly model: string;
   readonly vector: Float32Array;
+  /** The row's sequence number when it was read. */
+  readonly seq: number;
 }
 
 /** Which memories a vector search may return. */
@@ -44,23 +46,32 @@ export function createVectorIndex(pool: Pool, schema: string, model: string): Ve
   let lastSeq = 0;
   let refreshing: Promise<void> | undefined;
 
+  /** Reads the vectors of these rows (a new sequence number: a new or changed vector, or a tombstone). */
+  async function apply(rows: ReadonlyArray<{ memory_id: string; seq: string }>): Promise<void> {
+    const changed = rows.filter((row) => entries.get(row.memory_id)?.seq !== Number(row.seq));
+    if (changed.length === 0) return;
+    const { rows: full } = await pool.query<{ memory_id: string; owner: string | null; agent_id: string; model: string; vector: Buffer | null; seq: string }>(
+      `select memory_id, owner, agent_id, model, vector, seq from "${schema}".memory_vectors where memory_id = any($1)`, [changed.map((r) => r.memory_id)],
+    );
+    for (const row of full) {
+      if (row.vector === null || row.model !== model) {
+        entries.delete(row.memory_id);
+        continue;
+      }
+      const floats = new Float32Array(row.vector.buffer.slice(row.vector.byteOffset, row.vector.byteOffset + row.vector.byteLength));
+      entries.set(row.memory_id, { owner: row.owner, agentId: row.agent_id, model: row.model, vector: normalize(floats), seq: Number(row.seq) });
+    }
+    for (const row of changed) if (!full.some((f) => f.memory_id === row.memory_id)) entries.delete(row.memory_id);
+  }
+
   async function load(): Promise<void> {
     for (;;) {
-      const from = Math.max(0, lastSeq - REREAD);
-      const { rows } = await pool.query<{ memory_id: string; owner: string | null; agent_id: string; model: string; vector: Buffer | null; seq: string }>(
-        `select memory_id, owner, agent_id, model, vector, seq from "${schema}".memory_vectors where seq > $1 order by seq limit 5000`, [from],
+      // Sequence numbers only (cheap); vectors are read for the rows this replica has not seen at that number.
+      const { rows } = await pool.query<{ memory_id: string; seq: string }>(
+        `select memory_id, seq from "${schema}".memory_vectors where seq > $1 order by seq limit 5000`, [Math.max(0, lastSeq - REREAD)],
       );
-      let max = lastSeq;
-      for (const row of rows) {
-        const seq = Number(row.seq);
-        if (seq > max) max = seq;
-        if (row.vector === null || row.model !== model) {
-          entries.delete(row.memory_id);
-          continue;
-        }
-        const floats = new Float32Array(row.vector.buffer.slice(row.vector.byteOffset, row.vector.byteOffset + row.vector.byteLength));
-        entries.set(row.memory_id, { owner: row.owner, agentId: row.agent_id, model: row.model, vector: normalize(floats) });
-      }
+      await apply(rows);
+      const max = rows.reduce((m, row) => Math.max(m, Number(row.seq)), lastSeq);
       const advanced = max > lastSeq;
       lastSeq = max;
       if (rows.length < 5000 || !advanced) return;
