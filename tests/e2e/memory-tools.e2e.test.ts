@@ -9,7 +9,7 @@ import { startSystem, type System } from '../support/system';
 const { openAiStream } = testing;
 
 // The memory tools of the agent executor, on a scripted OpenAI model: one step remembers a
-// lesson, the next recalls it (the search, logged as a retrieval) and rates it useful; the
+// lesson, the next is given it in its prompt and recalls it (the search, logged as a retrieval) and rates it useful; the
 // adaptive score moves as the formula says. The memory belongs to the run's user.
 
 const memoryFlow = {
@@ -69,6 +69,15 @@ describe('memory tools in a pipeline on a scripted model', () => {
     const recalled = JSON.parse(String((done.outputs as { apply: { result: string } }).apply.result)) as { memories: Array<{ id: string; title: string; match: string }> };
     expect(recalled.memories).toEqual([expect.objectContaining({ title: 'Deploy freeze', match: 'text' })]);
     const memoryId = recalled.memories[0]!.id;
+
+    // The second step's prompt was given the memory up front (the search, not logged as a recall); the first had none yet.
+    const systemOf = (start: string) => server.requests
+      .map((r) => (r.body as { messages: OpenAiMessage[] }).messages)
+      .filter((messages) => messages.find((m) => m.role === 'user')?.content?.startsWith(start))
+      .map((messages) => messages.find((m) => m.role === 'system')?.content ?? '');
+    expect(systemOf('Apply').every((prompt) => prompt.includes(`[${memoryId}] Deploy freeze: Never deploy on Fridays`))).toBe(true);
+    expect(systemOf('Apply').length).toBeGreaterThan(0);
+    expect(systemOf('Learn').some((prompt) => prompt.includes('From your memory'))).toBe(false);
 
     // The memory is alice's, in the agent's vault.
     const mine = await call<{ owner: string; type: string }>(system.baseUrl, 'GET', `/v1/memory/vaults/e2e-learner/memories/${memoryId}`, { token: alice });

@@ -98,6 +98,10 @@ describe('memory service through the API, two replicas on NATS', () => {
     const either = await search(alice, '"identical environments" or checklist', '&agent_id=ranker');
     expect(either.results.map((h) => h.id).sort()).toEqual([titleHit, blue].sort());
 
+    // A question holds words no memory has all of: the memories holding most of them come first.
+    const question = await search(alice, 'how do we freeze merges before a release?', '&agent_id=ranker');
+    expect(question.results[0]!.id).toBe(bodyHit);
+
     const typo = await search(alice, 'kubernets upgarde', '&agent_id=ranker');
     expect(typo.corrections).toEqual({ kubernets: expect.arrayContaining(['kubernetes']), upgarde: expect.arrayContaining(['upgrade']) });
     expect(typo.results.map((h) => h.id).sort()).toEqual([titleHit, bodyHit, rollback].sort());

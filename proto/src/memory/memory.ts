@@ -126,7 +126,10 @@ export const memorySharedSearch = defineQuery({
 /** The executor's `recall`: the hybrid search of the agent's vault and the shared one, logged as retrievals. */
 export const memoryRecall = defineCommand({
   domain: 'memory', name: 'recall', description: 'Recall memories for an agent, logging what was surfaced (a gap when nothing)',
-  request: z.object({ agent_id: VaultId, query: Query, limit: Limit(50, 5), ...OnBehalf }),
+  request: z.object({
+    agent_id: VaultId, query: Query, limit: Limit(50, 5), ...OnBehalf,
+    log: z.boolean().default(true).describe('Log the retrieval (and a gap when nothing is found); false for memories put in a step\'s prompt'),
+  }),
   reply: SearchReply,
 });
 

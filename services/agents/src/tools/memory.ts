@@ -1,5 +1,5 @@
 import type { Bus } from '@cadre/bus';
-import { PRINCIPAL_HEADER, memoryRate, memoryRecall, memoryRemember, type Principal } from '@cadre/proto';
+import { PRINCIPAL_HEADER, memoryRate, memoryRecall, memoryRemember, type Principal, type StepJob } from '@cadre/proto';
 import { call } from '@cadre/runtime';
 import type { AgentTool, ToolContext } from './registry';
 
@@ -14,6 +14,25 @@ const runOf = (ctx: ToolContext) => ({
   ...(ctx.job.user_id !== undefined ? { user_id: ctx.job.user_id } : {}), run_id: ctx.job.run_id, step_id: ctx.job.step_id,
 });
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/**
+ * The agent's memories most relevant to a step's input (the hybrid search of its vault and the
+ * shared one), as a block for its system prompt; empty when there are none or the memory
+ * service does not answer in time — a step never waits long or fails for it.
+ */
+export async function memoryLessons(bus: Bus, job: StepJob, limit = 5): Promise<string> {
+  try {
+    const found = await call(bus, memoryRecall, {
+      agent_id: job.agent_id, query: job.input.slice(0, 1000), limit, log: false,
+      ...(job.user_id !== undefined ? { user_id: job.user_id } : {}), run_id: job.run_id, step_id: job.step_id,
+    }, { headers, timeoutMs: 5_000 });
+    if (found.results.length === 0) return '';
+    const lines = found.results.map((hit) => `- [${hit.id}] ${hit.title}: ${hit.snippet.replace(/\s+/g, ' ').replace(/\*\*/g, '')}`);
+    return `\n\n## From your memory\n\nMemories that may help with this step (recall finds more; rate_memories says which helped):\n${lines.join('\n')}`;
+  } catch {
+    return '';
+  }
+}
 
 /** `remember`, `recall` and `rate_memories`, installed in every agents service beside the caller's tools. */
 export function memoryTools(bus: Bus): AgentTool[] {

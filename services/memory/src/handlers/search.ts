@@ -57,6 +57,7 @@ export function searchEndpoints(ctx: MemoryContext): ReadonlyArray<readonly [str
       const result = await searchMemories(ctx.search, {
         query: request.query, limit: request.limit, scope: { ...scope, vaults: [request.agent_id, SHARED_VAULT] }, scoreAgent: request.agent_id,
       });
+      if (!request.log) return result;
       const run = { ...(request.run_id !== undefined ? { run_id: request.run_id } : {}), ...(request.step_id !== undefined ? { step_id: request.step_id } : {}) };
       await log(request.agent_id, owner, call, result.results.length > 0
         ? [{ type: 'memory_retrieved', data: {

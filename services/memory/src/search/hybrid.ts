@@ -60,13 +60,14 @@ export async function searchMemories(deps: MemorySearchDeps, request: MemorySear
         }
       })()
     : Promise.resolve([]);
-  const [text, vector] = await Promise.all([textSearch(deps.pool, deps.schema, textQuery, request.scope, depth), vectorSide]);
+  const [text, vector] = await Promise.all([textSearch(deps.pool, deps.schema, textQuery, request.scope, depth, request.limit), vectorSide]);
   const fused = fuse(text, vector);
   if (fused.length === 0) {
     return { query: request.query, mode: deps.vectors ? 'hybrid' : 'text', corrections: textQuery.corrections, embedding_model: deps.vectors?.provider.model ?? null, ...(note ? { note } : {}), results: [] };
   }
   const ids = fused.map((f) => f.id);
   const typeFilter = request.scope.type;
+  const n = textQuery.relaxed.params.length;
   const details = await deps.pool.query<{
     id: string; agent_id: string; title: string; type: string; tags: string[]; snippet: string; updated_at: Date;
     access_count: number | null; useful_count: number | null; not_useful_count: number | null; last_accessed: Date | null; last_valued: Date | null;
@@ -74,11 +75,11 @@ export async function searchMemories(deps: MemorySearchDeps, request: MemorySear
     `select m.id, m.agent_id, m.title, m.type, m.tags, m.updated_at,
        ts_headline('english', m.body, q.q, 'MaxFragments=1, MaxWords=30, MinWords=12, StartSel=**, StopSel=**') as snippet,
        sc.access_count, sc.useful_count, sc.not_useful_count, sc.last_accessed, sc.last_valued
-     from ${s}.memories m cross join (select ${textQuery.sql} as q) q
-     left join ${s}.memory_scores sc on sc.memory_id = m.id and sc.agent_id = coalesce($${textQuery.params.length + 2}, m.agent_id)
-     where m.id = any($${textQuery.params.length + 1}) and not m.deleted
-       and ($${textQuery.params.length + 3}::text is null or m.type = $${textQuery.params.length + 3})`,
-    [...textQuery.params, ids, request.scoreAgent ?? null, typeFilter ?? null],
+     from ${s}.memories m cross join (select ${textQuery.relaxed.sql} as q) q
+     left join ${s}.memory_scores sc on sc.memory_id = m.id and sc.agent_id = coalesce($${n + 2}, m.agent_id)
+     where m.id = any($${n + 1}) and not m.deleted
+       and ($${n + 3}::text is null or m.type = $${n + 3})`,
+    [...textQuery.relaxed.params, ids, request.scoreAgent ?? null, typeFilter ?? null],
   );
   const byId = new Map(details.rows.map((row) => [row.id, row]));
   const settings = await deps.settings();

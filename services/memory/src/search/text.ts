@@ -15,6 +15,30 @@ export interface TextQuery {
   readonly params: readonly string[];
   /** Query words no memory has, and the known words searched instead. */
   readonly corrections: Record<string, string[]>;
+  /**
+   * The same with its words or'ed (exclusions kept): what a long question or a step's input is
+   * searched with when too few memories hold every word.
+   */
+  readonly relaxed: { readonly sql: string; readonly params: readonly string[] };
+}
+
+/**
+ * A web-search query with its words or'ed, and its exclusions apart (a tsquery's `&` binds
+ * tighter than `|`, so they are applied to the whole): `deploy on fridays -staging` →
+ * `{ wanted: 'deploy or on or fridays', excluded: 'staging' }`.
+ */
+export function relax(query: string): { readonly wanted: string; readonly excluded: string } {
+  const excluded: string[] = [];
+  const wanted: string[] = [];
+  for (const token of query.replace(/"/g, ' ').split(/\s+/)) {
+    if (token === '' || OPERATORS.has(token.toLowerCase())) continue;
+    if (token.startsWith('-')) {
+      if (token.length > 1) excluded.push(token.slice(1));
+    } else {
+      wanted.push(token);
+    }
+  }
+  return { wanted: wanted.join(' or '), excluded: excluded.join(' or ') };
 }
 
 const OPERATORS = new Set(['or', 'and', 'not']);
@@ -64,11 +88,20 @@ export async function buildTextQuery(pool: Pool, wordsTable: string, query: stri
     }
     if (changed) variants.push(variant);
   }
-  return {
-    sql: variants.map((_, i) => `websearch_to_tsquery('english', $${i + 1})`).join(' || '),
-    params: variants,
-    corrections,
-  };
+  const tsquery = (list: readonly string[]) => list.map((_, i) => `websearch_to_tsquery('english', $${i + 1})`).join(' || ');
+  const relaxedParams: string[] = [];
+  const relaxedParts: string[] = [];
+  for (const { wanted, excluded } of new Map(variants.map((v) => [JSON.stringify(relax(v)), relax(v)])).values()) {
+    relaxedParams.push(wanted);
+    const want = `websearch_to_tsquery('english', $${relaxedParams.length})`;
+    if (excluded === '') {
+      relaxedParts.push(want);
+    } else {
+      relaxedParams.push(excluded);
+      relaxedParts.push(`(${want} && !!websearch_to_tsquery('english', $${relaxedParams.length}))`);
+    }
+  }
+  return { sql: tsquery(variants), params: variants, corrections, relaxed: { sql: relaxedParts.join(' || '), params: relaxedParams } };
 }
 
 /** The scope as SQL conditions on alias `m`, with parameters numbered after `offset`. */
@@ -95,8 +128,7 @@ export interface TextHit {
   readonly rank: number;
 }
 
-/** Memories matching the query, best `ts_rank_cd` first (normalized to 0..1: rank / (rank + 1)). */
-export async function textSearch(pool: Pool, schema: string, query: TextQuery, scope: SearchScope, k: number): Promise<TextHit[]> {
+async function rankedMatches(pool: Pool, schema: string, query: { sql: string; params: readonly string[] }, scope: SearchScope, k: number): Promise<TextHit[]> {
   const where = scopeSql(scope, query.params.length + 1);
   const { rows } = await pool.query<{ id: string; rank: number }>(
     `select m.id, ts_rank_cd(m.search, q.q, 32) as rank from "${schema}".memories m, (select ${query.sql} as q) q
@@ -105,4 +137,16 @@ export async function textSearch(pool: Pool, schema: string, query: TextQuery, s
     [...query.params, k, ...where.params],
   );
   return rows.map((row) => ({ id: row.id, rank: Number(row.rank) }));
+}
+
+/**
+ * Memories matching the query, best `ts_rank_cd` first (normalized to 0..1: rank / (rank + 1)):
+ * those holding every word, then — when they are fewer than `want` — those holding some of them.
+ */
+export async function textSearch(pool: Pool, schema: string, query: TextQuery, scope: SearchScope, k: number, want = k): Promise<TextHit[]> {
+  const strict = await rankedMatches(pool, schema, query, scope, k);
+  if (strict.length >= want || query.relaxed.params.join() === query.params.join()) return strict;
+  const seen = new Set(strict.map((hit) => hit.id));
+  const more = (await rankedMatches(pool, schema, query.relaxed, scope, k)).filter((hit) => !seen.has(hit.id));
+  return [...strict, ...more].slice(0, k);
 }
