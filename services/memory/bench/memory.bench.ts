@@ -245,9 +245,9 @@ async function load(pool: Pool, from: number, to: number, vocabulary: readonly s
       bodies.push(`${sentence(20)}. ${sentence(20)}.`);
     }
     await pool.query(
-      `insert into memory.memories (id, owner, agent_id, shared, title, body, type, tags, links, version, deleted, created_at, updated_at, search)
+      `insert into memory.memories (id, owner, agent_id, shared, title, body, type, tags, links, version, deleted, created_at, updated_at, search, needs_embedding)
        select u.id, 'bench-user', 'bench', false, u.t, u.b, 'fact', '{}', '{}', 1, false, now(), now(),
-         setweight(to_tsvector('english', u.t), 'A') || setweight(to_tsvector('english', u.b), 'C')
+         setweight(to_tsvector('english', u.t), 'A') || setweight(to_tsvector('english', u.b), 'C'), false
        from unnest($1::text[], $2::text[], $3::text[]) as u(id, t, b)`,
       [ids, titles, bodies],
     );

@@ -18,7 +18,6 @@ const HASH = `md5(m.title || E'\\n' || m.body)`;
 
 export function createEmbedder(pool: Pool, schema: string, provider: EmbeddingProvider): Embedder {
   const s = `"${schema}"`;
-  const needs = `not m.deleted and (v.memory_id is null or v.vector is null or v.model <> $1 or v.content_hash <> ${HASH})`;
 
   async function embedRows(rows: ReadonlyArray<{ id: string; owner: string | null; agent_id: string; title: string; body: string; hash: string }>): Promise<number> {
     if (rows.length === 0) return 0;
@@ -26,7 +25,7 @@ export function createEmbedder(pool: Pool, schema: string, provider: EmbeddingPr
     for (const [i, row] of rows.entries()) {
       const vector = vectors[i]!;
       // Written only if the memory still has the text embedded (an update meanwhile waits for the next round).
-      await pool.query(
+      const written = await pool.query(
         `insert into ${s}.memory_vectors (memory_id, owner, agent_id, model, dimensions, vector, content_hash, seq)
          select m.id, m.owner, m.agent_id, $2, $3, $4, $5, nextval('${s}.memory_vector_seq') from ${s}.memories m
          where m.id = $1 and not m.deleted and ${HASH} = $5
@@ -34,25 +33,35 @@ export function createEmbedder(pool: Pool, schema: string, provider: EmbeddingPr
            dimensions = excluded.dimensions, vector = excluded.vector, content_hash = excluded.content_hash, seq = excluded.seq`,
         [row.id, provider.model, vector.length, vectorBytes(vector), row.hash],
       );
+      if ((written.rowCount ?? 0) > 0) {
+        await pool.query(`update ${s}.memories m set needs_embedding = false where m.id = $1 and ${HASH} = $2`, [row.id, row.hash]);
+      }
     }
     return rows.length;
   }
 
-  const select = `select m.id, m.owner, m.agent_id, m.title, m.body, ${HASH} as hash from ${s}.memories m left join ${s}.memory_vectors v on v.memory_id = m.id`;
+  const select = `select m.id, m.owner, m.agent_id, m.title, m.body, ${HASH} as hash from ${s}.memories m`;
+  let switched: Promise<unknown> | undefined;
+  /** Once per replica: memories whose vector is of another model need embedding again (after a model change). */
+  const markOtherModels = () => (switched ??= pool.query(
+    `update ${s}.memories m set needs_embedding = true from ${s}.memory_vectors v
+     where v.memory_id = m.id and v.model <> $1 and not m.needs_embedding and not m.deleted`, [provider.model],
+  ));
   return {
     provider,
     async embedNow(ids) {
-      const { rows } = await pool.query(`${select} where m.id = any($2) and ${needs}`, [provider.model, ids]);
+      const { rows } = await pool.query(`${select} where m.id = any($1) and m.needs_embedding and not m.deleted`, [ids]);
       return embedRows(rows);
     },
     async embedPending(limit = 256) {
-      const { rows } = await pool.query(`${select} where ${needs} order by m.updated_at limit $2`, [provider.model, limit]);
+      await markOtherModels();
+      const { rows } = await pool.query(`${select} where m.needs_embedding and not m.deleted order by m.updated_at limit $1`, [limit]);
       return embedRows(rows);
     },
     async progress() {
+      await markOtherModels();
       const { rows } = await pool.query<{ memories: string; embedded: string }>(
-        `select count(*) as memories, count(*) filter (where v.model = $1 and v.vector is not null and v.content_hash = ${HASH}) as embedded
-         from ${s}.memories m left join ${s}.memory_vectors v on v.memory_id = m.id where not m.deleted`, [provider.model],
+        `select count(*) as memories, count(*) filter (where not needs_embedding) as embedded from ${s}.memories where not deleted`,
       );
       const others = await pool.query<{ model: string; n: string }>(
         `select model, count(*) as n from ${s}.memory_vectors where model <> $1 and vector is not null group by model`, [provider.model],

@@ -41,8 +41,66 @@ export interface VectorIndex {
  */
 const REREAD = 64;
 
+/** Vectors by vault and owner, so a search scans only the vaults it may return. */
+class Partitions {
+  private readonly byVault = new Map<string, Map<string, Entry>>();
+  private readonly vaultOf = new Map<string, string>();
+  private static key(entry: Pick<Entry, 'owner' | 'agentId'>): string {
+    return `${entry.agentId}\u0000${entry.owner ?? ''}`;
+  }
+  get size(): number {
+    return this.vaultOf.size;
+  }
+  get(id: string): Entry | undefined {
+    const vault = this.vaultOf.get(id);
+    return vault === undefined ? undefined : this.byVault.get(vault)?.get(id);
+  }
+  set(id: string, entry: Entry): void {
+    this.delete(id);
+    const key = Partitions.key(entry);
+    let vault = this.byVault.get(key);
+    if (vault === undefined) this.byVault.set(key, (vault = new Map()));
+    vault.set(id, entry);
+    this.vaultOf.set(id, key);
+  }
+  delete(id: string): void {
+    const key = this.vaultOf.get(id);
+    if (key === undefined) return;
+    this.byVault.get(key)?.delete(id);
+    this.vaultOf.delete(id);
+  }
+  /** The partitions a filter allows. */
+  *matching(filter: VectorFilter): Iterable<Map<string, Entry>> {
+    const vaults = filter.vaults === undefined ? undefined : new Set(filter.vaults);
+    for (const [key, entries] of this.byVault) {
+      const [agentId, owner] = key.split('\u0000') as [string, string];
+      if (vaults !== undefined && !vaults.has(agentId)) continue;
+      if (filter.owner !== undefined && owner !== filter.owner) continue;
+      yield entries;
+    }
+  }
+}
+
+/** Dot product of two vectors of the same length, four lanes at a time. */
+function dot(a: Float32Array, b: Float32Array): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const n = a.length - (a.length % 4);
+  let i = 0;
+  for (; i < n; i += 4) {
+    s0 += a[i]! * b[i]!;
+    s1 += a[i + 1]! * b[i + 1]!;
+    s2 += a[i + 2]! * b[i + 2]!;
+    s3 += a[i + 3]! * b[i + 3]!;
+  }
+  for (; i < a.length; i++) s0 += a[i]! * b[i]!;
+  return s0 + s1 + s2 + s3;
+}
+
 export function createVectorIndex(pool: Pool, schema: string, model: string): VectorIndex {
-  const entries = new Map<string, Entry>();
+  const entries = new Partitions();
   let lastSeq = 0;
   let refreshing: Promise<void> | undefined;
 
@@ -61,7 +119,8 @@ export function createVectorIndex(pool: Pool, schema: string, model: string): Ve
       const floats = new Float32Array(row.vector.buffer.slice(row.vector.byteOffset, row.vector.byteOffset + row.vector.byteLength));
       entries.set(row.memory_id, { owner: row.owner, agentId: row.agent_id, model: row.model, vector: normalize(floats), seq: Number(row.seq) });
     }
-    for (const row of changed) if (!full.some((f) => f.memory_id === row.memory_id)) entries.delete(row.memory_id);
+    const present = new Set(full.map((row) => row.memory_id));
+    for (const row of changed) if (!present.has(row.memory_id)) entries.delete(row.memory_id);
   }
 
   async function load(): Promise<void> {
@@ -89,25 +148,23 @@ export function createVectorIndex(pool: Pool, schema: string, model: string): Ve
     },
     search(query, filter, k, minSimilarity) {
       const q = normalize(query);
-      const vaults = filter.vaults === undefined ? undefined : new Set(filter.vaults);
       const best: VectorHit[] = [];
-      for (const [id, entry] of entries) {
-        if (filter.owner !== undefined && entry.owner !== filter.owner) continue;
-        if (vaults !== undefined && !vaults.has(entry.agentId)) continue;
-        const v = entry.vector;
-        if (v.length !== q.length) continue;
-        let dot = 0;
-        for (let i = 0; i < q.length; i++) dot += q[i]! * v[i]!;
-        if (dot < minSimilarity) continue;
-        if (best.length < k) {
-          best.push({ id, similarity: dot });
-          if (best.length === k) best.sort((a, b) => b.similarity - a.similarity);
-        } else if (dot > best[k - 1]!.similarity) {
-          best[k - 1] = { id, similarity: dot };
-          best.sort((a, b) => b.similarity - a.similarity);
+      let floor = minSimilarity;
+      for (const partition of entries.matching(filter)) {
+        for (const [id, entry] of partition) {
+          if (entry.vector.length !== q.length) continue;
+          const similarity = dot(q, entry.vector);
+          if (similarity < floor) continue;
+          best.push({ id, similarity });
+          if (best.length >= 2 * k) {
+            // Keep the k best; what cannot enter them any more is skipped from here on.
+            best.sort((a, b) => b.similarity - a.similarity);
+            best.length = k;
+            floor = Math.max(floor, best[k - 1]!.similarity);
+          }
         }
       }
-      return best.sort((a, b) => b.similarity - a.similarity);
+      return best.sort((a, b) => b.similarity - a.similarity).slice(0, k);
     },
   };
 }

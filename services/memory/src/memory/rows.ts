@@ -48,6 +48,7 @@ export async function writeMemoryEvent(execute: Execute, schema: string, event: 
        setweight(to_tsvector('english', $5), 'A') || setweight(to_tsvector('english', $12), 'B') || setweight(to_tsvector('english', $6), 'C'))
      on conflict (id) do update set title = excluded.title, body = excluded.body, type = excluded.type, tags = excluded.tags,
        links = excluded.links, version = excluded.version, deleted = false, updated_at = excluded.updated_at, search = excluded.search,
+       needs_embedding = true,
        created_at = case when ${s}.memories.deleted then excluded.created_at else ${s}.memories.created_at end
      where ${s}.memories.version < excluded.version`,
     [data.memory_id, owner, data.agent_id, data.shared, title, body, data.type, tags, data.links, event.version, event.occurredAt, tags.join(' ')],

@@ -11,7 +11,8 @@ import type { Migrations } from '@cadre/kit';
  * - `memory_words`: every word memories use, under a trigram index: a query word no memory has is
  *   corrected to the nearest known words (the pg_trgm way of spelling suggestions).
  * - `memory_vectors`: one embedding per memory with its model and dimensions, and a sequence number
- *   each replica's in-process index follows.
+ *   each replica's in-process index follows; `memories.needs_embedding` marks what the background
+ *   embedder has to do (a changed text, a changed model) without scanning every memory.
  * - `memory_scores` and `memory_score_applied`: counts behind the adaptive score, each event counted once.
  * - `memory_imports`: an import's files and progress; `documents` and `document_sections`.
  */
@@ -26,9 +27,11 @@ export function memoryMigrations(schema: string): Migrations {
           id text primary key, owner text, agent_id text not null, shared boolean not null,
           title text not null, body text not null, type text not null, tags text[] not null, links text[] not null,
           version integer not null, deleted boolean not null default false,
-          created_at timestamptz not null, updated_at timestamptz not null, search tsvector not null)`.execute(db);
+          created_at timestamptz not null, updated_at timestamptz not null, search tsvector not null,
+          needs_embedding boolean not null default true)`.execute(db);
         await sql`create index memories_search on ${s}.memories using gin (search)`.execute(db);
         await sql`create index memories_vault on ${s}.memories (agent_id, owner, updated_at desc, id desc) where not deleted`.execute(db);
+        await sql`create index memories_to_embed on ${s}.memories (updated_at) where needs_embedding and not deleted`.execute(db);
         await sql`create index memories_title_trgm on ${s}.memories using gin (lower(title) gin_trgm_ops) where not deleted`.execute(db);
         await sql`create table ${s}.memory_words (word text primary key)`.execute(db);
         await sql`create index memory_words_trgm on ${s}.memory_words using gin (word gin_trgm_ops)`.execute(db);
