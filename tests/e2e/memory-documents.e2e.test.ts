@@ -1,7 +1,10 @@
+import fc from 'fast-check';
 import PDFDocument from 'pdfkit';
 import { identityService } from '@cadre/identity';
 import { checkRegistry } from '@cadre/kit';
 import { memoryService } from '@cadre/memory';
+import { memoryRoutes } from '@cadre/proto';
+import { malformedRequests } from '../support/fuzz';
 import { createMember, setupAdmin } from '../support/auth';
 import { call } from '../support/http';
 import { startSystem, type System } from '../support/system';
@@ -123,6 +126,30 @@ describe('documents through the API', () => {
     expect((await api('POST', '/v1/ingest/document', alice, { name: 'big.txt', content: 'x'.repeat(70_000) })).status).toBe(413);
     expect((await api<{ documents: unknown[] }>('GET', '/v1/documents', admin)).body.documents).toHaveLength(before);
     expect((await api<{ results: unknown[] }>('GET', '/v1/documents/search?q=broken', admin)).body.results).toEqual([]);
+  });
+
+  it('answers generated malformed requests to every memory route without a 5xx, in the one error envelope', async () => {
+    const requests = memoryRoutes.flatMap((route) => fc.sample(malformedRequests(route), { numRuns: 40, seed: 20261206 }));
+    const outcomes: Array<{ what: string; status: number; body: string }> = [];
+    for (let i = 0; i < requests.length; i += 8) {
+      outcomes.push(...await Promise.all(requests.slice(i, i + 8).map(async (request) => {
+        const res = await fetch(new URL(request.path, system.baseUrl), {
+          method: request.method, headers: { ...request.headers, authorization: `Bearer ${alice}` }, ...(request.body !== undefined ? { body: request.body } : {}),
+        });
+        return { what: `${request.method} ${request.path.slice(0, 80)}`, status: res.status, body: await res.text() };
+      })));
+    }
+    expect(outcomes.filter((o) => o.status >= 500).map((o) => `${o.what} ${o.status} ${o.body.slice(0, 120)}`)).toEqual([]);
+    const envelope = (body: string) => {
+      try {
+        const parsed = JSON.parse(body) as { error?: unknown; code?: unknown };
+        return typeof parsed.error === 'string' && typeof parsed.code === 'string';
+      } catch {
+        return false;
+      }
+    };
+    expect(outcomes.filter((o) => o.status >= 400 && !envelope(o.body)).map((o) => o.what)).toEqual([]);
+    expect((await api('GET', '/v1/memory/vaults', alice)).status).toBe(200);
   });
 
   it('ingests HTML and plain text, and turns a transcript into memories of an agent', async () => {

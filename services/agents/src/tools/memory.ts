@@ -10,9 +10,14 @@ const EXECUTOR: Principal = { kind: 'service', role: 'admin', credential_id: 'ag
 const headers = { [PRINCIPAL_HEADER]: JSON.stringify(EXECUTOR) };
 const TIMEOUT_MS = 15_000;
 
-const runOf = (ctx: ToolContext) => ({
-  ...(ctx.job.user_id !== undefined ? { user_id: ctx.job.user_id } : {}), run_id: ctx.job.run_id, step_id: ctx.job.step_id,
-});
+/**
+ * The run a tool call is for, and its user: memories are a user's, so a run of no user (one the
+ * engine credential started) has none to read or write.
+ */
+function runOf(ctx: ToolContext): { user_id: string; run_id: string; step_id: string } {
+  if (ctx.job.user_id === undefined) throw new Error('this run belongs to no user, so it has no memories');
+  return { user_id: ctx.job.user_id, run_id: ctx.job.run_id, step_id: ctx.job.step_id };
+}
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 /**
@@ -21,10 +26,10 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
  * service does not answer in time — a step never waits long or fails for it.
  */
 export async function memoryLessons(bus: Bus, job: StepJob, limit = 5): Promise<string> {
+  if (job.user_id === undefined) return '';
   try {
     const found = await call(bus, memoryRecall, {
-      agent_id: job.agent_id, query: job.input.slice(0, 1000), limit, log: false,
-      ...(job.user_id !== undefined ? { user_id: job.user_id } : {}), run_id: job.run_id, step_id: job.step_id,
+      agent_id: job.agent_id, query: job.input.slice(0, 1000), limit, log: false, user_id: job.user_id, run_id: job.run_id, step_id: job.step_id,
     }, { headers, timeoutMs: 5_000 });
     if (found.results.length === 0) return '';
     const lines = found.results.map((hit) => `- [${hit.id}] ${hit.title}: ${hit.snippet.replace(/\s+/g, ' ').replace(/\*\*/g, '')}`);

@@ -128,13 +128,20 @@ export interface TextHit {
   readonly rank: number;
 }
 
-async function rankedMatches(pool: Pool, schema: string, query: { sql: string; params: readonly string[] }, scope: SearchScope, k: number): Promise<TextHit[]> {
+/** Rows a relaxed query ranks at most: or'ed common words can match most of a vault, and ranking is per row. */
+const RELAXED_CANDIDATES = 2_000;
+
+async function rankedMatches(
+  pool: Pool, schema: string, query: { sql: string; params: readonly string[] }, scope: SearchScope, k: number, candidates?: number,
+): Promise<TextHit[]> {
   const where = scopeSql(scope, query.params.length + 1);
+  const limit = `$${query.params.length + 2 + where.params.length}`;
   const { rows } = await pool.query<{ id: string; rank: number }>(
-    `select m.id, ts_rank_cd(m.search, q.q, 32) as rank from "${schema}".memories m, (select ${query.sql} as q) q
-     where m.search @@ q.q and not m.deleted${where.sql}
-     order by rank desc, m.updated_at desc limit $${query.params.length + 1}`,
-    [...query.params, k, ...where.params],
+    `select c.id, ts_rank_cd(c.search, c.q, 32) as rank from (
+       select m.id, m.search, m.updated_at, q.q from "${schema}".memories m, (select ${query.sql} as q) q
+       where m.search @@ q.q and not m.deleted${where.sql} ${candidates === undefined ? '' : `limit ${limit}`}) c
+     order by rank desc, c.updated_at desc limit $${query.params.length + 1}`,
+    [...query.params, k, ...where.params, ...(candidates === undefined ? [] : [candidates])],
   );
   return rows.map((row) => ({ id: row.id, rank: Number(row.rank) }));
 }
@@ -147,6 +154,6 @@ export async function textSearch(pool: Pool, schema: string, query: TextQuery, s
   const strict = await rankedMatches(pool, schema, query, scope, k);
   if (strict.length >= want || query.relaxed.params.join() === query.params.join()) return strict;
   const seen = new Set(strict.map((hit) => hit.id));
-  const more = (await rankedMatches(pool, schema, query.relaxed, scope, k)).filter((hit) => !seen.has(hit.id));
+  const more = (await rankedMatches(pool, schema, query.relaxed, scope, k, RELAXED_CANDIDATES)).filter((hit) => !seen.has(hit.id));
   return [...strict, ...more].slice(0, k);
 }
