@@ -76,6 +76,14 @@ describe('memory service through the API, two replicas on NATS', () => {
     expect(vaults.find((v) => v.agent_id === 'shared')).toMatchObject({ shared: true, count: 1 });
     expect(vaults.find((v) => v.agent_id === 'finn')).toMatchObject({ shared: false, count: 1 });
     expect((await api<{ vaults: unknown[] }>('GET', '/v1/memory/vaults', bob)).body.vaults).toEqual([{ agent_id: 'shared', shared: true, count: 0, by_type: {}, updated_at: null }]);
+
+    // A chosen id: another user's live memory is a conflict; once deleted, the id is free, and the new memory is its writer's.
+    expect((await api('POST', '/v1/memory/vaults/eric/memories', alice, { id: 'chosen-1', title: 'Alice first' })).status).toBe(201);
+    expect((await api('POST', '/v1/memory/vaults/eric/memories', bob, { id: 'chosen-1', title: 'Bob too' })).status).toBe(409);
+    expect((await api('DELETE', '/v1/memory/vaults/eric/memories/chosen-1', alice)).status).toBe(200);
+    expect((await api('POST', '/v1/memory/vaults/eric/memories', bob, { id: 'chosen-1', title: 'Bob now' })).status).toBe(201);
+    expect((await api<Memory>('GET', '/v1/memory/vaults/eric/memories/chosen-1', bob)).body.title).toBe('Bob now');
+    expect((await api('GET', '/v1/memory/vaults/eric/memories/chosen-1', alice)).status).toBe(404);
   });
 
   it('ranks with web-search syntax, corrects typos by trigrams, and says why each hit matched', async () => {

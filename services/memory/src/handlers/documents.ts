@@ -156,8 +156,11 @@ export function documentEndpoints(ctx: MemoryContext): ReadonlyArray<readonly [s
     }),
 
     endpoint(documentDelete, async (request, call) => {
-      await visibleDocument(call, request.id);
-      await ctx.store.append(`document-${request.id}`, 'any', [{ type: 'document_deleted', data: { document_id: request.id }, meta: metaOf(call) }], { subjectScope: request.id });
+      const document = await visibleDocument(call, request.id);
+      await ctx.store.append(`document-${request.id}`, 'any', [{
+        type: 'document_deleted', data: { document_id: request.id },
+        meta: { ...metaOf(call), ...(document.owner !== null ? { owner: document.owner } : {}) },
+      }], { subjectScope: request.id });
       await ctx.pool.query(`delete from ${s}.documents where id = $1`, [request.id]);
       return { id: request.id, deleted: true };
     }),

@@ -43,7 +43,8 @@ export async function runMemoryCommand(
     command,
     meta: options.meta,
     subjectScope: command.agentId,
-    owner: () => existing?.owner ?? options.owner,
+    // A live memory keeps its owner; a new one, or one saved again after its deletion, is the writer's.
+    owner: () => (existing !== undefined && !existing.deleted ? existing.owner ?? undefined : options.owner),
     reactions: [
       (outcome) => writeAppended(ctx, outcome.appended),
       async (outcome) => {

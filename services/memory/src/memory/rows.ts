@@ -46,7 +46,8 @@ export async function writeMemoryEvent(execute: Execute, schema: string, event: 
     `insert into ${s}.memories (id, owner, agent_id, shared, title, body, type, tags, links, version, deleted, created_at, updated_at, search)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, false, $11, $11,
        setweight(to_tsvector('english', $5), 'A') || setweight(to_tsvector('english', $12), 'B') || setweight(to_tsvector('english', $6), 'C'))
-     on conflict (id) do update set title = excluded.title, body = excluded.body, type = excluded.type, tags = excluded.tags,
+     on conflict (id) do update set owner = excluded.owner, agent_id = excluded.agent_id, shared = excluded.shared,
+       title = excluded.title, body = excluded.body, type = excluded.type, tags = excluded.tags,
        links = excluded.links, version = excluded.version, deleted = false, updated_at = excluded.updated_at, search = excluded.search,
        needs_embedding = true,
        created_at = case when ${s}.memories.deleted then excluded.created_at else ${s}.memories.created_at end
