@@ -103,6 +103,15 @@ describe('hybrid memory search with a scripted embeddings server', () => {
     expect(fused.results.map((h) => h.scores.final)).toEqual([...fused.results.map((h) => h.scores.final)].sort((a, b) => b - a));
     expect(fused.results.map((h) => h.id)).not.toContain(ids.pet);
 
+    // Documents too: a section is found by meaning, and named.
+    const doc = await api<{ id: string }>('POST', '/v1/ingest/document', { name: 'household.md', content: '# Household\n\n## Garage\n\nThe car needs new tyres.\n\n## Garden\n\nThe puppy digs holes.\n' });
+    expect(doc.status).toBe(201);
+    const sections = (await api<{ mode: string; results: Array<{ heading: string; match: string; document_id: string }> }>('GET', '/v1/documents/search?q=automobile')).body;
+    expect(sections.mode).toBe('hybrid');
+    expect(sections.results.map((h) => [h.heading, h.match, h.document_id])).toEqual([['Garage', 'vector', doc.body.id]]);
+    const both = (await api<{ results: Array<{ heading: string; match: string }> }>('GET', '/v1/documents/search?q=puppy')).body;
+    expect(both.results.map((h) => [h.heading, h.match])).toEqual([['Garden', 'both']]);
+
     const state = (await api<Embeddings>('GET', '/v1/memory/embeddings')).body;
     expect(state).toMatchObject({ configured: true, model: 'concepts-a', dimensions: DIMS, memories: 4, embedded: 4, pending: 0, other_models: {} });
   });
@@ -126,7 +135,8 @@ describe('hybrid memory search with a scripted embeddings server', () => {
       expect(after).toMatchObject({ model: 'concepts-b', memories: 4, embedded: 4, pending: 0, other_models: {} });
     }, 20_000);
     const reembedded = server.requests.filter((r) => (r.body as { model: string }).model === 'concepts-b')
-      .flatMap((r) => (r.body as { input: string[] }).input).filter((text) => text.includes('\n\n'));
+      .flatMap((r) => (r.body as { input: string[] }).input)
+      .filter((text) => ['Fleet maintenance', 'Office pet', 'Quarterly budget', 'Car budget'].some((title) => text.startsWith(`${title}\n\n`)));
     expect(new Set(reembedded).size).toBe(4);
     const found = await search('automobile');
     expect(found.results.map((h) => h.id).sort()).toEqual([ids.oil, ids.both].sort());

@@ -56,12 +56,14 @@ export const documentDelete = defineCommand({
 });
 
 export const documentSearch = defineQuery({
-  domain: 'memory', name: 'document_search', description: 'Full-text search (with typo correction) across document sections',
+  domain: 'memory', name: 'document_search', description: 'Hybrid search (full-text with typo correction, and vectors with a provider) across document sections',
   request: z.object({
     query: z.string().trim().min(1).max(1000).optional(),
     q: z.string().trim().min(1).max(1000).optional(),
     document_id: DocumentId.optional(),
     limit: z.coerce.number().int().min(1).max(100).default(10),
   }),
-  reply: z.object({ query: z.string(), corrections: z.record(z.string(), z.array(z.string())), results: z.array(DocumentHit) }),
+  reply: z.object({
+    query: z.string(), mode: z.enum(['hybrid', 'text']).optional(), corrections: z.record(z.string(), z.array(z.string())), results: z.array(DocumentHit),
+  }),
 });

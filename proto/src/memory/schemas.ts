@@ -148,4 +148,7 @@ export const DocumentHit = z.object({
   snippet: z.string(),
   score: z.number(),
   rank: z.number().optional(),
+  // Added with the vector side (optional: a reply without an embedding provider has them too).
+  match: z.enum(['text', 'vector', 'both']).optional().describe('Which side found it: full-text, vector similarity, or both'),
+  scores: z.object({ text: z.number().nullable(), vector: z.number().nullable(), fused: z.number() }).optional(),
 });

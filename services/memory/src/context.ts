@@ -24,5 +24,7 @@ export interface MemoryContext {
   readonly settings: () => Promise<ScoreSettings>;
   readonly embedder?: Embedder;
   readonly index?: VectorIndex;
+  /** Document sections' vectors, with an embedding provider. */
+  readonly sections?: { readonly embedder: Embedder; readonly index: VectorIndex };
   readonly search: MemorySearchDeps;
 }

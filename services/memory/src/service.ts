@@ -3,7 +3,8 @@ import { memoryRoutes } from '@cadre/proto';
 import { loadMemoryConfig, memoryConfigShape, type MemoryConfig } from './config';
 import type { MemoryContext } from './context';
 import { createEmbedder, startEmbedWorker } from './embeddings/embedder';
-import { createVectorIndex } from './embeddings/index-store';
+import { SECTION_VECTORS, createVectorIndex } from './embeddings/index-store';
+import { createSectionEmbedder } from './embeddings/sections';
 import { createOpenAiEmbeddings, type EmbeddingProvider } from './embeddings/provider';
 import { documentEndpoints } from './handlers/documents';
 import { importEndpoints } from './handlers/imports';
@@ -60,6 +61,7 @@ export const memoryService = defineService({
     return {
       kit, config, pool, schema, store, bus, logger, clock, newId, settings, instance: kit.instance,
       ...(embedder ? { embedder } : {}), ...(index ? { index } : {}),
+      ...(provider ? { sections: { embedder: createSectionEmbedder(pool, schema, provider), index: createVectorIndex(pool, schema, provider.model, SECTION_VECTORS) } } : {}),
       search: {
         pool, schema, logger, clock, settings,
         ...(provider && index ? { vectors: { provider, index, minSimilarity: config.MEMORY_VECTOR_MIN_SIMILARITY } } : {}),
@@ -71,6 +73,7 @@ export const memoryService = defineService({
     await startProjection(ctx.kit, scoresProjection(ctx.schema)),
     await startImportWorker(ctx),
     ...(ctx.embedder ? [startEmbedWorker(ctx.embedder, ctx.config.MEMORY_EMBED_INTERVAL_MS, ctx.logger)] : []),
+    ...(ctx.sections ? [startEmbedWorker(ctx.sections.embedder, ctx.config.MEMORY_EMBED_INTERVAL_MS, ctx.logger)] : []),
   ],
   endpoints: (ctx) => [...memoryEndpoints(ctx), ...searchEndpoints(ctx), ...importEndpoints(ctx), ...documentEndpoints(ctx)],
   started: (ctx) => ({

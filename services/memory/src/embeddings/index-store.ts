@@ -99,7 +99,17 @@ function dot(a: Float32Array, b: Float32Array): number {
   return s0 + s1 + s2 + s3;
 }
 
-export function createVectorIndex(pool: Pool, schema: string, model: string): VectorIndex {
+/** Where an index reads its vectors: a table with an id, an owner and a vault column (a memory's vault, a section's document). */
+export interface VectorTable {
+  readonly table: string;
+  readonly id: string;
+  readonly vault: string;
+}
+
+export const MEMORY_VECTORS: VectorTable = { table: 'memory_vectors', id: 'memory_id', vault: 'agent_id' };
+export const SECTION_VECTORS: VectorTable = { table: 'document_vectors', id: 'id', vault: 'document_id' };
+
+export function createVectorIndex(pool: Pool, schema: string, model: string, source: VectorTable = MEMORY_VECTORS): VectorIndex {
   const entries = new Partitions();
   let lastSeq = 0;
   let refreshing: Promise<void> | undefined;
@@ -109,7 +119,8 @@ export function createVectorIndex(pool: Pool, schema: string, model: string): Ve
     const changed = rows.filter((row) => entries.get(row.memory_id)?.seq !== Number(row.seq));
     if (changed.length === 0) return;
     const { rows: full } = await pool.query<{ memory_id: string; owner: string | null; agent_id: string; model: string; vector: Buffer | null; seq: string }>(
-      `select memory_id, owner, agent_id, model, vector, seq from "${schema}".memory_vectors where memory_id = any($1)`, [changed.map((r) => r.memory_id)],
+      `select ${source.id} as memory_id, owner, ${source.vault} as agent_id, model, vector, seq from "${schema}".${source.table} where ${source.id} = any($1)`,
+      [changed.map((r) => r.memory_id)],
     );
     for (const row of full) {
       if (row.vector === null || row.model !== model) {
@@ -127,7 +138,7 @@ export function createVectorIndex(pool: Pool, schema: string, model: string): Ve
     for (;;) {
       // Sequence numbers only (cheap); vectors are read for the rows this replica has not seen at that number.
       const { rows } = await pool.query<{ memory_id: string; seq: string }>(
-        `select memory_id, seq from "${schema}".memory_vectors where seq > $1 order by seq limit 5000`, [Math.max(0, lastSeq - REREAD)],
+        `select ${source.id} as memory_id, seq from "${schema}".${source.table} where seq > $1 order by seq limit 5000`, [Math.max(0, lastSeq - REREAD)],
       );
       await apply(rows);
       const max = rows.reduce((m, row) => Math.max(m, Number(row.seq)), lastSeq);

@@ -9,6 +9,7 @@ import type { MemoryContext } from '../context';
 import { detectFormat, parseDocument, type DocumentFormat, type ParsedDocument } from '../documents/parse';
 import { runMemoryCommand } from '../memory/commands';
 import { inTransaction, wordsOf } from '../memory/rows';
+import { fuse } from '../search/fusion';
 import { buildTextQuery } from '../search/text';
 import { actingUser, readScope } from './access';
 
@@ -70,6 +71,13 @@ export function documentEndpoints(ctx: MemoryContext): ReadonlyArray<readonly [s
     return { id, owner: owner ?? null, title: parsed.title, name, format: parsed.format, size_bytes: bytes.length, sections: parsed.sections.length, created_at: createdAt };
   }
 
+  /** Embeds a new document's sections before the reply; a provider that does not answer leaves them to the background embedder. */
+  async function embedSections(documentId: string): Promise<void> {
+    await ctx.sections?.embedder.embedNow([documentId]).catch((err: unknown) => {
+      ctx.logger.warn({ err, documentId }, 'document sections not embedded yet; the background embedder will');
+    });
+  }
+
   function tooLarge(bytes: number): CadreError {
     return new CadreError('payload_too_large', `the document is ${bytes} bytes; at most ${ctx.config.MEMORY_DOCUMENT_MAX_BYTES}`, { limit: ctx.config.MEMORY_DOCUMENT_MAX_BYTES });
   }
@@ -89,7 +97,9 @@ export function documentEndpoints(ctx: MemoryContext): ReadonlyArray<readonly [s
       const format = request.format ?? detectFormat(request.name, bytes);
       const parsed = await parseDocument(request.name, format, bytes, request.title);
       if (parsed.sections.length === 0) throw new ValidationError('the document holds no text');
-      return present(await store(call, owner, request.name, bytes, parsed));
+      const document = await store(call, owner, request.name, bytes, parsed);
+      await embedSections(document.id);
+      return present(document);
     }),
 
     endpoint(transcriptIngest, async (request, call) => {
@@ -99,6 +109,7 @@ export function documentEndpoints(ctx: MemoryContext): ReadonlyArray<readonly [s
       const format: DocumentFormat = /^#{1,6}\s/m.test(request.transcript) ? 'markdown' : 'text';
       const parsed = await parseDocument(`${request.title}.${format === 'markdown' ? 'md' : 'txt'}`, format, bytes, request.title);
       const document = await store(call, owner, request.title, bytes, parsed);
+      await embedSections(document.id);
       const memories: string[] = [];
       if (request.agent_id !== undefined) {
         // One memory per section of the transcript, its id fixed by the document and section so a retry saves it once.
@@ -171,20 +182,53 @@ export function documentEndpoints(ctx: MemoryContext): ReadonlyArray<readonly [s
       const scope = readScope(call, undefined);
       const text = await buildTextQuery(ctx.pool, `${s}.memory_words`, query);
       const n = text.params.length;
-      const { rows } = await ctx.pool.query<{
-        document_id: string; document_title: string; section_id: string; heading: string; path: string[]; snippet: string; score: number;
-      }>(
-        `select d.id as document_id, d.title as document_title, x.id as section_id, x.heading, x.path,
-           ts_headline('english', x.content, q.q, 'MaxFragments=1, MaxWords=30, MinWords=12, StartSel=**, StopSel=**') as snippet,
-           ts_rank_cd(x.search, q.q, 32) as score
+      const depth = Math.max(request.limit * 3, 30);
+      const textSide = ctx.pool.query<{ id: string; rank: number }>(
+        `select x.document_id || '/' || x.id as id, ts_rank_cd(x.search, q.q, 32) as rank
          from ${s}.document_sections x join ${s}.documents d on d.id = x.document_id, (select ${text.sql} as q) q
          where x.search @@ q.q and ($${n + 1}::text is null or d.owner = $${n + 1}) and ($${n + 2}::text is null or d.id = $${n + 2})
-         order by score desc, d.created_at desc, x.ordinal limit $${n + 3}`,
-        [...text.params, scope.owner ?? null, request.document_id ?? null, request.limit],
+         order by rank desc, d.created_at desc, x.ordinal limit $${n + 3}`,
+        [...text.params, scope.owner ?? null, request.document_id ?? null, depth],
       );
+      const sections = ctx.sections;
+      const vectorSide = sections
+        ? (async () => {
+            try {
+              const [[vector]] = await Promise.all([sections.embedder.provider.embed([query]), sections.index.refresh()]);
+              return sections.index.search(vector!, {
+                ...(scope.owner !== undefined ? { owner: scope.owner } : {}), ...(request.document_id !== undefined ? { vaults: [request.document_id] } : {}),
+              }, depth, ctx.config.MEMORY_VECTOR_MIN_SIMILARITY);
+            } catch (err) {
+              ctx.logger.warn({ err }, 'vector side of a document search failed; full-text only');
+              return [];
+            }
+          })()
+        : Promise.resolve([]);
+      const [textRows, vectorHits] = await Promise.all([textSide, vectorSide]);
+      const fused = fuse(textRows.rows.map((row) => ({ id: row.id, rank: Number(row.rank) })), vectorHits).slice(0, request.limit);
+      const mode = sections ? 'hybrid' as const : 'text' as const;
+      if (fused.length === 0) return { query, mode, corrections: text.corrections, results: [] };
+      const r = text.relaxed.params.length;
+      const { rows } = await ctx.pool.query<{ key: string; document_id: string; document_title: string; section_id: string; heading: string; path: string[]; snippet: string }>(
+        `select x.document_id || '/' || x.id as key, d.id as document_id, d.title as document_title, x.id as section_id, x.heading, x.path,
+           ts_headline('english', x.content, q.q, 'MaxFragments=1, MaxWords=30, MinWords=12, StartSel=**, StopSel=**') as snippet
+         from ${s}.document_sections x join ${s}.documents d on d.id = x.document_id, (select ${text.relaxed.sql} as q) q
+         where x.document_id || '/' || x.id = any($${r + 1})`,
+        [...text.relaxed.params, fused.map((f) => f.id)],
+      );
+      const byKey = new Map(rows.map((row) => [row.key, row]));
+      const round = (value: number) => Math.round(value * 1e6) / 1e6;
       return {
-        query, corrections: text.corrections,
-        results: rows.map((row, i) => ({ ...row, score: Math.round(Number(row.score) * 1e6) / 1e6, rank: i + 1 })),
+        query, mode, corrections: text.corrections,
+        results: fused.flatMap((f) => {
+          const row = byKey.get(f.id);
+          if (row === undefined) return [];
+          const { key: _key, ...hit } = row;
+          return [{
+            ...hit, score: round(f.fused), match: f.textRank !== null && f.vectorRank !== null ? 'both' as const : f.textRank !== null ? 'text' as const : 'vector' as const,
+            scores: { text: f.textScore === null ? null : round(f.textScore), vector: f.vectorScore === null ? null : round(f.vectorScore), fused: round(f.fused) },
+          }];
+        }).map((hit, i) => ({ ...hit, rank: i + 1 })),
       };
     }),
   ];

@@ -58,8 +58,13 @@ export function memoryMigrations(schema: string): Migrations {
         await sql`create table ${s}.document_sections (
           document_id text not null references ${s}.documents (id) on delete cascade, id text not null, ordinal integer not null,
           parent_id text, level integer not null, heading text not null, path text[] not null, content text not null,
-          search tsvector not null, primary key (document_id, id))`.execute(db);
+          search tsvector not null, needs_embedding boolean not null default true, primary key (document_id, id))`.execute(db);
         await sql`create index document_sections_search on ${s}.document_sections using gin (search)`.execute(db);
+        await sql`create index document_sections_to_embed on ${s}.document_sections (document_id) where needs_embedding`.execute(db);
+        await sql`create table ${s}.document_vectors (
+          id text primary key, document_id text not null references ${s}.documents (id) on delete cascade, owner text,
+          model text not null, dimensions integer not null, vector bytea, content_hash text not null, seq bigint not null)`.execute(db);
+        await sql`create index document_vectors_seq on ${s}.document_vectors (seq)`.execute(db);
       },
     },
   };
