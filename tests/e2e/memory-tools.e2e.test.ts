@@ -1,4 +1,3 @@
-import { Client } from 'pg';
 import { registry } from '@cadre/cadre';
 import { testing } from '@cadre/llm';
 import { createMember, setupAdmin } from '../support/auth';
@@ -128,9 +127,9 @@ describe('memory tools in a pipeline on a scripted model', () => {
     const run = await createRun(system.baseUrl, alice, { pipeline_id: 'e2e-memory-gap', task_description: 'nothing known' });
     const done = await waitForRunStatus(system.baseUrl, alice, run.id, 'completed', 30_000);
     expect(JSON.parse(String((done.outputs as { apply: { result: string } }).apply.result))).toEqual({ memories: [], note: 'nothing found; the gap is recorded' });
-    const db = new Client({ connectionString: system.database.url });
-    await db.connect();
-    const gaps = (await db.query('select agent_id, query, run_id from memory.memory_gaps').finally(() => db.end())).rows;
-    expect(gaps).toEqual([{ agent_id: 'e2e-learner', query: 'quantum entanglement budget', run_id: run.id }]);
+    const gaps = await call<{ gaps: Array<{ query: string; run_id: string }> }>(system.baseUrl, 'GET', '/v1/memory/vaults/e2e-learner/gaps', { token: alice });
+    expect(gaps.body.gaps.map((g) => [g.query, g.run_id])).toEqual([['quantum entanglement budget', run.id]]);
+    const bob = (await createMember(system.baseUrl, admin, 'bob2@example.com')).tokens.access_token;
+    expect((await call<{ gaps: unknown[] }>(system.baseUrl, 'GET', '/v1/memory/vaults/e2e-learner/gaps', { token: bob })).body.gaps).toEqual([]);
   });
 });

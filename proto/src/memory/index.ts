@@ -5,7 +5,7 @@ import {
 import {
   memoryDelete, memoryEmbeddings, memoryGet, memoryGraph, memoryImport, memoryImportGet, memoryRate, memoryRecall, memoryRemember,
   memoryScoreSettingsGet, memoryScoreSettingsUpdate, memoryScoreUpdate, memoryScores, memorySearch, memorySharedSearch, memoryUpdate,
-  memoryVault, memoryVaults,
+  memoryVault, memoryVaults, memoryGaps,
 } from './memory';
 
 export * from './schemas';
@@ -18,6 +18,6 @@ export * from './routes';
 export const memoryMessages: readonly MessageDefinition[] = [
   memoryVaults, memoryVault, memoryRemember, memoryGet, memoryUpdate, memoryDelete, memoryImport, memoryImportGet, memoryGraph,
   memorySearch, memorySharedSearch, memoryRecall, memoryRate, memoryScores, memoryScoreUpdate, memoryScoreSettingsGet,
-  memoryScoreSettingsUpdate, memoryEmbeddings,
+  memoryScoreSettingsUpdate, memoryEmbeddings, memoryGaps,
   documentIngest, transcriptIngest, documentList, documentToc, documentSection, documentDelete, documentSearch,
 ];

@@ -176,3 +176,12 @@ export const memoryEmbeddings = defineQuery({
     index: z.enum(['pgvector', 'in-process']).nullable(),
   }),
 });
+
+export const memoryGaps = defineQuery({
+  domain: 'memory', name: 'gaps', description: 'What an agent looked for and did not find (recalls with no result), newest first',
+  request: z.object({ agent_id: VaultId, limit: Limit(1000, 100) }),
+  reply: z.object({
+    agent_id: z.string(),
+    gaps: z.array(z.object({ query: z.string(), run_id: z.string().nullable(), created_at: z.string() })),
+  }),
+});

@@ -5,7 +5,7 @@ import {
 } from './documents';
 import {
   memoryDelete, memoryEmbeddings, memoryGet, memoryGraph, memoryImport, memoryImportGet, memoryRemember, memoryScoreSettingsGet,
-  memoryScoreSettingsUpdate, memoryScoreUpdate, memoryScores, memorySearch, memorySharedSearch, memoryUpdate, memoryVault, memoryVaults,
+  memoryScoreSettingsUpdate, memoryScoreUpdate, memoryScores, memorySearch, memorySharedSearch, memoryUpdate, memoryVault, memoryVaults, memoryGaps,
 } from './memory';
 import { MemoryId, VaultId } from './schemas';
 
@@ -55,6 +55,11 @@ export const memoryRoutes: readonly RouteDefinition[] = [
     method: 'get', path: '/v1/memory/vaults/{agent_id}/graph', operationId: 'getVaultGraph', summary: 'The wiki-link graph of a vault (or one memory\'s neighbours)',
     tags, access: 'user', params: VaultParam, query: memoryGraph.request.omit({ agent_id: true }),
     response: memoryGraph.reply, successStatus: 200, message: memoryGraph,
+  }),
+  defineRoute({
+    method: 'get', path: '/v1/memory/vaults/{agent_id}/gaps', operationId: 'getMemoryGaps', summary: 'What an agent recalled and did not find',
+    tags, access: 'user', params: VaultParam, query: memoryGaps.request.omit({ agent_id: true }),
+    response: memoryGaps.reply, successStatus: 200, message: memoryGaps,
   }),
   defineRoute({
     method: 'get', path: '/v1/memory/imports/{import_id}', operationId: 'getMemoryImport', summary: 'Progress of an import',

@@ -1,7 +1,7 @@
 import type { RequestHandler } from '@cadre/bus';
 import {
   SHARED_VAULT, ValidationError, memoryEmbeddings, memoryRate, memoryRecall, memoryScoreSettingsGet, memoryScoreSettingsUpdate,
-  memoryScoreUpdate, memoryScores, memorySearch, memorySharedSearch,
+  memoryGaps, memoryScoreUpdate, memoryScores, memorySearch, memorySharedSearch,
 } from '@cadre/proto';
 import { handleCommand } from '@cadre/eventstore';
 import { endpoint, metaOf, requireAccess, requireAdmin, type Call } from '@cadre/runtime';
@@ -98,6 +98,15 @@ export function searchEndpoints(ctx: MemoryContext): ReadonlyArray<readonly [str
       const [score] = await agentScores(ctx.pool, ctx.schema, request.agent_id, readScope(call, undefined).owner, await readSettings(ctx.store), ctx.clock(),
         { memoryIds: [request.entry] });
       return score!;
+    }),
+
+    endpoint(memoryGaps, async (request, call) => {
+      const scope = readScope(call, undefined);
+      const { rows } = await ctx.pool.query<{ query: string; run_id: string | null; created_at: Date }>(
+        `select query, run_id, created_at from "${ctx.schema}".memory_gaps where agent_id = $1 and ($2::text is null or owner = $2)
+         order by created_at desc limit $3`, [request.agent_id, scope.owner ?? null, request.limit],
+      );
+      return { agent_id: request.agent_id, gaps: rows.map((row) => ({ query: row.query, run_id: row.run_id, created_at: row.created_at.toISOString() })) };
     }),
 
     endpoint(memoryScoreSettingsGet, async () => readSettings(ctx.store)),
