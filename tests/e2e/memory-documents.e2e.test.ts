@@ -6,7 +6,9 @@ import { memoryService } from '@cadre/memory';
 import { memoryRoutes } from '@cadre/proto';
 import { malformedRequests } from '../support/fuzz';
 import { createMember, setupAdmin } from '../support/auth';
+import { eventually } from '@cadre/testing';
 import { call } from '../support/http';
+import { openStream } from '../support/sse';
 import { startSystem, type System } from '../support/system';
 
 // Documents through the API: a markdown file and a PDF the test writes (with an outline, as
@@ -63,7 +65,7 @@ describe('documents through the API', () => {
   const api = <T>(method: string, path: string, token: string, body?: unknown) => call<T>(system.baseUrl, method, path, { token, ...(body !== undefined ? { body } : {}) });
 
   beforeAll(async () => {
-    system = await startSystem({ transport: 'embedded', registry: checkRegistry([identityService, memoryService]), env: { MEMORY_DOCUMENT_MAX_BYTES: '65536' } });
+    system = await startSystem({ transport: 'embedded', registry: checkRegistry([identityService, memoryService]), env: { MEMORY_DOCUMENT_MAX_BYTES: '65536', MEMORY_DOCUMENT_INLINE_BYTES: '8192' } });
     admin = (await setupAdmin(system.baseUrl)).access_token;
     alice = (await createMember(system.baseUrl, admin, 'alice@example.com')).tokens.access_token;
     bob = (await createMember(system.baseUrl, admin, 'bob@example.com')).tokens.access_token;
@@ -126,6 +128,49 @@ describe('documents through the API', () => {
     expect((await api('POST', '/v1/ingest/document', alice, { name: 'big.txt', content: 'x'.repeat(70_000) })).status).toBe(413);
     expect((await api<{ documents: unknown[] }>('GET', '/v1/documents', admin)).body.documents).toHaveLength(before);
     expect((await api<{ results: unknown[] }>('GET', '/v1/documents/search?q=broken', admin)).body.results).toEqual([]);
+  });
+
+  it('parses a large document as a job: processing at once, progress events, then ready with every section', async () => {
+    const chapters = Array.from({ length: 120 }, (_, i) => `## Chapter ${i + 1}\n\n${`Paragraph of chapter ${i + 1} about harbour logistics. `.repeat(3)}${i === 77 ? 'The lighthouse keeper signs the manifest.' : ''}\n`);
+    const content = `# Harbour manual\n\n${chapters.join('\n')}`;
+    expect(Buffer.byteLength(content)).toBeGreaterThan(8192);
+    const stream = await openStream(system.baseUrl, { token: alice, lastEventId: 0, query: { types: 'document_ingest_started,document_ingest_progress,document_ingested' } });
+    try {
+      const accepted = await api<Doc & { status: string }>('POST', '/v1/ingest/document', alice, { name: 'harbour.md', content });
+      expect(accepted.status).toBe(201);
+      expect(accepted.body).toMatchObject({ status: 'processing', sections: 0 });
+      const ready = await eventually(async () => {
+        const doc = (await api<Doc & { status: string }>('GET', `/v1/documents/${accepted.body.id}`, alice)).body;
+        expect(doc.status).toBe('ready');
+        return doc;
+      }, 30_000, 100);
+      expect(ready).toMatchObject({ title: 'Harbour manual', sections: 121 });
+      const mine = () => stream.events.map((e) => ({ type: e.event, data: (JSON.parse(e.data) as { data: { document_id: string; done?: number } }).data }))
+        .filter((e) => e.data.document_id === accepted.body.id);
+      await eventually(() => expect(mine().at(-1)?.type).toBe('document_ingested'), 15_000);
+      expect(mine().map((e) => (e.type === 'document_ingest_progress' ? `progress ${e.data.done}` : e.type))).toEqual([
+        'document_ingest_started', 'progress 50', 'progress 100', 'progress 121', 'document_ingested',
+      ]);
+      const hits = (await api<{ results: Array<{ heading: string }> }>('GET', `/v1/documents/search?q=lighthouse%20manifest&document_id=${accepted.body.id}`, alice)).body.results;
+      expect(hits.map((h) => h.heading)).toEqual(['Chapter 78']);
+      expect((await api(`GET`, `/v1/documents/${accepted.body.id}`, bob)).status).toBe(404);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('marks a large document that cannot be parsed as failed, with the reason, and keeps no section of it', async () => {
+    const corrupt = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(9000, 7)]);
+    const accepted = await api<Doc & { status: string }>('POST', '/v1/ingest/document', alice, { name: 'big-broken.pdf', content_base64: corrupt.toString('base64') });
+    expect(accepted.body.status).toBe('processing');
+    const failed = await eventually(async () => {
+      const doc = (await api<{ status: string; error?: string; sections: number }>('GET', `/v1/documents/${accepted.body.id}`, alice)).body;
+      expect(doc.status).toBe('failed');
+      return doc;
+    }, 30_000, 100);
+    expect(failed.error).toMatch(/PDF/);
+    expect(failed.sections).toBe(0);
+    expect((await api<{ toc: unknown[] }>('GET', `/v1/documents/${accepted.body.id}/toc`, alice)).body.toc).toEqual([]);
   });
 
   it('answers generated malformed requests to every memory route without a 5xx, in the one error envelope', async () => {

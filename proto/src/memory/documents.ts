@@ -67,3 +67,8 @@ export const documentSearch = defineQuery({
     query: z.string(), mode: z.enum(['hybrid', 'text']).optional(), corrections: z.record(z.string(), z.array(z.string())), results: z.array(DocumentHit),
   }),
 });
+
+export const documentGet = defineQuery({
+  domain: 'memory', name: 'document_get', description: 'One ingested document (its status while it is parsed as a job)',
+  request: z.object({ id: DocumentId }), reply: DocumentView,
+});

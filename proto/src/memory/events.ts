@@ -79,6 +79,21 @@ export const documentIngested = defineEvent({
   }),
 });
 
+export const documentIngestStarted = defineEvent({
+  type: 'document_ingest_started', domain: 'memory', version: 1, description: 'A large document was accepted and is parsed as a job',
+  data: z.object({ document_id: z.string(), name: z.string(), format: z.string(), size_bytes: z.number().int() }),
+});
+
+export const documentIngestProgress = defineEvent({
+  type: 'document_ingest_progress', domain: 'memory', version: 1, description: 'A document parsed as a job went on (sections stored so far)',
+  data: z.object({ document_id: z.string(), done: z.number().int(), sections: z.number().int() }),
+});
+
+export const documentIngestFailed = defineEvent({
+  type: 'document_ingest_failed', domain: 'memory', version: 1, description: 'A document parsed as a job could not be parsed',
+  data: z.object({ document_id: z.string(), error: z.string() }),
+});
+
 export const documentDeleted = defineEvent({
   type: 'document_deleted', domain: 'memory', version: 1, description: 'An ingested document was deleted',
   data: z.object({ document_id: z.string() }),
@@ -88,4 +103,5 @@ export const documentDeleted = defineEvent({
 export const memoryEvents = [
   memorySaved, memoryUpdated, memoryDeleted, memoryRetrieved, memoryValued, memoryGap, memoryScoreSettingsUpdated,
   memoryImportStarted, memoryImportProgress, memoryImportCompleted, documentIngested, documentDeleted,
+  documentIngestStarted, documentIngestProgress, documentIngestFailed,
 ] as const;

@@ -1,6 +1,6 @@
 import type { MessageDefinition } from '../messages';
 import {
-  documentDelete, documentIngest, documentList, documentSearch, documentSection, documentToc, transcriptIngest,
+  documentDelete, documentGet, documentIngest, documentList, documentSearch, documentSection, documentToc, transcriptIngest,
 } from './documents';
 import {
   memoryDelete, memoryEmbeddings, memoryGet, memoryGraph, memoryImport, memoryImportGet, memoryRate, memoryRecall, memoryRemember,
@@ -19,5 +19,5 @@ export const memoryMessages: readonly MessageDefinition[] = [
   memoryVaults, memoryVault, memoryRemember, memoryGet, memoryUpdate, memoryDelete, memoryImport, memoryImportGet, memoryGraph,
   memorySearch, memorySharedSearch, memoryRecall, memoryRate, memoryScores, memoryScoreUpdate, memoryScoreSettingsGet,
   memoryScoreSettingsUpdate, memoryEmbeddings, memoryGaps,
-  documentIngest, transcriptIngest, documentList, documentToc, documentSection, documentDelete, documentSearch,
+  documentIngest, transcriptIngest, documentList, documentToc, documentSection, documentDelete, documentSearch, documentGet,
 ];

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineRoute, type RouteDefinition } from '../http/route';
 import {
-  documentDelete, documentIngest, documentList, documentSearch, documentSection, documentToc, transcriptIngest,
+  documentDelete, documentGet, documentIngest, documentList, documentSearch, documentSection, documentToc, transcriptIngest,
 } from './documents';
 import {
   memoryDelete, memoryEmbeddings, memoryGet, memoryGraph, memoryImport, memoryImportGet, memoryRemember, memoryScoreSettingsGet,
@@ -120,6 +120,10 @@ export const memoryRoutes: readonly RouteDefinition[] = [
     method: 'get', path: '/v1/documents/{id}/section', operationId: 'getDocumentSection', summary: 'Read a section (by heading path or id)',
     tags: ['documents'], access: 'user', params: DocParam, query: documentSection.request.omit({ id: true }),
     response: documentSection.reply, successStatus: 200, message: documentSection,
+  }),
+  defineRoute({
+    method: 'get', path: '/v1/documents/{id}', operationId: 'getDocument', summary: 'An ingested document and its status',
+    tags: ['documents'], access: 'user', params: DocParam, response: documentGet.reply, successStatus: 200, message: documentGet,
   }),
   defineRoute({
     method: 'delete', path: '/v1/documents/{id}', operationId: 'deleteDocument', summary: 'Delete a document',

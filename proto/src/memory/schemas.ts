@@ -116,6 +116,8 @@ export const DocumentView = z.object({
   sections: z.number().int().nonnegative(),
   owner: z.string().optional(),
   created_at: z.string(),
+  status: z.enum(['processing', 'ready', 'failed']).describe('A large document is parsed as a job: processing until its sections are in'),
+  error: z.string().optional().describe('Why a document that was parsed as a job could not be'),
 });
 
 /** A heading of a document with the headings under it. */

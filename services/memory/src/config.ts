@@ -14,6 +14,7 @@ export const memoryConfigShape = {
   MEMORY_EMBED_INTERVAL_MS: env.int(2_000, 50).describe('How often memories without a vector of the current model are embedded in the background'),
   MEMORY_VECTOR_MIN_SIMILARITY: z.coerce.number().min(-1).max(1).default(0.3).describe('Cosine similarity below which the vector side ignores a memory'),
   MEMORY_DOCUMENT_MAX_BYTES: env.int(4 * 1024 * 1024, 1024).describe('Largest document accepted for ingestion (bytes, after base64 decoding)'),
+  MEMORY_DOCUMENT_INLINE_BYTES: env.int(1024 * 1024, 0).describe('Documents larger than this are parsed as a job (201 with status "processing", progress events); smaller ones before the reply'),
   MEMORY_IMPORT_ACK_WAIT_MS: env.int(30_000, 500).describe('How long an import job may go without a heartbeat before another replica takes it over'),
 };
 

@@ -10,6 +10,7 @@ import { documentEndpoints } from './handlers/documents';
 import { importEndpoints } from './handlers/imports';
 import { memoryEndpoints } from './handlers/memories';
 import { searchEndpoints } from './handlers/search';
+import { startDocumentWorker } from './documents/jobs';
 import { startImportWorker } from './imports/worker';
 import { memoriesProjection } from './memory/projection';
 import { cachedSettings } from './scores/settings';
@@ -72,6 +73,7 @@ export const memoryService = defineService({
     await startProjection(ctx.kit, memoriesProjection(ctx.schema)),
     await startProjection(ctx.kit, scoresProjection(ctx.schema)),
     await startImportWorker(ctx),
+    await startDocumentWorker(ctx),
     ...(ctx.embedder ? [startEmbedWorker(ctx.embedder, ctx.config.MEMORY_EMBED_INTERVAL_MS, ctx.logger)] : []),
     ...(ctx.sections ? [startEmbedWorker(ctx.sections.embedder, ctx.config.MEMORY_EMBED_INTERVAL_MS, ctx.logger)] : []),
   ],

@@ -1,25 +1,29 @@
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from '@cadre/bus';
 import {
-  CadreError, NotFoundError, ValidationError, documentDelete, documentIngest, documentList, documentSearch, documentSection, documentToc,
+  CadreError, NotFoundError, ValidationError, documentDelete, documentGet, documentIngest, documentList, documentSearch, documentSection, documentToc,
   transcriptIngest, type TocNode,
 } from '@cadre/proto';
 import { endpoint, metaOf, requireAccess, type Call } from '@cadre/runtime';
 import type { MemoryContext } from '../context';
 import { detectFormat, parseDocument, type DocumentFormat, type ParsedDocument } from '../documents/parse';
 import { runMemoryCommand } from '../memory/commands';
-import { inTransaction, wordsOf } from '../memory/rows';
+import { DOCUMENT_QUEUE } from '../documents/jobs';
+import { insertSection } from '../documents/store';
+import { inTransaction } from '../memory/rows';
 import { fuse } from '../search/fusion';
 import { buildTextQuery } from '../search/text';
 import { actingUser, readScope } from './access';
 
 interface DocumentRow {
   id: string; owner: string | null; title: string; name: string; format: DocumentFormat; size_bytes: number; sections: number; created_at: Date;
+  status: 'processing' | 'ready' | 'failed'; error: string | null;
 }
 
 const present = (row: DocumentRow) => ({
   id: row.id, title: row.title, name: row.name, format: row.format, size_bytes: row.size_bytes, sections: row.sections,
-  ...(row.owner !== null ? { owner: row.owner } : {}), created_at: row.created_at.toISOString(),
+  ...(row.owner !== null ? { owner: row.owner } : {}), created_at: row.created_at.toISOString(), status: row.status,
+  ...(row.error !== null ? { error: row.error } : {}),
 });
 
 const documentNotFound = (id: string) => new NotFoundError(`no document '${id}'`);
@@ -49,14 +53,7 @@ export function documentEndpoints(ctx: MemoryContext): ReadonlyArray<readonly [s
         `insert into ${s}.documents (id, owner, title, name, format, size_bytes, sections, sha256, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
         [id, owner ?? null, parsed.title, name, parsed.format, bytes.length, parsed.sections.length, sha256, createdAt],
       );
-      for (const section of parsed.sections) {
-        await execute(
-          `insert into ${s}.document_sections (document_id, id, ordinal, parent_id, level, heading, path, content, search)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, setweight(to_tsvector('english', $6), 'A') || setweight(to_tsvector('english', $8), 'C'))`,
-          [id, section.id, section.ordinal, section.parentId, section.level, section.heading, section.path, section.content],
-        );
-        await execute(`insert into ${s}.memory_words (word) select unnest($1::text[]) on conflict do nothing`, [wordsOf(section.heading, section.content)]);
-      }
+      for (const section of parsed.sections) await insertSection(execute, ctx.schema, id, section);
     });
     try {
       await ctx.store.append(`document-${id}`, 'no_stream', [{
@@ -68,7 +65,34 @@ export function documentEndpoints(ctx: MemoryContext): ReadonlyArray<readonly [s
       await ctx.pool.query(`delete from ${s}.documents where id = $1`, [id]);
       throw error;
     }
-    return { id, owner: owner ?? null, title: parsed.title, name, format: parsed.format, size_bytes: bytes.length, sections: parsed.sections.length, created_at: createdAt };
+    return {
+      id, owner: owner ?? null, title: parsed.title, name, format: parsed.format, size_bytes: bytes.length, sections: parsed.sections.length,
+      created_at: createdAt, status: 'ready', error: null,
+    };
+  }
+
+  /**
+   * Accepts a large document to parse as a job: its row (`processing`) and its bytes are kept,
+   * `document_ingest_started` is appended and the job queued; the reply does not wait.
+   */
+  async function accept(call: Call, owner: string | undefined, name: string, format: DocumentFormat, title: string | undefined, bytes: Buffer): Promise<DocumentRow> {
+    const id = ctx.newId();
+    const createdAt = ctx.clock();
+    const fallback = title ?? name.replace(/\.[a-z0-9]+$/i, '');
+    await inTransaction(ctx.pool, async (execute) => {
+      await execute(
+        `insert into ${s}.documents (id, owner, title, name, format, size_bytes, sections, sha256, created_at, status)
+         values ($1, $2, $3, $4, $5, $6, 0, $7, $8, 'processing')`,
+        [id, owner ?? null, fallback, name, format, bytes.length, createHash('sha256').update(bytes).digest('hex'), createdAt],
+      );
+      await execute(`insert into ${s}.document_uploads (document_id, name, format, title, bytes) values ($1, $2, $3, $4, $5)`, [id, name, format, title ?? null, bytes]);
+    });
+    await ctx.store.append(`document-${id}`, 'no_stream', [{
+      type: 'document_ingest_started', data: { document_id: id, name, format, size_bytes: bytes.length },
+      meta: { ...metaOf(call), ...(owner !== undefined ? { owner } : {}) },
+    }], { subjectScope: id });
+    await ctx.bus.workQueue(DOCUMENT_QUEUE).enqueue(Buffer.from(JSON.stringify({ document_id: id })), { msgId: id });
+    return { id, owner: owner ?? null, title: fallback, name, format, size_bytes: bytes.length, sections: 0, created_at: createdAt, status: 'processing', error: null };
   }
 
   /** Embeds a new document's sections before the reply; a provider that does not answer leaves them to the background embedder. */
@@ -95,6 +119,7 @@ export function documentEndpoints(ctx: MemoryContext): ReadonlyArray<readonly [s
       if (bytes.length > ctx.config.MEMORY_DOCUMENT_MAX_BYTES) throw tooLarge(bytes.length);
       if (bytes.length === 0) throw new ValidationError('the document is empty');
       const format = request.format ?? detectFormat(request.name, bytes);
+      if (bytes.length > ctx.config.MEMORY_DOCUMENT_INLINE_BYTES) return present(await accept(call, owner, request.name, format, request.title, bytes));
       const parsed = await parseDocument(request.name, format, bytes, request.title);
       if (parsed.sections.length === 0) throw new ValidationError('the document holds no text');
       const document = await store(call, owner, request.name, bytes, parsed);
@@ -124,6 +149,8 @@ export function documentEndpoints(ctx: MemoryContext): ReadonlyArray<readonly [s
       }
       return { document: present(document), memories };
     }),
+
+    endpoint(documentGet, async (request, call) => present(await visibleDocument(call, request.id))),
 
     endpoint(documentList, async (request, call) => {
       const scope = readScope(call, undefined);

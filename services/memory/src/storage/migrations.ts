@@ -53,7 +53,11 @@ export function memoryMigrations(schema: string): Migrations {
           errors jsonb not null default '[]', created_at timestamptz not null, updated_at timestamptz not null)`.execute(db);
         await sql`create table ${s}.documents (
           id text primary key, owner text, title text not null, name text not null, format text not null,
-          size_bytes integer not null, sections integer not null, sha256 text not null, created_at timestamptz not null)`.execute(db);
+          size_bytes integer not null, sections integer not null, sha256 text not null, created_at timestamptz not null,
+          status text not null default 'ready', error text)`.execute(db);
+        await sql`create table ${s}.document_uploads (
+          document_id text primary key references ${s}.documents (id) on delete cascade, name text not null, format text not null,
+          title text, bytes bytea not null)`.execute(db);
         await sql`create index documents_owner on ${s}.documents (owner, created_at desc)`.execute(db);
         await sql`create table ${s}.document_sections (
           document_id text not null references ${s}.documents (id) on delete cascade, id text not null, ordinal integer not null,
