@@ -59,7 +59,7 @@ export const SearchHit = z.object({
     vector: z.number().nullable().describe('Cosine similarity of the embeddings'),
     vector_rank: z.number().int().nullable(),
     fused: z.number().describe('Reciprocal-rank fusion of the two ranks'),
-    adaptive: z.number().describe('The adaptive score blended in (0.5 when the memory was never recalled or rated)'),
+    adaptive: z.number().describe('The adaptive score blended in (its recalls and valuations for the agent; recency from its last change when never recalled)'),
     final: z.number(),
   }),
 });
