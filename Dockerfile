@@ -16,12 +16,13 @@ RUN npm ci --no-audit --no-fund \
  && npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 # The runtime tree: each workspace's package.json, dist/ and the files it reads at run time
-# (built-in pipelines, the embedded Postgres host script and entry), with the pruned node_modules.
+# (built-in pipelines, the embedded Postgres host script and entry, the memory service's PDF worker),
+# with the pruned node_modules.
 RUN mkdir -p /out \
  && cp -a package.json package-lock.json node_modules /out/ \
  && for dir in proto libs/* services/*; do \
       mkdir -p "/out/$dir" && cp -a "$dir/package.json" "$dir/dist" "/out/$dir/"; \
-      for extra in index.js scripts pipelines; do if [ -e "$dir/$extra" ]; then cp -a "$dir/$extra" "/out/$dir/"; fi; done; \
+      for extra in index.js scripts pipelines workers; do if [ -e "$dir/$extra" ]; then cp -a "$dir/$extra" "/out/$dir/"; fi; done; \
     done \
  && mkdir -p /out/deploy/docker && cp -a deploy/docker/entrypoint.sh /out/deploy/docker/ \
  && find /out -name '*.tsbuildinfo' -delete

@@ -18,6 +18,7 @@ const benchmarks: ReadonlyArray<{ name: string; load: () => Promise<{ run: () =>
   { name: 'voice synthesis', load: () => import('../services/voice/bench/voice.bench') },
   { name: 'projects claim contention and board listing', load: () => import('../services/projects/bench/board.bench') },
   { name: 'swarms', load: () => import('../services/swarms/bench/swarms.bench') },
+  { name: 'memory search', load: () => import('../services/memory/bench/memory.bench') },
 ];
 
 const summaryRow = (h: Headline): string => `| ${h.figure} | ${h.value} | ${h.baseline} | ${h.ratio} | ${h.target} | ${h.verdict} |`;

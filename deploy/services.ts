@@ -10,4 +10,6 @@ export const differences: Readonly<Record<string, ServiceDifferences>> = {
   gateway: { description: 'The HTTP API and the event stream', httpPort: 8000 },
   identity: { maxReplicas: 6 },
   agents: { maxReplicas: 20, resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '1Gi' } } },
+  // Each replica keeps the vectors of the current embedding model in memory (100k × 384 floats ≈ 150 MB).
+  memory: { resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '1Gi' } } },
 };

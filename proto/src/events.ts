@@ -10,6 +10,7 @@ import {
 import { swarmEvents } from './swarms/events';
 import { voiceEvents } from './voice/events';
 import { projectEvents } from './projects/events';
+import { memoryEvents } from './memory/events';
 
 /**
  * Every event type Cadre knows, in one registry (for the stream docs and validation). Each is
@@ -25,6 +26,7 @@ export const allEvents = [
   ...swarmEvents, ...busEvents, ...identityEvents, ...agentSettingsEvents,
   ...voiceEvents,
   ...projectEvents,
+  ...memoryEvents,
 ] as const;
 
 export function createEventRegistry(): EventRegistry {

@@ -19,3 +19,4 @@ export * from './activity';
 export * from './gateway';
 export * from './voice';
 export * from './projects';
+export * from './memory';

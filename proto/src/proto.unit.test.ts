@@ -17,6 +17,7 @@ import * as runsContracts from './runs';
 import * as swarmsContracts from './swarms';
 import * as voiceContracts from './voice';
 import * as projectsContracts from './projects';
+import * as memoryContracts from './memory';
 
 describe('errors', () => {
   it('survive the wire with their class, code, status and retryable flag', () => {
@@ -153,6 +154,7 @@ describe('contracts by domain', () => {
     gateway: gatewayContracts, identity: identityContracts, runs: runsContracts, swarms: swarmsContracts,
     voice: voiceContracts,
     projects: projectsContracts,
+    memory: memoryContracts,
   };
   const isEvent = (value: unknown): value is EventDefinition =>
     typeof value === 'object' && value !== null && 'type' in value && 'domain' in value && 'version' in value && 'data' in value;

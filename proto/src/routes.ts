@@ -7,6 +7,7 @@ import { pipelineRoutes, runRoutes } from './runs/routes';
 import { voiceRoutes } from './voice/routes';
 import { projectRoutes } from './projects/routes';
 import { swarmRoutes } from './swarms/routes';
+import { memoryRoutes } from './memory/routes';
 
 /**
  * Every HTTP route of Cadre, one list per owner, each defined in its owner's folder
@@ -23,4 +24,5 @@ export const allRoutes: readonly RouteDefinition[] = [
   ...voiceRoutes,
   ...projectRoutes,
   ...swarmRoutes,
+  ...memoryRoutes,
 ];

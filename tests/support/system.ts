@@ -37,7 +37,7 @@ export interface SystemOptions {
 }
 
 /** Domains of the orchestration services: runs answers `runs.*` and `pipelines.*`, agents `agents.*`. */
-export type ReplicaDomain = 'runs' | 'agents';
+export type ReplicaDomain = 'runs' | 'agents' | 'memory';
 
 type Env = Readonly<Record<string, string>>;
 

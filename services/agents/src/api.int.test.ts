@@ -46,12 +46,15 @@ describe('agents API', () => {
   describe('tool overrides', () => {
     it('turns an installed tool on for an agent, then removes the override', async () => {
       const before = await h.send(agentToolsGet, { agent_id: 'demo-writer' });
-      expect(before.tools).toEqual([{ name: 'echo', description: 'Echoes its input', enabled: false, source: 'available', registered: true }]);
+      // The memory tools are installed in every agents service, off until an agent or step names them.
+      expect(before.tools.map((t) => t.name)).toEqual(['echo', 'rate_memories', 'recall', 'remember']);
+      const echo = (tools: typeof before.tools) => tools.filter((t) => t.name === 'echo');
+      expect(echo(before.tools)).toEqual([{ name: 'echo', description: 'Echoes its input', enabled: false, source: 'available', registered: true }]);
       const on = await h.send(agentToolSet, { agent_id: 'demo-writer', tool: 'echo', enabled: true }, ADMIN);
-      expect(on.tools).toEqual([expect.objectContaining({ name: 'echo', enabled: true, source: 'override' })]);
+      expect(echo(on.tools)).toEqual([expect.objectContaining({ name: 'echo', enabled: true, source: 'override' })]);
       await expect(h.send(agentGet, { id: 'demo-writer' })).resolves.toMatchObject({ tools: ['echo'] });
       const off = await h.send(agentToolRemove, { agent_id: 'demo-writer', tool: 'echo' }, ADMIN);
-      expect(off.tools).toEqual([expect.objectContaining({ name: 'echo', enabled: false, source: 'available' })]);
+      expect(echo(off.tools)).toEqual([expect.objectContaining({ name: 'echo', enabled: false, source: 'available' })]);
       await expect(h.send(agentToolRemove, { agent_id: 'demo-writer', tool: 'echo' }, ADMIN)).rejects.toBeInstanceOf(NotFoundError);
     });
 

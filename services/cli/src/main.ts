@@ -9,6 +9,7 @@ import { runsCancel, runsCreate, runsGet, runsList, runsRestart } from './comman
 import { swarmsCancel, swarmsGet, swarmsLaunch, swarmsList } from './commands/swarms';
 import { up } from './commands/up';
 import { say, transcribe } from './commands/voice';
+import { documentsIngest, documentsSearch, memoryImport, memoryRemember, memorySearch } from './commands/memory';
 import { createOutput } from './output';
 
 export const USAGE = `Usage: cadre <command> [options]
@@ -42,6 +43,14 @@ export const USAGE = `Usage: cadre <command> [options]
   tasks add <project> --title TEXT [--description TEXT] [--priority P0..P3] [--label a,b] [--depends-on id,id]
   tasks claim <project> <task> [--agent ID] [--ttl SECONDS]
   tasks move <project> <task> <state> [--reason TEXT] [--agent ID]
+  memory search <query> [--agent ID] [--limit N]
+                                       Hybrid search of an agent's vault and the shared one (all vaults without --agent)
+  memory remember --agent ID --title T [--body TEXT | --file PATH] [--type T] [--tags a,b]
+                                       Save a memory (--agent shared: the shared vault)
+  memory import --agent ID <file.md|folder|file.zip>... [--wait]
+                                       Import markdown files as memories (a job; --wait follows it)
+  documents ingest <file> [--title T]  Ingest markdown, text, HTML or PDF
+  documents search <query> [--limit N] [--document ID]
 
 Options: --json (machine-readable output), --url URL (instead of CADRE_URL / the config file)
 Environment: CADRE_URL, CADRE_TOKEN (a bearer token or API key), CADRE_CONFIG (config file path)`;
@@ -90,6 +99,11 @@ const OPTIONS = {
   file: { type: 'string' },
   'max-concurrent': { type: 'string' },
   swarm: { type: 'string' },
+  body: { type: 'string' },
+  type: { type: 'string' },
+  tags: { type: 'string' },
+  wait: { type: 'boolean' },
+  document: { type: 'string' },
 } as const;
 
 class UsageError extends Error {}
@@ -251,6 +265,46 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       case 'tasks':
         await tasksCommand(await createClient(effectiveEnv), output, sub, rest, values);
         return 0;
+      case 'memory': {
+        const client = await createClient(effectiveEnv);
+        switch (sub) {
+          case 'search':
+            await memorySearch(client, output, {
+              query: required(rest.join(' '), 'the query'),
+              ...(values.agent !== undefined ? { agent: values.agent } : {}), ...(values.limit !== undefined ? { limit: values.limit } : {}),
+            });
+            return 0;
+          case 'remember':
+            await memoryRemember(client, output, {
+              agent: required(values.agent, '--agent'), title: required(values.title, '--title'),
+              ...(values.body !== undefined ? { body: values.body } : {}), ...(values.file !== undefined ? { file: values.file } : {}),
+              ...(values.type !== undefined ? { type: values.type } : {}), ...(values.tags !== undefined ? { tags: values.tags } : {}),
+            });
+            return 0;
+          case 'import':
+            if (rest.length === 0) throw new UsageError('name the files, folders or zip to import');
+            await memoryImport(client, output, { agent: required(values.agent, '--agent'), paths: rest, wait: values.wait === true });
+            return 0;
+          default:
+            throw new UsageError(`unknown command: memory ${sub ?? ''}`.trim());
+        }
+      }
+      case 'documents': {
+        const client = await createClient(effectiveEnv);
+        switch (sub) {
+          case 'ingest':
+            await documentsIngest(client, output, { file: required(rest[0], 'the file'), ...(values.title !== undefined ? { title: values.title } : {}) });
+            return 0;
+          case 'search':
+            await documentsSearch(client, output, {
+              query: required(rest.join(' '), 'the query'),
+              ...(values.limit !== undefined ? { limit: values.limit } : {}), ...(values.document !== undefined ? { document: values.document } : {}),
+            });
+            return 0;
+          default:
+            throw new UsageError(`unknown command: documents ${sub ?? ''}`.trim());
+        }
+      }
       default:
         throw new UsageError(`unknown command: ${command}`);
     }

@@ -3,6 +3,7 @@ import { LlmError } from '@cadre/llm';
 import { CadreError, STEP_QUEUE, StepJob, runCancelSubject } from '@cadre/proto';
 import { enabledTools } from '../catalog/agent-state';
 import type { AgentsContext } from '../context';
+import { memoryLessons } from '../tools/memory';
 import { createOutputStream } from './output-stream';
 import { createStepReporter } from './report';
 import { runStepLoop, type StepOutcome, type StepPlan } from './run-step';
@@ -24,7 +25,9 @@ async function planStep(ctx: AgentsContext, job: StepJob): Promise<StepPlan> {
   const system = overrides.persona ?? (job.system_prompt || agent?.persona || '');
   const declared = [...new Set([...job.tools, ...(agent?.tools ?? [])])];
   const tools = enabledTools(declared, overrides.toolOverrides).filter((name) => ctx.tools.get(name) !== undefined);
-  return { job, model, system, tools };
+  // An agent that recalls is also given its memories most relevant to the step's input, up front.
+  const lessons = tools.includes('recall') ? await memoryLessons(ctx.bus, job) : '';
+  return { job, model, system: system + lessons, tools };
 }
 
 /** Why a model or tool error fails a step, in words for the run's history, and whether another attempt can help. */

@@ -1,0 +1,111 @@
+import type { Pool } from 'pg';
+import type { ScoreSettings, SearchHit } from '@cadre/proto';
+import type { Logger } from '@cadre/logging';
+import type { VectorIndex } from '../embeddings/index-store';
+import type { EmbeddingProvider } from '../embeddings/provider';
+import { adaptiveScore, blend } from '../scores/formula';
+import { fuse } from './fusion';
+import { buildTextQuery, textSearch, type SearchScope } from './text';
+
+export interface MemorySearchDeps {
+  readonly pool: Pool;
+  readonly schema: string;
+  readonly logger: Logger;
+  readonly clock: () => Date;
+  readonly settings: () => Promise<ScoreSettings>;
+  /** Present when an embedding provider is configured. */
+  readonly vectors?: { readonly provider: EmbeddingProvider; readonly index: VectorIndex; readonly minSimilarity: number };
+}
+
+export interface MemorySearchRequest {
+  readonly query: string;
+  readonly scope: SearchScope;
+  readonly limit: number;
+  /** Whose adaptive scores weigh the hits (the agent recalling); each memory's own vault when absent. */
+  readonly scoreAgent?: string;
+}
+
+export interface MemorySearchResult {
+  readonly query: string;
+  readonly mode: 'hybrid' | 'text';
+  readonly corrections: Record<string, string[]>;
+  readonly embedding_model: string | null;
+  readonly note?: string;
+  readonly results: SearchHit[];
+}
+
+const round = (value: number) => Math.round(value * 1e6) / 1e6;
+
+/**
+ * The memory search: Postgres full-text ranking (web-search syntax, typo-corrected words) and,
+ * with an embedding provider, cosine similarity of the query's vector — the two lists fused by
+ * reciprocal rank, then each hit weighted by its adaptive score (raw × (0.70 + 0.30 × adaptive)
+ * with the default settings). Each hit says which side found it and every score on the way.
+ */
+export async function searchMemories(deps: MemorySearchDeps, request: MemorySearchRequest): Promise<MemorySearchResult> {
+  const s = `"${deps.schema}"`;
+  const depth = Math.max(request.limit * 3, 30);
+  const textQuery = await buildTextQuery(deps.pool, `${s}.memory_words`, request.query);
+  let note: string | undefined;
+  const vectorSide = deps.vectors
+    ? (async () => {
+        const { provider, index, minSimilarity } = deps.vectors!;
+        try {
+          const [[queryVector]] = await Promise.all([provider.embed([request.query]), index.refresh()]);
+          return index.search(queryVector!, { ...(request.scope.owner !== undefined ? { owner: request.scope.owner } : {}), ...(request.scope.vaults ? { vaults: request.scope.vaults } : {}) }, depth, minSimilarity);
+        } catch (err) {
+          deps.logger.warn({ err }, 'vector side of a search failed; full-text only');
+          note = 'the embedding provider did not answer: these are full-text results only';
+          return [];
+        }
+      })()
+    : Promise.resolve([]);
+  const [text, vector] = await Promise.all([textSearch(deps.pool, deps.schema, textQuery, request.scope, depth, request.limit), vectorSide]);
+  const fused = fuse(text, vector);
+  if (fused.length === 0) {
+    return { query: request.query, mode: deps.vectors ? 'hybrid' : 'text', corrections: textQuery.corrections, embedding_model: deps.vectors?.provider.model ?? null, ...(note ? { note } : {}), results: [] };
+  }
+  const ids = fused.map((f) => f.id);
+  const typeFilter = request.scope.type;
+  const n = textQuery.relaxed.params.length;
+  const details = await deps.pool.query<{
+    id: string; agent_id: string; title: string; type: string; tags: string[]; snippet: string; updated_at: Date;
+    access_count: number | null; useful_count: number | null; not_useful_count: number | null; last_accessed: Date | null; last_valued: Date | null;
+  }>(
+    `select m.id, m.agent_id, m.title, m.type, m.tags, m.updated_at,
+       ts_headline('english', m.body, q.q, 'MaxFragments=1, MaxWords=30, MinWords=12, StartSel=**, StopSel=**') as snippet,
+       sc.access_count, sc.useful_count, sc.not_useful_count, sc.last_accessed, sc.last_valued
+     from ${s}.memories m cross join (select ${textQuery.relaxed.sql} as q) q
+     left join ${s}.memory_scores sc on sc.memory_id = m.id and sc.agent_id = coalesce($${n + 2}, m.agent_id)
+     where m.id = any($${n + 1}) and not m.deleted
+       and ($${n + 3}::text is null or m.type = $${n + 3})`,
+    [...textQuery.relaxed.params, ids, request.scoreAgent ?? null, typeFilter ?? null],
+  );
+  const byId = new Map(details.rows.map((row) => [row.id, row]));
+  const settings = await deps.settings();
+  const now = deps.clock();
+  const hits: SearchHit[] = [];
+  for (const f of fused) {
+    const row = byId.get(f.id);
+    if (row === undefined) continue;
+    const score = adaptiveScore({
+      accessCount: row.access_count ?? 0, usefulCount: row.useful_count ?? 0, notUsefulCount: row.not_useful_count ?? 0,
+      lastAccessed: row.last_accessed ?? row.updated_at, lastValued: row.last_valued ?? undefined,
+    }, settings, now);
+    const final = blend(f.fused, score.adaptive, settings);
+    hits.push({
+      id: row.id, agent_id: row.agent_id, title: row.title, type: row.type, tags: row.tags, snippet: row.snippet,
+      match: f.textRank !== null && f.vectorRank !== null ? 'both' : f.textRank !== null ? 'text' : 'vector',
+      scores: {
+        text: f.textScore === null ? null : round(f.textScore), text_rank: f.textRank,
+        vector: f.vectorScore === null ? null : round(f.vectorScore), vector_rank: f.vectorRank,
+        fused: round(f.fused), adaptive: round(score.adaptive), final: round(final),
+      },
+    });
+  }
+  hits.sort((a, b) => b.scores.final - a.scores.final);
+  return {
+    query: request.query, mode: deps.vectors ? 'hybrid' : 'text', corrections: textQuery.corrections,
+    embedding_model: deps.vectors?.provider.model ?? null, ...(note ? { note } : {}), results: hits.slice(0, request.limit),
+  };
+}

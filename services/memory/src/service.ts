@@ -1,0 +1,84 @@
+import { defineService, packageVersion, startProjection, type ServiceKit } from '@cadre/kit';
+import { memoryRoutes } from '@cadre/proto';
+import { loadMemoryConfig, memoryConfigShape, type MemoryConfig } from './config';
+import type { MemoryContext } from './context';
+import { createEmbedder, startEmbedWorker } from './embeddings/embedder';
+import { SECTION_VECTORS, createVectorIndex } from './embeddings/index-store';
+import { createSectionEmbedder } from './embeddings/sections';
+import { createOpenAiEmbeddings, type EmbeddingProvider } from './embeddings/provider';
+import { documentEndpoints } from './handlers/documents';
+import { importEndpoints } from './handlers/imports';
+import { memoryEndpoints } from './handlers/memories';
+import { searchEndpoints } from './handlers/search';
+import { startDocumentWorker } from './documents/jobs';
+import { startImportWorker } from './imports/worker';
+import { memoriesProjection } from './memory/projection';
+import { cachedSettings } from './scores/settings';
+import { scoresProjection } from './scores/projection';
+import type { MemoryDatabase } from './storage/database';
+import { memoryMigrations } from './storage/migrations';
+
+/** Options of the memory service beyond its config: an embedding provider of the caller's (tests, benches). */
+export interface MemoryServiceOptions {
+  readonly embeddings?: EmbeddingProvider;
+}
+
+interface MemoryRuntime extends MemoryContext {
+  readonly kit: ServiceKit<MemoryConfig, MemoryDatabase>;
+}
+
+function providerOf(config: MemoryConfig): EmbeddingProvider | undefined {
+  if (config.MEMORY_EMBEDDINGS_BASE_URL === undefined || config.MEMORY_EMBEDDINGS_MODEL === undefined) return undefined;
+  return createOpenAiEmbeddings({
+    baseUrl: config.MEMORY_EMBEDDINGS_BASE_URL, model: config.MEMORY_EMBEDDINGS_MODEL,
+    ...(config.MEMORY_EMBEDDINGS_API_KEY !== undefined ? { apiKey: config.MEMORY_EMBEDDINGS_API_KEY } : {}),
+    ...(config.MEMORY_EMBEDDINGS_DIMENSIONS > 0 ? { dimensions: config.MEMORY_EMBEDDINGS_DIMENSIONS } : {}),
+    batchSize: config.MEMORY_EMBEDDINGS_BATCH, timeoutMs: config.MEMORY_EMBEDDINGS_TIMEOUT_MS,
+  });
+}
+
+/**
+ * Memory: vaults of agents and a shared one (memories as event streams, their current content
+ * in a table), hybrid search (Postgres full-text with typo correction by trigrams, fused with
+ * embedding similarity when a provider is configured, weighted by adaptive scores), the
+ * retrieval and valuation logs behind those scores, imports as jobs, and ingested documents.
+ * Its events belong to their owner on the stream.
+ */
+export const memoryService = defineService({
+  name: 'memory',
+  description: 'Agent memory: vaults, hybrid search, adaptive scores, documents',
+  version: packageVersion(__dirname),
+  config: { shape: memoryConfigShape, load: loadMemoryConfig },
+  schema: (config: MemoryConfig) => config.MEMORY_SCHEMA,
+  events: [{ name: 'memory', visibility: 'owner' }],
+  migrations: memoryMigrations,
+  routes: memoryRoutes,
+  context(kit: ServiceKit<MemoryConfig, MemoryDatabase>, options: MemoryServiceOptions | undefined): MemoryRuntime {
+    const { config, pool, schema, store, bus, logger, clock, newId } = kit;
+    const provider = options?.embeddings ?? providerOf(config);
+    const embedder = provider ? createEmbedder(pool, schema, provider) : undefined;
+    const index = provider ? createVectorIndex(pool, schema, provider.model) : undefined;
+    const settings = cachedSettings(store, clock);
+    return {
+      kit, config, pool, schema, store, bus, logger, clock, newId, settings, instance: kit.instance,
+      ...(embedder ? { embedder } : {}), ...(index ? { index } : {}),
+      ...(provider ? { sections: { embedder: createSectionEmbedder(pool, schema, provider), index: createVectorIndex(pool, schema, provider.model, SECTION_VECTORS) } } : {}),
+      search: {
+        pool, schema, logger, clock, settings,
+        ...(provider && index ? { vectors: { provider, index, minSimilarity: config.MEMORY_VECTOR_MIN_SIMILARITY } } : {}),
+      },
+    };
+  },
+  workers: async (ctx) => [
+    await startProjection(ctx.kit, memoriesProjection(ctx.schema)),
+    await startProjection(ctx.kit, scoresProjection(ctx.schema)),
+    await startImportWorker(ctx),
+    await startDocumentWorker(ctx),
+    ...(ctx.embedder ? [startEmbedWorker(ctx.embedder, ctx.config.MEMORY_EMBED_INTERVAL_MS, ctx.logger)] : []),
+    ...(ctx.sections ? [startEmbedWorker(ctx.sections.embedder, ctx.config.MEMORY_EMBED_INTERVAL_MS, ctx.logger)] : []),
+  ],
+  endpoints: (ctx) => [...memoryEndpoints(ctx), ...searchEndpoints(ctx), ...importEndpoints(ctx), ...documentEndpoints(ctx)],
+  started: (ctx) => ({
+    search: ctx.embedder ? `hybrid (full-text + ${ctx.embedder.provider.model} vectors, in-process index)` : 'full-text and trigram (no embedding provider)',
+  }),
+});
