@@ -46,7 +46,9 @@ export async function runMemoryCommand(
     // A live memory keeps its owner; a new one, or one saved again after its deletion, is the writer's.
     owner: () => (existing !== undefined && !existing.deleted ? existing.owner ?? undefined : options.owner),
     reactions: [
-      (outcome) => writeAppended(ctx, outcome.appended),
+      // Nothing new, but no row either: the writer before died between its append and the row
+      // (a replica killed mid-import). Write the row from the stream now; the rows are version-guarded.
+      (outcome) => writeAppended(ctx, outcome.appended.length > 0 || existing !== undefined ? outcome.appended : outcome.history),
       async (outcome) => {
         if (ctx.embedder === undefined || options.embedNow === false || outcome.appended.length === 0 || command.kind === 'delete') return;
         await ctx.embedder.embedNow([command.memoryId]).catch((err: unknown) => {
