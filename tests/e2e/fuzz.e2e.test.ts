@@ -3,6 +3,7 @@ import { PRINCIPAL_HEADER, ValidationError, allRoutes, toJsonSchema, type RouteD
 import { createApiKey, setupAdmin } from '../support/auth';
 import { malformedRequests, oversizeBody, type FuzzRequest } from '../support/fuzz';
 import { call } from '../support/http';
+import { registry as cadreRegistry } from '@cadre/cadre';
 import { startSystem, TRANSPORTS, type System } from '../support/system';
 
 const PER_ROUTE = 200;
@@ -72,7 +73,8 @@ describe.each(TRANSPORTS)('malformed requests on the %s system', (transport) => 
   let system: System;
   let key: string;
   beforeAll(async () => {
-    system = await startSystem({ transport, env: { BODY_LIMIT: String(BODY_LIMIT) }, orchestration: {} });
+    // Every service of the registry: each of their routes is fuzzed.
+    system = await startSystem({ transport, env: { BODY_LIMIT: String(BODY_LIMIT) }, registry: cadreRegistry });
     const admin = await setupAdmin(system.baseUrl);
     // An API key, so that fuzzing logout cannot end the session the test runs on.
     key = (await createApiKey(system.baseUrl, admin.access_token)).key;
