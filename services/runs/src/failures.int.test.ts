@@ -42,8 +42,11 @@ describe('runs that fail, time out, are cancelled and restarted', () => {
     expect(implementJobs[1]?.feedback).toContain('Previous attempt failed: model exploded');
     expect(implementJobs[1]?.input).toContain('Previous attempt failed: model exploded');
     await expect(h.send(runGet, { run_id: run.id })).resolves.toMatchObject({ error: expect.stringContaining('model exploded') });
-    const history = await h.send(runHistory, { agent_id: 'dev', status: 'failed' });
-    expect(history.entries.filter((e) => e.run_id === run.id)).toHaveLength(3);
+    // The history is a read model: the events (on the bus) can be seen a moment before its rows.
+    await eventually(async () => {
+      const history = await h.send(runHistory, { agent_id: 'dev', status: 'failed' });
+      expect(history.entries.filter((e) => e.run_id === run.id)).toHaveLength(3);
+    });
 
     // Restart resumes at the failed step and keeps the plan's output.
     failImplement = false;
