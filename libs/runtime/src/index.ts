@@ -13,3 +13,4 @@ export {
 export { call } from './call';
 export { createPool } from './pool';
 export { createSecretBox, type SecretBox } from './secret-box';
+export { startPeriodic, type PeriodicOptions } from './periodic';

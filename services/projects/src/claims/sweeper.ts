@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Subscription } from '@cadre/bus';
+import { startPeriodic } from '@cadre/runtime';
 import { CadreError } from '@cadre/proto';
 import { executeTask, loadProject } from '../commands';
 import type { ProjectsContext } from '../context';
@@ -14,40 +15,23 @@ const BATCH = 100;
  * release of the same claim finds none and changes nothing.
  */
 export function startClaimSweeper(ctx: ProjectsContext, intervalMs: number): Subscription {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-  let stopped = false;
-  let closed!: () => void;
-  const ended = new Promise<void>((resolve) => (closed = resolve));
-  const sweep = async (): Promise<void> => {
-    const now = ctx.clock();
-    const due = (await sql<{ task_id: string; project_id: string }>`select task_id, project_id from ${sql.id(ctx.schema, 'tasks')}
-      where claim_expires_at <= ${now} order by claim_expires_at limit ${BATCH}`.execute(ctx.db)).rows;
-    for (const { task_id: taskId, project_id: projectId } of due) {
-      if (stopped) return;
-      try {
-        const project = await loadProject(ctx, projectId);
-        await executeTask(ctx, project, taskId, () => ({ kind: 'release', holder: undefined, now: ctx.clock(), onlyExpired: true }), { actor: 'service:projects' });
-      } catch (error) {
-        if (!(error instanceof CadreError) || error.retryable) ctx.logger.warn({ err: error, taskId }, 'expired claim not released; the next sweep tries again');
+  const periodic = startPeriodic({
+    intervalMs,
+    run: async () => {
+      const now = ctx.clock();
+      const due = (await sql<{ task_id: string; project_id: string }>`select task_id, project_id from ${sql.id(ctx.schema, 'tasks')}
+        where claim_expires_at <= ${now} order by claim_expires_at limit ${BATCH}`.execute(ctx.db)).rows;
+      for (const { task_id: taskId, project_id: projectId } of due) {
+        if (periodic.stopped()) return;
+        try {
+          const project = await loadProject(ctx, projectId);
+          await executeTask(ctx, project, taskId, () => ({ kind: 'release', holder: undefined, now: ctx.clock(), onlyExpired: true }), { actor: 'service:projects' });
+        } catch (error) {
+          if (!(error instanceof CadreError) || error.retryable) ctx.logger.warn({ err: error, taskId }, 'expired claim not released; the next sweep tries again');
+        }
       }
-    }
-  };
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = sweep().catch((err: unknown) => ctx.logger.warn({ err }, 'claim sweep failed')).finally(schedule);
-    }, intervalMs);
-    timer.unref();
-  };
-  schedule();
-  return {
-    closed: ended,
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-      closed();
     },
-  };
+    onError: (err) => ctx.logger.warn({ err }, 'claim sweep failed'),
+  });
+  return periodic;
 }

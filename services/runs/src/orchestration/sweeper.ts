@@ -1,4 +1,5 @@
 import type { Subscription } from '@cadre/bus';
+import { startPeriodic } from '@cadre/runtime';
 import { executeRun } from '../command';
 import type { RunsContext } from '../context';
 import { overdueSteps } from '../view/queries';
@@ -9,30 +10,14 @@ import { overdueSteps } from '../view/queries';
  * run's own stream, so a step is failed once however many replicas see it overdue.
  */
 export function startTimeoutSweeper(ctx: RunsContext, intervalMs: number): Subscription {
-  let running = false;
-  let resolveClosed!: () => void;
-  const closed = new Promise<void>((resolve) => { resolveClosed = resolve; });
-  const sweep = async (): Promise<void> => {
-    if (running) return;
-    running = true;
-    try {
+  return startPeriodic({
+    intervalMs,
+    run: async () => {
       for (const due of await overdueSteps(ctx.pool, ctx.schema, ctx.clock())) {
         const { accepted } = await executeRun(ctx, due.run_id, { kind: 'timeout', stepId: due.step_id, attempt: due.attempt });
         if (accepted) ctx.logger.info({ runId: due.run_id, stepId: due.step_id, attempt: due.attempt }, 'step timed out');
       }
-    } catch (err) {
-      ctx.logger.warn({ err }, 'timeout sweep failed; next one retries');
-    } finally {
-      running = false;
-    }
-  };
-  const timer = setInterval(() => void sweep(), intervalMs);
-  timer.unref();
-  return {
-    closed,
-    async stop() {
-      clearInterval(timer);
-      resolveClosed();
     },
-  };
+    onError: (err) => ctx.logger.warn({ err }, 'timeout sweep failed; next one retries'),
+  });
 }

@@ -1,4 +1,5 @@
 import type { Subscription } from '@cadre/bus';
+import { startPeriodic } from '@cadre/runtime';
 import { executeSwarm } from '../command';
 import type { SwarmsContext } from '../context';
 import { dueSwarms } from '../view/queries';
@@ -9,29 +10,20 @@ import { dueSwarms } from '../view/queries';
  * swarm's own stream, so whichever replica comes first acts and the others change nothing.
  */
 export function startSweeper(ctx: SwarmsContext): Subscription {
-  let running = false;
-  let resolveClosed!: () => void;
-  const closed = new Promise<void>((resolve) => { resolveClosed = resolve; });
-  const sweep = async (): Promise<void> => {
-    if (running) return;
-    running = true;
-    try {
+  const periodic = startPeriodic({
+    intervalMs: ctx.config.SWARMS_SWEEP_INTERVAL_MS,
+    run: async () => {
       for (const swarmId of await dueSwarms(ctx.db, ctx.clock())) await executeSwarm(ctx, swarmId, { kind: 'tick' });
-    } catch (err) {
-      ctx.logger.warn({ err }, 'swarm sweep failed; the next one retries');
-    } finally {
-      running = false;
-    }
-  };
-  const timer = setInterval(() => void sweep(), ctx.config.SWARMS_SWEEP_INTERVAL_MS);
-  timer.unref();
+    },
+    onError: (err) => ctx.logger.warn({ err }, 'swarm sweep failed; the next one retries'),
+  });
   return {
-    closed,
+    closed: periodic.closed,
     async stop() {
-      clearInterval(timer);
+      await periodic.stop();
+      // The in-memory wake-up timers go with it (the sweep is their safety net on the next start).
       for (const wake of ctx.timers.values()) clearTimeout(wake);
       ctx.timers.clear();
-      resolveClosed();
     },
   };
 }
