@@ -1,33 +1,17 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { identityService } from '@cadre/identity';
 import { checkRegistry } from '@cadre/kit';
 import { projectsService } from '@cadre/projects';
 import { setupAdmin } from '../support/auth';
+import { cliRunner, ROOT } from '../support/cli';
 import { startSystem, type System } from '../support/system';
 
-const ROOT = join(__dirname, '..', '..');
-const BIN = join(ROOT, 'services', 'cli', 'bin', 'cadre.cjs');
 
-interface Result { readonly code: number | null; readonly stdout: string; readonly stderr: string }
 
 describe('the cadre CLI on projects and tasks', () => {
   let system: System;
   let env: NodeJS.ProcessEnv;
-  const cadre = (...args: string[]): Promise<Result> => new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-  const json = async <T>(...args: string[]): Promise<T> => {
-    const result = await cadre(...args, '--json');
-    if (result.code !== 0) throw new Error(`cadre ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-    return JSON.parse(result.stdout) as T;
-  };
+  const { cadre, json } = cliRunner(() => env);
 
   beforeAll(async () => {
     system = await startSystem({ transport: 'embedded', registry: checkRegistry([identityService, projectsService]) });

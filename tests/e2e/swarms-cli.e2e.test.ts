@@ -1,35 +1,20 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { registry } from '@cadre/cadre';
 import { eventually } from '@cadre/testing';
 import { setupAdmin } from '../support/auth';
+import { cliRunner } from '../support/cli';
 import { swarmTask } from '../support/swarms';
 import { startSystem, type System } from '../support/system';
 
-const ROOT = join(__dirname, '..', '..');
-const BIN = join(ROOT, 'services', 'cli', 'bin', 'cadre.cjs');
 
 describe('the cadre CLI with swarms', () => {
   let system: System;
   let dir: string;
   let env: NodeJS.ProcessEnv;
 
-  const cadre = (...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> => new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-  const json = async <T>(...args: string[]): Promise<T> => {
-    const result = await cadre(...args, '--json');
-    if (result.code !== 0) throw new Error(`cadre ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-    return JSON.parse(result.stdout) as T;
-  };
+  const { cadre, json } = cliRunner(() => env);
 
   beforeAll(async () => {
     system = await startSystem({ transport: 'embedded', registry });
