@@ -41,6 +41,11 @@ describe('NATS transport', () => {
     client = await connectNatsBus({ servers: nats.url, name: 'client' });
     raw = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
   });
+  // Tests here stop and start the server: each begins only once both buses hold a live link
+  // again (the one that the last test's assertions did not need may still be reconnecting).
+  beforeEach(async () => {
+    await eventually(() => expect(server.isHealthy() && client.isHealthy()).toBe(true), 15_000, 50);
+  });
   afterAll(async () => {
     await Promise.all([server?.drain(), client?.drain(), raw?.close()]);
     await nats?.dispose();
