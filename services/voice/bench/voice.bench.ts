@@ -1,6 +1,3 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Pool } from 'pg';
 import { createEmbeddedBus } from '@cadre/bus';
 import { registry } from '@cadre/cadre';
@@ -10,7 +7,8 @@ import { silentLogger } from '@cadre/logging';
 import type { Service } from '@cadre/runtime';
 import { createTestDatabase } from '@cadre/testing';
 import { fmt, measure, ratio, runAlone, verdict, type BenchResult, type Headline } from '../../../bench/stats';
-import { runBinary } from '../src/engines/binaries';
+import { encoderStage } from '../src/audio/encode';
+import { runPipeline } from '../src/engines/binaries';
 import { httpClient } from '../../gateway/bench/http-load';
 
 // Local synthesis through the API (gateway → NATS-less embedded bus → voice service → espeak-ng,
@@ -22,20 +20,17 @@ const SAMPLES = 40;
 const LEVELS = [1, 4, 8] as const;
 const THROUGHPUT_TOTAL = 48;
 
-async function engineAlone(format: 'wav' | 'mp3' | 'ogg_opus'): Promise<() => Promise<void>> {
-  const dir = await mkdtemp(join(tmpdir(), 'voice-bench-'));
-  await writeFile(join(dir, 'text.txt'), TEXT);
-  let n = 0;
+/**
+ * The programs alone, run as the service runs them (text on espeak-ng's stdin, its WAV piped
+ * into the encoder as it comes) by the same spawn helper: what any caller of these programs pays.
+ */
+function engineAlone(format: 'wav' | 'mp3' | 'ogg_opus'): () => Promise<void> {
+  const input = Buffer.from(TEXT, 'utf8');
+  const speak = { program: 'espeak-ng', args: ['-v', 'en-us', '--stdin', '--stdout'] };
+  const encoder = encoderStage(format);
   return async () => {
-    const id = n++;
-    const wav = join(dir, `${id}.wav`);
-    const options = { timeoutMs: 60_000 };
-    await runBinary('espeak-ng', ['-v', 'en-us', '-f', join(dir, 'text.txt'), '-w', wav], options);
-    if (format === 'mp3') await runBinary('lame', ['--quiet', '-b', '64', wav, join(dir, `${id}.mp3`)], options);
-    if (format === 'ogg_opus') await runBinary('opusenc', ['--quiet', '--bitrate', '32', wav, join(dir, `${id}.ogg`)], options);
-    await rm(join(dir, `${id}.wav`), { force: true });
-    await rm(join(dir, `${id}.mp3`), { force: true });
-    await rm(join(dir, `${id}.ogg`), { force: true });
+    const audio = await runPipeline(encoder ? [speak, encoder] : [speak], { timeoutMs: 60_000, input });
+    if (audio.length === 0) throw new Error('no audio');
   };
 }
 
@@ -71,7 +66,7 @@ export async function run(): Promise<BenchResult> {
     await measure(roundTrip, 50, 1);
     const http = await measure(roundTrip, 200, 1);
     for (const format of ['wav', 'mp3', 'ogg_opus'] as const) {
-      const alone = await engineAlone(format);
+      const alone = engineAlone(format);
       await measure(alone, 5, 1);
       const base = await measure(alone, SAMPLES, 1);
       await measure(synth(format), 5, 1);
@@ -86,7 +81,7 @@ export async function run(): Promise<BenchResult> {
     }
     const throughput: string[] = [];
     for (const level of LEVELS) {
-      const alone = await engineAlone('wav');
+      const alone = engineAlone('wav');
       const base = await measure(alone, THROUGHPUT_TOTAL, level);
       const api = await measure(synth('wav'), THROUGHPUT_TOTAL, level);
       throughput.push(`| ${level} | ${fmt(api.perSecond, 1)} | ${fmt(api.p50)} | ${fmt(api.p99)} | ${fmt(base.perSecond, 1)} | ${ratio(api.perSecond, base.perSecond)} |`);
@@ -102,7 +97,7 @@ export async function run(): Promise<BenchResult> {
       '',
       `A 200-character text spoken by espeak-ng (en-us) through \`POST /v1/tts/synthesize\`: gateway, embedded bus, voice service, engine,`,
       'encoder (lame 64 kbit/s, opusenc 32 kbit/s), the attachment stored in the blob store (Postgres, embedded), the call log appended and',
-      `written. Baseline: the same commands run alone by the same spawn helper, in the same run (${SAMPLES} samples each, sequential). One HTTP`,
+      `written. Baseline: the same programs run alone as the service runs them (text on espeak-ng's stdin, its WAV piped into the\nencoder as it comes), by the same spawn helper, in the same run (${SAMPLES} samples each, sequential). One HTTP`,
       `round trip through the gateway and the bus (\`GET /v1/agents/{id}/tts-settings\`) took p50 ${fmt(http.p50)} ms; the overhead column`,
       'subtracts it: (API − commands − round trip) ÷ commands.',
       '',

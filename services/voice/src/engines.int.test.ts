@@ -50,6 +50,15 @@ describe('local speech engines', () => {
         expect(Math.abs((probed ?? 0) - wavMs) / wavMs).toBeLessThan(0.2);
         expect(Math.abs((decoded ?? 0) - wavMs) / wavMs).toBeLessThan(0.2);
       }
+
+      // Asked for mp3 or Ogg Opus, the engine may encode as it speaks (espeak-ng into the encoder's
+      // stdin): still that format, still the same length.
+      for (const [format, kind, mime] of [['mp3', 'mp3', 'audio/mpeg'], ['ogg_opus', 'ogg', 'audio/ogg']] as const) {
+        const direct = await engine.synthesize({ text: SENTENCE, voiceId: undefined, format, signal: new AbortController().signal });
+        const audio = direct.format === format ? direct.audio : await encodeWav(direct.audio, format, options);
+        expect((await sniffType(audio))?.mime).toContain(mime);
+        expect(Math.abs(((await decodedMs(audio, kind)) ?? 0) - wavMs) / wavMs).toBeLessThan(0.2);
+      }
     });
   }
 

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AudioFormat } from '@cadre/proto';
-import { runBinary } from '../engines/binaries';
+import { runBinary, runPipeline, type Stage } from '../engines/binaries';
 import { withScratch } from '../engines/local';
 
 export const MIME_TYPES: Readonly<Record<AudioFormat, string>> = { wav: 'audio/wav', mp3: 'audio/mpeg', ogg_opus: 'audio/ogg' };
@@ -18,20 +18,37 @@ interface EncodeOptions {
   readonly signal?: AbortSignal;
 }
 
+/** The encoder that reads WAV on stdin and writes `format` to stdout; undefined for wav itself. */
+export function encoderStage(format: AudioFormat): Stage | undefined {
+  if (format === 'mp3') return { program: 'lame', args: ['--quiet', '-b', '64', '-', '-'] };
+  if (format === 'ogg_opus') return { program: 'opusenc', args: ['--quiet', '--bitrate', '32', '-', '-'] };
+  return undefined;
+}
+
 /** Encodes WAV to the wanted format with Debian's encoders: `lame` (mp3, 64 kbit/s) and `opusenc` (Ogg Opus, 32 kbit/s). */
 export async function encodeWav(wav: Buffer, format: AudioFormat, options: EncodeOptions): Promise<Buffer> {
-  if (format === 'wav') return wav;
-  return withScratch(async (dir) => {
-    const input = join(dir, 'in.wav');
-    await writeFile(input, wav);
-    const run = { timeoutMs: options.timeoutMs, path: options.path, ...(options.signal ? { signal: options.signal } : {}) };
-    if (format === 'mp3') {
-      await runBinary('lame', ['--quiet', '-b', '64', input, join(dir, 'out.mp3')], run);
-      return readFile(join(dir, 'out.mp3'));
+  const encoder = encoderStage(format);
+  if (encoder === undefined) return wav;
+  return runPipeline([encoder], { timeoutMs: options.timeoutMs, path: options.path, input: wav, ...(options.signal ? { signal: options.signal } : {}) });
+}
+
+/**
+ * Sets the RIFF and data sizes of a WAV written to a pipe: a program that cannot seek back
+ * (espeak-ng --stdout) leaves placeholders there. The data chunk is taken to run to the end.
+ */
+export function settleWavSizes(wav: Buffer): Buffer {
+  if (wav.length < 12 || wav.toString('ascii', 0, 4) !== 'RIFF' || wav.toString('ascii', 8, 12) !== 'WAVE') return wav;
+  let offset = 12;
+  while (offset + 8 <= wav.length) {
+    const id = wav.toString('ascii', offset, offset + 4);
+    if (id === 'data') {
+      wav.writeUInt32LE(wav.length - offset - 8, offset + 4);
+      wav.writeUInt32LE(wav.length - 8, 4);
+      return wav;
     }
-    await runBinary('opusenc', ['--quiet', '--bitrate', '32', input, join(dir, 'out.ogg')], run);
-    return readFile(join(dir, 'out.ogg'));
-  });
+    offset += 8 + wav.readUInt32LE(offset + 4) + (wav.readUInt32LE(offset + 4) % 2);
+  }
+  return wav;
 }
 
 /**

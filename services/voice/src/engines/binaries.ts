@@ -27,60 +27,97 @@ export interface RunOptions {
   readonly path?: string | undefined;
 }
 
+/** One program of a pipeline: its name and arguments (never run through a shell). */
+export interface Stage {
+  readonly program: string;
+  readonly args: readonly string[];
+}
+
 /**
  * Runs a program with arguments (never through a shell) and answers its stdout. A missing
  * program is an `engine_not_installed` error naming its Debian package; a non-zero exit an
  * `engine_failed` one with the end of its stderr; an abort kills it.
  */
 export function runBinary(program: string, args: readonly string[], options: RunOptions): Promise<Buffer> {
+  return runPipeline([{ program, args }], options);
+}
+
+/**
+ * Runs programs as a pipeline, each one's stdout into the next one's stdin, all at once (an
+ * encoder works on the first samples while the engine still speaks), and answers the last
+ * one's stdout. `input` goes to the first one's stdin. The errors are runBinary's, naming the
+ * program that failed; an abort or the timeout kills every stage.
+ */
+export function runPipeline(stages: readonly Stage[], options: RunOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    if (options.signal?.aborted) {
-      reject(new CancelledError(`${program} cancelled`));
+    const names = stages.map((s) => s.program).join(' | ');
+    if (stages.length === 0) {
+      reject(new Error('an empty pipeline'));
       return;
     }
-    const child = spawn(program, args, {
-      stdio: [options.input ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      ...(options.path !== undefined ? { env: { ...process.env, PATH: options.path } } : {}),
-    });
+    if (options.signal?.aborted) {
+      reject(new CancelledError(`${names} cancelled`));
+      return;
+    }
+    const env = options.path !== undefined ? { env: { ...process.env, PATH: options.path } } : {};
+    const children = stages.map((stage, i) => spawn(stage.program, stage.args, {
+      stdio: [i > 0 || options.input ? 'pipe' : 'ignore', 'pipe', 'pipe'], ...env,
+    }));
     const out: Buffer[] = [];
-    let err = '';
+    const errs = stages.map(() => '');
+    let open = children.length;
     let settled = false;
-    const finish = (error: Error | undefined, value?: Buffer): void => {
+    const killAll = (): void => {
+      for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    };
+    const finish = (error: Error | undefined): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
-      if (error) reject(error);
-      else resolve(value ?? Buffer.alloc(0));
-    };
-    const onAbort = (): void => {
-      child.kill('SIGKILL');
-      finish(new CancelledError(`${program} cancelled`));
-    };
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      finish(new TimeoutError(`${program} took longer than ${options.timeoutMs} ms`));
-    }, options.timeoutMs);
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => {
-      err = (err + chunk.toString('utf8')).slice(-2000);
-    });
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') {
-        const pkg = DEBIAN_PACKAGES[program] ?? program;
-        finish(new DomainError(engineMissing, `${program} is not installed: install the Debian package ${pkg} (apt-get install -y ${pkg})`, { program, package: pkg }));
+      if (error) {
+        killAll();
+        reject(error);
       } else {
-        finish(new DomainError(engineFailed, `${program} could not start: ${error.message}`, { program }));
+        resolve(Buffer.concat(out));
       }
+    };
+    const onAbort = (): void => finish(new CancelledError(`${names} cancelled`));
+    const timer = setTimeout(() => finish(new TimeoutError(`${names} took longer than ${options.timeoutMs} ms`)), options.timeoutMs);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    children.forEach((child, i) => {
+      const { program } = stages[i]!;
+      const next = children[i + 1];
+      if (next?.stdin) {
+        next.stdin.on('error', () => undefined); // the next stage's own exit says what went wrong
+        child.stdout?.pipe(next.stdin);
+      } else {
+        child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+      }
+      child.stderr?.on('data', (chunk: Buffer) => {
+        errs[i] = (errs[i] + chunk.toString('utf8')).slice(-2000);
+      });
+      child.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') {
+          const pkg = DEBIAN_PACKAGES[program] ?? program;
+          finish(new DomainError(engineMissing, `${program} is not installed: install the Debian package ${pkg} (apt-get install -y ${pkg})`, { program, package: pkg }));
+        } else {
+          finish(new DomainError(engineFailed, `${program} could not start: ${error.message}`, { program }));
+        }
+      });
+      child.on('close', (code, signal) => {
+        if (code !== 0) {
+          finish(new DomainError(engineFailed, `${program} failed (${signal ?? `exit ${code}`}): ${errs[i]!.trim().split('\n').slice(-3).join(' ') || 'no output'}`, { program }));
+          return;
+        }
+        open -= 1;
+        if (open === 0) finish(undefined);
+      });
     });
-    child.on('close', (code, signal) => {
-      if (code === 0) finish(undefined, Buffer.concat(out));
-      else finish(new DomainError(engineFailed, `${program} failed (${signal ?? `exit ${code}`}): ${err.trim().split('\n').slice(-3).join(' ') || 'no output'}`, { program }));
-    });
-    if (options.input && child.stdin) {
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(options.input);
+    const first = children[0]!;
+    if (options.input && first.stdin) {
+      first.stdin.on('error', () => undefined);
+      first.stdin.end(options.input);
     }
   });
 }

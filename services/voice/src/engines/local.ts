@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ValidationError, type VoiceView } from '@cadre/proto';
-import { runBinary } from './binaries';
+import { encoderStage, settleWavSizes } from '../audio/encode';
+import { runBinary, runPipeline } from './binaries';
 import { pageVoices, type SpeechEngine, type SpeechRequest } from './types';
 
 /** A scratch folder for one job, removed after it whatever happens. */
@@ -46,12 +47,13 @@ export function espeakEngine(options: LocalOptions): SpeechEngine {
     id: 'espeak-ng',
     async synthesize(request: SpeechRequest) {
       const voice = request.voiceId ?? 'en-us';
-      const audio = await withScratch(async (dir) => {
-        await writeFile(join(dir, 'text.txt'), request.text, 'utf8');
-        await runBinary('espeak-ng', ['-v', voice, '-f', join(dir, 'text.txt'), '-w', join(dir, 'out.wav')], { timeoutMs: options.timeoutMs, path: options.path, signal: request.signal });
-        return readFile(join(dir, 'out.wav'));
-      });
-      return { audio, format: 'wav', model: 'espeak-ng', voiceId: voice, costUsd: 0 };
+      // Text on stdin (never an argument a leading dash would turn into an option), audio on
+      // stdout, the encoder reading it as it comes: no scratch files, engine and encoder at once.
+      const encoder = encoderStage(request.format);
+      const speak = { program: 'espeak-ng', args: ['-v', voice, '--stdin', '--stdout'] };
+      const run = { timeoutMs: options.timeoutMs, path: options.path, signal: request.signal, input: Buffer.from(request.text, 'utf8') };
+      if (encoder) return { audio: await runPipeline([speak, encoder], run), format: request.format, model: 'espeak-ng', voiceId: voice, costUsd: 0 };
+      return { audio: settleWavSizes(await runPipeline([speak], run)), format: 'wav', model: 'espeak-ng', voiceId: voice, costUsd: 0 };
     },
     async voices(query, signal) {
       cache ??= parseEspeakVoices((await runBinary('espeak-ng', ['--voices'], { timeoutMs: options.timeoutMs, path: options.path, ...(signal ? { signal } : {}) })).toString('utf8'));
@@ -70,6 +72,7 @@ export function fliteEngine(options: LocalOptions): SpeechEngine {
       // flite falls back to its default voice for a name it does not know: refuse the name instead.
       cache ??= parseFliteVoices((await runBinary('flite', ['-lv'], { timeoutMs: options.timeoutMs, path: options.path, signal: request.signal })).toString('utf8'));
       if (!cache.some((v) => v.id === voice)) throw new ValidationError(`flite has no voice "${voice}" (it has ${cache.map((v) => v.id).join(', ')})`);
+      // flite must seek back in its output to set the sizes, so it writes a file; the caller encodes.
       const audio = await withScratch(async (dir) => {
         await writeFile(join(dir, 'text.txt'), request.text, 'utf8');
         await runBinary('flite', ['-voice', voice, '-f', join(dir, 'text.txt'), '-o', join(dir, 'out.wav')], { timeoutMs: options.timeoutMs, path: options.path, signal: request.signal });
