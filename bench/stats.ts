@@ -24,6 +24,24 @@ export async function measure(op: () => Promise<unknown>, total: number, inFligh
   return { perSecond: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
+/**
+ * Runs several operations in turn, one sample of each per round, and answers each one's
+ * latencies: on a machine whose load changes while the bench runs, a figure and its baseline
+ * measured in alternation see the same load, where two blocks one after the other would not.
+ */
+export async function measureInterleaved<K extends string>(ops: Readonly<Record<K, () => Promise<unknown>>>, rounds: number): Promise<Record<K, { p50: number; p99: number }>> {
+  const names = Object.keys(ops) as K[];
+  const latencies = new Map<K, number[]>(names.map((name) => [name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const name of names) {
+      const t0 = process.hrtime.bigint();
+      await ops[name]();
+      latencies.get(name)!.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+  }
+  return Object.fromEntries(names.map((name) => [name, { p50: percentile(latencies.get(name)!, 50), p99: percentile(latencies.get(name)!, 99) }])) as Record<K, { p50: number; p99: number }>;
+}
+
 export const fmt = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : '–');
 export const ratio = (value: number, baseline: number): string => (baseline > 0 ? `${(value / baseline).toFixed(2)}×` : '–');
 

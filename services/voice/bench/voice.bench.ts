@@ -6,7 +6,7 @@ import { gatewayView, startDefinedService } from '@cadre/kit';
 import { silentLogger } from '@cadre/logging';
 import type { Service } from '@cadre/runtime';
 import { createTestDatabase } from '@cadre/testing';
-import { fmt, measure, ratio, runAlone, verdict, type BenchResult, type Headline } from '../../../bench/stats';
+import { fmt, measure, measureInterleaved, ratio, runAlone, verdict, type BenchResult, type Headline } from '../../../bench/stats';
 import { encoderStage } from '../src/audio/encode';
 import { runPipeline } from '../src/engines/binaries';
 import { httpClient } from '../../gateway/bench/http-load';
@@ -64,15 +64,13 @@ export async function run(): Promise<BenchResult> {
     const rows: string[] = [];
     const headlines: Headline[] = [];
     await measure(roundTrip, 50, 1);
-    const http = await measure(roundTrip, 200, 1);
     for (const format of ['wav', 'mp3', 'ogg_opus'] as const) {
       const alone = engineAlone(format);
-      await measure(alone, 5, 1);
-      const base = await measure(alone, SAMPLES, 1);
-      await measure(synth(format), 5, 1);
-      const api = await measure(synth(format), SAMPLES, 1);
-      const overhead = (api.p50 - base.p50 - http.p50) / base.p50;
-      rows.push(`| ${format} | ${fmt(base.p50)} | ${fmt(base.p99)} | ${fmt(api.p50)} | ${fmt(api.p99)} | ${fmt(api.p50 - base.p50)} | ${fmt(overhead * 100, 0)} % |`);
+      await measureInterleaved({ alone, api: synth(format), http: roundTrip }, 5);
+      // The commands alone, through the API and one round trip, in turn: each sample of the three sees the same load.
+      const { alone: base, api, http: trip } = await measureInterleaved({ alone, api: synth(format), http: roundTrip }, SAMPLES);
+      const overhead = (api.p50 - base.p50 - trip.p50) / base.p50;
+      rows.push(`| ${format} | ${fmt(base.p50)} | ${fmt(base.p99)} | ${fmt(api.p50)} | ${fmt(api.p99)} | ${fmt(trip.p50)} | ${fmt(api.p50 - base.p50)} | ${fmt(overhead * 100, 0)} % |`);
       headlines.push({
         figure: `voice: local synthesis (200 chars, ${format}) through the API, p50`, value: `${fmt(api.p50)} ms`,
         baseline: `${fmt(base.p50)} ms (the commands alone)`, ratio: ratio(api.p50, base.p50),
@@ -97,12 +95,14 @@ export async function run(): Promise<BenchResult> {
       '',
       `A 200-character text spoken by espeak-ng (en-us) through \`POST /v1/tts/synthesize\`: gateway, embedded bus, voice service, engine,`,
       'encoder (lame 64 kbit/s, opusenc 32 kbit/s), the attachment stored in the blob store (Postgres, embedded), the call log appended and',
-      `written. Baseline: the same programs run alone as the service runs them (text on espeak-ng's stdin, its WAV piped into the\nencoder as it comes), by the same spawn helper, in the same run (${SAMPLES} samples each, sequential). One HTTP`,
-      `round trip through the gateway and the bus (\`GET /v1/agents/{id}/tts-settings\`) took p50 ${fmt(http.p50)} ms; the overhead column`,
-      'subtracts it: (API − commands − round trip) ÷ commands.',
+      `written. Baseline: the same programs run alone as the service runs them (text on espeak-ng's stdin, its WAV piped into the`,
+      `encoder as it comes), by the same spawn helper, in the same run: ${SAMPLES} rounds of one sample each of the commands alone, the`,
+      'synthesis through the API and one HTTP round trip through the gateway and the bus (`GET /v1/agents/{id}/tts-settings`), so that',
+      'all three see the same load. The overhead column subtracts the round trip:',
+      '(API − commands − round trip) ÷ commands.',
       '',
-      '| format | commands alone p50 (ms) | p99 | API p50 (ms) | p99 | added (ms) | overhead |',
-      '|---|---:|---:|---:|---:|---:|---:|',
+      '| format | commands alone p50 (ms) | p99 | API p50 (ms) | p99 | round trip p50 (ms) | added (ms) | overhead |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|',
       ...rows,
       '',
       `Syntheses per second (espeak-ng, wav, ${THROUGHPUT_TOTAL} each) with 1, 4 and 8 clients at once, the global limit set to 8:`,

@@ -2,7 +2,6 @@ import { CadreError, CancelledError, ConflictError, type AudioFormat, type ttsSy
 import { metaOf, ownerOf, type Call } from '@cadre/runtime';
 import type { z } from 'zod';
 import { EXTENSIONS, MIME_TYPES, encodeWav, formatForChannel } from './audio/encode';
-import { audioDurationMs } from './audio/probe';
 import { writeCallRow } from './calls/calls';
 import type { VoiceContext } from './context';
 
@@ -25,9 +24,11 @@ function userFor(request: Request, call: Call): string | undefined {
  * attachment, then the call log (`tts_call`, and `tts_audio` when it is for a session or run).
  */
 export async function synthesize(ctx: VoiceContext, request: Request, call: Call): Promise<Reply> {
-  const settings = await ctx.settings.effective();
+  const [settings, agent] = await Promise.all([
+    ctx.settings.effective(),
+    request.agent_id !== undefined ? ctx.settings.agent(request.agent_id) : undefined,
+  ]);
   if (!settings.ttsEnabled) return { ok: false, code: 'disabled', reason: 'text-to-speech is disabled by an admin' };
-  const agent = request.agent_id !== undefined ? await ctx.settings.agent(request.agent_id) : undefined;
   if (agent && !agent.tts_enabled) return { ok: false, code: 'agent_disabled', reason: `text-to-speech is disabled for agent ${agent.agent_id}` };
   const characters = [...request.text].length;
   if (characters > settings.characterThreshold) {
@@ -77,11 +78,12 @@ export async function synthesize(ctx: VoiceContext, request: Request, call: Call
       await release();
     }
     const mime = MIME_TYPES[format];
-    const durationMs = (await audioDurationMs(audio, mime)) ?? 0;
+    // The store measures the duration from the audio while it writes the bytes.
     const attachment = await ctx.attachments.store({
       id: ctx.newId(), bytes: audio, filename: `speech-${callId}.${EXTENSIONS[format]}`, declaredType: undefined, sessionId: request.session_id,
-      source: 'tts', durationMs, contentType: mime, extension: EXTENSIONS[format],
+      source: 'tts', contentType: mime, extension: EXTENSIONS[format],
     }, metaOf(call), userId);
+    const durationMs = attachment.duration_ms ?? 0;
     const audioEvent = request.session_id !== undefined || request.run_id !== undefined
       ? [{ type: 'tts_audio', data: { attachment_id: attachment.id, call_id: callId, ...refs, format, mime_type: mime, size_bytes: audio.length, duration_ms: durationMs } }]
       : [];

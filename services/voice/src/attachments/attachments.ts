@@ -85,9 +85,12 @@ export async function createAttachments(bus: Bus, store: EventStore): Promise<At
           ext = 'bin';
         }
       }
-      const durationMs = input.durationMs ?? (/^(audio|video)\//.test(contentType) ? await audioDurationMs(input.bytes, contentType) : undefined);
       const blob = input.blob ?? `tts/${input.id}.${ext ?? 'bin'}`;
-      if (input.blob === undefined) await blobs.put(blob, input.bytes);
+      // The duration is measured while the bytes are written: neither needs the other.
+      const [durationMs] = await Promise.all([
+        input.durationMs ?? (/^(audio|video)\//.test(contentType) ? audioDurationMs(input.bytes, contentType) : undefined),
+        input.blob === undefined ? blobs.put(blob, input.bytes) : undefined,
+      ]);
       const filename = safeFilename(input.filename, `${input.source === 'tts' ? 'speech' : 'attachment'}-${input.id}.${ext ?? 'bin'}`);
       try {
         const { state } = await handleCommand(store, attachmentDecider, {
