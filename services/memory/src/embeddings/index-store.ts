@@ -1,14 +1,6 @@
 import type { Pool } from 'pg';
+import { MetricKind, exactSearch, type Matches } from 'usearch';
 import { normalize } from './provider';
-
-interface Entry {
-  readonly owner: string | null;
-  readonly agentId: string;
-  readonly model: string;
-  readonly vector: Float32Array;
-  /** The row's sequence number when it was read. */
-  readonly seq: number;
-}
 
 /** Which memories a vector search may return. */
 export interface VectorFilter {
@@ -27,7 +19,9 @@ export interface VectorHit {
  * A replica's in-process vector index (the embedded Postgres has no pgvector): every memory's
  * vector of the current model, normalized, kept current from `memory_vectors` by its sequence
  * number before each search (so a vector written on another replica is seen at once). A search
- * is an exact scan, filtered by owner and vault; vectors of another model are never in it.
+ * is exact: the vectors of each vault and owner lie in one contiguous `Float32Array`, scanned by
+ * usearch's SIMD brute-force search (inner product of normalized vectors = cosine similarity);
+ * only the vaults a search may return are scanned, and vectors of another model are never held.
  */
 export interface VectorIndex {
   refresh(): Promise<void>;
@@ -41,63 +35,92 @@ export interface VectorIndex {
  */
 const REREAD = 64;
 
-/** Vectors by vault and owner, so a search scans only the vaults it may return. */
-class Partitions {
-  private readonly byVault = new Map<string, Map<string, Entry>>();
-  private readonly vaultOf = new Map<string, string>();
-  private static key(entry: Pick<Entry, 'owner' | 'agentId'>): string {
-    return `${entry.agentId}\u0000${entry.owner ?? ''}`;
+/** The vectors of one vault and owner (and length), row after row in one growing buffer; a deletion moves the last row into the hole. */
+class Partition {
+  private data: Float32Array;
+  private readonly ids: string[] = [];
+  private readonly slots = new Map<string, number>();
+  constructor(readonly agentId: string, readonly owner: string, readonly dims: number) {
+    this.data = new Float32Array(dims * 16);
   }
-  get size(): number {
-    return this.vaultOf.size;
+  get count(): number {
+    return this.ids.length;
   }
-  get(id: string): Entry | undefined {
-    const vault = this.vaultOf.get(id);
-    return vault === undefined ? undefined : this.byVault.get(vault)?.get(id);
-  }
-  set(id: string, entry: Entry): void {
-    this.delete(id);
-    const key = Partitions.key(entry);
-    let vault = this.byVault.get(key);
-    if (vault === undefined) this.byVault.set(key, (vault = new Map()));
-    vault.set(id, entry);
-    this.vaultOf.set(id, key);
+  set(id: string, vector: Float32Array): void {
+    let slot = this.slots.get(id);
+    if (slot === undefined) {
+      slot = this.ids.length;
+      if ((slot + 1) * this.dims > this.data.length) {
+        const grown = new Float32Array(this.data.length * 2);
+        grown.set(this.data);
+        this.data = grown;
+      }
+      this.ids.push(id);
+      this.slots.set(id, slot);
+    }
+    this.data.set(vector, slot * this.dims);
   }
   delete(id: string): void {
-    const key = this.vaultOf.get(id);
-    if (key === undefined) return;
-    this.byVault.get(key)?.delete(id);
-    this.vaultOf.delete(id);
+    const slot = this.slots.get(id);
+    if (slot === undefined) return;
+    const last = this.ids.length - 1;
+    if (slot !== last) {
+      const moved = this.ids[last]!;
+      this.data.copyWithin(slot * this.dims, last * this.dims, (last + 1) * this.dims);
+      this.ids[slot] = moved;
+      this.slots.set(moved, slot);
+    }
+    this.ids.pop();
+    this.slots.delete(id);
   }
-  /** The partitions a filter allows. */
-  *matching(filter: VectorFilter): Iterable<Map<string, Entry>> {
+  /** The `k` nearest rows by inner product, as ids and similarities. */
+  nearest(query: Float32Array, k: number): VectorHit[] {
+    const count = Math.min(k, this.ids.length);
+    if (count === 0) return [];
+    const found = exactSearch(this.data.subarray(0, this.ids.length * this.dims), query, this.dims, count, MetricKind.IP) as Matches;
+    const hits: VectorHit[] = [];
+    for (let i = 0; i < found.keys.length; i++) hits.push({ id: this.ids[Number(found.keys[i])]!, similarity: 1 - found.distances[i]! });
+    return hits;
+  }
+}
+
+/** Partitions by vault, owner and length, so a search scans only the vaults it may return. */
+class Partitions {
+  private readonly byKey = new Map<string, Partition>();
+  private readonly entries = new Map<string, { readonly partition: Partition; readonly seq: number }>();
+  get size(): number {
+    return this.entries.size;
+  }
+  seqOf(id: string): number | undefined {
+    return this.entries.get(id)?.seq;
+  }
+  set(id: string, owner: string | null, agentId: string, vector: Float32Array, seq: number): void {
+    const key = `${agentId}\u0000${owner ?? ''}\u0000${vector.length}`;
+    let partition = this.byKey.get(key);
+    if (partition === undefined) this.byKey.set(key, (partition = new Partition(agentId, owner ?? '', vector.length)));
+    const before = this.entries.get(id);
+    if (before !== undefined && before.partition !== partition) before.partition.delete(id);
+    partition.set(id, vector);
+    this.entries.set(id, { partition, seq });
+  }
+  delete(id: string): void {
+    this.entries.get(id)?.partition.delete(id);
+    this.entries.delete(id);
+  }
+  /** The partitions a filter allows, of vectors this long. */
+  *matching(filter: VectorFilter, dims: number): Iterable<Partition> {
     const vaults = filter.vaults === undefined ? undefined : new Set(filter.vaults);
-    for (const [key, entries] of this.byVault) {
-      const [agentId, owner] = key.split('\u0000') as [string, string];
-      if (vaults !== undefined && !vaults.has(agentId)) continue;
-      if (filter.owner !== undefined && owner !== filter.owner) continue;
-      yield entries;
+    for (const partition of this.byKey.values()) {
+      if (partition.dims !== dims || partition.count === 0) continue;
+      if (vaults !== undefined && !vaults.has(partition.agentId)) continue;
+      if (filter.owner !== undefined && partition.owner !== filter.owner) continue;
+      yield partition;
     }
   }
 }
 
-/** Dot product of two vectors of the same length, four lanes at a time. */
-function dot(a: Float32Array, b: Float32Array): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  const n = a.length - (a.length % 4);
-  let i = 0;
-  for (; i < n; i += 4) {
-    s0 += a[i]! * b[i]!;
-    s1 += a[i + 1]! * b[i + 1]!;
-    s2 += a[i + 2]! * b[i + 2]!;
-    s3 += a[i + 3]! * b[i + 3]!;
-  }
-  for (; i < a.length; i++) s0 += a[i]! * b[i]!;
-  return s0 + s1 + s2 + s3;
-}
+/** Best first; equal similarities by id, so both similarity paths (this index, pgvector) order ties alike. */
+export const bySimilarity = (a: VectorHit, b: VectorHit): number => b.similarity - a.similarity || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** Where an index reads its vectors: a table with an id, an owner and a vault column (a memory's vault, a section's document). */
 export interface VectorTable {
@@ -116,7 +139,7 @@ export function createVectorIndex(pool: Pool, schema: string, model: string, sou
 
   /** Reads the vectors of these rows (a new sequence number: a new or changed vector, or a tombstone). */
   async function apply(rows: ReadonlyArray<{ memory_id: string; seq: string }>): Promise<void> {
-    const changed = rows.filter((row) => entries.get(row.memory_id)?.seq !== Number(row.seq));
+    const changed = rows.filter((row) => entries.seqOf(row.memory_id) !== Number(row.seq));
     if (changed.length === 0) return;
     const { rows: full } = await pool.query<{ memory_id: string; owner: string | null; agent_id: string; model: string; vector: Buffer | null; seq: string }>(
       `select ${source.id} as memory_id, owner, ${source.vault} as agent_id, model, vector, seq from "${schema}".${source.table} where ${source.id} = any($1)`,
@@ -128,7 +151,7 @@ export function createVectorIndex(pool: Pool, schema: string, model: string, sou
         continue;
       }
       const floats = new Float32Array(row.vector.buffer.slice(row.vector.byteOffset, row.vector.byteOffset + row.vector.byteLength));
-      entries.set(row.memory_id, { owner: row.owner, agentId: row.agent_id, model: row.model, vector: normalize(floats), seq: Number(row.seq) });
+      entries.set(row.memory_id, row.owner, row.agent_id, normalize(floats), Number(row.seq));
     }
     const present = new Set(full.map((row) => row.memory_id));
     for (const row of changed) if (!present.has(row.memory_id)) entries.delete(row.memory_id);
@@ -159,23 +182,11 @@ export function createVectorIndex(pool: Pool, schema: string, model: string, sou
     },
     search(query, filter, k, minSimilarity) {
       const q = normalize(query);
-      const best: VectorHit[] = [];
-      let floor = minSimilarity;
-      for (const partition of entries.matching(filter)) {
-        for (const [id, entry] of partition) {
-          if (entry.vector.length !== q.length) continue;
-          const similarity = dot(q, entry.vector);
-          if (similarity < floor) continue;
-          best.push({ id, similarity });
-          if (best.length >= 2 * k) {
-            // Keep the k best; what cannot enter them any more is skipped from here on.
-            best.sort((a, b) => b.similarity - a.similarity);
-            best.length = k;
-            floor = Math.max(floor, best[k - 1]!.similarity);
-          }
-        }
+      const hits: VectorHit[] = [];
+      for (const partition of entries.matching(filter, q.length)) {
+        for (const hit of partition.nearest(q, k)) if (hit.similarity >= minSimilarity) hits.push(hit);
       }
-      return best.sort((a, b) => b.similarity - a.similarity).slice(0, k);
+      return hits.sort(bySimilarity).slice(0, k);
     },
   };
 }
