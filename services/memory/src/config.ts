@@ -12,6 +12,8 @@ export const memoryConfigShape = {
   MEMORY_EMBEDDINGS_BATCH: env.int(64, 1).describe('Texts per embeddings request'),
   MEMORY_EMBEDDINGS_TIMEOUT_MS: env.int(15_000, 100).describe('Timeout of one embeddings request'),
   MEMORY_EMBED_INTERVAL_MS: env.int(2_000, 50).describe('How often memories without a vector of the current model are embedded in the background'),
+  MEMORY_VECTOR_BACKEND: z.enum(['auto', 'pgvector', 'in-process']).default('auto')
+    .describe('Where vector similarity is computed: auto (pgvector when the Postgres server has the extension, else an in-process index per replica), pgvector (fail to start without it), in-process'),
   MEMORY_VECTOR_MIN_SIMILARITY: z.coerce.number().min(-1).max(1).default(0.3).describe('Cosine similarity below which the vector side ignores a memory'),
   MEMORY_DOCUMENT_MAX_BYTES: env.int(4 * 1024 * 1024, 1024).describe('Largest document accepted for ingestion (bytes, after base64 decoding)'),
   MEMORY_DOCUMENT_INLINE_BYTES: env.int(1024 * 1024, 0).describe('Documents larger than this are parsed as a job (201 with status "processing", progress events); smaller ones before the reply'),

@@ -2,10 +2,10 @@ import { defineService, packageVersion, startProjection, type ServiceKit } from 
 import { memoryRoutes } from '@cadre/proto';
 import { loadMemoryConfig, memoryConfigShape, type MemoryConfig } from './config';
 import type { MemoryContext } from './context';
-import { createEmbedder, startEmbedWorker } from './embeddings/embedder';
-import { SECTION_VECTORS, createVectorIndex } from './embeddings/index-store';
-import { createSectionEmbedder } from './embeddings/sections';
+import { startEmbedWorker } from './embeddings/embedder';
+import { detectPgvector, type Pgvector } from './embeddings/pgvector';
 import { createOpenAiEmbeddings, type EmbeddingProvider } from './embeddings/provider';
+import { embeddingsRuntime, type EmbeddingsRuntime } from './embeddings/runtime';
 import { documentEndpoints } from './handlers/documents';
 import { importEndpoints } from './handlers/imports';
 import { memoryEndpoints } from './handlers/memories';
@@ -25,6 +25,8 @@ export interface MemoryServiceOptions {
 
 interface MemoryRuntime extends MemoryContext {
   readonly kit: ServiceKit<MemoryConfig, MemoryDatabase>;
+  /** pgvector when the server has it (detected at start). */
+  readonly pgvector: Pgvector | undefined;
 }
 
 function providerOf(config: MemoryConfig): EmbeddingProvider | undefined {
@@ -53,20 +55,16 @@ export const memoryService = defineService({
   events: [{ name: 'memory', visibility: 'owner' }],
   migrations: memoryMigrations,
   routes: memoryRoutes,
-  context(kit: ServiceKit<MemoryConfig, MemoryDatabase>, options: MemoryServiceOptions | undefined): MemoryRuntime {
+  async context(kit: ServiceKit<MemoryConfig, MemoryDatabase>, options: MemoryServiceOptions | undefined): Promise<MemoryRuntime> {
     const { config, pool, schema, store, bus, logger, clock, newId } = kit;
+    const pgvector = await detectPgvector(pool, schema, config.MEMORY_VECTOR_BACKEND, logger);
     const provider = options?.embeddings ?? providerOf(config);
-    const embedder = provider ? createEmbedder(pool, schema, provider) : undefined;
-    const index = provider ? createVectorIndex(pool, schema, provider.model) : undefined;
+    const runtime: EmbeddingsRuntime | undefined = provider ? embeddingsRuntime(pool, schema, provider, pgvector, logger) : undefined;
+    const embeddings = () => Promise.resolve(runtime);
     const settings = cachedSettings(store, clock);
     return {
-      kit, config, pool, schema, store, bus, logger, clock, newId, settings, instance: kit.instance,
-      ...(embedder ? { embedder } : {}), ...(index ? { index } : {}),
-      ...(provider ? { sections: { embedder: createSectionEmbedder(pool, schema, provider), index: createVectorIndex(pool, schema, provider.model, SECTION_VECTORS) } } : {}),
-      search: {
-        pool, schema, logger, clock, settings,
-        ...(provider && index ? { vectors: { provider, index, minSimilarity: config.MEMORY_VECTOR_MIN_SIMILARITY } } : {}),
-      },
+      kit, config, pool, schema, store, bus, logger, clock, newId, settings, instance: kit.instance, pgvector, embeddings,
+      search: { pool, schema, logger, clock, settings, embeddings, minSimilarity: config.MEMORY_VECTOR_MIN_SIMILARITY },
     };
   },
   workers: async (ctx) => [
@@ -74,11 +72,10 @@ export const memoryService = defineService({
     await startProjection(ctx.kit, scoresProjection(ctx.schema)),
     await startImportWorker(ctx),
     await startDocumentWorker(ctx),
-    ...(ctx.embedder ? [startEmbedWorker(ctx.embedder, ctx.config.MEMORY_EMBED_INTERVAL_MS, ctx.logger)] : []),
-    ...(ctx.sections ? [startEmbedWorker(ctx.sections.embedder, ctx.config.MEMORY_EMBED_INTERVAL_MS, ctx.logger)] : []),
+    startEmbedWorker(ctx.embeddings, ctx.config.MEMORY_EMBED_INTERVAL_MS, ctx.logger),
   ],
   endpoints: (ctx) => [...memoryEndpoints(ctx), ...searchEndpoints(ctx), ...importEndpoints(ctx), ...documentEndpoints(ctx)],
   started: (ctx) => ({
-    search: ctx.embedder ? `hybrid (full-text + ${ctx.embedder.provider.model} vectors, in-process index)` : 'full-text and trigram (no embedding provider)',
+    vectors: ctx.pgvector ? `pgvector ${ctx.pgvector.version}` : 'in-process index',
   }),
 });
