@@ -7,6 +7,8 @@ export const memoryConfigShape = {
   MEMORY_EMBEDDINGS_BASE_URL: z.string().url().optional()
     .describe('Base URL of an OpenAI-compatible embeddings API (OpenAI, Ollama, vLLM, llama.cpp, TEI…), e.g. https://api.openai.com/v1; unset: full-text and trigram search only'),
   MEMORY_EMBEDDINGS_MODEL: z.string().min(1).max(200).optional().describe('Embedding model name sent to the provider'),
+  CADRE_SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional()
+    .describe('Encrypts the embeddings provider key set through the API at rest (unset: a key generated once and kept in the service\'s schema)'),
   MEMORY_EMBEDDINGS_API_KEY: z.string().optional().describe('Bearer key of the embeddings provider (never logged)'),
   MEMORY_EMBEDDINGS_DIMENSIONS: env.int(0, 0).describe('Ask the provider for this many dimensions (0: the model\'s own)'),
   MEMORY_EMBEDDINGS_BATCH: env.int(64, 1).describe('Texts per embeddings request'),

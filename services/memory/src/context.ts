@@ -5,6 +5,7 @@ import type { Logger } from '@cadre/logging';
 import type { ScoreSettings } from '@cadre/proto';
 import type { MemoryConfig } from './config';
 import type { EmbeddingsRuntime } from './embeddings/runtime';
+import type { ProviderSettings } from './embeddings/settings';
 import type { MemorySearchDeps } from './search/hybrid';
 
 /** Everything the memory service's handlers and workers share. */
@@ -23,5 +24,7 @@ export interface MemoryContext {
   readonly settings: () => Promise<ScoreSettings>;
   /** The embedding provider at work with its embedders and vector searches (undefined: full-text only). */
   readonly embeddings: () => Promise<EmbeddingsRuntime | undefined>;
+  /** The provider set through the API over the environment's. */
+  readonly providers: ProviderSettings;
   readonly search: MemorySearchDeps;
 }

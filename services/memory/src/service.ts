@@ -1,11 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { defineService, packageVersion, startProjection, type ServiceKit } from '@cadre/kit';
+import { createSecretBox } from '@cadre/runtime';
 import { memoryRoutes } from '@cadre/proto';
 import { loadMemoryConfig, memoryConfigShape, type MemoryConfig } from './config';
 import type { MemoryContext } from './context';
 import { startEmbedWorker } from './embeddings/embedder';
 import { detectPgvector, type Pgvector } from './embeddings/pgvector';
 import { createOpenAiEmbeddings, type EmbeddingProvider } from './embeddings/provider';
-import { embeddingsRuntime, type EmbeddingsRuntime } from './embeddings/runtime';
+import { createProviderSettings, settingOnce, type DefaultProvider } from './embeddings/settings';
 import { documentEndpoints } from './handlers/documents';
 import { importEndpoints } from './handlers/imports';
 import { memoryEndpoints } from './handlers/memories';
@@ -29,14 +31,22 @@ interface MemoryRuntime extends MemoryContext {
   readonly pgvector: Pgvector | undefined;
 }
 
-function providerOf(config: MemoryConfig): EmbeddingProvider | undefined {
+/** An OpenAI-compatible provider with the config's batch size and timeout. */
+const makeProvider = (config: MemoryConfig) => (options: { baseUrl: string; model: string; apiKey?: string; dimensions?: number }): EmbeddingProvider =>
+  createOpenAiEmbeddings({ ...options, batchSize: config.MEMORY_EMBEDDINGS_BATCH, timeoutMs: config.MEMORY_EMBEDDINGS_TIMEOUT_MS });
+
+/** The default provider: one given in code (tests, benches), else the environment's MEMORY_EMBEDDINGS_*. */
+function defaultProvider(config: MemoryConfig, given: EmbeddingProvider | undefined): DefaultProvider | undefined {
+  if (given) return { provider: given, baseUrl: null, dimensions: null, apiKeySet: false };
   if (config.MEMORY_EMBEDDINGS_BASE_URL === undefined || config.MEMORY_EMBEDDINGS_MODEL === undefined) return undefined;
-  return createOpenAiEmbeddings({
-    baseUrl: config.MEMORY_EMBEDDINGS_BASE_URL, model: config.MEMORY_EMBEDDINGS_MODEL,
-    ...(config.MEMORY_EMBEDDINGS_API_KEY !== undefined ? { apiKey: config.MEMORY_EMBEDDINGS_API_KEY } : {}),
-    ...(config.MEMORY_EMBEDDINGS_DIMENSIONS > 0 ? { dimensions: config.MEMORY_EMBEDDINGS_DIMENSIONS } : {}),
-    batchSize: config.MEMORY_EMBEDDINGS_BATCH, timeoutMs: config.MEMORY_EMBEDDINGS_TIMEOUT_MS,
-  });
+  const dimensions = config.MEMORY_EMBEDDINGS_DIMENSIONS > 0 ? config.MEMORY_EMBEDDINGS_DIMENSIONS : undefined;
+  return {
+    provider: makeProvider(config)({
+      baseUrl: config.MEMORY_EMBEDDINGS_BASE_URL, model: config.MEMORY_EMBEDDINGS_MODEL,
+      ...(config.MEMORY_EMBEDDINGS_API_KEY !== undefined ? { apiKey: config.MEMORY_EMBEDDINGS_API_KEY } : {}), ...(dimensions ? { dimensions } : {}),
+    }),
+    baseUrl: config.MEMORY_EMBEDDINGS_BASE_URL, dimensions: dimensions ?? null, apiKeySet: config.MEMORY_EMBEDDINGS_API_KEY !== undefined,
+  };
 }
 
 /**
@@ -58,12 +68,17 @@ export const memoryService = defineService({
   async context(kit: ServiceKit<MemoryConfig, MemoryDatabase>, options: MemoryServiceOptions | undefined): Promise<MemoryRuntime> {
     const { config, pool, schema, store, bus, logger, clock, newId } = kit;
     const pgvector = await detectPgvector(pool, schema, config.MEMORY_VECTOR_BACKEND, logger);
-    const provider = options?.embeddings ?? providerOf(config);
-    const runtime: EmbeddingsRuntime | undefined = provider ? embeddingsRuntime(pool, schema, provider, pgvector, logger) : undefined;
-    const embeddings = () => Promise.resolve(runtime);
+    let secret = config.CADRE_SECRET_KEY;
+    if (secret === undefined) {
+      secret = await settingOnce(pool, schema, 'provider_key_secret', () => randomBytes(32).toString('base64'));
+    }
+    const providers = createProviderSettings({
+      pool, schema, store, logger, pgvector, box: createSecretBox(secret), fallback: defaultProvider(config, options?.embeddings), make: makeProvider(config),
+    });
+    const embeddings = () => providers.current();
     const settings = cachedSettings(store, clock);
     return {
-      kit, config, pool, schema, store, bus, logger, clock, newId, settings, instance: kit.instance, pgvector, embeddings,
+      kit, config, pool, schema, store, bus, logger, clock, newId, settings, instance: kit.instance, pgvector, embeddings, providers,
       search: { pool, schema, logger, clock, settings, embeddings, minSimilarity: config.MEMORY_VECTOR_MIN_SIMILARITY },
     };
   },

@@ -2,6 +2,7 @@ import type { RequestHandler } from '@cadre/bus';
 import {
   SHARED_VAULT, ValidationError, memoryEmbeddings, memoryRate, memoryRecall, memoryScoreSettingsGet, memoryScoreSettingsUpdate,
   memoryGaps, memoryScoreUpdate, memoryScores, memorySearch, memorySharedSearch,
+  memoryEmbeddingProviderGet, memoryEmbeddingProviderRemove, memoryEmbeddingProviderUpdate,
 } from '@cadre/proto';
 import { handleCommand } from '@cadre/eventstore';
 import { endpoint, metaOf, requireAccess, requireAdmin, type Call } from '@cadre/runtime';
@@ -118,6 +119,21 @@ export function searchEndpoints(ctx: MemoryContext): ReadonlyArray<readonly [str
         stream: SCORE_SETTINGS_STREAM, command: reset === true ? { kind: 'reset' } : { kind: 'update', patch }, meta: metaOf(call),
       });
       return outcome.result;
+    }),
+
+    endpoint(memoryEmbeddingProviderGet, async (_request, call) => {
+      requireAdmin(call);
+      return ctx.providers.view();
+    }),
+
+    endpoint(memoryEmbeddingProviderUpdate, async (request, call) => {
+      requireAdmin(call);
+      return ctx.providers.set(request, metaOf(call));
+    }),
+
+    endpoint(memoryEmbeddingProviderRemove, async (_request, call) => {
+      requireAdmin(call);
+      return ctx.providers.remove(metaOf(call));
     }),
 
     endpoint(memoryEmbeddings, async (_request, call) => {
