@@ -86,4 +86,28 @@ describe('in-process vector index', () => {
       found.forEach((h, i) => expect(h.similarity).toBeCloseTo(expected[i]!.similarity, 5));
     }
   });
+
+  it('finds the exact nearest among thousands through its int8 scan (candidates re-ranked in float32)', async () => {
+    const dims = 64;
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
+    const vectors = Array.from({ length: 2500 }, () => Array.from({ length: dims }, random));
+    await pool.query(
+      `insert into memory.memory_vectors (memory_id, owner, agent_id, model, dimensions, vector, content_hash, seq)
+       select 'r' || lpad(i::text, 5, '0'), 'dan', 'vault', 'm-d', ${dims}, ($1::bytea[])[i + 1], 'h', nextval('memory.memory_vector_seq')
+       from generate_series(0, 2499) i`,
+      [vectors.map((v) => vectorBytes(Float32Array.from(v)))],
+    );
+    const index = createVectorIndex(pool, 'memory', 'm-d');
+    await index.refresh();
+    const norm = (v: number[]) => Math.hypot(...v);
+    for (let q = 0; q < 20; q++) {
+      const query = Array.from({ length: dims }, random);
+      const exact = vectors.map((v, i) => ({ id: `r${String(i).padStart(5, '0')}`, similarity: v.reduce((sum, x, d) => sum + x * query[d]!, 0) / (norm(v) * norm(query)) }))
+        .sort((a, b) => b.similarity - a.similarity).slice(0, 10);
+      const found = index.search(Float32Array.from(query), { vaults: ['vault'] }, 10, -1);
+      expect(found.map((h) => h.id)).toEqual(exact.map((h) => h.id));
+      found.forEach((h, i) => expect(h.similarity).toBeCloseTo(exact[i]!.similarity, 5));
+    }
+  });
 });

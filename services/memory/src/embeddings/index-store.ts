@@ -18,10 +18,10 @@ export interface VectorHit {
 /**
  * A replica's in-process vector index (the embedded Postgres has no pgvector): every memory's
  * vector of the current model, normalized, kept current from `memory_vectors` by its sequence
- * number before each search (so a vector written on another replica is seen at once). A search
- * is exact: the vectors of each vault and owner lie in one contiguous `Float32Array`, scanned by
- * usearch's SIMD brute-force search (inner product of normalized vectors = cosine similarity);
- * only the vaults a search may return are scanned, and vectors of another model are never held.
+ * number before each search (so a vector written on another replica is seen at once). The
+ * vectors of each vault and owner lie in contiguous buffers (see `Partition`): a brute-force SIMD
+ * scan (usearch) of their int8 copies picks candidates that are ranked by their exact float32
+ * cosine; only the vaults a search may return are scanned, and vectors of another model are never held.
  */
 export interface VectorIndex {
   refresh(): Promise<void>;
@@ -35,13 +35,32 @@ export interface VectorIndex {
  */
 const REREAD = 64;
 
-/** The vectors of one vault and owner (and length), row after row in one growing buffer; a deletion moves the last row into the hole. */
+/** A normalized vector as int8, scaled by its largest component (cosine ignores the scale; the full int8 range keeps precision). */
+function quantize(vector: Float32Array, out: Int8Array, offset: number): void {
+  let max = 0;
+  for (const x of vector) max = Math.max(max, Math.abs(x));
+  const scale = max === 0 ? 0 : 127 / max;
+  for (let i = 0; i < vector.length; i++) out[offset + i] = Math.round(vector[i]! * scale);
+}
+
+/** Candidates the int8 scan keeps for `k` hits, re-ranked exactly in float32. */
+const candidates = (k: number) => k * 4 + 16;
+
+/**
+ * The vectors of one vault and owner (and length), row after row in growing buffers — float32
+ * (normalized) and int8 (quantized) — a deletion moves the last row into the hole. A search scans
+ * the int8 rows with usearch's SIMD exact cosine search (a quarter of the memory to read) for
+ * `4k + 16` candidates, then ranks those by their exact float32 cosine: the same hits as an exact
+ * float32 scan unless a true hit's quantized cosine falls behind `4k + 16` others.
+ */
 class Partition {
   private data: Float32Array;
+  private quantized: Int8Array;
   private readonly ids: string[] = [];
   private readonly slots = new Map<string, number>();
   constructor(readonly agentId: string, readonly owner: string, readonly dims: number) {
     this.data = new Float32Array(dims * 16);
+    this.quantized = new Int8Array(dims * 16);
   }
   get count(): number {
     return this.ids.length;
@@ -54,11 +73,15 @@ class Partition {
         const grown = new Float32Array(this.data.length * 2);
         grown.set(this.data);
         this.data = grown;
+        const grownQ = new Int8Array(this.quantized.length * 2);
+        grownQ.set(this.quantized);
+        this.quantized = grownQ;
       }
       this.ids.push(id);
       this.slots.set(id, slot);
     }
     this.data.set(vector, slot * this.dims);
+    quantize(vector, this.quantized, slot * this.dims);
   }
   delete(id: string): void {
     const slot = this.slots.get(id);
@@ -67,20 +90,34 @@ class Partition {
     if (slot !== last) {
       const moved = this.ids[last]!;
       this.data.copyWithin(slot * this.dims, last * this.dims, (last + 1) * this.dims);
+      this.quantized.copyWithin(slot * this.dims, last * this.dims, (last + 1) * this.dims);
       this.ids[slot] = moved;
       this.slots.set(moved, slot);
     }
     this.ids.pop();
     this.slots.delete(id);
   }
-  /** The `k` nearest rows by inner product, as ids and similarities. */
-  nearest(query: Float32Array, k: number): VectorHit[] {
-    const count = Math.min(k, this.ids.length);
-    if (count === 0) return [];
-    const found = exactSearch(this.data.subarray(0, this.ids.length * this.dims), query, this.dims, count, MetricKind.IP) as Matches;
-    const hits: VectorHit[] = [];
-    for (let i = 0; i < found.keys.length; i++) hits.push({ id: this.ids[Number(found.keys[i])]!, similarity: 1 - found.distances[i]! });
-    return hits;
+  /** The exact cosine of a row with a normalized query. */
+  private similarity(slot: number, query: Float32Array): number {
+    const data = this.data;
+    const dims = this.dims;
+    const offset = slot * dims;
+    let sum = 0;
+    for (let i = 0; i < dims; i++) sum += data[offset + i]! * query[i]!;
+    return sum;
+  }
+  /** The `k` nearest rows of a normalized query, as ids and cosine similarities, best first. */
+  nearest(query: Float32Array, query8: Int8Array, k: number): VectorHit[] {
+    const n = this.ids.length;
+    if (n === 0 || k <= 0) return [];
+    let slots: number[];
+    if (n <= candidates(k)) {
+      slots = Array.from({ length: n }, (_, i) => i);
+    } else {
+      const found = exactSearch(this.quantized.subarray(0, n * this.dims), query8, this.dims, candidates(k), MetricKind.Cos) as Matches;
+      slots = Array.from(found.keys, (key) => Number(key));
+    }
+    return slots.map((slot) => ({ id: this.ids[slot]!, similarity: this.similarity(slot, query) })).sort(bySimilarity).slice(0, k);
   }
 }
 
@@ -146,7 +183,8 @@ export function createVectorIndex(pool: Pool, schema: string, model: string, sou
       [changed.map((r) => r.memory_id)],
     );
     for (const row of full) {
-      if (row.vector === null || row.model !== model) {
+      // A zero vector (a text with nothing the model knows) is near nothing: not held (pgvector's cosine leaves it out too).
+      if (row.vector === null || row.model !== model || isZero(row.vector)) {
         entries.delete(row.memory_id);
         continue;
       }
@@ -182,14 +220,22 @@ export function createVectorIndex(pool: Pool, schema: string, model: string, sou
     },
     search(query, filter, k, minSimilarity) {
       const q = normalize(query);
+      const q8 = new Int8Array(q.length);
+      quantize(q, q8, 0);
       const hits: VectorHit[] = [];
       for (const partition of entries.matching(filter, q.length)) {
-        for (const hit of partition.nearest(q, k)) if (hit.similarity >= minSimilarity) hits.push(hit);
+        for (const hit of partition.nearest(q, q8, k)) if (hit.similarity >= minSimilarity) hits.push(hit);
       }
       return hits.sort(bySimilarity).slice(0, k);
     },
   };
 }
+
+/** Whether a stored vector (`bytea` of float32) is all zeros. */
+const isZero = (bytes: Buffer): boolean => {
+  for (let i = 0; i < bytes.length; i += 4) if (bytes.readFloatLE(i) !== 0) return false;
+  return true;
+};
 
 /** A vector as stored (`bytea` of float32). */
 export const vectorBytes = (vector: Float32Array): Buffer => Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
