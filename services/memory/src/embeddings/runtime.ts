@@ -8,9 +8,12 @@ import { createSectionEmbedder } from './sections';
 
 /** Nearest vectors of the current model, wherever they are searched. */
 export interface VectorSearch {
-  nearest(query: Float32Array, filter: VectorFilter, k: number, minSimilarity: number): Promise<VectorHit[]>;
+  /** `fresh`: the caller has just refreshed the index (in-process; pgvector is always current). */
+  nearest(query: Float32Array, filter: VectorFilter, k: number, minSimilarity: number, fresh?: boolean): Promise<VectorHit[]>;
   /** With pgvector: the table's SQL, for a statement that also does the full-text part. */
   readonly pg?: PgvectorTable;
+  /** In-process: brings the index up to date now (a search that follows shares the refresh under way). */
+  refresh?(): Promise<void>;
 }
 
 /** One embedding provider at work: its embedders and vector searches for memories and document sections. */
@@ -27,8 +30,9 @@ function vectorSearch(pool: Pool, schema: string, model: string, table: VectorTa
   if (pg) return { pg, nearest: (query, filter, k, minSimilarity) => pg.nearest(query, filter, k, minSimilarity) };
   const index = createVectorIndex(pool, schema, model, table);
   return {
-    async nearest(query, filter, k, minSimilarity) {
-      await index.refresh();
+    refresh: () => index.refresh(),
+    async nearest(query, filter, k, minSimilarity, fresh = false) {
+      if (!fresh) await index.refresh();
       return index.search(query, filter, k, minSimilarity);
     },
   };

@@ -47,7 +47,7 @@ const round = (value: number) => Math.round(value * 1e6) / 1e6;
 export async function searchMemories(deps: MemorySearchDeps, request: MemorySearchRequest): Promise<MemorySearchResult> {
   const s = `"${deps.schema}"`;
   const depth = Math.max(request.limit * 3, 30);
-  const [textQuery, embeddings] = await Promise.all([buildTextQuery(deps.pool, `${s}.memory_words`, request.query), deps.embeddings()]);
+  const embeddings = await deps.embeddings();
   let note: string | undefined;
   const filter: VectorFilter = { ...(request.scope.owner !== undefined ? { owner: request.scope.owner } : {}), ...(request.scope.vaults ? { vaults: request.scope.vaults } : {}) };
   const queryVector = async (): Promise<Float32Array | undefined> => {
@@ -61,11 +61,15 @@ export async function searchMemories(deps: MemorySearchDeps, request: MemorySear
       return undefined;
     }
   };
+  // The query's vector is asked for while the full-text query is built (and, in-process, the index refreshed).
+  const asked = embeddings ? queryVector() : Promise.resolve(undefined);
+  const refreshed = embeddings?.memories.vectors.refresh?.().then(() => true, () => false) ?? Promise.resolve(false);
+  const textQuery = await buildTextQuery(deps.pool, `${s}.memory_words`, request.query);
   let text: TextHit[];
   let vector: VectorHit[] = [];
   if (embeddings?.memories.vectors.pg) {
     // pgvector: the nearest vectors and the full-text ranking in one statement.
-    const q = await queryVector();
+    const q = await asked;
     if (q === undefined) {
       text = await textSearch(deps.pool, deps.schema, textQuery, request.scope, depth, request.limit);
     } else {
@@ -73,7 +77,7 @@ export async function searchMemories(deps: MemorySearchDeps, request: MemorySear
     }
   } else {
     const vectorSide = embeddings
-      ? queryVector().then((q) => (q === undefined ? [] : embeddings.memories.vectors.nearest(q, filter, depth, deps.minSimilarity))).catch((err: unknown) => {
+      ? Promise.all([asked, refreshed]).then(([q, fresh]) => (q === undefined ? [] : embeddings.memories.vectors.nearest(q, filter, depth, deps.minSimilarity, fresh))).catch((err: unknown) => {
         deps.logger.warn({ err }, 'vector side of a search failed; full-text only');
         return [];
       })
