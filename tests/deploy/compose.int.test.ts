@@ -37,6 +37,8 @@ describe('docker-compose.yml', () => {
     expect(JSON.stringify(nats.volumes)).toContain('nats-data');
     expect(config.volumes).toHaveProperty('nats-data');
     expect(config.services.postgres?.environment).toMatchObject({ POSTGRES_DB: 'cadre' });
+    // The memory service compares vectors with pgvector where the server has it (docs/memory.md).
+    expect(config.services.postgres?.image).toBe('pgvector/pgvector:pg17');
 
     for (const name of SERVICES) {
       const service = config.services[name];

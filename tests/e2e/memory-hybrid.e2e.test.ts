@@ -2,7 +2,7 @@ import { identityService } from '@cadre/identity';
 import { checkRegistry } from '@cadre/kit';
 import { testing } from '@cadre/llm';
 import { memoryService } from '@cadre/memory';
-import { eventually } from '@cadre/testing';
+import { eventually, startPgvectorPostgres, type PgvectorServer } from '@cadre/testing';
 import { setupAdmin } from '../support/auth';
 import { call } from '../support/http';
 import { startSystem, type System } from '../support/system';
@@ -13,6 +13,10 @@ import { startSystem, type System } from '../support/system';
 // through the vector side. Model "concepts-b" lays the concepts on other axes (vehicle on the
 // axis "concepts-a" uses for animals), so comparing a vector of one model with one of the other
 // would find the wrong memory.
+//
+// The same suite runs on both similarity paths with the same data and the same expected hits: the
+// in-process index (the embedded Postgres has no pgvector) and pgvector, on a throwaway cluster of
+// the system's Postgres with the extension (`startPgvectorPostgres`; `.ci/run` installs it).
 
 const CONCEPTS: Readonly<Record<string, number>> = {
   car: 0, cars: 0, automobile: 0, vehicle: 0, truck: 0,
@@ -34,10 +38,13 @@ function conceptVector(text: string, model: string): number[] {
 
 interface Hit { id: string; match: string; scores: { text: number | null; text_rank: number | null; vector: number | null; vector_rank: number | null; fused: number; final: number } }
 interface Search { mode: string; embedding_model: string | null; results: Hit[]; note?: string }
-interface Embeddings { configured: boolean; model: string; dimensions: number | null; memories: number; embedded: number; pending: number; other_models: Record<string, number> }
+interface Embeddings { configured: boolean; model: string; dimensions: number | null; memories: number; embedded: number; pending: number; other_models: Record<string, number>; index: string | null }
 
-describe('hybrid memory search with a scripted embeddings server', () => {
+const PATHS = [['in-process index', 'in-process'], ['pgvector', 'pgvector']] as const;
+
+describe.each(PATHS)('hybrid memory search with a scripted embeddings server (%s)', (_name, backend) => {
   let server: testing.ScriptedServer;
+  let pgvector: PgvectorServer | undefined;
   let system: System;
   let token: string;
   let secondReplica: { shutdown(reason?: string): Promise<void> };
@@ -58,9 +65,10 @@ describe('hybrid memory search with a scripted embeddings server', () => {
       const data = body.input.map((text, index) => ({ object: 'embedding', index, embedding: conceptVector(text, body.model) })).reverse();
       return { kind: 'json', status: 200, body: { object: 'list', model: body.model, data } };
     });
+    if (backend === 'pgvector') pgvector = await startPgvectorPostgres();
     system = await startSystem({
-      transport: 'nats', registry: checkRegistry([identityService, memoryService]),
-      env: { MEMORY_EMBEDDINGS_BASE_URL: `${server.url}/v1`, MEMORY_EMBEDDINGS_MODEL: 'concepts-a', MEMORY_EMBEDDINGS_API_KEY: 'sk-test', MEMORY_EMBED_INTERVAL_MS: '100' },
+      transport: 'nats', registry: checkRegistry([identityService, memoryService]), ...(pgvector ? { databaseServer: pgvector.url } : {}),
+      env: { MEMORY_EMBEDDINGS_BASE_URL: `${server.url}/v1`, MEMORY_EMBEDDINGS_MODEL: 'concepts-a', MEMORY_EMBEDDINGS_API_KEY: 'sk-test', MEMORY_EMBED_INTERVAL_MS: '100', MEMORY_VECTOR_BACKEND: backend },
     });
     secondReplica = await system.addReplica('memory', { MEMORY_EMBEDDINGS_BASE_URL: `${server.url}/v1`, MEMORY_EMBEDDINGS_MODEL: 'concepts-a', MEMORY_EMBED_INTERVAL_MS: '100' });
     token = (await setupAdmin(system.baseUrl)).access_token;
@@ -68,6 +76,7 @@ describe('hybrid memory search with a scripted embeddings server', () => {
   afterAll(async () => {
     await system?.stop();
     await server?.close();
+    await pgvector?.dispose();
   });
 
   const ids: Record<string, string> = {};
@@ -113,7 +122,7 @@ describe('hybrid memory search with a scripted embeddings server', () => {
     expect(both.results.map((h) => [h.heading, h.match])).toEqual([['Garden', 'both']]);
 
     const state = (await api<Embeddings>('GET', '/v1/memory/embeddings')).body;
-    expect(state).toMatchObject({ configured: true, model: 'concepts-a', dimensions: DIMS, memories: 4, embedded: 4, pending: 0, other_models: {} });
+    expect(state).toMatchObject({ configured: true, model: 'concepts-a', dimensions: DIMS, memories: 4, embedded: 4, pending: 0, other_models: {}, index: backend });
   });
 
   it('never compares vectors of another model, and re-embeds every memory after the model changes', async () => {

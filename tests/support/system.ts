@@ -34,6 +34,8 @@ export interface SystemOptions {
   readonly registry?: ServiceRegistry;
   /** Every log line of every part (JSON, debug level and up); without it the parts log nothing. */
   readonly logSink?: (line: string) => void;
+  /** The Postgres server the suite's database is made on (e.g. `startPgvectorPostgres().url`); the shared test server by default. */
+  readonly databaseServer?: string;
 }
 
 /** Domains of the orchestration services: runs answers `runs.*` and `pipelines.*`, agents `agents.*`. */
@@ -87,7 +89,7 @@ const DEFAULT_ENV: Readonly<Record<string, string>> = {
  */
 export async function startSystem(options: SystemOptions): Promise<System> {
   const env = { ...DEFAULT_ENV, ...options.env };
-  const database = await createTestDatabase('cadre_e2e');
+  const database = await createTestDatabase('cadre_e2e', options.databaseServer);
   const nats = options.transport === 'nats' ? await startNats({ controllable: options.controllableNats ?? false }) : undefined;
   const connect = async (name: string): Promise<Bus> =>
     nats ? connectNatsBus({ servers: nats.url, name }) : createEmbeddedBus({ databaseUrl: database.url });

@@ -36,9 +36,9 @@ function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-/** Creates a uniquely named database for a suite; `dispose` drops it. */
-export async function createTestDatabase(prefix = 'cadre_test'): Promise<TestDatabase> {
-  const server = await serverUrl();
+/** Creates a uniquely named database for a suite (on `server` when given, e.g. a pgvector server); `dispose` drops it. */
+export async function createTestDatabase(prefix = 'cadre_test', onServer?: string): Promise<TestDatabase> {
+  const server = onServer ?? (await serverUrl());
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const admin = new Client({ connectionString: server });
   await admin.connect();

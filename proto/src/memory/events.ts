@@ -99,9 +99,21 @@ export const documentDeleted = defineEvent({
   data: z.object({ document_id: z.string() }),
 });
 
+export const memoryEmbeddingProviderSet = defineEvent({
+  type: 'memory_embedding_provider_set', domain: 'memory', version: 1,
+  description: 'An admin set the embeddings provider (never its key: whether one is set)',
+  data: z.object({ base_url: z.string(), model: z.string(), dimensions: z.number().int().nullable(), api_key_set: z.boolean() }),
+});
+
+export const memoryEmbeddingProviderRemoved = defineEvent({
+  type: 'memory_embedding_provider_removed', domain: 'memory', version: 1,
+  description: 'An admin removed the embeddings provider set through the API (the environment\'s applies again)',
+  data: z.object({}),
+});
+
 /** Every event of the memory domain. */
 export const memoryEvents = [
   memorySaved, memoryUpdated, memoryDeleted, memoryRetrieved, memoryValued, memoryGap, memoryScoreSettingsUpdated,
   memoryImportStarted, memoryImportProgress, memoryImportCompleted, documentIngested, documentDeleted,
-  documentIngestStarted, documentIngestProgress, documentIngestFailed,
+  documentIngestStarted, documentIngestProgress, documentIngestFailed, memoryEmbeddingProviderSet, memoryEmbeddingProviderRemoved,
 ] as const;

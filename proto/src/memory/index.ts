@@ -7,10 +7,12 @@ import {
   memoryScoreSettingsGet, memoryScoreSettingsUpdate, memoryScoreUpdate, memoryScores, memorySearch, memorySharedSearch, memoryUpdate,
   memoryVault, memoryVaults, memoryGaps,
 } from './memory';
+import { memoryEmbeddingProviderGet, memoryEmbeddingProviderRemove, memoryEmbeddingProviderUpdate } from './embeddings';
 
 export * from './schemas';
 export * from './memory';
 export * from './documents';
+export * from './embeddings';
 export * from './events';
 export * from './routes';
 
@@ -18,6 +20,6 @@ export * from './routes';
 export const memoryMessages: readonly MessageDefinition[] = [
   memoryVaults, memoryVault, memoryRemember, memoryGet, memoryUpdate, memoryDelete, memoryImport, memoryImportGet, memoryGraph,
   memorySearch, memorySharedSearch, memoryRecall, memoryRate, memoryScores, memoryScoreUpdate, memoryScoreSettingsGet,
-  memoryScoreSettingsUpdate, memoryEmbeddings, memoryGaps,
+  memoryScoreSettingsUpdate, memoryEmbeddings, memoryGaps, memoryEmbeddingProviderGet, memoryEmbeddingProviderUpdate, memoryEmbeddingProviderRemove,
   documentIngest, transcriptIngest, documentList, documentToc, documentSection, documentDelete, documentSearch, documentGet,
 ];

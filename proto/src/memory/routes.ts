@@ -7,6 +7,7 @@ import {
   memoryDelete, memoryEmbeddings, memoryGet, memoryGraph, memoryImport, memoryImportGet, memoryRemember, memoryScoreSettingsGet,
   memoryScoreSettingsUpdate, memoryScoreUpdate, memoryScores, memorySearch, memorySharedSearch, memoryUpdate, memoryVault, memoryVaults, memoryGaps,
 } from './memory';
+import { memoryEmbeddingProviderGet, memoryEmbeddingProviderRemove, memoryEmbeddingProviderUpdate } from './embeddings';
 import { MemoryId, VaultId } from './schemas';
 
 // Routes of the memory service (seed 002: Memory, Memory Scores, Documents, Ingest), and what
@@ -76,6 +77,20 @@ export const memoryRoutes: readonly RouteDefinition[] = [
   defineRoute({
     method: 'get', path: '/v1/memory/embeddings', operationId: 'getMemoryEmbeddings', summary: 'The embedding model and how many memories carry its vectors',
     tags, access: 'user', response: memoryEmbeddings.reply, successStatus: 200, message: memoryEmbeddings,
+  }),
+  defineRoute({
+    method: 'get', path: '/v1/memory/embeddings/provider', operationId: 'getMemoryEmbeddingProvider', summary: 'The embeddings provider at work (admins; never its key)',
+    tags, access: 'admin', response: memoryEmbeddingProviderGet.reply, successStatus: 200, message: memoryEmbeddingProviderGet,
+  }),
+  defineRoute({
+    method: 'put', path: '/v1/memory/embeddings/provider', operationId: 'setMemoryEmbeddingProvider',
+    summary: 'Set the embeddings provider (admins): base URL, model, dimensions, key (sealed at rest); every replica uses it from its next search',
+    tags, access: 'admin', body: memoryEmbeddingProviderUpdate.request, response: memoryEmbeddingProviderUpdate.reply, successStatus: 200, message: memoryEmbeddingProviderUpdate,
+  }),
+  defineRoute({
+    method: 'delete', path: '/v1/memory/embeddings/provider', operationId: 'deleteMemoryEmbeddingProvider',
+    summary: 'Remove the provider set through the API (admins): the environment\'s MEMORY_EMBEDDINGS_* applies again',
+    tags, access: 'admin', response: memoryEmbeddingProviderRemove.reply, successStatus: 200, message: memoryEmbeddingProviderRemove,
   }),
   defineRoute({
     method: 'get', path: '/v1/memory-scores/settings', operationId: 'getMemoryScoreSettings', summary: 'Get scoring settings',

@@ -5,7 +5,7 @@ import { startDefinedService } from '@cadre/kit';
 import { silentLogger } from '@cadre/logging';
 import { PRINCIPAL_HEADER, memoryEmbeddings, memoryImport, memoryImportGet, memorySearch } from '@cadre/proto';
 import { call, type Service } from '@cadre/runtime';
-import { createTestDatabase, startNats, type TestDatabase, type TestNats } from '@cadre/testing';
+import { createTestDatabase, pgvectorBinaries, startNats, startPgvectorPostgres, type TestDatabase, type TestNats } from '@cadre/testing';
 import { fmt, percentile, ratio, runAlone, verdict, type BenchResult, type Headline } from '../../../bench/stats';
 import { memoryService } from '../src/service';
 import { DIMENSIONS, embed, prng, startEmbeddingsServer, words, zipf, type EmbeddingsServer } from './corpus';
@@ -27,22 +27,25 @@ interface Stack {
   readonly nats: TestNats;
   readonly pool: Pool;
   readonly client: Bus;
-  start(embeddings: EmbeddingsServer | undefined): Promise<Service>;
+  start(embeddings: EmbeddingsServer | undefined, backend?: Backend): Promise<Service>;
   stop(): Promise<void>;
 }
 
-async function startStack(): Promise<Stack> {
-  const database = await createTestDatabase('cadre_bench_memory');
+/** Where the service compares vectors: its in-process index (the embedded Postgres) or pgvector. */
+type Backend = 'in-process' | 'pgvector';
+
+async function startStack(server?: string): Promise<Stack> {
+  const database = await createTestDatabase('cadre_bench_memory', server);
   const nats = await startNats();
   const pool = new Pool({ connectionString: database.url, max: 4 });
   const client = await connectNatsBus({ servers: nats.url, name: 'bench' });
   const opened: Array<{ service: Service; bus: Bus; pool: Pool }> = [];
   return {
     database, nats, pool, client,
-    async start(embeddings) {
+    async start(embeddings, backend = 'in-process') {
       const bus = await connectNatsBus({ servers: nats.url, name: 'memory' });
       const servicePool = new Pool({ connectionString: database.url, max: 10 });
-      const env: Record<string, string> = { LOG_LEVEL: 'silent', MEMORY_EMBED_INTERVAL_MS: '200' };
+      const env: Record<string, string> = { LOG_LEVEL: 'silent', MEMORY_EMBED_INTERVAL_MS: '200', MEMORY_VECTOR_BACKEND: backend };
       if (embeddings) Object.assign(env, { MEMORY_EMBEDDINGS_BASE_URL: embeddings.url, MEMORY_EMBEDDINGS_MODEL: MODEL });
       const service = await startDefinedService(memoryService, { bus, pool: servicePool, logger: silentLogger(), instance: 'memory-bench' }, { env });
       opened.push({ service, bus, pool: servicePool });
@@ -232,7 +235,7 @@ async function qualityAndImports(lines: string[], headlines: Headline[]): Promis
 // ---------------------------------------------------------------- latency at scale
 
 /** Adds memories (rows, as the projection writes them) up to `size`, with their words and — with `vectors` — their vectors. */
-async function load(pool: Pool, from: number, to: number, vocabulary: readonly string[], concepts: ReadonlyMap<string, string>): Promise<void> {
+async function load(pool: Pool, from: number, to: number, vocabulary: readonly string[], concepts: ReadonlyMap<string, string>, backend: Backend): Promise<void> {
   const random = prng(from + 1);
   const sentence = (n: number) => Array.from({ length: n }, () => zipf(vocabulary, random)).join(' ');
   for (let start = from; start < to; start += 2000) {
@@ -251,12 +254,15 @@ async function load(pool: Pool, from: number, to: number, vocabulary: readonly s
        from unnest($1::text[], $2::text[], $3::text[]) as u(id, t, b)`,
       [ids, titles, bodies],
     );
-    const vectors = ids.map((_, i) => Buffer.from(Float32Array.from(embed(`${titles[i]}\n\n${bodies[i]}`, concepts)).buffer));
+    const floats = ids.map((_, i) => Float32Array.from(embed(`${titles[i]}\n\n${bodies[i]}`, concepts)));
+    const vectors = floats.map((v) => Buffer.from(v.buffer));
+    // With pgvector the service reads the `embedding` column (its embedder writes both).
+    const pg = backend === 'pgvector';
     await pool.query(
-      `insert into memory.memory_vectors (memory_id, owner, agent_id, model, dimensions, vector, content_hash, seq)
-       select u.id, 'bench-user', 'bench', $3, ${DIMENSIONS}, u.v, md5(m.title || E'\\n' || m.body), nextval('memory.memory_vector_seq')
-       from unnest($1::text[], $2::bytea[]) as u(id, v) join memory.memories m on m.id = u.id`,
-      [ids, vectors, MODEL],
+      `insert into memory.memory_vectors (memory_id, owner, agent_id, model, dimensions, vector, content_hash, seq${pg ? ', embedding' : ''})
+       select u.id, 'bench-user', 'bench', $3, ${DIMENSIONS}, u.v, md5(m.title || E'\\n' || m.body), nextval('memory.memory_vector_seq')${pg ? ', u.e::vector' : ''}
+       from unnest($1::text[], $2::bytea[]${pg ? ', $4::text[]' : ''}) as u(id, v${pg ? ', e' : ''}) join memory.memories m on m.id = u.id`,
+      [ids, vectors, MODEL, ...(pg ? [floats.map((v) => `[${Array.from(v).join(',')}]`)] : [])],
     );
   }
   await pool.query(`insert into memory.memory_words (word)
@@ -265,50 +271,82 @@ async function load(pool: Pool, from: number, to: number, vocabulary: readonly s
   await pool.query('analyze memory.memories');
 }
 
+/** Waits until the service has made the HNSW index of the bench's model (pgvector). */
+async function hnswReady(pool: Pool): Promise<void> {
+  await waitFor(async () => ((await pool.query(
+    `select 1 from pg_indexes i join pg_class c on c.relname = i.indexname join pg_index x on x.indexrelid = c.oid
+     where i.schemaname = 'memory' and i.indexname like 'memory_vectors_hnsw_%' and x.indisvalid`,
+  )).rowCount ?? 0) > 0, 900_000);
+}
+
 async function latencyAtScale(lines: string[], headlines: Headline[]): Promise<void> {
+  lines.push(
+    '### Search latency at scale (one vault; p50 / p99 of 180 sequential queries after 20 warm-up)',
+    '',
+    'Each query: two words drawn with the corpus\'s own skew. "raw SQL": the full-text query alone',
+    '(`websearch_to_tsquery`, `ts_rank_cd`, GIN) on the same table of the same server, from the bench\'s own pool. Cadre: the',
+    '`memory.qry.search` request over NATS (typo lookup, full-text, details and snippets, adaptive scores; hybrid',
+    'adds the query\'s embedding from the local server over HTTP and the vector side: an exact SIMD scan of the',
+    'in-process index on the embedded Postgres 17, or pgvector\'s HNSW index in the same statement as the full-text',
+    'ranking on a Postgres with pgvector — Debian\'s Postgres 15 with pgvector 0.8.0, when the machine has it).',
+    '',
+    '| memories | Postgres (vector side) | raw SQL p50 / p99 | Cadre full-text p50 / p99 | Cadre hybrid (384 dims) p50 / p99 |',
+    '|---:|---|---:|---:|---:|',
+  );
+  await measureScale('embedded 17 (in-process index)', 'in-process', undefined, lines, headlines);
+  if (pgvectorBinaries() !== undefined) {
+    const server = await startPgvectorPostgres();
+    try {
+      await measureScale(`Debian ${server.version} + pgvector (HNSW)`, 'pgvector', server.url, lines, headlines);
+    } finally {
+      await server.dispose();
+    }
+  } else {
+    lines.push('| – | pgvector: not measured (no Postgres with pgvector on this machine; `.ci/pgvector.sh` installs one) | | | |');
+  }
+  lines.push('');
+}
+
+async function measureScale(label: string, backend: Backend, serverUrl: string | undefined, lines: string[], headlines: Headline[]): Promise<void> {
   const random = prng(11);
   const vocabulary = words(20_000, random);
   const concepts = new Map<string, string>();
   const server = await startEmbeddingsServer(concepts);
-  const stack = await startStack();
+  const stack = await startStack(serverUrl);
   try {
-    const boot = await stack.start(undefined); // runs the migrations
+    const boot = await stack.start(undefined, backend); // runs the migrations (and adds pgvector's column)
     await boot.shutdown('loaded');
-    lines.push(
-      '### Search latency at scale (one vault; p50 / p99 of 180 sequential queries after 20 warm-up)',
-      '',
-      'Each query: two words drawn with the corpus\'s own skew. "raw SQL": the full-text query alone',
-      '(`websearch_to_tsquery`, `ts_rank_cd`, GIN) on the same table, from the bench\'s own pool. Cadre: the',
-      '`memory.qry.search` request over NATS (typo lookup, full-text, details and snippets, adaptive scores; hybrid',
-      'adds the query\'s embedding from the local server over HTTP and an exact scan of the in-process index).',
-      '',
-      '| memories | raw SQL p50 / p99 | Cadre full-text p50 / p99 | Cadre hybrid (384 dims) p50 / p99 |',
-      '|---:|---:|---:|---:|',
-    );
     let loaded = 0;
     for (const size of SIZES) {
-      await load(stack.pool, loaded, size, vocabulary, concepts);
+      // The service makes the HNSW index when it starts; loading into it would be an insert per row.
+      if (backend === 'pgvector') {
+        for (const { indexname } of (await stack.pool.query<{ indexname: string }>(`select indexname from pg_indexes where schemaname = 'memory' and indexname like 'memory_vectors_hnsw_%'`)).rows) {
+          await stack.pool.query(`drop index memory."${indexname}"`);
+        }
+      }
+      await load(stack.pool, loaded, size, vocabulary, concepts, backend);
       loaded = size;
       const queries = Array.from({ length: QUERIES }, () => `${zipf(vocabulary, random)} ${zipf(vocabulary, random)}`);
       const raw = await latencies((q) => stack.pool.query(
         `select id, ts_rank_cd(search, q, 32) as rank from memory.memories, websearch_to_tsquery('english', $1) q
          where search @@ q and not deleted and agent_id = any($2) order by rank desc limit 30`, [q, ['bench', 'shared']]), queries);
-      let service = await stack.start(undefined);
+      let service = await stack.start(undefined, backend);
       const text = await latencies((q) => search(stack.client, q, 'bench'), queries);
       await service.shutdown('text measured');
-      service = await stack.start(server);
-      await search(stack.client, 'warm the index', 'bench'); // the replica reads every vector once
+      service = await stack.start(server, backend);
+      if (backend === 'pgvector') await hnswReady(stack.pool);
+      await search(stack.client, 'warm the index', 'bench'); // the replica reads every vector once (in-process)
       const hybrid = await latencies((q) => search(stack.client, q, 'bench'), queries);
       await service.shutdown('hybrid measured');
       const p = (s: number[]) => `${fmt(percentile(s, 50))} / ${fmt(percentile(s, 99))} ms`;
-      lines.push(`| ${size.toLocaleString('en')} | ${p(raw)} | ${p(text)} | ${p(hybrid)} |`);
+      lines.push(`| ${size.toLocaleString('en')} | ${label} | ${p(raw)} | ${p(text)} | ${p(hybrid)} |`);
       const sizeLabel = `${size / 1000}k`;
+      const on = backend === 'pgvector' ? ', pgvector' : '';
       headlines.push(
-        { figure: `memory full-text search p50 at ${sizeLabel}`, value: `${fmt(percentile(text, 50))} ms`, baseline: `${fmt(percentile(raw, 50))} ms raw SQL`, ratio: ratio(percentile(text, 50), percentile(raw, 50)), target: '< 20 ms', verdict: verdict(percentile(text, 50) < 20) },
-        { figure: `memory hybrid search p50 at ${sizeLabel} (384 dims)`, value: `${fmt(percentile(hybrid, 50))} ms`, baseline: `${fmt(percentile(raw, 50))} ms raw SQL`, ratio: ratio(percentile(hybrid, 50), percentile(raw, 50)), target: '< 50 ms', verdict: verdict(percentile(hybrid, 50) < 50) },
+        { figure: `memory full-text search p50 at ${sizeLabel}${on}`, value: `${fmt(percentile(text, 50))} ms`, baseline: `${fmt(percentile(raw, 50))} ms raw SQL`, ratio: ratio(percentile(text, 50), percentile(raw, 50)), target: '< 20 ms', verdict: verdict(percentile(text, 50) < 20) },
+        { figure: `memory hybrid search p50 at ${sizeLabel} (384 dims, ${backend === 'pgvector' ? 'pgvector HNSW' : 'in-process'})`, value: `${fmt(percentile(hybrid, 50))} ms`, baseline: `${fmt(percentile(raw, 50))} ms raw SQL`, ratio: ratio(percentile(hybrid, 50), percentile(raw, 50)), target: '< 50 ms', verdict: verdict(percentile(hybrid, 50) < 50) },
       );
     }
-    lines.push('');
   } finally {
     await stack.stop();
     await server.close();

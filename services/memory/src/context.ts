@@ -4,8 +4,8 @@ import type { EventStore } from '@cadre/eventstore';
 import type { Logger } from '@cadre/logging';
 import type { ScoreSettings } from '@cadre/proto';
 import type { MemoryConfig } from './config';
-import type { Embedder } from './embeddings/embedder';
-import type { VectorIndex } from './embeddings/index-store';
+import type { EmbeddingsRuntime } from './embeddings/runtime';
+import type { ProviderSettings } from './embeddings/settings';
 import type { MemorySearchDeps } from './search/hybrid';
 
 /** Everything the memory service's handlers and workers share. */
@@ -22,9 +22,9 @@ export interface MemoryContext {
   readonly instance: string;
   /** The adaptive score's settings, cached a second per replica. */
   readonly settings: () => Promise<ScoreSettings>;
-  readonly embedder?: Embedder;
-  readonly index?: VectorIndex;
-  /** Document sections' vectors, with an embedding provider. */
-  readonly sections?: { readonly embedder: Embedder; readonly index: VectorIndex };
+  /** The embedding provider at work with its embedders and vector searches (undefined: full-text only). */
+  readonly embeddings: () => Promise<EmbeddingsRuntime | undefined>;
+  /** The provider set through the API over the environment's. */
+  readonly providers: ProviderSettings;
   readonly search: MemorySearchDeps;
 }

@@ -1,11 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { defineService, packageVersion, startProjection, type ServiceKit } from '@cadre/kit';
+import { createSecretBox } from '@cadre/runtime';
 import { memoryRoutes } from '@cadre/proto';
 import { loadMemoryConfig, memoryConfigShape, type MemoryConfig } from './config';
 import type { MemoryContext } from './context';
-import { createEmbedder, startEmbedWorker } from './embeddings/embedder';
-import { SECTION_VECTORS, createVectorIndex } from './embeddings/index-store';
-import { createSectionEmbedder } from './embeddings/sections';
+import { startEmbedWorker } from './embeddings/embedder';
+import { detectPgvector, type Pgvector } from './embeddings/pgvector';
 import { createOpenAiEmbeddings, type EmbeddingProvider } from './embeddings/provider';
+import { createProviderSettings, settingOnce, type DefaultProvider } from './embeddings/settings';
 import { documentEndpoints } from './handlers/documents';
 import { importEndpoints } from './handlers/imports';
 import { memoryEndpoints } from './handlers/memories';
@@ -25,16 +27,26 @@ export interface MemoryServiceOptions {
 
 interface MemoryRuntime extends MemoryContext {
   readonly kit: ServiceKit<MemoryConfig, MemoryDatabase>;
+  /** pgvector when the server has it (detected at start). */
+  readonly pgvector: Pgvector | undefined;
 }
 
-function providerOf(config: MemoryConfig): EmbeddingProvider | undefined {
+/** An OpenAI-compatible provider with the config's batch size and timeout. */
+const makeProvider = (config: MemoryConfig) => (options: { baseUrl: string; model: string; apiKey?: string; dimensions?: number }): EmbeddingProvider =>
+  createOpenAiEmbeddings({ ...options, batchSize: config.MEMORY_EMBEDDINGS_BATCH, timeoutMs: config.MEMORY_EMBEDDINGS_TIMEOUT_MS });
+
+/** The default provider: one given in code (tests, benches), else the environment's MEMORY_EMBEDDINGS_*. */
+function defaultProvider(config: MemoryConfig, given: EmbeddingProvider | undefined): DefaultProvider | undefined {
+  if (given) return { provider: given, baseUrl: null, dimensions: null, apiKeySet: false };
   if (config.MEMORY_EMBEDDINGS_BASE_URL === undefined || config.MEMORY_EMBEDDINGS_MODEL === undefined) return undefined;
-  return createOpenAiEmbeddings({
-    baseUrl: config.MEMORY_EMBEDDINGS_BASE_URL, model: config.MEMORY_EMBEDDINGS_MODEL,
-    ...(config.MEMORY_EMBEDDINGS_API_KEY !== undefined ? { apiKey: config.MEMORY_EMBEDDINGS_API_KEY } : {}),
-    ...(config.MEMORY_EMBEDDINGS_DIMENSIONS > 0 ? { dimensions: config.MEMORY_EMBEDDINGS_DIMENSIONS } : {}),
-    batchSize: config.MEMORY_EMBEDDINGS_BATCH, timeoutMs: config.MEMORY_EMBEDDINGS_TIMEOUT_MS,
-  });
+  const dimensions = config.MEMORY_EMBEDDINGS_DIMENSIONS > 0 ? config.MEMORY_EMBEDDINGS_DIMENSIONS : undefined;
+  return {
+    provider: makeProvider(config)({
+      baseUrl: config.MEMORY_EMBEDDINGS_BASE_URL, model: config.MEMORY_EMBEDDINGS_MODEL,
+      ...(config.MEMORY_EMBEDDINGS_API_KEY !== undefined ? { apiKey: config.MEMORY_EMBEDDINGS_API_KEY } : {}), ...(dimensions ? { dimensions } : {}),
+    }),
+    baseUrl: config.MEMORY_EMBEDDINGS_BASE_URL, dimensions: dimensions ?? null, apiKeySet: config.MEMORY_EMBEDDINGS_API_KEY !== undefined,
+  };
 }
 
 /**
@@ -53,20 +65,21 @@ export const memoryService = defineService({
   events: [{ name: 'memory', visibility: 'owner' }],
   migrations: memoryMigrations,
   routes: memoryRoutes,
-  context(kit: ServiceKit<MemoryConfig, MemoryDatabase>, options: MemoryServiceOptions | undefined): MemoryRuntime {
+  async context(kit: ServiceKit<MemoryConfig, MemoryDatabase>, options: MemoryServiceOptions | undefined): Promise<MemoryRuntime> {
     const { config, pool, schema, store, bus, logger, clock, newId } = kit;
-    const provider = options?.embeddings ?? providerOf(config);
-    const embedder = provider ? createEmbedder(pool, schema, provider) : undefined;
-    const index = provider ? createVectorIndex(pool, schema, provider.model) : undefined;
+    const pgvector = await detectPgvector(pool, schema, config.MEMORY_VECTOR_BACKEND, logger);
+    let secret = config.CADRE_SECRET_KEY;
+    if (secret === undefined) {
+      secret = await settingOnce(pool, schema, 'provider_key_secret', () => randomBytes(32).toString('base64'));
+    }
+    const providers = createProviderSettings({
+      pool, schema, store, logger, pgvector, box: createSecretBox(secret), fallback: defaultProvider(config, options?.embeddings), make: makeProvider(config),
+    });
+    const embeddings = () => providers.current();
     const settings = cachedSettings(store, clock);
     return {
-      kit, config, pool, schema, store, bus, logger, clock, newId, settings, instance: kit.instance,
-      ...(embedder ? { embedder } : {}), ...(index ? { index } : {}),
-      ...(provider ? { sections: { embedder: createSectionEmbedder(pool, schema, provider), index: createVectorIndex(pool, schema, provider.model, SECTION_VECTORS) } } : {}),
-      search: {
-        pool, schema, logger, clock, settings,
-        ...(provider && index ? { vectors: { provider, index, minSimilarity: config.MEMORY_VECTOR_MIN_SIMILARITY } } : {}),
-      },
+      kit, config, pool, schema, store, bus, logger, clock, newId, settings, instance: kit.instance, pgvector, embeddings, providers,
+      search: { pool, schema, logger, clock, settings, embeddings, minSimilarity: config.MEMORY_VECTOR_MIN_SIMILARITY },
     };
   },
   workers: async (ctx) => [
@@ -74,11 +87,10 @@ export const memoryService = defineService({
     await startProjection(ctx.kit, scoresProjection(ctx.schema)),
     await startImportWorker(ctx),
     await startDocumentWorker(ctx),
-    ...(ctx.embedder ? [startEmbedWorker(ctx.embedder, ctx.config.MEMORY_EMBED_INTERVAL_MS, ctx.logger)] : []),
-    ...(ctx.sections ? [startEmbedWorker(ctx.sections.embedder, ctx.config.MEMORY_EMBED_INTERVAL_MS, ctx.logger)] : []),
+    startEmbedWorker(ctx.embeddings, ctx.config.MEMORY_EMBED_INTERVAL_MS, ctx.logger),
   ],
   endpoints: (ctx) => [...memoryEndpoints(ctx), ...searchEndpoints(ctx), ...importEndpoints(ctx), ...documentEndpoints(ctx)],
   started: (ctx) => ({
-    search: ctx.embedder ? `hybrid (full-text + ${ctx.embedder.provider.model} vectors, in-process index)` : 'full-text and trigram (no embedding provider)',
+    vectors: ctx.pgvector ? `pgvector ${ctx.pgvector.version}` : 'in-process index',
   }),
 });

@@ -59,7 +59,7 @@ export async function runDocumentJob(ctx: MemoryContext, documentId: string, hea
     meta,
   }], { subjectScope: documentId });
   await ctx.pool.query(`delete from ${s}.document_uploads where document_id = $1`, [documentId]);
-  await ctx.sections?.embedder.embedNow([documentId]).catch((err: unknown) => {
+  await (await ctx.embeddings())?.sections.embedder.embedNow([documentId]).catch((err: unknown) => {
     ctx.logger.warn({ err, documentId }, 'document sections not embedded yet; the background embedder will');
   });
 }

@@ -3,6 +3,8 @@ import type { Worker } from '@cadre/kit';
 import type { Logger } from '@cadre/logging';
 import { embeddingText, type EmbeddingProvider } from './provider';
 import { vectorBytes } from './index-store';
+import { vectorLiteral, type PgvectorTable } from './pgvector';
+import type { EmbeddingsRuntime } from './runtime';
 
 export interface Embedder {
   readonly provider: EmbeddingProvider;
@@ -16,8 +18,20 @@ export interface Embedder {
 
 const HASH = `md5(m.title || E'\\n' || m.body)`;
 
-export function createEmbedder(pool: Pool, schema: string, provider: EmbeddingProvider): Embedder {
+/** With pgvector, each vector is also written to the `embedding` column, and its model's HNSW index made once its length is known. */
+export interface EmbedderPgvector {
+  readonly type: string;
+  readonly table: PgvectorTable;
+}
+
+/** The `embedding` column's SQL of an insert (column list, value list, update), for the parameter `$n`. */
+export function embeddingColumn(pg: EmbedderPgvector | undefined, n: number): { column: string; value: string; update: string } {
+  return pg === undefined ? { column: '', value: '', update: '' } : { column: ', embedding', value: `, $${n}::${pg.type}`, update: ', embedding = excluded.embedding' };
+}
+
+export function createEmbedder(pool: Pool, schema: string, provider: EmbeddingProvider, pg?: EmbedderPgvector): Embedder {
   const s = `"${schema}"`;
+  const e = embeddingColumn(pg, 6);
 
   async function embedRows(rows: ReadonlyArray<{ id: string; owner: string | null; agent_id: string; title: string; body: string; hash: string }>): Promise<number> {
     if (rows.length === 0) return 0;
@@ -26,13 +40,14 @@ export function createEmbedder(pool: Pool, schema: string, provider: EmbeddingPr
       const vector = vectors[i]!;
       // Written only if the memory still has the text embedded (an update meanwhile waits for the next round).
       const written = await pool.query(
-        `insert into ${s}.memory_vectors (memory_id, owner, agent_id, model, dimensions, vector, content_hash, seq)
-         select m.id, m.owner, m.agent_id, $2, $3, $4, $5, nextval('${s}.memory_vector_seq') from ${s}.memories m
+        `insert into ${s}.memory_vectors (memory_id, owner, agent_id, model, dimensions, vector, content_hash, seq${e.column})
+         select m.id, m.owner, m.agent_id, $2, $3, $4, $5, nextval('${s}.memory_vector_seq')${e.value} from ${s}.memories m
          where m.id = $1 and not m.deleted and ${HASH} = $5
          on conflict (memory_id) do update set owner = excluded.owner, agent_id = excluded.agent_id, model = excluded.model,
-           dimensions = excluded.dimensions, vector = excluded.vector, content_hash = excluded.content_hash, seq = excluded.seq`,
-        [row.id, provider.model, vector.length, vectorBytes(vector), row.hash],
+           dimensions = excluded.dimensions, vector = excluded.vector, content_hash = excluded.content_hash, seq = excluded.seq${e.update}`,
+        [row.id, provider.model, vector.length, vectorBytes(vector), row.hash, ...(pg ? [vectorLiteral(vector)] : [])],
       );
+      void pg?.table.ensureIndex(vector.length);
       if ((written.rowCount ?? 0) > 0) {
         await pool.query(`update ${s}.memories m set needs_embedding = false where m.id = $1 and ${HASH} = $2`, [row.id, row.hash]);
       }
@@ -74,27 +89,39 @@ export function createEmbedder(pool: Pool, schema: string, provider: EmbeddingPr
 }
 
 /**
- * Embeds in the background what has no vector of the current model: memories saved while the
- * provider was down, and every memory after the model changed (re-embedding, with its progress
- * logged). Replicas may overlap on a memory; the vector is written the same either way.
+ * Embeds in the background what has no vector of the current model (memories, then document
+ * sections): what was saved while the provider was down, and everything after the model changed
+ * (re-embedding, with its progress logged). It follows the provider at work, whichever it is at
+ * each round. Replicas may overlap on a row; the vector is written the same either way.
  */
-export function startEmbedWorker(embedder: Embedder, intervalMs: number, logger: Logger): Worker {
+export function startEmbedWorker(current: () => Promise<EmbeddingsRuntime | undefined>, intervalMs: number, logger: Logger): Worker {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => { resolveClosed = resolve; });
   let running: Promise<void> = Promise.resolve();
+  const prepared = new WeakSet<EmbeddingsRuntime>();
+  const embedAll = async (embedder: Embedder, what: string): Promise<void> => {
+    let done = 0;
+    for (let n = await embedder.embedPending(); n > 0 && !stopped; n = await embedder.embedPending()) {
+      done += n;
+      const progress = await embedder.progress();
+      logger.info({ model: embedder.provider.model, embedded: progress.embedded, pending: progress.pending }, `embedding ${what}`);
+    }
+    if (done > 0) logger.info({ model: embedder.provider.model, done }, `${what} embedded`);
+  };
   const round = async (): Promise<void> => {
     try {
-      let done = 0;
-      for (let n = await embedder.embedPending(); n > 0 && !stopped; n = await embedder.embedPending()) {
-        done += n;
-        const progress = await embedder.progress();
-        logger.info({ model: embedder.provider.model, embedded: progress.embedded, pending: progress.pending }, 'embedding memories');
+      const runtime = await current();
+      if (runtime === undefined) return;
+      if (!prepared.has(runtime)) {
+        prepared.add(runtime);
+        await runtime.prepare();
       }
-      if (done > 0) logger.info({ model: embedder.provider.model, done }, 'memories embedded');
+      await embedAll(runtime.memories.embedder, 'memories');
+      await embedAll(runtime.sections.embedder, 'document sections');
     } catch (err) {
-      logger.warn({ err, model: embedder.provider.model }, 'embedding round failed; retried on the next');
+      logger.warn({ err }, 'embedding round failed; retried on the next');
     }
   };
   const schedule = (): void => {

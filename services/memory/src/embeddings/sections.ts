@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
-import type { Embedder } from './embedder';
+import { embeddingColumn, type Embedder, type EmbedderPgvector } from './embedder';
 import { vectorBytes } from './index-store';
+import { vectorLiteral } from './pgvector';
 import type { EmbeddingProvider } from './provider';
 
 const HASH = `md5(x.heading || E'\\n' || x.content)`;
@@ -10,8 +11,9 @@ const HASH = `md5(x.heading || E'\\n' || x.content)`;
  * does memories: at ingestion, and in the background for what is left (a provider that did not
  * answer, a changed model).
  */
-export function createSectionEmbedder(pool: Pool, schema: string, provider: EmbeddingProvider): Embedder {
+export function createSectionEmbedder(pool: Pool, schema: string, provider: EmbeddingProvider, pg?: EmbedderPgvector): Embedder {
   const s = `"${schema}"`;
+  const e = embeddingColumn(pg, 7);
   let switched: Promise<unknown> | undefined;
   const markOtherModels = () => (switched ??= pool.query(
     `update ${s}.document_sections x set needs_embedding = true from ${s}.document_vectors v
@@ -23,14 +25,15 @@ export function createSectionEmbedder(pool: Pool, schema: string, provider: Embe
     for (const [i, row] of rows.entries()) {
       const vector = vectors[i]!;
       const written = await pool.query(
-        `insert into ${s}.document_vectors (id, document_id, owner, model, dimensions, vector, content_hash, seq)
-         select x.document_id || '/' || x.id, x.document_id, d.owner, $3, $4, $5, $6, nextval('${s}.memory_vector_seq')
+        `insert into ${s}.document_vectors (id, document_id, owner, model, dimensions, vector, content_hash, seq${e.column})
+         select x.document_id || '/' || x.id, x.document_id, d.owner, $3, $4, $5, $6, nextval('${s}.memory_vector_seq')${e.value}
          from ${s}.document_sections x join ${s}.documents d on d.id = x.document_id
          where x.document_id = $1 and x.id = $2 and ${HASH} = $6
          on conflict (id) do update set model = excluded.model, dimensions = excluded.dimensions, vector = excluded.vector,
-           content_hash = excluded.content_hash, seq = excluded.seq`,
-        [row.document_id, row.id, provider.model, vector.length, vectorBytes(vector), row.hash],
+           content_hash = excluded.content_hash, seq = excluded.seq${e.update}`,
+        [row.document_id, row.id, provider.model, vector.length, vectorBytes(vector), row.hash, ...(pg ? [vectorLiteral(vector)] : [])],
       );
+      void pg?.table.ensureIndex(vector.length);
       if ((written.rowCount ?? 0) > 0) {
         await pool.query(`update ${s}.document_sections x set needs_embedding = false where x.document_id = $1 and x.id = $2 and ${HASH} = $3`, [row.document_id, row.id, row.hash]);
       }

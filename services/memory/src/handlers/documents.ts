@@ -97,7 +97,7 @@ export function documentEndpoints(ctx: MemoryContext): ReadonlyArray<readonly [s
 
   /** Embeds a new document's sections before the reply; a provider that does not answer leaves them to the background embedder. */
   async function embedSections(documentId: string): Promise<void> {
-    await ctx.sections?.embedder.embedNow([documentId]).catch((err: unknown) => {
+    await (await ctx.embeddings())?.sections.embedder.embedNow([documentId]).catch((err: unknown) => {
       ctx.logger.warn({ err, documentId }, 'document sections not embedded yet; the background embedder will');
     });
   }
@@ -217,12 +217,13 @@ export function documentEndpoints(ctx: MemoryContext): ReadonlyArray<readonly [s
          order by rank desc, d.created_at desc, x.ordinal limit $${n + 3}`,
         [...text.params, scope.owner ?? null, request.document_id ?? null, depth],
       );
-      const sections = ctx.sections;
-      const vectorSide = sections
+      const embeddings = await ctx.embeddings();
+      const vectorSide = embeddings
         ? (async () => {
             try {
-              const [[vector]] = await Promise.all([sections.embedder.provider.embed([query]), sections.index.refresh()]);
-              return sections.index.search(vector!, {
+              const [vector] = await embeddings.provider.embed([query]);
+              if (!vector!.some((x) => x !== 0)) return [];
+              return await embeddings.sections.vectors.nearest(vector!, {
                 ...(scope.owner !== undefined ? { owner: scope.owner } : {}), ...(request.document_id !== undefined ? { vaults: [request.document_id] } : {}),
               }, depth, ctx.config.MEMORY_VECTOR_MIN_SIMILARITY);
             } catch (err) {
@@ -233,7 +234,7 @@ export function documentEndpoints(ctx: MemoryContext): ReadonlyArray<readonly [s
         : Promise.resolve([]);
       const [textRows, vectorHits] = await Promise.all([textSide, vectorSide]);
       const fused = fuse(textRows.rows.map((row) => ({ id: row.id, rank: Number(row.rank) })), vectorHits).slice(0, request.limit);
-      const mode = sections ? 'hybrid' as const : 'text' as const;
+      const mode = embeddings ? 'hybrid' as const : 'text' as const;
       if (fused.length === 0) return { query, mode, corrections: text.corrections, results: [] };
       const r = text.relaxed.params.length;
       const { rows } = await ctx.pool.query<{ key: string; document_id: string; document_title: string; section_id: string; heading: string; path: string[]; snippet: string }>(

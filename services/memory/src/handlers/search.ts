@@ -2,6 +2,7 @@ import type { RequestHandler } from '@cadre/bus';
 import {
   SHARED_VAULT, ValidationError, memoryEmbeddings, memoryRate, memoryRecall, memoryScoreSettingsGet, memoryScoreSettingsUpdate,
   memoryGaps, memoryScoreUpdate, memoryScores, memorySearch, memorySharedSearch,
+  memoryEmbeddingProviderGet, memoryEmbeddingProviderRemove, memoryEmbeddingProviderUpdate,
 } from '@cadre/proto';
 import { handleCommand } from '@cadre/eventstore';
 import { endpoint, metaOf, requireAccess, requireAdmin, type Call } from '@cadre/runtime';
@@ -120,18 +121,34 @@ export function searchEndpoints(ctx: MemoryContext): ReadonlyArray<readonly [str
       return outcome.result;
     }),
 
+    endpoint(memoryEmbeddingProviderGet, async (_request, call) => {
+      requireAdmin(call);
+      return ctx.providers.view();
+    }),
+
+    endpoint(memoryEmbeddingProviderUpdate, async (request, call) => {
+      requireAdmin(call);
+      return ctx.providers.set(request, metaOf(call));
+    }),
+
+    endpoint(memoryEmbeddingProviderRemove, async (_request, call) => {
+      requireAdmin(call);
+      return ctx.providers.remove(metaOf(call));
+    }),
+
     endpoint(memoryEmbeddings, async (_request, call) => {
       readScope(call, undefined);
-      if (ctx.embedder === undefined) {
+      const embeddings = await ctx.embeddings();
+      if (embeddings === undefined) {
         const { rows } = await ctx.pool.query<{ n: string }>(`select count(*) as n from "${ctx.schema}".memories where not deleted`);
         const memories = Number(rows[0]!.n);
         return { configured: false, model: null, dimensions: null, memories, embedded: 0, pending: memories, other_models: {}, index: null };
       }
-      const progress = await ctx.embedder.progress();
-      const dims = await ctx.pool.query<{ d: number }>(`select dimensions as d from "${ctx.schema}".memory_vectors where model = $1 limit 1`, [ctx.embedder.provider.model]);
+      const progress = await embeddings.memories.embedder.progress();
+      const dims = await ctx.pool.query<{ d: number }>(`select dimensions as d from "${ctx.schema}".memory_vectors where model = $1 limit 1`, [embeddings.provider.model]);
       return {
-        configured: true, model: ctx.embedder.provider.model, dimensions: dims.rows[0]?.d ?? null, memories: progress.memories,
-        embedded: progress.embedded, pending: progress.pending, other_models: progress.otherModels, index: 'in-process' as const,
+        configured: true, model: embeddings.provider.model, dimensions: dims.rows[0]?.d ?? null, memories: progress.memories,
+        embedded: progress.embedded, pending: progress.pending, other_models: progress.otherModels, index: embeddings.backend,
       };
     }),
   ];

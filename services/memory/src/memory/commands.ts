@@ -50,8 +50,9 @@ export async function runMemoryCommand(
       // (a replica killed mid-import). Write the row from the stream now; the rows are version-guarded.
       (outcome) => writeAppended(ctx, outcome.appended.length > 0 || existing !== undefined ? outcome.appended : outcome.history),
       async (outcome) => {
-        if (ctx.embedder === undefined || options.embedNow === false || outcome.appended.length === 0 || command.kind === 'delete') return;
-        await ctx.embedder.embedNow([command.memoryId]).catch((err: unknown) => {
+        if (options.embedNow === false || outcome.appended.length === 0 || command.kind === 'delete') return;
+        const embeddings = await ctx.embeddings();
+        await embeddings?.memories.embedder.embedNow([command.memoryId]).catch((err: unknown) => {
           ctx.logger.warn({ err, memoryId: command.memoryId }, 'memory not embedded yet; the background embedder will');
         });
       },

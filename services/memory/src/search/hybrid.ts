@@ -1,11 +1,11 @@
 import type { Pool } from 'pg';
 import type { ScoreSettings, SearchHit } from '@cadre/proto';
 import type { Logger } from '@cadre/logging';
-import type { VectorIndex } from '../embeddings/index-store';
-import type { EmbeddingProvider } from '../embeddings/provider';
+import { bySimilarity, type VectorFilter, type VectorHit } from '../embeddings/index-store';
+import type { EmbeddingsRuntime } from '../embeddings/runtime';
 import { adaptiveScore, blend } from '../scores/formula';
 import { fuse } from './fusion';
-import { buildTextQuery, textSearch, type SearchScope } from './text';
+import { buildTextQuery, needsRelaxed, rankedMatchesSql, textSearch, withRelaxed, type SearchScope, type TextHit, type TextQuery } from './text';
 
 export interface MemorySearchDeps {
   readonly pool: Pool;
@@ -13,8 +13,10 @@ export interface MemorySearchDeps {
   readonly logger: Logger;
   readonly clock: () => Date;
   readonly settings: () => Promise<ScoreSettings>;
-  /** Present when an embedding provider is configured. */
-  readonly vectors?: { readonly provider: EmbeddingProvider; readonly index: VectorIndex; readonly minSimilarity: number };
+  /** The embedding provider at work (undefined: full-text only), read for each search. */
+  readonly embeddings: () => Promise<EmbeddingsRuntime | undefined>;
+  /** Cosine similarity below which the vector side ignores a memory. */
+  readonly minSimilarity: number;
 }
 
 export interface MemorySearchRequest {
@@ -45,25 +47,48 @@ const round = (value: number) => Math.round(value * 1e6) / 1e6;
 export async function searchMemories(deps: MemorySearchDeps, request: MemorySearchRequest): Promise<MemorySearchResult> {
   const s = `"${deps.schema}"`;
   const depth = Math.max(request.limit * 3, 30);
-  const textQuery = await buildTextQuery(deps.pool, `${s}.memory_words`, request.query);
+  const embeddings = await deps.embeddings();
   let note: string | undefined;
-  const vectorSide = deps.vectors
-    ? (async () => {
-        const { provider, index, minSimilarity } = deps.vectors!;
-        try {
-          const [[queryVector]] = await Promise.all([provider.embed([request.query]), index.refresh()]);
-          return index.search(queryVector!, { ...(request.scope.owner !== undefined ? { owner: request.scope.owner } : {}), ...(request.scope.vaults ? { vaults: request.scope.vaults } : {}) }, depth, minSimilarity);
-        } catch (err) {
-          deps.logger.warn({ err }, 'vector side of a search failed; full-text only');
-          note = 'the embedding provider did not answer: these are full-text results only';
-          return [];
-        }
-      })()
-    : Promise.resolve([]);
-  const [text, vector] = await Promise.all([textSearch(deps.pool, deps.schema, textQuery, request.scope, depth, request.limit), vectorSide]);
+  const filter: VectorFilter = { ...(request.scope.owner !== undefined ? { owner: request.scope.owner } : {}), ...(request.scope.vaults ? { vaults: request.scope.vaults } : {}) };
+  const queryVector = async (): Promise<Float32Array | undefined> => {
+    try {
+      const [vector] = await embeddings!.provider.embed([request.query]);
+      // A query with no meaning to the model (a zero vector) is near nothing.
+      return vector!.some((x) => x !== 0) ? vector : undefined;
+    } catch (err) {
+      deps.logger.warn({ err }, 'vector side of a search failed; full-text only');
+      note = 'the embedding provider did not answer: these are full-text results only';
+      return undefined;
+    }
+  };
+  // The query's vector is asked for while the full-text query is built (and, in-process, the index refreshed).
+  const asked = embeddings ? queryVector() : Promise.resolve(undefined);
+  const refreshed = embeddings?.memories.vectors.refresh?.().then(() => true, () => false) ?? Promise.resolve(false);
+  const textQuery = await buildTextQuery(deps.pool, `${s}.memory_words`, request.query);
+  let text: TextHit[];
+  let vector: VectorHit[] = [];
+  if (embeddings?.memories.vectors.pg) {
+    // pgvector: the nearest vectors and the full-text ranking in one statement.
+    const q = await asked;
+    if (q === undefined) {
+      text = await textSearch(deps.pool, deps.schema, textQuery, request.scope, depth, request.limit);
+    } else {
+      [text, vector] = await pgvectorSearch(deps, embeddings.memories.vectors.pg, textQuery, request.scope, q, filter, depth, request.limit);
+    }
+  } else {
+    const vectorSide = embeddings
+      ? Promise.all([asked, refreshed]).then(([q, fresh]) => (q === undefined ? [] : embeddings.memories.vectors.nearest(q, filter, depth, deps.minSimilarity, fresh))).catch((err: unknown) => {
+        deps.logger.warn({ err }, 'vector side of a search failed; full-text only');
+        return [];
+      })
+      : Promise.resolve([]);
+    [text, vector] = await Promise.all([textSearch(deps.pool, deps.schema, textQuery, request.scope, depth, request.limit), vectorSide]);
+  }
+  const model = embeddings?.provider.model ?? null;
+  const mode = embeddings ? 'hybrid' as const : 'text' as const;
   const fused = fuse(text, vector);
   if (fused.length === 0) {
-    return { query: request.query, mode: deps.vectors ? 'hybrid' : 'text', corrections: textQuery.corrections, embedding_model: deps.vectors?.provider.model ?? null, ...(note ? { note } : {}), results: [] };
+    return { query: request.query, mode, corrections: textQuery.corrections, embedding_model: model, ...(note ? { note } : {}), results: [] };
   }
   const ids = fused.map((f) => f.id);
   const typeFilter = request.scope.type;
@@ -105,7 +130,42 @@ export async function searchMemories(deps: MemorySearchDeps, request: MemorySear
   }
   hits.sort((a, b) => b.scores.final - a.scores.final);
   return {
-    query: request.query, mode: deps.vectors ? 'hybrid' : 'text', corrections: textQuery.corrections,
-    embedding_model: deps.vectors?.provider.model ?? null, ...(note ? { note } : {}), results: hits.slice(0, request.limit),
+    query: request.query, mode, corrections: textQuery.corrections,
+    embedding_model: model, ...(note ? { note } : {}), results: hits.slice(0, request.limit),
   };
+}
+
+/**
+ * The pgvector path: one statement ranks the full-text matches (`ts_rank_cd`) and the nearest
+ * vectors (`<=>` through the model's HNSW index) of the same scope; the relaxed full-text query
+ * follows when the strict one found too few, as on the in-process path.
+ */
+async function pgvectorSearch(
+  deps: MemorySearchDeps, pg: NonNullable<EmbeddingsRuntime['memories']['vectors']['pg']>, textQuery: TextQuery, scope: SearchScope,
+  query: Float32Array, filter: VectorFilter, depth: number, want: number,
+): Promise<[TextHit[], VectorHit[]]> {
+  const t = rankedMatchesSql(deps.schema, textQuery, scope, depth);
+  const v = pg.nearestSql(query, filter, depth, t.params.length);
+  const client = await deps.pool.connect();
+  let rows: Array<{ side: 'text' | 'vector'; id: string; score: number; n: string }>;
+  try {
+    await client.query(`begin; ${pg.sessionSettings(depth)}`);
+    ({ rows } = await client.query(
+      `with t as (${t.sql}), v as (${v.sql})
+       select 'text' as side, id, rank as score, n from t
+       union all select 'vector' as side, id, similarity as score, 0 as n from v`,
+      [...t.params, ...v.params],
+    ));
+    await client.query('commit');
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+  const strict = rows.filter((row) => row.side === 'text').sort((a, b) => Number(a.n) - Number(b.n)).map((row) => ({ id: row.id, rank: Number(row.score) }));
+  const vector = rows.filter((row) => row.side === 'vector').map((row) => ({ id: row.id, similarity: Number(row.score) }))
+    .filter((hit) => !Number.isNaN(hit.similarity) && hit.similarity >= deps.minSimilarity).sort(bySimilarity);
+  const text = needsRelaxed(textQuery, strict.length, want) ? await withRelaxed(deps.pool, deps.schema, textQuery, scope, strict, depth) : strict;
+  return [text, vector];
 }

@@ -131,19 +131,38 @@ export interface TextHit {
 /** Rows a relaxed query ranks at most: or'ed common words can match most of a vault, and ranking is per row. */
 const RELAXED_CANDIDATES = 2_000;
 
+/** The SQL of the ranked matches (`id`, `rank`, `n` = its place), on parameters numbered after `offset`. */
+export function rankedMatchesSql(
+  schema: string, query: { sql: string; params: readonly string[] }, scope: SearchScope, k: number, candidates?: number, offset = 0,
+): { sql: string; params: unknown[] } {
+  const renumber = (sql: string) => sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+  const where = scopeSql(scope, offset + query.params.length + 1);
+  const limit = `$${offset + query.params.length + 2 + where.params.length}`;
+  return {
+    sql: `select c.id, ts_rank_cd(c.search, c.q, 32) as rank, row_number() over (order by ts_rank_cd(c.search, c.q, 32) desc, c.updated_at desc) as n from (
+       select m.id, m.search, m.updated_at, q.q from "${schema}".memories m, (select ${renumber(query.sql)} as q) q
+       where m.search @@ q.q and not m.deleted${where.sql} ${candidates === undefined ? '' : `limit ${limit}`}) c
+     order by n limit $${offset + query.params.length + 1}`,
+    params: [...query.params, k, ...where.params, ...(candidates === undefined ? [] : [candidates])],
+  };
+}
+
 async function rankedMatches(
   pool: Pool, schema: string, query: { sql: string; params: readonly string[] }, scope: SearchScope, k: number, candidates?: number,
 ): Promise<TextHit[]> {
-  const where = scopeSql(scope, query.params.length + 1);
-  const limit = `$${query.params.length + 2 + where.params.length}`;
-  const { rows } = await pool.query<{ id: string; rank: number }>(
-    `select c.id, ts_rank_cd(c.search, c.q, 32) as rank from (
-       select m.id, m.search, m.updated_at, q.q from "${schema}".memories m, (select ${query.sql} as q) q
-       where m.search @@ q.q and not m.deleted${where.sql} ${candidates === undefined ? '' : `limit ${limit}`}) c
-     order by rank desc, c.updated_at desc limit $${query.params.length + 1}`,
-    [...query.params, k, ...where.params, ...(candidates === undefined ? [] : [candidates])],
-  );
+  const { sql, params } = rankedMatchesSql(schema, query, scope, k, candidates);
+  const { rows } = await pool.query<{ id: string; rank: number }>(sql, params);
   return rows.map((row) => ({ id: row.id, rank: Number(row.rank) }));
+}
+
+/** Rows of the strict query that want the relaxed one too: fewer than `want`, and a relaxed query that differs. */
+export const needsRelaxed = (query: TextQuery, found: number, want: number): boolean => found < want && query.relaxed.params.join() !== query.params.join();
+
+/** The relaxed matches after the strict ones (those not found already), `k` in all. */
+export async function withRelaxed(pool: Pool, schema: string, query: TextQuery, scope: SearchScope, strict: TextHit[], k: number): Promise<TextHit[]> {
+  const seen = new Set(strict.map((hit) => hit.id));
+  const more = (await rankedMatches(pool, schema, query.relaxed, scope, k, RELAXED_CANDIDATES)).filter((hit) => !seen.has(hit.id));
+  return [...strict, ...more].slice(0, k);
 }
 
 /**
@@ -152,8 +171,5 @@ async function rankedMatches(
  */
 export async function textSearch(pool: Pool, schema: string, query: TextQuery, scope: SearchScope, k: number, want = k): Promise<TextHit[]> {
   const strict = await rankedMatches(pool, schema, query, scope, k);
-  if (strict.length >= want || query.relaxed.params.join() === query.params.join()) return strict;
-  const seen = new Set(strict.map((hit) => hit.id));
-  const more = (await rankedMatches(pool, schema, query.relaxed, scope, k, RELAXED_CANDIDATES)).filter((hit) => !seen.has(hit.id));
-  return [...strict, ...more].slice(0, k);
+  return needsRelaxed(query, strict.length, want) ? withRelaxed(pool, schema, query, scope, strict, k) : strict;
 }

@@ -15,6 +15,8 @@ import type { Migrations } from '@cadre/kit';
  *   embedder has to do (a changed text, a changed model) without scanning every memory.
  * - `memory_scores` and `memory_score_applied`: counts behind the adaptive score, each event counted once.
  * - `memory_imports`: an import's files and progress; `documents` and `document_sections`.
+ * - `embedding_provider_key`: the sealed key of the provider set through the API; `memory_settings`
+ *   the sealing key generated once when CADRE_SECRET_KEY is unset.
  */
 export function memoryMigrations(schema: string): Migrations {
   const s = sql.id(schema);
@@ -69,6 +71,15 @@ export function memoryMigrations(schema: string): Migrations {
           id text primary key, document_id text not null references ${s}.documents (id) on delete cascade, owner text,
           model text not null, dimensions integer not null, vector bytea, content_hash text not null, seq bigint not null)`.execute(db);
         await sql`create index document_vectors_seq on ${s}.document_vectors (seq)`.execute(db);
+      },
+    },
+    // The embeddings provider set through the API: its key sealed (the provider itself is an event
+    // stream), and the key that seals it when CADRE_SECRET_KEY is not set.
+    '2026_12_06_0002_embedding_provider_key': {
+      async up(db: Kysely<any>) {
+        await sql`create table ${s}.embedding_provider_key (
+          singleton boolean primary key default true check (singleton), sealed text not null, updated_at timestamptz not null)`.execute(db);
+        await sql`create table ${s}.memory_settings (name text primary key, value text not null)`.execute(db);
       },
     },
   };
