@@ -45,20 +45,18 @@ describe('memory replicas: one killed during an import of 1,000 memories', () =>
     expect(started.status).toBe(202);
     const view = async () => (await call<ImportView>(gateway.url, 'GET', `/v1/memory/imports/${started.body.import_id}`, { token })).body;
 
-    // Once fifty are in, the replica that runs it is frozen at once (SIGSTOP: on a loaded machine
-    // it could otherwise finish the other 950 before a kill lands), seen mid-import, then killed.
+    // Once twenty are in, the replica that runs it is frozen in the same turn (SIGSTOP: on a loaded
+    // machine it could otherwise finish the other 980 before a kill lands), then killed. (Frozen, it
+    // still holds its NATS subscriptions, so nothing is asked of the memory service in between.)
     let victim: Replica | undefined;
     await eventually(async () => {
       const v = await view();
       expect(v.status).toBe('running');
-      expect(v.saved).toBeGreaterThanOrEqual(50);
+      expect(v.saved).toBeGreaterThanOrEqual(20);
       victim = fleet.alive('memory').find((r) => v.worker?.includes(`-${r.child.pid}-`));
       expect(victim).toBeDefined();
       process.kill(victim!.child.pid!, 'SIGSTOP');
     }, 60_000, 20);
-    const frozen = await view();
-    expect(frozen.status).toBe('running');
-    expect(frozen.saved + frozen.unchanged).toBeLessThan(FILES);
     await fleet.kill(victim!);
     const survivor = fleet.alive('memory')[0]!;
 
