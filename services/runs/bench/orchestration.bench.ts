@@ -221,6 +221,8 @@ interface TransportResult {
   /** The bus-only chains: one at a time (ms each) and BURST_RUNS at once (per second). */
   readonly chainMs: number[];
   readonly chainBurstPerSecond: number;
+  /** CPU time of this process (the runs and agents services, the bench's subscriber) per step of the burst. */
+  readonly burstCpuPerStepMs: number;
 }
 
 async function measureTransport(transport: 'embedded' | 'nats'): Promise<TransportResult> {
@@ -273,10 +275,13 @@ async function measureTransport(transport: 'embedded' | 'nats'): Promise<Transpo
     // Issue 17's scenario: BURST_RUNS created at once, the executor taking 32 at a time.
     const burst = emptyGaps();
     const burstBegan = performance.now();
+    const cpuBefore = process.cpuUsage();
     const burstIds = await Promise.all(Array.from({ length: BURST_RUNS }, (_, i) => oneRun(100_000 + i)));
     const burstPerSecond = BURST_RUNS / ((performance.now() - burstBegan) / 1000);
+    const cpu = process.cpuUsage(cpuBefore);
+    const burstCpuPerStepMs = (cpu.user + cpu.system) / 1000 / (BURST_RUNS * 3);
     for (const id of burstIds) gapsOf(byRun.get(id) ?? [], burst);
-    return { sequential, load, runsPerSecond, runMs, handoff, burstPerSecond, burst, chainMs, chainBurstPerSecond };
+    return { sequential, load, runsPerSecond, runMs, handoff, burstPerSecond, burst, chainMs, chainBurstPerSecond, burstCpuPerStepMs };
   } finally {
     await subscription.stop();
     await stack.stop();
@@ -353,7 +358,7 @@ export async function run(): Promise<BenchResult> {
     lines.push(
       `### ${transport === 'nats' ? 'NATS' : 'Embedded (Postgres bus)'}`,
       '',
-      `Runs completed per second, ${BURST_RUNS} created at once: **${fmt(result.burstPerSecond, 1)}** (bus-only chains, same run: ${fmt(result.chainBurstPerSecond, 1)}/s). ${LOAD_RUNS} runs with ${LOAD_IN_FLIGHT} in flight: **${fmt(result.runsPerSecond, 1)}**/s (3 steps each).`,
+      `Runs completed per second, ${BURST_RUNS} created at once: **${fmt(result.burstPerSecond, 1)}** (bus-only chains, same run: ${fmt(result.chainBurstPerSecond, 1)}/s); CPU of the services' process per step: ${fmt(result.burstCpuPerStepMs)} ms (Postgres and nats-server not counted). ${LOAD_RUNS} runs with ${LOAD_IN_FLIGHT} in flight: **${fmt(result.runsPerSecond, 1)}**/s (3 steps each).`,
       `One run alone, created → run_complete: p50 ${fmt(runP50)} ms, p99 ${fmt(percentile(result.runMs, 99))} ms (bus-only chain of its hops: p50 ${fmt(chainP50)} ms, p99 ${fmt(percentile(result.chainMs, 99))} ms).`,
       '',
       '| hand-off | samples | p50 ms | p99 ms | max ms | vs baseline (p50 / p99) | target |',

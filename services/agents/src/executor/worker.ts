@@ -87,18 +87,18 @@ async function handleJob(ctx: AgentsContext, job: Job): Promise<void> {
         ? { kind: 'failed', error: `the step ran out of time (${step.limits.timeout_seconds} s)`, retryable: true }
         : { kind: 'failed', ...failureOf(error) };
     }
-    await output.flush();
     if (cancelled.signal.aborted) return;
+    // The streamed output and the line come before the report, so they precede whatever the report
+    // sets off (the next step); the step's model calls not yet in the store go in the line's append.
+    // The two are independent (the bus and the store), so they go side by side.
     switch (outcome.kind) {
-      // The line comes before the report, so it precedes whatever the report sets off (the next step);
-      // the step's model calls not yet in the store go in the same append.
       case 'completed':
-        await tell('agent_completed', `${step.agent_id} completed ${which}`);
+        await Promise.all([output.flush(), tell('agent_completed', `${step.agent_id} completed ${which}`)]);
         await reporter.completed(outcome.outputs);
         break;
       case 'failed':
         logger.info({ error: outcome.error, retryable: outcome.retryable }, 'step failed');
-        await tell('agent_failed', `${step.agent_id} failed ${which}: ${outcome.error}`);
+        await Promise.all([output.flush(), tell('agent_failed', `${step.agent_id} failed ${which}: ${outcome.error}`)]);
         await reporter.failed(outcome.error, outcome.retryable);
         break;
     }
