@@ -104,20 +104,22 @@ describe('outbox relay on the NATS bus', () => {
     }
   });
 
-  it('publishes what was appended while no relay ran, in position order, when one starts', async () => {
-    const appended: string[] = [];
+  it('publishes what was appended while no relay ran, each stream in order, when one starts', async () => {
+    const appended = new Map<string, string[]>();
     for (let i = 1; i <= 30; i++) {
-      const { events } = await store.append(`cart-3-${i % 3}`, 'any', [{ type: 'tick', data: { n: i } }], { subjectScope: 'c3' });
-      appended.push(events[0]!.id);
+      const stream = `cart-3-${i % 3}`;
+      const { events } = await store.append(stream, 'any', [{ type: 'tick', data: { n: i } }], { subjectScope: 'c3' });
+      appended.set(stream, [...(appended.get(stream) ?? []), events[0]!.id]);
     }
-    const ids: string[] = [];
+    const received = new Map<string, string[]>();
     const sub = await bus.events.consume({ durable: 'relay-backlog', filterSubject: 'evt.shop.*.c3' }, async (message) => {
-      ids.push(message.msgId);
+      const { stream } = message.json<EventEnvelope>();
+      received.set(stream, [...(received.get(stream) ?? []), message.msgId]);
       await message.ack();
     });
     try {
       relay = startOutboxRelay({ store, bus, batchSize: 7 });
-      await eventually(() => expect(ids).toEqual(appended));
+      await eventually(() => expect(received).toEqual(appended));
     } finally {
       await sub.stop();
     }
@@ -197,6 +199,74 @@ describe('outbox relay on the NATS bus', () => {
       await eventually(() => expect(ids).toEqual(events.map((e) => e.id)));
       expect(counters.get('publish_failures')).toBe(1);
       expect(counters.get('duplicates')).toBe(1);
+    } finally {
+      await sub.stop();
+    }
+  });
+
+  it('never lets a later event of a stream be seen before one whose publish was refused mid-window', async () => {
+    // Four streams, five appends each (the third of stream w1 holds two events), interleaved.
+    const appended = new Map<string, string[]>();
+    for (let round = 0; round < 5; round++) {
+      for (let s = 0; s < 4; s++) {
+        const stream = `cart-w${s}`;
+        const data = round === 2 && s === 1 ? [{ type: 'tick', data: { n: round + 1 } }, { type: 'tick', data: { n: round + 1 } }] : [{ type: 'tick', data: { n: round + 1 } }];
+        const { events } = await store.append(stream, 'any', data, { subjectScope: 'w' });
+        appended.set(stream, [...(appended.get(stream) ?? []), ...events.map((e) => e.id)]);
+      }
+    }
+    const refused = appended.get('cart-w1')![2]!; // w1's third event, the first of its two-event append
+    // The bus takes a few milliseconds per publish (so the window fills) and refuses `refused` once.
+    const inFlight = new Map<string, number>();
+    let mostInFlight = 0;
+    let sameStreamOverlaps = 0;
+    let othersInFlightAtRefusal = 0;
+    let refusals = 0;
+    const slow: Pick<Bus, 'events'> = {
+      events: {
+        ...bus.events,
+        publish: async (subject, data, options) => {
+          const stream = (JSON.parse(Buffer.from(data).toString()) as EventEnvelope).stream;
+          if ((inFlight.get(stream) ?? 0) > 0) sameStreamOverlaps++;
+          inFlight.set(stream, (inFlight.get(stream) ?? 0) + 1);
+          mostInFlight = Math.max(mostInFlight, [...inFlight.values()].reduce((a, b) => a + b, 0));
+          try {
+            await new Promise((r) => setTimeout(r, 5));
+            if (options.msgId === refused && refusals === 0) {
+              refusals++;
+              othersInFlightAtRefusal = [...inFlight.values()].reduce((a, b) => a + b, 0) - 1;
+              throw new Error('refused by the bus');
+            }
+            return await bus.events.publish(subject, data, options);
+          } finally {
+            inFlight.set(stream, (inFlight.get(stream) ?? 0) - 1);
+          }
+        },
+      },
+    };
+    const received = new Map<string, string[]>();
+    const sub = await bus.events.consume({ durable: 'relay-window', filterSubject: 'evt.shop.*.w' }, async (message) => {
+      const { stream } = message.json<EventEnvelope>();
+      received.set(stream, [...(received.get(stream) ?? []), message.msgId]);
+      await message.ack();
+    });
+    const counters = new Map<RelayCounter, number>();
+    try {
+      relay = startOutboxRelay({ store, bus: slow, publishWindow: 4, retryMinMs: 200, onCounter: (name, n) => counters.set(name, (counters.get(name) ?? 0) + n) });
+      await eventually(async () => expect(await outboxSize()).toBe(0));
+      await eventually(() => expect(received).toEqual(appended));
+      // The refusal happened with other streams' publishes in flight, none of the same stream ever overlapped,
+      // and the refused event still came before the later ones of its stream (the map above holds every stream in order).
+      expect(refusals).toBe(1);
+      expect(mostInFlight).toBeGreaterThan(1);
+      expect(othersInFlightAtRefusal).toBeGreaterThan(0);
+      expect(sameStreamOverlaps).toBe(0);
+      expect(counters.get('publish_failures')).toBe(1);
+      // Each stream's messages on the bus in version order, without a gap.
+      for (const [stream, ids] of received) {
+        const versions = await Promise.all(ids.map(async (id) => (await store.pool.query<{ version: number }>('select version from shop.events where id = $1', [id])).rows[0]!.version));
+        expect({ stream, versions }).toEqual({ stream, versions: versions.map((_, i) => i + 1) });
+      }
     } finally {
       await sub.stop();
     }

@@ -1,3 +1,4 @@
+import { connect } from '@nats-io/transport-node';
 import { domainFilter, eventSubject } from '@cadre/proto';
 import { fmt, measure, percentile, ratio, verdict, runAlone, type BenchResult, type Headline } from '../../../bench/stats';
 import { httpClient, startHelloWorld } from './http-load';
@@ -26,6 +27,25 @@ async function commandRows(name: string, url: string, path: string, headers: Rec
     client.close();
   }
   return rows;
+}
+
+/**
+ * The baseline of the gateway's own share: a raw nats.js request to a raw nats.js responder on
+ * the same NATS server, one in flight, with the body the HTTP clients send.
+ */
+async function rawNatsRequest(url: string): Promise<{ perSecond: number; p50: number; p99: number }> {
+  const server = await connect({ servers: url });
+  const client = await connect({ servers: url });
+  try {
+    server.subscribe('bench.raw.echo', { queue: 'q', callback: (_err: unknown, msg: { respond: (d: Uint8Array) => boolean; data: Uint8Array }) => void msg.respond(msg.data) });
+    await server.flush();
+    const payload = new TextEncoder().encode('{"text":"hello"}');
+    const op = () => client.request('bench.raw.echo', payload);
+    await measure(op, 500, 1);
+    return await measure(op, TOTAL, 1);
+  } finally {
+    await Promise.all([server.close(), client.close()]);
+  }
 }
 
 interface SseFigures {
@@ -110,7 +130,9 @@ export async function run(): Promise<BenchResult> {
   await hello.close();
 
   const nats = await startNatsStack();
+  let raw: { perSecond: number; p50: number; p99: number };
   try {
+    raw = await rawNatsRequest(nats.natsUrl!);
     const auth = { authorization: `Bearer ${nats.token}` };
     rows.push(...(await commandRows('gateway → query → handler, no database (NATS)', nats.gateway.url, '/v1/bench/echo', auth)));
     rows.push(...(await commandRows('gateway → command → Postgres append (NATS)', nats.gateway.url, '/v1/bench/notes', auth)));
@@ -143,6 +165,15 @@ export async function run(): Promise<BenchResult> {
       ratio: ratio(one.p50, baseline(1).p50), target: '< 2 ms', verdict: verdict(one.p50 < 2),
     });
   }
+  const query = rows.find((r) => r.name === 'gateway → query → handler, no database (NATS)' && r.clients === 1);
+  if (query) {
+    const floor = raw.p50 + baseline(1).p50;
+    headlines.push({
+      figure: 'gateway query p50, no database, 1 client (NATS)', value: `${fmt(query.p50, 3)} ms`,
+      baseline: `${fmt(raw.p50, 3)} ms raw NATS request + ${fmt(baseline(1).p50, 3)} ms hello-world`,
+      ratio: `+${fmt(query.p50 - floor, 3)} ms`, target: '≤ baselines + 0.3 ms', verdict: verdict(query.p50 <= floor + 0.3),
+    });
+  }
   for (const r of command) {
     headlines.push({
       figure: `gateway command throughput, ${r.clients} client(s)`, value: `${fmt(r.perSecond, 0)} req/s`, baseline: `${fmt(baseline(r.clients).perSecond, 0)} req/s hello-world`,
@@ -165,6 +196,9 @@ export async function run(): Promise<BenchResult> {
     '| target | clients | req/s | p50 ms | p99 ms | req/s vs hello-world |',
     '|---|---:|---:|---:|---:|---:|',
     ...rows.map((r) => `| ${r.name} | ${r.clients} | ${fmt(r.perSecond, 0)} | ${fmt(r.p50, 3)} | ${fmt(r.p99, 3)} | ${ratio(r.perSecond, baseline(r.clients).perSecond)} |`),
+    `| baseline: raw nats.js request → raw responder, same NATS server | 1 | ${fmt(raw.perSecond, 0)} | ${fmt(raw.p50, 3)} | ${fmt(raw.p99, 3)} | – |`,
+    '',
+    `The gateway's own share of a query (1 client, p50): ${fmt(query?.p50 ?? Number.NaN, 3)} ms − ${fmt(raw.p50, 3)} ms raw NATS request − ${fmt(baseline(1).p50, 3)} ms hello-world = ${fmt((query?.p50 ?? Number.NaN) - raw.p50 - baseline(1).p50, 3)} ms (target ≤ 0.3 ms).`,
     '',
     'Targets: command throughput ≥ 25 % of the hello-world; p50 < 2 ms at 1 client.',
     '',

@@ -16,6 +16,8 @@ export interface BenchStack {
   /** A bus connection of the bench itself (to publish straight on the stream). */
   readonly bus: Bus;
   readonly token: string;
+  /** The NATS server's URL (NATS stacks only), for the raw nats.js baseline. */
+  readonly natsUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -63,7 +65,7 @@ export async function startNatsStack(env: Record<string, string> = {}): Promise<
   pool.on('connect', (client) => client.on('error', () => undefined));
   const { gateway, token } = await gatewayOn(gatewayBus, pool, env);
   return {
-    gateway, bus, token,
+    gateway, bus, token, natsUrl: nats.url,
     async stop() {
       await gateway.service.shutdown('bench over');
       const exited = new Promise((resolve) => services.once('exit', resolve));

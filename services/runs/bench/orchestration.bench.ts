@@ -15,11 +15,17 @@ import { registry } from '@cadre/cadre';
 // arrive on a bus subscription of the bench (sub-millisecond), and from the events' own
 // `occurredAt` (millisecond resolution, the runs service's clock).
 
-const SEQUENTIAL_RUNS = 60;
-const LOAD_RUNS = 300;
+const SEQUENTIAL_RUNS = Number(process.env.BENCH_ORCH_SEQUENTIAL ?? 60);
+const LOAD_RUNS = Number(process.env.BENCH_ORCH_LOAD ?? 300);
 const LOAD_IN_FLIGHT = 32;
+/** Runs created at once (issue 17's throughput scenario). */
+const BURST_RUNS = Number(process.env.BENCH_ORCH_BURST ?? 200);
 const TARGET_P50_MS = 5;
 const TARGET_P99_MS = 25;
+/** Issue 17's targets. */
+const TARGET_RUNS_PER_SECOND = 100;
+const TARGET_RUN_P50_MS: Record<'embedded' | 'nats', number> = { embedded: 60, nats: 40 };
+const TARGET_EXECUTOR_P50_MS = 5;
 
 interface Seen {
   readonly type: string;
@@ -50,6 +56,8 @@ async function startStack(transport: 'embedded' | 'nats'): Promise<Stack> {
   };
   const deps = async (name: string) => {
     const pool = new Pool({ connectionString: database.url, max: 10 });
+    // Dropping the database at the end cuts every connection: expected then, not a failure.
+    pool.on('error', () => undefined);
     pools.push(pool);
     return { bus: await connect(name), pool, logger: silentLogger(), instance: `${name}-bench` };
   };
@@ -122,6 +130,47 @@ async function measureHandoff(stack: Stack): Promise<number[]> {
   return samples;
 }
 
+/**
+ * The baseline of a whole run: the bus hops a 3-step run makes with nothing durable in them —
+ * per step a job enqueued, taken by a worker (32 at a time, as the executor), which sends two
+ * requests (started, completed) and enqueues the next step's job. `runs` chains at once; answers
+ * runs per second and each chain's time.
+ */
+async function measureChains(stack: Stack, runs: number, atOnce: boolean): Promise<{ perSecond: number; ms: number[] }> {
+  const queue = 'bench-chain';
+  const served = await stack.client.serve({
+    name: 'bench-chain', version: '1.0.0',
+    endpoints: { 'bench.chain.started': () => Promise.resolve({ accepted: true }), 'bench.chain.completed': () => Promise.resolve({ accepted: true }) },
+  });
+  const waiting = new Map<string, () => void>();
+  const worker = await stack.worker.workQueue(queue).process(async (job) => {
+    const { id, step } = job.json<{ id: string; step: number }>();
+    await stack.worker.request('bench.chain.started', { id, step });
+    await stack.worker.request('bench.chain.completed', { id, step });
+    if (step < 2) await stack.worker.workQueue(queue).enqueue(encodeJson({ id, step: step + 1 }), { msgId: `${id}:${step + 1}` });
+    else waiting.get(id)?.();
+  }, { concurrency: LOAD_IN_FLIGHT });
+  const prefix = `chain-${atOnce ? 'burst' : 'one'}-${Date.now()}`;
+  const one = async (i: number): Promise<number> => {
+    const id = `${prefix}-${i}`;
+    const done = new Promise<void>((resolve) => waiting.set(id, resolve));
+    const t0 = performance.now();
+    await stack.client.workQueue(queue).enqueue(encodeJson({ id, step: 0 }), { msgId: `${id}:0` });
+    await done;
+    return performance.now() - t0;
+  };
+  try {
+    const began = performance.now();
+    const ms: number[] = [];
+    if (atOnce) ms.push(...(await Promise.all(Array.from({ length: runs }, (_, i) => one(i)))));
+    else for (let i = 0; i < runs; i++) ms.push(await one(i));
+    return { perSecond: runs / ((performance.now() - began) / 1000), ms };
+  } finally {
+    await worker.stop();
+    await served.stop();
+  }
+}
+
 interface Gaps {
   queuedToStarted: number[];
   completeToQueued: number[];
@@ -166,6 +215,14 @@ interface TransportResult {
   readonly runsPerSecond: number;
   readonly runMs: number[];
   readonly handoff: number[];
+  /** BURST_RUNS created at once: runs completed per second, first create → last run_complete. */
+  readonly burstPerSecond: number;
+  readonly burst: Gaps;
+  /** The bus-only chains: one at a time (ms each) and BURST_RUNS at once (per second). */
+  readonly chainMs: number[];
+  readonly chainBurstPerSecond: number;
+  /** CPU time of this process (the runs and agents services, the bench's subscriber) per step of the burst. */
+  readonly burstCpuPerStepMs: number;
 }
 
 async function measureTransport(transport: 'embedded' | 'nats'): Promise<TransportResult> {
@@ -192,6 +249,9 @@ async function measureTransport(transport: 'embedded' | 'nats'): Promise<Transpo
   };
   try {
     const handoff = await measureHandoff(stack);
+    await measureChains(stack, 10, false); // warm-up
+    const chainMs = (await measureChains(stack, 30, false)).ms;
+    const chainBurstPerSecond = (await measureChains(stack, BURST_RUNS, true)).perSecond;
     for (let i = 0; i < 5; i++) await oneRun(i); // warm-up
     // One run at a time: the overhead of each hand-off, without queueing behind other runs.
     const sequential = emptyGaps();
@@ -212,7 +272,16 @@ async function measureTransport(transport: 'embedded' | 'nats'): Promise<Transpo
     }));
     const runsPerSecond = LOAD_RUNS / ((performance.now() - began) / 1000);
     for (const id of ids) gapsOf(byRun.get(id) ?? [], load);
-    return { sequential, load, runsPerSecond, runMs, handoff };
+    // Issue 17's scenario: BURST_RUNS created at once, the executor taking 32 at a time.
+    const burst = emptyGaps();
+    const burstBegan = performance.now();
+    const cpuBefore = process.cpuUsage();
+    const burstIds = await Promise.all(Array.from({ length: BURST_RUNS }, (_, i) => oneRun(100_000 + i)));
+    const burstPerSecond = BURST_RUNS / ((performance.now() - burstBegan) / 1000);
+    const cpu = process.cpuUsage(cpuBefore);
+    const burstCpuPerStepMs = (cpu.user + cpu.system) / 1000 / (BURST_RUNS * 3);
+    for (const id of burstIds) gapsOf(byRun.get(id) ?? [], burst);
+    return { sequential, load, runsPerSecond, runMs, handoff, burstPerSecond, burst, chainMs, chainBurstPerSecond, burstCpuPerStepMs };
   } finally {
     await subscription.stop();
     await stack.stop();
@@ -233,7 +302,9 @@ export async function run(): Promise<BenchResult> {
     '## Orchestration overhead (runs + agents, dry-run model)',
     '',
     `Built-in \`demo\` pipeline (3 steps, \`dry-run/echo\`, zero model latency). Targets: per-step overhead p50 < ${TARGET_P50_MS} ms, p99 < ${TARGET_P99_MS} ms.`,
-    `"Sequential": ${SEQUENTIAL_RUNS} runs one after another. "Load": ${LOAD_RUNS} runs, ${LOAD_IN_FLIGHT} in flight, executor concurrency ${LOAD_IN_FLIGHT}.`,
+    `"Sequential": ${SEQUENTIAL_RUNS} runs one after another. "Load": ${LOAD_RUNS} runs, ${LOAD_IN_FLIGHT} in flight, executor concurrency ${LOAD_IN_FLIGHT}. "Burst": ${BURST_RUNS} runs created at once.`,
+    `Baselines of the whole-run figures, same run, same bus: "bus-only chains" — per step a job enqueued, taken by a worker (${LOAD_IN_FLIGHT} at a time), two request/replies (started, completed), the next step's job enqueued; nothing durable.`,
+    `Issue 17 targets: ≥ ${TARGET_RUNS_PER_SECOND} runs/s with ${BURST_RUNS} created at once; one run p50 ≤ ${TARGET_RUN_P50_MS.nats} ms on NATS, ≤ ${TARGET_RUN_P50_MS.embedded} ms embedded; executor step_started → step_complete p50 ≤ ${TARGET_EXECUTOR_P50_MS} ms.`,
     'Times in ms between events as received on a bus subscription (receipt), and by the events\' occurredAt (runs service clock, 1 ms resolution).',
     'The targets are judged on the sequential rows (the overhead itself); under load, queueing behind other runs adds to it.',
     '`step_complete → next step_queued` is decided in one append (the same occurredAt), so by receipt it is only the gap between two publishes of one batch.',
@@ -241,10 +312,14 @@ export async function run(): Promise<BenchResult> {
     '',
   ];
   const headlines: Headline[] = [];
-  for (const transport of ['embedded', 'nats'] as const) {
+  const transports = (['embedded', 'nats'] as const).filter((t) => (process.env.BENCH_ORCH_TRANSPORTS ?? 'embedded,nats').split(',').includes(t));
+  for (const transport of transports) {
     const result = await measureTransport(transport);
     const name = transport === 'nats' ? 'NATS' : 'embedded';
     const samples = result.sequential.queuedToStarted;
+    const runP50 = percentile(result.runMs, 50);
+    const chainP50 = percentile(result.chainMs, 50);
+    const executorP50 = percentile(result.sequential.startedToComplete, 50);
     const [p50, p99] = [percentile(samples, 50), percentile(samples, 99)];
     const [b50, b99] = [percentile(result.handoff, 50), percentile(result.handoff, 99)];
     headlines.push(
@@ -261,6 +336,21 @@ export async function run(): Promise<BenchResult> {
         baseline: '–', ratio: '–', target: `< ${TARGET_P99_MS} ms`, verdict: verdict(percentile(result.sequential.completeToQueued, 99) < TARGET_P99_MS),
       },
       {
+        figure: `3-step demo runs completed per second, ${BURST_RUNS} created at once (${name})`, value: `${fmt(result.burstPerSecond, 1)} runs/s`,
+        baseline: `${fmt(result.chainBurstPerSecond, 1)} runs/s bus-only chains`, ratio: ratio(result.burstPerSecond, result.chainBurstPerSecond),
+        target: `≥ ${TARGET_RUNS_PER_SECOND} runs/s`, verdict: verdict(result.burstPerSecond >= TARGET_RUNS_PER_SECOND),
+      },
+      {
+        figure: `one 3-step run, created → run_complete p50 (${name})`, value: `${fmt(runP50)} ms`,
+        baseline: `${fmt(chainP50)} ms bus-only chain`, ratio: ratio(runP50, chainP50),
+        target: `≤ ${TARGET_RUN_P50_MS[transport]} ms`, verdict: verdict(runP50 <= TARGET_RUN_P50_MS[transport]),
+      },
+      {
+        figure: `executor step_started → step_complete p50, zero-latency model (${name})`, value: `${fmt(executorP50)} ms`,
+        baseline: `${fmt(b50)} ms bus-only hand-off`, ratio: ratio(executorP50, b50),
+        target: `≤ ${TARGET_EXECUTOR_P50_MS} ms`, verdict: verdict(executorP50 <= TARGET_EXECUTOR_P50_MS),
+      },
+      {
         figure: `3-step demo runs completed per second, ${LOAD_IN_FLIGHT} in flight (${name})`, value: `${fmt(result.runsPerSecond, 1)} runs/s`,
         baseline: '–', ratio: '–', target: '–', verdict: '–',
       },
@@ -268,7 +358,8 @@ export async function run(): Promise<BenchResult> {
     lines.push(
       `### ${transport === 'nats' ? 'NATS' : 'Embedded (Postgres bus)'}`,
       '',
-      `Runs completed per second under load: **${fmt(result.runsPerSecond, 1)}** (3 steps each). One run alone, end to end: p50 ${fmt(percentile(result.runMs, 50))} ms, p99 ${fmt(percentile(result.runMs, 99))} ms.`,
+      `Runs completed per second, ${BURST_RUNS} created at once: **${fmt(result.burstPerSecond, 1)}** (bus-only chains, same run: ${fmt(result.chainBurstPerSecond, 1)}/s); CPU of the services' process per step: ${fmt(result.burstCpuPerStepMs)} ms (Postgres and nats-server not counted). ${LOAD_RUNS} runs with ${LOAD_IN_FLIGHT} in flight: **${fmt(result.runsPerSecond, 1)}**/s (3 steps each).`,
+      `One run alone, created → run_complete: p50 ${fmt(runP50)} ms, p99 ${fmt(percentile(result.runMs, 99))} ms (bus-only chain of its hops: p50 ${fmt(chainP50)} ms, p99 ${fmt(percentile(result.chainMs, 99))} ms).`,
       '',
       '| hand-off | samples | p50 ms | p99 ms | max ms | vs baseline (p50 / p99) | target |',
       '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
@@ -281,6 +372,8 @@ export async function run(): Promise<BenchResult> {
       row('load: step_queued → step_started (receipt, queueing included)', result.load.queuedToStarted, result.handoff, false),
       row('load: step_complete → next step_queued (receipt)', result.load.completeToQueued, undefined, false),
       row('load: step_started → step_complete (dry-run executor, for scale)', result.load.startedToComplete, undefined, false),
+      row(`burst of ${BURST_RUNS}: step_queued → step_started (receipt, queueing included)`, result.burst.queuedToStarted, result.handoff, false),
+      row(`burst of ${BURST_RUNS}: step_started → step_complete`, result.burst.startedToComplete, undefined, false),
       '',
     );
   }

@@ -19,6 +19,11 @@ export interface RunsContext {
   readonly runPipelines: LRUCache<string, string>;
   /** Version up to which this replica wrote each run's read models lately (the projection passes those over). */
   readonly syncedViews: LRUCache<string, number>;
+  /**
+   * Step jobs this replica put on the work queue lately (their dedup ids): the dispatcher acks
+   * their step_queued without reading the run, since the job is already there.
+   */
+  readonly enqueuedSteps: LRUCache<string, true>;
   /** This replica's writes of a run's read models in progress (the projection waits for them rather than write alongside). */
   readonly writingViews: Map<string, Promise<void>>;
   /** A page of the runs list stops growing past this many bytes. */

@@ -42,6 +42,7 @@ export const runsService = defineService({
       pipelines: await createPipelineRegistry({ db, dir: config.CADRE_PIPELINES_DIR, logger }),
       runPipelines: new LRUCache({ max: 50_000 }),
       syncedViews: new LRUCache({ max: 50_000 }),
+      enqueuedSteps: new LRUCache({ max: 50_000 }),
       writingViews: new Map(),
       listPageBytes: config.RUNS_LIST_PAGE_BYTES,
       sweepIntervalMs: config.RUNS_SWEEP_INTERVAL_MS,

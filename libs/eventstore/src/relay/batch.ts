@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryResult } from 'pg';
 import type { Bus } from '@cadre/bus';
 import { relayLockName } from '../connection';
 
@@ -8,6 +8,8 @@ export interface BatchContext {
   readonly bus: Pick<Bus, 'events'>;
   readonly batchSize: number;
   readonly publishTimeoutMs: number;
+  /** Publishes in flight at once, each of a different stream. */
+  readonly publishWindow: number;
 }
 
 export interface BatchOutcome {
@@ -17,13 +19,17 @@ export interface BatchOutcome {
   readonly duplicates: number;
   /** True when the batch was full (batchSize outbox rows), so more are probably waiting. */
   readonly full: boolean;
-  /** The publish that stopped the batch early; appends before it were published and deleted. */
+  /**
+   * The first publish refused: its stream stopped there (its later events wait in the outbox);
+   * the other streams' events were published and their rows deleted.
+   */
   readonly error?: unknown;
 }
 
 /** One event to publish: its outbox row (one per append) and its own position. */
 interface OutboxItem {
   readonly outbox_position: string;
+  readonly stream_id: string;
   readonly position: string;
   readonly event_id: string;
   readonly subject: string;
@@ -50,35 +56,59 @@ function headersOf(ctx: BatchContext, item: OutboxItem): Record<string, string> 
   };
 }
 
-async function publishInOrder(ctx: BatchContext, items: readonly OutboxItem[]) {
-  let published = 0;
-  let duplicates = 0;
-  for (const item of items) {
-    try {
-      // One at a time, each awaited: a later event never overtakes an earlier one that failed.
-      const ack = await withTimeout(
-        ctx.bus.events.publish(item.subject, Buffer.from(item.payload), {
-          msgId: item.event_id,
-          headers: headersOf(ctx, item),
-        }),
-        ctx.publishTimeoutMs,
-        `publish of event ${item.event_id}`,
-      );
-      if (ack.duplicate) duplicates++;
-      published++;
-    } catch (error) {
-      return { published, duplicates, error };
-    }
-  }
-  return { published, duplicates, error: undefined };
+function publishOne(ctx: BatchContext, item: OutboxItem) {
+  return withTimeout(
+    ctx.bus.events.publish(item.subject, Buffer.from(item.payload), { msgId: item.event_id, headers: headersOf(ctx, item) }),
+    ctx.publishTimeoutMs,
+    `publish of event ${item.event_id}`,
+  );
 }
 
-/** Outbox rows all of whose events are among the first `published` items (rows are contiguous). */
-function completedRows(items: readonly OutboxItem[], published: number): string[] {
-  const rows = new Set(items.slice(0, published).map((item) => item.outbox_position));
-  // The row of the first unpublished event keeps its published part: republished later, and
-  // dropped by the bus as a duplicate.
-  if (published < items.length) rows.delete(items[published]!.outbox_position);
+/**
+ * Publishes the batch in windows: up to `publishWindow` publishes in flight, never two of the same
+ * stream. Within a stream each publish waits for the ack of the one before, and a refused publish
+ * (or one not acknowledged in time) stops its stream for this batch: nothing later of that stream
+ * goes out before it — the bus could not take back a later event already sent. The other streams
+ * go on. Streams start in the order of their oldest event, so the window follows position order.
+ * Answers the event ids acknowledged.
+ */
+async function publishWindowed(ctx: BatchContext, items: readonly OutboxItem[]) {
+  const streams = new Map<string, OutboxItem[]>();
+  for (const item of items) {
+    const queue = streams.get(item.stream_id);
+    if (queue) queue.push(item);
+    else streams.set(item.stream_id, [item]);
+  }
+  const waiting = [...streams.values()];
+  const acknowledged = new Set<string>();
+  let duplicates = 0;
+  let error: unknown;
+  // Each lane takes the next waiting stream and publishes it to its end (or its first refusal).
+  const lane = async (): Promise<void> => {
+    for (let queue = waiting.shift(); queue !== undefined; queue = waiting.shift()) {
+      for (const item of queue) {
+        try {
+          const ack = await publishOne(ctx, item);
+          if (ack.duplicate) duplicates++;
+          acknowledged.add(item.event_id);
+        } catch (failure) {
+          error ??= failure;
+          break;
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, ctx.publishWindow), waiting.length) }, lane));
+  return { acknowledged, duplicates, error };
+}
+
+/**
+ * Outbox rows all of whose events were acknowledged. The row of a refused event keeps its
+ * published part: republished later, and dropped by the bus as a duplicate.
+ */
+function completedRows(items: readonly OutboxItem[], acknowledged: ReadonlySet<string>): string[] {
+  const rows = new Set(items.map((item) => item.outbox_position));
+  for (const item of items) if (!acknowledged.has(item.event_id)) rows.delete(item.outbox_position);
   return [...rows];
 }
 
@@ -94,7 +124,7 @@ function completedRows(items: readonly OutboxItem[], published: number): string[
  */
 export function outboxBatchSql(schema: string): string {
   return `
-    SELECT o.position::text AS outbox_position, e.position::text AS position, o.subjects[e.version - o.first_version + 1] AS subject,
+    SELECT o.position::text AS outbox_position, o.stream_id, e.position::text AS position, o.subjects[e.version - o.first_version + 1] AS subject,
            e.id::text AS event_id,
            jsonb_build_object('id', e.id, 'type', e.type, 'stream', e.stream_id, 'version', e.version,
              'occurredAt', to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
@@ -110,29 +140,38 @@ export function outboxBatchSql(schema: string): string {
     ORDER BY o.position, e.version`;
 }
 
+/** A literal for SQL sent without parameters (the simple protocol, which allows several statements). */
+const literal = (text: string): string => `'${text.replace(/'/g, "''")}'`;
+
 async function inTransaction(client: PoolClient, ctx: BatchContext): Promise<BatchOutcome> {
   const outbox = `"${ctx.schema}".outbox`;
-  await client.query('BEGIN');
-  // Transaction-scoped, so a relay that dies mid-batch lets the next replica in at once.
-  const lock = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked', [relayLockName(ctx.schema)]);
-  if (!lock.rows[0]?.locked) {
+  // One round trip for three statements. The lock is transaction-scoped, so a relay that dies
+  // mid-batch lets the next replica in at once. The read is a statement of its own after the
+  // lock, so its snapshot includes the last holder's deletes (read committed: one per statement);
+  // a replica that did not get the lock ignores what it read.
+  const opened = await client.query([
+    'BEGIN',
+    `SELECT pg_try_advisory_xact_lock(hashtextextended(${literal(relayLockName(ctx.schema))}, 0)) AS locked`,
+    outboxBatchSql(ctx.schema).replace('$1', String(Math.floor(ctx.batchSize))),
+  ].join(';\n')) as unknown as [unknown, QueryResult<{ locked: boolean }>, QueryResult<OutboxItem>];
+  if (!opened[1].rows[0]?.locked) {
     await client.query('COMMIT');
     return { locked: false, published: 0, duplicates: 0, full: false };
   }
-  // A separate statement after the lock, so its snapshot includes the last holder's deletes.
-  const { rows } = await client.query<OutboxItem>(outboxBatchSql(ctx.schema), [ctx.batchSize]);
-  const { published, duplicates, error } = await publishInOrder(ctx, rows);
-  const done = completedRows(rows, published);
-  if (done.length > 0) await client.query(`DELETE FROM ${outbox} WHERE position = ANY($1::bigint[])`, [done]);
+  const rows = opened[2].rows;
+  const { acknowledged, duplicates, error } = await publishWindowed(ctx, rows);
+  const done = completedRows(rows, acknowledged);
   // If this commit is lost, the rows are published again and the bus drops them by msgId.
-  await client.query('COMMIT');
+  // Positions are integers read from the table, so they go in the text as they are.
+  await client.query(done.length > 0 ? `DELETE FROM ${outbox} WHERE position = ANY('{${done.join(',')}}'::bigint[]);\nCOMMIT` : 'COMMIT');
   const fetched = new Set(rows.map((r) => r.outbox_position)).size;
-  return { locked: true, published, duplicates, full: fetched === ctx.batchSize, error };
+  return { locked: true, published: acknowledged.size, duplicates, full: fetched === ctx.batchSize, error };
 }
 
 /**
- * Publishes the events of the oldest outbox rows in order and deletes the rows whose events the
- * bus acknowledged, under a per-schema advisory lock so that replicas never publish side by side.
+ * Publishes the events of the oldest outbox rows (each stream's in order; see publishWindowed)
+ * and deletes the rows whose events the bus acknowledged, under a per-schema advisory lock so
+ * that replicas never publish side by side.
  */
 export async function relayBatch(ctx: BatchContext): Promise<BatchOutcome> {
   const client = await ctx.pool.connect();

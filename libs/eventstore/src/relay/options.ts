@@ -32,6 +32,11 @@ export interface OutboxRelayOptions {
   readonly retryMaxMs?: number;
   /** A publish not acknowledged within this time counts as failed (default 10 s). */
   readonly publishTimeoutMs?: number;
+  /**
+   * Publishes in flight at once, each of a different stream (default 32); 1 publishes one event
+   * at a time. Events of one stream always go one after the other, each after the last one's ack.
+   */
+  readonly publishWindow?: number;
   readonly onCounter?: (name: RelayCounter, increment: number) => void;
 }
 

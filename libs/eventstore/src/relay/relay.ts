@@ -7,9 +7,9 @@ import { createWakeup, sleep } from './wakeup';
 
 /**
  * Starts the outbox relay of one store: woken by NOTIFY from appends (with a safety poll),
- * it publishes the events of each outbox row (one per append) to the bus, appends in position
- * order and events in version order, with msgId = event id, and deletes a row once all its
- * events are acknowledged. Bus or database outages are retried with backoff; nothing is lost.
+ * it publishes the events of each outbox row (one per append) to the bus, with msgId = event id:
+ * the events of one stream in order, one after the other, and up to `publishWindow` streams side
+ * by side; it deletes a row once all its events are acknowledged. Bus or database outages are retried with backoff; nothing is lost.
  */
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const logger = options.logger ?? silentLogger;
@@ -23,6 +23,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     bus: options.bus,
     batchSize: options.batchSize ?? 256,
     publishTimeoutMs: options.publishTimeoutMs ?? 10_000,
+    publishWindow: options.publishWindow ?? 32,
   };
   const wakeup = createWakeup();
   const stopping = new AbortController();

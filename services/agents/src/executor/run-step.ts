@@ -66,48 +66,41 @@ export async function runStepLoop(plan: StepPlan, deps: StepLoopDeps, signal: Ab
   });
   const specs = [...offered, completeTool(job), failTool];
   const messages: LlmMessage[] = [{ role: 'user', content: firstMessage(job) }];
-  const recorded: Array<Promise<void>> = [];
-  try {
-    for (let turn = 1; turn <= job.limits.max_turns; turn++) {
-      const result = await modelTurn(plan, deps, specs, messages, signal, recorded);
-      messages.push({
-        role: 'assistant', content: result.text,
-        ...(result.calls.length > 0 ? { toolCalls: result.calls } : {}), ...(result.thinking.length > 0 ? { thinking: result.thinking } : {}),
-      });
-      if (result.calls.length === 0) {
-        if (result.text.trim() === '') return { kind: 'failed', error: 'the model answered with no text and no tool call', retryable: true };
-        return { kind: 'completed', outputs: outputsFromText(job, result.text) };
-      }
-      for (const call of result.calls) {
-        const control = stepControl(job, call);
-        if (control) {
-          if (control.kind !== 'retry') return control;
-          messages.push({ role: 'tool', toolCallId: call.id, toolName: call.name, content: control.message, isError: true });
-          continue;
-        }
-        messages.push(await runTool(plan, deps, call, signal));
-      }
+  for (let turn = 1; turn <= job.limits.max_turns; turn++) {
+    const result = await modelTurn(plan, deps, specs, messages, signal);
+    messages.push({
+      role: 'assistant', content: result.text,
+      ...(result.calls.length > 0 ? { toolCalls: result.calls } : {}), ...(result.thinking.length > 0 ? { thinking: result.thinking } : {}),
+    });
+    if (result.calls.length === 0) {
+      if (result.text.trim() === '') return { kind: 'failed', error: 'the model answered with no text and no tool call', retryable: true };
+      return { kind: 'completed', outputs: outputsFromText(job, result.text) };
     }
-    return { kind: 'failed', error: `the agent used all ${job.limits.max_turns} turns without completing the step`, retryable: true };
-  } finally {
-    // llm_call events are durable: the step is reported only once they are in the store.
-    await Promise.allSettled(recorded);
+    for (const call of result.calls) {
+      const control = stepControl(job, call);
+      if (control) {
+        if (control.kind !== 'retry') return control;
+        messages.push({ role: 'tool', toolCallId: call.id, toolName: call.name, content: control.message, isError: true });
+        continue;
+      }
+      messages.push(await runTool(plan, deps, call, signal));
+    }
   }
+  return { kind: 'failed', error: `the agent used all ${job.limits.max_turns} turns without completing the step`, retryable: true };
 }
 
-async function modelTurn(
-  plan: StepPlan, deps: StepLoopDeps, tools: readonly LlmToolSpec[], messages: readonly LlmMessage[], signal: AbortSignal,
-  recorded: Array<Promise<void>>,
-): Promise<Turn> {
+async function modelTurn(plan: StepPlan, deps: StepLoopDeps, tools: readonly LlmToolSpec[], messages: readonly LlmMessage[], signal: AbortSignal): Promise<Turn> {
   const { job } = plan;
   let text = '';
   const calls: LlmToolCall[] = [];
   const thinking: LlmThinkingBlock[] = [];
+  // The call's record goes in the step's next append (a tool call, or the line that ends the step),
+  // which the worker awaits before it reports the step: llm_call events are in the store by then.
   const stream = deps.llm.stream({
     model: plan.model, system: plan.system, messages, tools,
     ...(job.limits.temperature === undefined ? {} : { temperature: job.limits.temperature }),
     ...(job.limits.max_tokens === undefined ? {} : { maxTokens: job.limits.max_tokens }),
-  }, { signal, onCall: (record) => void recorded.push(deps.events.llmCall(record)) });
+  }, { signal, onCall: (record) => deps.events.llmCall(record) });
   for await (const event of stream) {
     switch (event.type) {
       case 'text_delta':

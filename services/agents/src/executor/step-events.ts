@@ -1,16 +1,25 @@
-import type { EventStore } from '@cadre/eventstore';
+import type { EventStore, NewEvent } from '@cadre/eventstore';
 import type { LlmCallRecord } from '@cadre/llm';
 import type { StepJob } from '@cadre/proto';
 
 /** What an agent did in a step, as a line of the live activity feed. */
 export type ActivityKind = 'agent_started' | 'tool_called' | 'agent_completed' | 'agent_failed';
 
-/** The durable events of a step (tool calls, model calls, activity), appended to the agents' store and relayed with the run as scope. */
+/**
+ * The durable events of a step (tool calls, model calls, activity), appended to the agents' store
+ * and relayed with the run as scope.
+ */
 export interface StepEvents {
   toolCallStart(callId: string, tool: string, args: unknown): Promise<void>;
   toolCallEnd(callId: string, tool: string, result: unknown, isError: boolean, durationMs: number): Promise<void>;
-  llmCall(record: LlmCallRecord): Promise<void>;
+  /**
+   * Keeps the record of a model call for the step's next append (the tool call it asked for, or
+   * the line saying how the step ended), ahead of that append's own events: one commit, not two.
+   */
+  llmCall(record: LlmCallRecord): void;
   activity(kind: ActivityKind, message: string): Promise<void>;
+  /** Appends the model calls still kept, and waits for every append asked so far. */
+  flush(): Promise<void>;
 }
 
 export function createStepEvents(store: EventStore, job: StepJob, newId: () => string): StepEvents {
@@ -18,34 +27,42 @@ export function createStepEvents(store: EventStore, job: StepJob, newId: () => s
   const scope = { subjectScope: job.run_id };
   // One stream per step: a redelivered attempt appends to it too ('any'), which keeps the history whole.
   // It is a log with no rule to keep, so no decider and no read before the append: one statement each.
+  // The model calls go in it too (their read model keys them by their own id, not by stream).
   const stream = `exec-${job.run_id}-${job.step_id}`;
   // The run's owner owns what its steps did: the stream shows these events to them and admins.
   const meta = job.user_id !== undefined ? { owner: job.user_id } : {};
-  const line = (kind: ActivityKind, message: string) => ({ type: 'activity', data: { kind, message, ...ref }, meta });
-  // One append at a time, in the order asked: an llm_call recorded without waiting (the loop goes
-  // on to the tools) still lands before the tool call that followed it, and calls stay in order.
+  const line = (kind: ActivityKind, message: string): NewEvent => ({ type: 'activity', data: { kind, message, ...ref }, meta });
+  // Model calls recorded but not yet appended; the next append takes them first.
+  let kept: NewEvent[] = [];
+  // One append at a time, in the order asked: a model call kept while an append is in flight
+  // goes in the next one, so calls, tool calls and lines stay in order.
   let tail: Promise<unknown> = Promise.resolve();
-  const serial = <T>(append: () => Promise<T>): Promise<T> => {
-    const next = tail.then(append, append);
+  const append = (events: readonly NewEvent[]): Promise<void> => {
+    const run = async (): Promise<void> => {
+      const all = [...kept, ...events];
+      kept = [];
+      if (all.length > 0) await store.append(stream, 'any', all, scope);
+    };
+    const next = tail.then(run, run);
     tail = next.catch(() => undefined);
     return next;
   };
   return {
     async toolCallStart(callId, tool, args) {
       // The feed line goes in the same append: it is there exactly when the tool call is.
-      await serial(() => store.append(stream, 'any', [
+      await append([
         { type: 'tool_call_start', data: { ...ref, tool_name: tool, tool_call_id: callId, args }, meta },
         line('tool_called', `${job.agent_id} called ${tool} in step ${job.step_id}`),
-      ], scope));
+      ]);
     },
     async toolCallEnd(callId, tool, result, isError, durationMs) {
-      await serial(() => store.append(stream, 'any', [{
+      await append([{
         type: 'tool_call_end', data: { ...ref, tool_name: tool, tool_call_id: callId, result, is_error: isError, duration_ms: durationMs }, meta,
-      }], scope));
+      }]);
     },
-    async llmCall(record) {
+    llmCall(record) {
       const id = newId();
-      await serial(() => store.append(`llm-call-${id}`, 'no_stream', [{
+      kept.push({
         id,
         type: 'llm_call',
         data: {
@@ -54,10 +71,13 @@ export function createStepEvents(store: EventStore, job: StepJob, newId: () => s
           cost_usd: record.cost_usd, duration_ms: record.duration_ms, stop_reason: record.stop_reason,
         },
         meta,
-      }], scope));
+      });
     },
     async activity(kind, message) {
-      await serial(() => store.append(stream, 'any', [line(kind, message)], scope));
+      await append([line(kind, message)]);
+    },
+    async flush() {
+      await append([]);
     },
   };
 }

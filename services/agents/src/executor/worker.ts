@@ -62,16 +62,21 @@ async function handleJob(ctx: AgentsContext, job: Job): Promise<void> {
   const tell = (kind: ActivityKind, message: string) => events.activity(kind, message)
     .catch((err: unknown) => logger.warn({ err, kind }, 'activity line not recorded'));
   const which = `step ${step.step_id} of run ${step.run_id}${step.attempt > 1 ? ` (attempt ${step.attempt})` : ''}`;
+  // The step's plan (the agent's overrides are read from the store) is read while the runs
+  // service takes the start: one round trip less before the model is called.
+  const planning = planStep(ctx, step);
+  planning.catch(() => undefined); // awaited below, or dropped with a stale job
   try {
     if (!(await reporter.started())) {
       logger.info({}, 'step moved on before it started; job dropped');
       return;
     }
-    // Told once the runs service took the start: a stale attempt says nothing.
-    await tell('agent_started', `${step.agent_id} started ${which}`);
+    // Told once the runs service took the start: a stale attempt says nothing. Not awaited: the
+    // step's appends go one at a time in the order asked, so the line still comes first.
+    void tell('agent_started', `${step.agent_id} started ${which}`);
     let outcome: StepOutcome;
     try {
-      const plan = await planStep(ctx, step);
+      const plan = await planning;
       outcome = await runStepLoop(plan, { llm: await ctx.providers.registryFor(plan.model), tools: ctx.tools, output, events, now: ctx.now }, signal);
     } catch (error) {
       if (cancelled.signal.aborted) {
@@ -82,17 +87,18 @@ async function handleJob(ctx: AgentsContext, job: Job): Promise<void> {
         ? { kind: 'failed', error: `the step ran out of time (${step.limits.timeout_seconds} s)`, retryable: true }
         : { kind: 'failed', ...failureOf(error) };
     }
-    await output.flush();
     if (cancelled.signal.aborted) return;
+    // The streamed output and the line come before the report, so they precede whatever the report
+    // sets off (the next step); the step's model calls not yet in the store go in the line's append.
+    // The two are independent (the bus and the store), so they go side by side.
     switch (outcome.kind) {
-      // The line comes before the report, so it precedes whatever the report sets off (the next step).
       case 'completed':
-        await tell('agent_completed', `${step.agent_id} completed ${which}`);
+        await Promise.all([output.flush(), tell('agent_completed', `${step.agent_id} completed ${which}`)]);
         await reporter.completed(outcome.outputs);
         break;
       case 'failed':
         logger.info({ error: outcome.error, retryable: outcome.retryable }, 'step failed');
-        await tell('agent_failed', `${step.agent_id} failed ${which}: ${outcome.error}`);
+        await Promise.all([output.flush(), tell('agent_failed', `${step.agent_id} failed ${which}: ${outcome.error}`)]);
         await reporter.failed(outcome.error, outcome.retryable);
         break;
     }
@@ -101,5 +107,7 @@ async function handleJob(ctx: AgentsContext, job: Job): Promise<void> {
     clearInterval(heartbeat);
     await cancelSub.stop();
     await output.close();
+    // A cancelled or stale step still records the model calls it made (their cost is real).
+    await events.flush().catch((err: unknown) => logger.warn({ err }, 'model calls of the step not recorded'));
   }
 }

@@ -4,7 +4,7 @@ import { eventTypeFilter, stepQueued } from '@cadre/proto';
 import { loadRun, pipelineOf } from '../command';
 import type { RunsContext } from '../context';
 import { activeAttempt } from '../run/state';
-import { enqueueQueuedStep } from './job';
+import { enqueueQueuedStep, stepJobId } from './job';
 
 /** How long after a step was queued the dispatcher checks that its job was enqueued. */
 const SAFETY_NET_DELAY_MS = 2_000;
@@ -14,7 +14,8 @@ const SAFETY_NET_DELAY_MS = 2_000;
  * its job at once, after the commit (`executeRun`); this durable consumer (shared by the
  * replicas, so each event goes to one of them) on the `step_queued` events the outbox relay
  * published covers a replica that died between the commit and that enqueue, two seconds after
- * the step was queued (its first delivery is handed back until then). It re-reads the run: an
+ * the step was queued (its first delivery is handed back until then). A step whose job this
+ * replica enqueued itself is acked at once, without a read. Otherwise it re-reads the run: an
  * attempt no longer queued (cancelled, timed out, already taken) is left alone, and one still
  * waiting is enqueued again under the same msgId, which adds no second job. A crash before the
  * ack redelivers the event, with the same outcome.
@@ -27,6 +28,13 @@ export function startDispatcher(ctx: RunsContext): Promise<Subscription> {
     if (ref === undefined || typeof runId !== 'string') return message.term();
     // The queuing replica has almost always enqueued the job by now: look again a little later,
     // rather than read the run while the step is being started (the hand-off's busiest moment).
+    // This replica enqueued that job itself (after the commit): nothing to repair, nothing to read.
+    const loopIndex = typeof ref.data.loop_index === 'number' ? ref.data.loop_index : undefined;
+    const jobId = stepJobId(runId, { stepId: String(ref.data.step_id), attempt: Number(ref.data.attempt ?? 1), loop: loopIndex === undefined ? undefined : { index: loopIndex } });
+    if (ctx.enqueuedSteps.has(jobId)) {
+      ctx.enqueuedSteps.delete(jobId);
+      return message.ack();
+    }
     const age = ctx.clock().getTime() - Date.parse(ref.occurredAt);
     if (message.deliveryCount === 1 && age >= 0 && age < SAFETY_NET_DELAY_MS) return message.nak(SAFETY_NET_DELAY_MS - age);
     const state = await loadRun(ctx, runId);

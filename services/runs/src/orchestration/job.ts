@@ -7,7 +7,7 @@ import { runOwner } from '../run/owner';
 import { activeAttempt, type RunState, type StepAttempt } from '../run/state';
 
 /** Dedup id of a step attempt on the work queue: `<run>:<step>:<attempt>[:<loop index>]`. */
-export function stepJobId(runId: string, attempt: Pick<StepAttempt, 'stepId' | 'attempt' | 'loop'>): string {
+export function stepJobId(runId: string, attempt: { readonly stepId: string; readonly attempt: number; readonly loop?: { readonly index: number } | undefined }): string {
   const base = `${runId}:${attempt.stepId}:${attempt.attempt}`;
   return attempt.loop === undefined ? base : `${base}:${attempt.loop.index}`;
 }
@@ -63,5 +63,7 @@ export async function enqueueQueuedStep(ctx: RunsContext, state: RunState, pipel
     return;
   }
   const job = buildStepJob(state, attempt, pipeline);
-  await ctx.bus.workQueue(STEP_QUEUE).enqueue(encodeJson(job), { msgId: stepJobId(state.runId, attempt) });
+  const jobId = stepJobId(state.runId, attempt);
+  await ctx.bus.workQueue(STEP_QUEUE).enqueue(encodeJson(job), { msgId: jobId });
+  ctx.enqueuedSteps.set(jobId, true);
 }

@@ -37,7 +37,7 @@ export function runViewsProjection(ctx: Pick<RunsContext, 'schema' | 'store' | '
       if ((seen.rows[0]?.version ?? 0) >= event.version) return;
       const state = await loadRun(ctx, runId);
       await writeRunViews(
-        async (text, values) => Number((await trx.executeQuery(CompiledQuery.raw(text, [...values]))).numAffectedRows ?? 0n),
+        async (text, values) => (await trx.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, [...values]))).rows,
         ctx.schema, state, await pipelineOf(ctx, state),
       );
     },
