@@ -13,7 +13,7 @@ export const codeGraphIndexStarted = defineEvent({
 
 export const codeGraphIndexProgress = defineEvent({
   type: 'code_graph_index_progress', domain: 'knowledge', version: 1, description: 'An index job reached a phase, with its counts so far',
-  data: z.object({ ...JobRef, phase: IndexPhase, counts: IndexCounts, attempt: z.number().int().optional() }),
+  data: z.object({ ...JobRef, phase: IndexPhase, counts: IndexCounts, attempt: z.number().int().optional(), worker: z.string().optional().describe('The service instance running the job') }),
 });
 
 export const codeGraphIndexComplete = defineEvent({

@@ -37,6 +37,7 @@ export const IndexJobView = z.object({
   errors: z.array(z.string()).describe('Files that could not be parsed (path: reason), and why a job failed'),
   started_at: z.string(),
   finished_at: z.string().nullable(),
+  worker: z.string().nullable().describe('The service instance that last reported progress'),
 });
 
 export const SymbolView = z.object({

@@ -14,4 +14,6 @@ export interface KnowledgeContext {
   readonly logger: Logger;
   readonly clock: () => Date;
   readonly newId: () => string;
+  /** This replica's instance name (recorded on the progress of the jobs it runs). */
+  readonly instance: string;
 }

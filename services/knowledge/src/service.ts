@@ -29,7 +29,7 @@ export const knowledgeService = defineService({
   context(kit: ServiceKit<KnowledgeConfig, KnowledgeDatabase>): KnowledgeContext {
     const { config, bus, pool, schema, store, logger, clock, newId } = kit;
     watchQueueDepth(kit.metrics.registry, bus.workQueue(INDEX_QUEUE));
-    return { config, bus, pool, schema, store, logger, clock, newId };
+    return { config, bus, pool, schema, store, logger, clock, newId, instance: kit.instance };
   },
   workers: async (ctx) => [await startIndexWorker(ctx)],
   endpoints: (ctx) => [...indexingEndpoints(ctx), ...graphEndpoints(ctx), ...queryEndpoints(ctx)],

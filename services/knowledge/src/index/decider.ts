@@ -17,13 +17,13 @@ export interface IndexState {
 
 export type IndexCommand =
   | { readonly kind: 'request'; readonly projectId: string; readonly jobId: string; readonly force: boolean; readonly repository: string }
-  | { readonly kind: 'progress'; readonly projectId: string; readonly jobId: string; readonly phase: Phase; readonly counts: Counts; readonly attempt: number }
+  | { readonly kind: 'progress'; readonly projectId: string; readonly jobId: string; readonly phase: Phase; readonly counts: Counts; readonly attempt: number; readonly worker?: string }
   | { readonly kind: 'complete'; readonly projectId: string; readonly jobId: string; readonly counts: Counts; readonly modularity: number; readonly durationMs: number; readonly errors: readonly string[] }
   | { readonly kind: 'fail'; readonly projectId: string; readonly jobId: string; readonly error: string };
 
 export type IndexEvent =
   | { readonly type: 'code_graph_index_started'; readonly data: { project_id: string; job_id: string; force: boolean; repository: string }; readonly occurredAt?: string }
-  | { readonly type: 'code_graph_index_progress'; readonly data: { project_id: string; job_id: string; phase: Phase; counts: Counts; attempt?: number }; readonly occurredAt?: string }
+  | { readonly type: 'code_graph_index_progress'; readonly data: { project_id: string; job_id: string; phase: Phase; counts: Counts; attempt?: number; worker?: string }; readonly occurredAt?: string }
   | { readonly type: 'code_graph_index_complete'; readonly data: { project_id: string; job_id: string; counts: Counts; modularity: number; duration_ms: number; errors: string[] }; readonly occurredAt?: string }
   | { readonly type: 'code_graph_index_failed'; readonly data: { project_id: string; job_id: string; error: string }; readonly occurredAt?: string };
 
@@ -63,7 +63,10 @@ export const indexDecider: Decider<IndexCommand, IndexState, IndexEvent, IndexRe
     }
     if (state.running !== command.jobId) return { events: [], result: undefined };
     switch (command.kind) {
-      case 'progress': return { events: [{ type: 'code_graph_index_progress', data: { ...ref, phase: command.phase, counts: command.counts, attempt: command.attempt } }], result: undefined };
+      case 'progress': return {
+        events: [{ type: 'code_graph_index_progress', data: { ...ref, phase: command.phase, counts: command.counts, attempt: command.attempt, ...(command.worker !== undefined ? { worker: command.worker } : {}) } }],
+        result: undefined,
+      };
       case 'complete': return {
         events: [{ type: 'code_graph_index_complete', data: { ...ref, counts: command.counts, modularity: command.modularity, duration_ms: command.durationMs, errors: [...command.errors] } }],
         result: undefined,
@@ -79,12 +82,12 @@ export const indexDecider: Decider<IndexCommand, IndexState, IndexEvent, IndexRe
         return {
           ...withJob(state, {
             job_id: event.data.job_id, project_id: event.data.project_id, status: 'queued', phase: 'queued', force: event.data.force,
-            counts: {}, errors: [], started_at: at, finished_at: null,
+            counts: {}, errors: [], started_at: at, finished_at: null, worker: null,
           }),
           running: event.data.job_id,
         };
       case 'code_graph_index_progress':
-        return job ? withJob(state, { ...job, status: 'running', phase: event.data.phase, counts: { ...job.counts, ...event.data.counts } }) : state;
+        return job ? withJob(state, { ...job, status: 'running', phase: event.data.phase, counts: { ...job.counts, ...event.data.counts }, worker: event.data.worker ?? job.worker }) : state;
       case 'code_graph_index_complete': {
         const next = job ? withJob(state, { ...job, status: 'complete', phase: 'complete', counts: { ...job.counts, ...event.data.counts }, errors: event.data.errors, finished_at: at }) : state;
         return { jobs: next.jobs, order: next.order };

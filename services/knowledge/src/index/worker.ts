@@ -44,11 +44,11 @@ export async function runIndexJob(ctx: KnowledgeContext, message: IndexJobMessag
       { root, maxFileBytes: ctx.config.KNOWLEDGE_MAX_FILE_BYTES, maxFiles: ctx.config.KNOWLEDGE_MAX_FILES, previous },
       async (phase, counts) => {
         await heartbeat();
-        await decide(ctx, { kind: 'progress', projectId, jobId, phase, counts, attempt }, owner);
+        await decide(ctx, { kind: 'progress', projectId, jobId, phase, counts, attempt, worker: ctx.instance }, owner);
       },
       heartbeat,
     );
-    await decide(ctx, { kind: 'progress', projectId, jobId, phase: 'storing', counts: result.counts, attempt }, owner);
+    await decide(ctx, { kind: 'progress', projectId, jobId, phase: 'storing', counts: result.counts, attempt, worker: ctx.instance }, owner);
     await storeGraph(ctx.pool, ctx.schema, {
       projectId, owner: owner ?? null, repository, root, jobId, indexedAt: ctx.clock(), counts: result.counts as Record<string, number>,
       modularity: result.modularity, nodes: result.nodes, edges: result.edges, parsed: result.parsed, present: result.present,
