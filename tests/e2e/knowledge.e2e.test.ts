@@ -2,11 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { codeGraphTools } from '@cadre/agents';
 import { identityService } from '@cadre/identity';
 import { checkRegistry } from '@cadre/kit';
 import { knowledgeService } from '@cadre/knowledge';
 import { projectsService } from '@cadre/projects';
-import type { ProjectView } from '@cadre/proto';
+import type { ProjectView, StepJob } from '@cadre/proto';
 import { eventually } from '@cadre/testing';
 import { SIX_LANGUAGES, writeRepository } from '../../services/knowledge/src/test-support/repo';
 import { createMember, setupAdmin } from '../support/auth';
@@ -236,6 +237,25 @@ describe('code knowledge graph through the HTTP API', () => {
       expect([query, reply.status, reply.body.rows]).toEqual([query, 200, []]);
     }
     expect(await counts()).toEqual(before);
+  });
+
+  it('gives agents the graph of their run\'s project through the executor\'s tools', async () => {
+    const tools = new Map(codeGraphTools(system.bus).map((tool) => [tool.name, tool]));
+    const stepOf = (job: Partial<StepJob>) => ({ job: { run_id: 'r1', step_id: 's1', ...job } as StepJob, toolCallId: 't1', signal: new AbortController().signal });
+    const step = stepOf({ project_id: project.id, user_id: project.owner! });
+    const found = await tools.get('code_graph_query')!.run({ query: 'square', limit: 1 }, step) as { results: Symbol[] };
+    expect(found.results.map((r) => r.qualified_name)).toEqual(['square']);
+    const ambiguous = await tools.get('code_graph_context')!.run({ symbol: 'main' }, step) as { ambiguous: boolean; candidates: unknown[] };
+    expect([ambiguous.ambiguous, ambiguous.candidates.length]).toEqual([true, 3]);
+    const impact = await tools.get('code_graph_impact')!.run({ target: 'square' }, step) as { by_depth: { symbols: Symbol[] }[] };
+    expect(impact.by_depth[0]!.symbols.map((s) => s.qualified_name).sort()).toEqual(['Circle.area', 'main']);
+    // The working tree still holds the change to js/lib/util.js of the re-index test.
+    const changes = await tools.get('code_graph_changes')!.run({}, step) as { changed_symbols: Symbol[]; impacted: Symbol[] };
+    expect(changes.changed_symbols.map((s) => s.qualified_name)).toEqual(['helper', 'extra']);
+    expect(changes.impacted.map((s) => s.qualified_name)).toEqual(['App.run']);
+    // A run of another user, and a run of no project, get no graph.
+    await expect(tools.get('code_graph_query')!.run({ query: 'square' }, stepOf({ project_id: project.id, user_id: 'someone-else' }))).rejects.toThrow(/no project/);
+    await expect(tools.get('code_graph_query')!.run({ query: 'square' }, stepOf({ user_id: project.owner! }))).rejects.toThrow('this run works on no project');
   });
 
   it('indexes Cadre\'s own source tree: context names a known function\'s callers; a runaway path query stops at the timeout', async () => {
