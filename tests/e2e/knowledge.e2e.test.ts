@@ -11,6 +11,7 @@ import type { ProjectView, StepJob } from '@cadre/proto';
 import { eventually } from '@cadre/testing';
 import { SIX_LANGUAGES, writeRepository } from '../../services/knowledge/src/test-support/repo';
 import { createMember, setupAdmin } from '../support/auth';
+import { cliRunner } from '../support/cli';
 import { call } from '../support/http';
 import { openStream, type SseStream } from '../support/sse';
 import { startSystem, type System } from '../support/system';
@@ -256,6 +257,23 @@ describe('code knowledge graph through the HTTP API', () => {
     // A run of another user, and a run of no project, get no graph.
     await expect(tools.get('code_graph_query')!.run({ query: 'square' }, stepOf({ project_id: project.id, user_id: 'someone-else' }))).rejects.toThrow(/no project/);
     await expect(tools.get('code_graph_query')!.run({ query: 'square' }, stepOf({ user_id: project.owner! }))).rejects.toThrow('this run works on no project');
+  });
+
+  it('indexes with a progress bar, searches, queries and weighs impact from the cadre CLI', async () => {
+    const { cadre, json } = cliRunner(() => ({ ...process.env, CADRE_URL: system.baseUrl, CADRE_TOKEN: token, CADRE_CONFIG: join(repo, '.no-config.json') }));
+    const indexing = await cadre('graph', 'index', project.id, '--force', '--wait');
+    expect(indexing.code).toBe(0);
+    expect(indexing.stderr).toContain('[####################] complete 15 files');
+    expect(indexing.stdout).toMatch(/^Index \S+ complete: 15 files \(15 parsed, 0 unchanged\), 39 symbols/);
+    const found = await json<{ results: Symbol[] }>('graph', 'query', project.id, 'barks');
+    expect(found.results.map((r) => r.qualified_name)).toEqual(['Dog']);
+    const matched = await cadre('graph', 'query', project.id, "MATCH (c:Class {name: 'Dog'})-[:EXTENDS]->(b) RETURN b.name AS base");
+    expect(matched.stdout).toBe('| base |\n| --- |\n| Animal |\n1 rows\n');
+    const impact = await cadre('graph', 'impact', project.id, 'square', '--depth', '1');
+    expect(impact.stdout.split('\n')[0]).toMatch(/^Risk (LOW|MEDIUM|HIGH|CRITICAL): 2 direct, 2 in all/);
+    expect(impact.stdout).toContain('Circle.area');
+    const wrong = await cadre('graph', 'impact', project.id, 'main');
+    expect([wrong.code, wrong.stderr]).toEqual([1, expect.stringContaining('[ambiguous_symbol]')]);
   });
 
   it('indexes Cadre\'s own source tree: context names a known function\'s callers; a runaway path query stops at the timeout', async () => {
