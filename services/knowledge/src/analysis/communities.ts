@@ -1,3 +1,4 @@
+import { push } from '../graph/multimap';
 import { UndirectedGraph } from 'graphology';
 import louvain from 'graphology-communities-louvain';
 import { posix } from 'node:path';
@@ -74,7 +75,7 @@ export function detectCommunities(graph: Pick<CodeGraph, 'nodes' | 'edges'>, opt
   if (network.size === 0) return { communities: [], modularity: 0 };
   const result = louvain.detailed(network, { getEdgeWeight: 'weight', resolution: options.resolution ?? 1, rng: seeded(options.seed ?? 42) });
   const groups = new Map<number, number[]>();
-  for (const [node, community] of Object.entries(result.communities)) groups.set(community, [...(groups.get(community) ?? []), Number(node)]);
+  for (const [node, community] of Object.entries(result.communities)) push(groups, community, Number(node));
   const ordered = [...groups.values()].map((members) => members.sort((a, b) => a - b)).sort((a, b) => b.length - a.length || a[0]! - b[0]!);
   const communityOf = new Map<number, number>();
   ordered.forEach((members, index) => { for (const member of members) communityOf.set(member, index + 1); });

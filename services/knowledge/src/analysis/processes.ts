@@ -1,3 +1,4 @@
+import { push } from '../graph/multimap';
 import type { CodeGraph, GraphNode } from '../graph/model';
 
 export interface ProcessStep {
@@ -46,7 +47,7 @@ export function traceProcesses(graph: Pick<CodeGraph, 'nodes' | 'edges'>, option
     if (source === undefined || source.label === 'File') continue;
     called.add(edge.target);
     if (edge.confidence < options.minConfidence) continue;
-    callees.set(edge.source, [...(callees.get(edge.source) ?? []), { target: edge.target, confidence: edge.confidence }]);
+    push(callees, edge.source, { target: edge.target, confidence: edge.confidence });
   }
   const isEntry = (node: GraphNode): boolean => (node.label === 'Function' || node.label === 'Method')
     && (callees.get(node.id)?.length ?? 0) > 0 && (!called.has(node.id) || ENTRY_NAME.test(node.name));

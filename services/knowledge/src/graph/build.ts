@@ -1,3 +1,4 @@
+import { push } from './multimap';
 import { posix } from 'node:path';
 import type { CallFact, FileFacts, SymbolFact } from '../parse/facts';
 import { CONFIDENCE, MAX_NAME_MATCHES, type CodeGraph, type EdgeReason, type EdgeType, type GraphEdge, type GraphNode, type NodeLabel } from './model';
@@ -70,7 +71,7 @@ export function buildGraph(facts: ReadonlyMap<string, FileFacts>, manifests: Man
         startLine: symbol.startLine, endLine: symbol.endLine, signature: symbol.signature, doc: symbol.doc,
       });
       own.set(symbol.qualified, node);
-      byName.set(symbol.name, [...(byName.get(symbol.name) ?? []), node]);
+      push(byName, symbol.name, node);
       addEdge(fileNodes.get(path)!.id, node.id, 'DEFINES', 1, 'structure');
     }
   }

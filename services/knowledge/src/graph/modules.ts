@@ -1,3 +1,4 @@
+import { push } from './multimap';
 import { posix } from 'node:path';
 import type { FileFacts, ImportFact } from '../parse/facts';
 
@@ -23,12 +24,12 @@ export class ModuleResolver {
   constructor(private readonly files: ReadonlyMap<string, FileFacts>, private readonly manifests: Manifests) {
     for (const path of files.keys()) {
       const dir = posix.dirname(path);
-      this.byDir.set(dir, [...(this.byDir.get(dir) ?? []), path]);
+      push(this.byDir, dir, path);
       // Every tail of the path (`c/D.java`, `b/c/D.java`, …) for languages that name modules from a source root.
       const parts = path.split('/');
       for (let i = 0; i < parts.length; i++) {
         const tail = parts.slice(i).join('/');
-        this.bySuffix.set(tail, [...(this.bySuffix.get(tail) ?? []), path]);
+        push(this.bySuffix, tail, path);
       }
     }
   }
