@@ -167,6 +167,26 @@ describe('code knowledge graph through the HTTP API', () => {
     expect(job.counts).toMatchObject({ files_total: 15, files_parsed: 1, files_reused: 14, symbols: 39 });
     const context = await api<{ callers: Symbol[] }>('GET', kg('/context/helper?file=js/lib/util.js'));
     expect(context.body.callers.map((s) => s.qualified_name).sort()).toEqual(['App.run', 'extra']);
+    // A file added, then removed: its nodes and edges come and go.
+    writeFileSync(join(repo, 'js/lib/tmp.js'), "import { helper } from './util.js';\nexport function temporary() { return helper(); }\n");
+    expect((await indexed(project.id)).counts).toMatchObject({ files_total: 16, files_parsed: 1, symbols: 40 });
+    rmSync(join(repo, 'js/lib/tmp.js'));
+    expect((await indexed(project.id)).counts).toMatchObject({ files_total: 15, files_parsed: 0, files_removed: 1, symbols: 39 });
+    // The graph written as a difference equals the graph of a fresh index of the same tree.
+    const fresh = (await api<ProjectView>('POST', '/v1/projects', { name: 'Fresh', repository: repo })).body;
+    await indexed(fresh.id);
+    const graphOf = async (id: string) => {
+      const data = (await api<{ nodes: (Symbol & { label: string; community: number | null; start_line: number })[]; edges: { source: number; target: number; type: string; confidence: number; reason: string; step: number | null }[] }>(
+        'GET', `/v1/projects/${id}/knowledge-graph/graph-data?limit=5000`)).body;
+      const key = new Map(data.nodes.map((n) => [n.id, `${n.label}:${n.file ?? ''}#${n.qualified_name}`]));
+      return {
+        nodes: data.nodes.map((n) => `${key.get(n.id)} ${n.start_line} ${n.community}`).sort(),
+        edges: data.edges.map((e) => `${key.get(e.source)} -${e.type}-> ${key.get(e.target)} ${e.confidence} ${e.reason} ${e.step}`).sort(),
+      };
+    };
+    const [incremental, full] = await Promise.all([graphOf(project.id), graphOf(fresh.id)]);
+    expect(incremental.edges.length).toBeGreaterThan(100);
+    expect(incremental).toEqual(full);
     expect((await indexed(project.id, true)).counts).toMatchObject({ files_parsed: 15, files_reused: 0 });
   });
 

@@ -11,7 +11,9 @@ import type { Migrations } from '@cadre/kit';
  *   only files whose content changed.
  * - `nodes` and `edges`: the graph (a project's whole graph is replaced in one transaction). Nodes
  *   carry a full-text vector (name words over signature over doc comment) and a trigram index on
- *   the name; edges their type, confidence, reason and process step. Communities and processes
+ *   the name; edges their type, confidence, reason and process step. A node keeps its id across
+ *   indexes (found by its key: a path, `path#Qualified.name`, `community:N`, `process:N`), so a
+ *   re-index writes only the nodes and edges that changed. Communities and processes
  *   are nodes too (labels `Community`, `Process`), their figures in `props`.
  */
 export function knowledgeMigrations(schema: string): Migrations {
@@ -27,9 +29,10 @@ export function knowledgeMigrations(schema: string): Migrations {
         await sql`create table ${s}.files (
           project_id text not null, path text not null, hash text not null, facts jsonb not null, primary key (project_id, path))`.execute(db);
         await sql`create table ${s}.nodes (
-          project_id text not null, id integer not null, label text not null, name text not null, qualified text not null,
+          project_id text not null, id integer not null, key text not null, label text not null, name text not null, qualified text not null,
           file text, language text, start_line integer, end_line integer, signature text not null, doc text not null,
           community integer, props jsonb not null default '{}', search tsvector not null, primary key (project_id, id))`.execute(db);
+        await sql`create index nodes_key on ${s}.nodes (project_id, key)`.execute(db);
         await sql`create index nodes_name on ${s}.nodes (project_id, name)`.execute(db);
         await sql`create index nodes_qualified on ${s}.nodes (project_id, qualified)`.execute(db);
         await sql`create index nodes_label on ${s}.nodes (project_id, label, id)`.execute(db);
