@@ -83,6 +83,10 @@ describe('code knowledge graph through the HTTP API', () => {
     expect([none.status, none.body.code]).toEqual([422, 'repository_unavailable']);
     const outside = (await api<ProjectView>('POST', '/v1/projects', { name: 'Outside', repository: '/etc' })).body;
     expect((await api<ErrorBody>('POST', `/v1/projects/${outside.id}/knowledge-graph/index`)).body.code).toBe('repository_unavailable');
+    // A file:// URL is a server-side path too, held to the same folders.
+    const viaUrl = (await api<ProjectView>('POST', '/v1/projects', { name: 'File URL', repository: 'file:///etc' })).body;
+    const refused = await api<ErrorBody>('POST', `/v1/projects/${viaUrl.id}/knowledge-graph/index`);
+    expect([refused.status, refused.body.code]).toEqual([422, 'repository_unavailable']);
   });
 
   it('indexes the repository as a job with progress events on the project\'s stream', async () => {

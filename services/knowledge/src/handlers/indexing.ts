@@ -3,7 +3,7 @@ import { DomainError, NotFoundError, REPOSITORY_UNAVAILABLE, knowledgeIndex, kno
 import { endpoint, metaOf, requireAccess, type Call } from '@cadre/runtime';
 import type { KnowledgeContext } from '../context';
 import { indexDecider, indexStream, type IndexState, type JobView } from '../index/decider';
-import { checkLocalPath } from '../index/repository';
+import { checkLocalPath, localPathOf } from '../index/repository';
 import { INDEX_QUEUE, type IndexJobMessage } from '../index/worker';
 import { graphRow } from '../storage/graph-store';
 import { projectFor, projectNotFound } from './access';
@@ -30,7 +30,8 @@ export function indexingEndpoints(ctx: KnowledgeContext) {
       if (repository === null || repository === undefined || repository === '') {
         throw new DomainError(REPOSITORY_UNAVAILABLE, `project '${projectId}' names no repository: set one with PUT /v1/projects/${projectId}`);
       }
-      if (repository.startsWith('/')) await checkLocalPath(ctx.config, repository);
+      const local = localPathOf(repository);
+      if (local !== undefined) await checkLocalPath(ctx.config, local);
       const jobId = ctx.newId();
       const outcome = await handleCommand(ctx.store, indexDecider, {
         stream: indexStream(projectId),

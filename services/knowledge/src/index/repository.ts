@@ -29,14 +29,27 @@ export async function checkLocalPath(config: KnowledgeConfig, path: string): Pro
   return real;
 }
 
+/** The server-side folder a repository names: an absolute path, or a `file://` URL (held to the same roots). */
+export function localPathOf(repository: string): string | undefined {
+  if (repository.startsWith('/')) return repository;
+  if (!/^file:\/\//i.test(repository)) return undefined;
+  try {
+    return decodeURIComponent(new URL(repository).pathname);
+  } catch {
+    throw unavailable(`the repository URL ${repository} is not a valid file:// URL`);
+  }
+}
+
 /**
  * The folder to index: a server-side path as it is, or a git URL cloned (shallow) into the
  * service's workspace — fetched and reset to the remote's HEAD when cloned before.
  */
 export async function materialize(config: KnowledgeConfig, projectId: string, repository: string): Promise<string> {
-  if (repository.startsWith('/')) return checkLocalPath(config, repository);
+  const local = localPathOf(repository);
+  if (local !== undefined) return checkLocalPath(config, local);
   const dir = resolve(join(config.KNOWLEDGE_WORKSPACE, projectId));
-  const options = { timeout: config.KNOWLEDGE_CLONE_TIMEOUT_MS, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } };
+  // Network transports only: no `file`, no `ext::` helpers (which run commands), none through submodules either.
+  const options = { timeout: config.KNOWLEDGE_CLONE_TIMEOUT_MS, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ALLOW_PROTOCOL: 'https:http:ssh:git' } };
   const cloned = await stat(join(dir, '.git')).then(() => true, () => false);
   try {
     if (cloned) {
