@@ -17,12 +17,12 @@ RUN npm ci --no-audit --no-fund \
  && npm prune --omit=dev --no-audit --no-fund
 # The runtime tree: each workspace's package.json, dist/ and the files it reads at run time
 # (built-in pipelines, the embedded Postgres host script and entry, the memory service's PDF worker),
-# with the pruned node_modules.
+# with the pruned node_modules (and a workspace's own, where npm nested a version only it uses).
 RUN mkdir -p /out \
  && cp -a package.json package-lock.json node_modules /out/ \
  && for dir in proto libs/* services/*; do \
       mkdir -p "/out/$dir" && cp -a "$dir/package.json" "$dir/dist" "/out/$dir/"; \
-      for extra in index.js scripts pipelines workers; do if [ -e "$dir/$extra" ]; then cp -a "$dir/$extra" "/out/$dir/"; fi; done; \
+      for extra in index.js scripts pipelines workers node_modules; do if [ -e "$dir/$extra" ]; then cp -a "$dir/$extra" "/out/$dir/"; fi; done; \
     done \
  && mkdir -p /out/deploy/docker && cp -a deploy/docker/entrypoint.sh /out/deploy/docker/ \
  && find /out -name '*.tsbuildinfo' -delete
@@ -38,6 +38,10 @@ WORKDIR /app
 # The voice service's local engines, encoders and offline transcription (Debian packages).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends espeak-ng flite lame opus-tools sox pocketsphinx pocketsphinx-en-us \
+ && rm -rf /var/lib/apt/lists/*
+# The knowledge service clones repositories named by a git URL and maps git changes to its graph.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git ca-certificates openssh-client \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build --chown=root:root /out/ /app/
 RUN mkdir -p /data && chown node:node /data

@@ -7,6 +7,8 @@ const transform = {
   '^.+/node_modules/(file-type|music-metadata|strtok3|token-types|uint8array-extras|@tokenizer/inflate|@borewit/text-codec|win-guid|media-typer)/.+\\.js$':
     // `node` interop: a default import of a CommonJS package is its module.exports, as in Node's ES modules.
     ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs', importInterop: 'node' } }],
+  // web-tree-sitter (knowledge service) loads `module` by a dynamic import, which jest's CommonJS runtime cannot run.
+  '^.+/node_modules/@vscode/tree-sitter-wasm/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
 };
 const moduleNameMapper = {
   '^@cadre/proto$': '<rootDir>/proto/src/index.ts',
@@ -17,7 +19,7 @@ const moduleNameMapper = {
   '^music-metadata$': '<rootDir>/node_modules/music-metadata/lib/index.js',
 };
 const common = { transform, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname,
-  testPathIgnorePatterns: ['/node_modules/', '/dist/'], transformIgnorePatterns: ['/node_modules/(?!(jose|file-type|music-metadata|strtok3|token-types|uint8array-extras|@tokenizer/inflate|@borewit/text-codec|win-guid|media-typer)/)'] };
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'], transformIgnorePatterns: ['/node_modules/(?!(jose|file-type|music-metadata|strtok3|token-types|uint8array-extras|@tokenizer/inflate|@borewit/text-codec|win-guid|media-typer|@vscode/tree-sitter-wasm)/)'] };
 module.exports = {
   testTimeout: 180_000,
   // On a two-core machine jest runs every suite in its own process (in band): one handle a

@@ -11,6 +11,7 @@ import { swarmEvents } from './swarms/events';
 import { voiceEvents } from './voice/events';
 import { projectEvents } from './projects/events';
 import { memoryEvents } from './memory/events';
+import { knowledgeEvents } from './knowledge/events';
 
 /**
  * Every event type Cadre knows, in one registry (for the stream docs and validation). Each is
@@ -27,6 +28,7 @@ export const allEvents = [
   ...voiceEvents,
   ...projectEvents,
   ...memoryEvents,
+  ...knowledgeEvents,
 ] as const;
 
 export function createEventRegistry(): EventRegistry {

@@ -20,3 +20,4 @@ export * from './gateway';
 export * from './voice';
 export * from './projects';
 export * from './memory';
+export * from './knowledge';

@@ -18,6 +18,7 @@ import * as swarmsContracts from './swarms';
 import * as voiceContracts from './voice';
 import * as projectsContracts from './projects';
 import * as memoryContracts from './memory';
+import * as knowledgeContracts from './knowledge';
 
 describe('errors', () => {
   it('survive the wire with their class, code, status and retryable flag', () => {
@@ -155,6 +156,7 @@ describe('contracts by domain', () => {
     voice: voiceContracts,
     projects: projectsContracts,
     memory: memoryContracts,
+    knowledge: knowledgeContracts,
   };
   const isEvent = (value: unknown): value is EventDefinition =>
     typeof value === 'object' && value !== null && 'type' in value && 'domain' in value && 'version' in value && 'data' in value;

@@ -8,6 +8,7 @@ import { voiceRoutes } from './voice/routes';
 import { projectRoutes } from './projects/routes';
 import { swarmRoutes } from './swarms/routes';
 import { memoryRoutes } from './memory/routes';
+import { knowledgeRoutes } from './knowledge/routes';
 
 /**
  * Every HTTP route of Cadre, one list per owner, each defined in its owner's folder
@@ -25,4 +26,5 @@ export const allRoutes: readonly RouteDefinition[] = [
   ...projectRoutes,
   ...swarmRoutes,
   ...memoryRoutes,
+  ...knowledgeRoutes,
 ];

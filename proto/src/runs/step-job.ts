@@ -36,6 +36,8 @@ export const StepJob = z.object({
   user_id: z.string().optional(),
   /** The swarm whose task the run does (added, optional): the agents' events of the step carry it. */
   swarm_id: z.string().optional(),
+  /** The project the run works on (added, optional): the code graph tools read its graph. */
+  project_id: z.string().optional(),
   limits: z.object({
     timeout_seconds: z.number().positive(),
     max_turns: z.number().int().positive(),

@@ -46,8 +46,10 @@ describe('agents API', () => {
   describe('tool overrides', () => {
     it('turns an installed tool on for an agent, then removes the override', async () => {
       const before = await h.send(agentToolsGet, { agent_id: 'demo-writer' });
-      // The memory tools are installed in every agents service, off until an agent or step names them.
-      expect(before.tools.map((t) => t.name)).toEqual(['echo', 'rate_memories', 'recall', 'remember']);
+      // The memory and code graph tools are installed in every agents service, off until an agent or step names them.
+      expect(before.tools.map((t) => t.name)).toEqual([
+        'code_graph_changes', 'code_graph_context', 'code_graph_impact', 'code_graph_query', 'echo', 'rate_memories', 'recall', 'remember',
+      ]);
       const echo = (tools: typeof before.tools) => tools.filter((t) => t.name === 'echo');
       expect(echo(before.tools)).toEqual([{ name: 'echo', description: 'Echoes its input', enabled: false, source: 'available', registered: true }]);
       const on = await h.send(agentToolSet, { agent_id: 'demo-writer', tool: 'echo', enabled: true }, ADMIN);

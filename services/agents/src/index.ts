@@ -8,6 +8,7 @@ export { loadAgentsConfig, agentsConfigShape, type AgentsConfig } from './config
 export { createToolRegistry, RESERVED_TOOL_NAMES, type AgentTool, type ToolContext, type ToolRegistry } from './tools/registry';
 export { createSecretBox, maskSecret, type SecretBox } from './settings/crypto';
 export { agentsService, type AgentsServiceOptions } from './service';
+export { codeGraphTools } from './tools/code-graph';
 
 /** Sources of time and ids, and the tools later services install. */
 export interface AgentsOptions {

@@ -16,6 +16,7 @@ import { createProviderSettings } from './settings/providers';
 import type { AgentsDatabase } from './storage/database';
 import { agentsMigrations, settingOnce } from './storage/migrations';
 import { memoryTools } from './tools/memory';
+import { codeGraphTools } from './tools/code-graph';
 import { createToolRegistry, type AgentTool, type ToolRegistry } from './tools/registry';
 
 /** Options of the agents service beyond its config: the tools agents may call besides `complete` and `fail`. */
@@ -57,6 +58,8 @@ export const agentsService = defineService({
     const tools = given && 'register' in given ? given : createToolRegistry(given ?? []);
     // The memory tools call the memory service over the bus; a caller's tool of the same name wins.
     for (const tool of memoryTools(bus)) if (tools.get(tool.name) === undefined) tools.register(tool);
+    // The code graph tools read the knowledge service's graph of the run's project.
+    for (const tool of codeGraphTools(bus)) if (tools.get(tool.name) === undefined) tools.register(tool);
     const providers = await createProviderSettings({ store, db: kit.db, env: config.llm, box: createSecretBox(secret), logger });
     const ctx: AgentsContext = {
       config, bus, store, logger, tools, providers, clock: kit.clock, newId: kit.newId,

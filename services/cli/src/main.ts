@@ -10,6 +10,7 @@ import { swarmsCancel, swarmsGet, swarmsLaunch, swarmsList } from './commands/sw
 import { up } from './commands/up';
 import { say, transcribe } from './commands/voice';
 import { documentsIngest, documentsSearch, memoryImport, memoryRemember, memorySearch } from './commands/memory';
+import { graphImpact, graphIndex, graphQuery } from './commands/graph';
 import { createOutput } from './output';
 
 export const USAGE = `Usage: cadre <command> [options]
@@ -51,6 +52,11 @@ export const USAGE = `Usage: cadre <command> [options]
                                        Import markdown files as memories (a job; --wait follows it)
   documents ingest <file> [--title T]  Ingest markdown, text, HTML or PDF
   documents search <query> [--limit N] [--document ID]
+  graph index <project> [--force] [--wait]
+                                       Index the project's repository (a job; --wait shows its progress)
+  graph query <project> <words | MATCH …> [--limit N]
+                                       Search the code graph, or run a read-only query (MATCH … RETURN)
+  graph impact <project> <symbol> [--direction upstream|downstream] [--depth N] [--min-confidence X]
 
 Options: --json (machine-readable output), --url URL (instead of CADRE_URL / the config file)
 Environment: CADRE_URL, CADRE_TOKEN (a bearer token or API key), CADRE_CONFIG (config file path)`;
@@ -104,6 +110,10 @@ const OPTIONS = {
   tags: { type: 'string' },
   wait: { type: 'boolean' },
   document: { type: 'string' },
+  force: { type: 'boolean' },
+  direction: { type: 'string' },
+  depth: { type: 'string' },
+  'min-confidence': { type: 'string' },
 } as const;
 
 class UsageError extends Error {}
@@ -303,6 +313,30 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
             return 0;
           default:
             throw new UsageError(`unknown command: documents ${sub ?? ''}`.trim());
+        }
+      }
+      case 'graph': {
+        const client = await createClient(effectiveEnv);
+        const project = required(rest[0], 'the project id');
+        switch (sub) {
+          case 'index':
+            await graphIndex(client, output, { project, force: values.force === true, wait: values.wait === true });
+            return 0;
+          case 'query':
+            await graphQuery(client, output, { project, text: required(rest.slice(1).join(' '), 'the query'), ...(values.limit !== undefined ? { limit: values.limit } : {}) });
+            return 0;
+          case 'impact': {
+            const depth = count(values.depth, '--depth');
+            const minConfidence = values['min-confidence'] !== undefined ? Number(values['min-confidence']) : undefined;
+            if (minConfidence !== undefined && !(minConfidence >= 0 && minConfidence <= 1)) throw new UsageError('--min-confidence must be between 0 and 1');
+            await graphImpact(client, output, {
+              project, symbol: required(rest[1], 'the symbol'), ...(values.direction !== undefined ? { direction: values.direction } : {}),
+              ...(depth !== undefined ? { depth } : {}), ...(minConfidence !== undefined ? { minConfidence } : {}),
+            });
+            return 0;
+          }
+          default:
+            throw new UsageError(`unknown command: graph ${sub ?? ''}`.trim());
         }
       }
       default:

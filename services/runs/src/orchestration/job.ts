@@ -42,6 +42,7 @@ export function buildStepJob(state: RunState, attempt: StepAttempt, pipeline: Pi
     ...(attempt.feedback !== undefined ? { feedback: attempt.feedback } : {}),
     ...(runOwner(state) !== undefined ? { user_id: runOwner(state) } : {}),
     ...(state.swarmId !== undefined ? { swarm_id: state.swarmId } : {}),
+    ...(state.projectId !== undefined ? { project_id: state.projectId } : {}),
     limits: {
       timeout_seconds: attempt.timeoutSeconds ?? settings.timeoutSeconds,
       max_turns: settings.maxTurns,

@@ -1,0 +1,19 @@
+import type { Bus } from '@cadre/bus';
+import type { EventStore } from '@cadre/eventstore';
+import type { Logger } from '@cadre/logging';
+import type { Pool } from 'pg';
+import type { KnowledgeConfig } from './config';
+
+/** What the knowledge service's handlers and workers share. */
+export interface KnowledgeContext {
+  readonly config: KnowledgeConfig;
+  readonly bus: Bus;
+  readonly pool: Pool;
+  readonly schema: string;
+  readonly store: EventStore;
+  readonly logger: Logger;
+  readonly clock: () => Date;
+  readonly newId: () => string;
+  /** This replica's instance name (recorded on the progress of the jobs it runs). */
+  readonly instance: string;
+}

@@ -1,0 +1,71 @@
+import { foldEnvelopes, handleCommand } from '@cadre/eventstore';
+import { DomainError, NotFoundError, REPOSITORY_UNAVAILABLE, knowledgeIndex, knowledgeJob, knowledgeStatus } from '@cadre/proto';
+import { endpoint, metaOf, requireAccess, type Call } from '@cadre/runtime';
+import type { KnowledgeContext } from '../context';
+import { indexDecider, indexStream, type IndexState, type JobView } from '../index/decider';
+import { checkLocalPath, localPathOf } from '../index/repository';
+import { INDEX_QUEUE, type IndexJobMessage } from '../index/worker';
+import { graphRow } from '../storage/graph-store';
+import { projectFor, projectNotFound } from './access';
+
+async function indexState(ctx: KnowledgeContext, projectId: string): Promise<{ state: IndexState; owner: string | undefined; exists: boolean }> {
+  const history = await ctx.store.readStream(indexStream(projectId));
+  return { state: foldEnvelopes(indexDecider, indexDecider.initialState, history), owner: history[0]?.meta.owner, exists: history.length > 0 };
+}
+
+/** Index, job progress and status routes. */
+export function indexingEndpoints(ctx: KnowledgeContext) {
+  /** The caller may read the project's jobs: checked on the jobs' own owner, else asked of the projects service. */
+  async function readable(call: Call, projectId: string): Promise<IndexState> {
+    const { state, owner, exists } = await indexState(ctx, projectId);
+    if (exists) requireAccess(call, owner, () => projectNotFound(projectId));
+    else await projectFor(ctx, call, projectId);
+    return state;
+  }
+
+  return [
+    endpoint(knowledgeIndex, async ({ project_id: projectId, force }, call) => {
+      const project = await projectFor(ctx, call, projectId);
+      const repository = project.repository;
+      if (repository === null || repository === undefined || repository === '') {
+        throw new DomainError(REPOSITORY_UNAVAILABLE, `project '${projectId}' names no repository: set one with PUT /v1/projects/${projectId}`);
+      }
+      const local = localPathOf(repository);
+      if (local !== undefined) await checkLocalPath(ctx.config, local);
+      const jobId = ctx.newId();
+      const outcome = await handleCommand(ctx.store, indexDecider, {
+        stream: indexStream(projectId),
+        command: { kind: 'request', projectId, jobId, force, repository },
+        meta: metaOf(call),
+        owner: () => project.owner ?? undefined,
+        subjectScope: projectId,
+        reactions: [
+          // Queued again when joined too: the job id dedups it, and a job whose message was lost is queued again.
+          async (done) => {
+            const message: IndexJobMessage = { project_id: projectId, job_id: done.result!.job_id };
+            await ctx.bus.workQueue(INDEX_QUEUE).enqueue(Buffer.from(JSON.stringify(message)), { msgId: message.job_id });
+          },
+        ],
+      });
+      return { job_id: outcome.result!.job_id, project_id: projectId, status: outcome.result!.status };
+    }),
+
+    endpoint(knowledgeJob, async ({ project_id: projectId, job_id: jobId }, call) => {
+      const state = await readable(call, projectId);
+      const job: JobView | undefined = state.jobs[jobId];
+      if (job === undefined) throw new NotFoundError(`no index job '${jobId}' of project '${projectId}'`);
+      return job;
+    }),
+
+    endpoint(knowledgeStatus, async ({ project_id: projectId }, call) => {
+      const state = await readable(call, projectId);
+      const row = await graphRow(ctx.pool, ctx.schema, projectId);
+      const last = state.order[state.order.length - 1];
+      const job = state.running !== undefined ? state.jobs[state.running] : last !== undefined ? state.jobs[last] : undefined;
+      return {
+        project_id: projectId, indexed: row !== undefined, indexed_at: row?.indexed_at.toISOString() ?? null,
+        counts: row?.counts ?? {}, modularity: row?.modularity ?? null, job: job ?? null,
+      };
+    }),
+  ];
+}

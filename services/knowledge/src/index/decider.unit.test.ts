@@ -1,0 +1,44 @@
+import { deciderSpec } from '@cadre/testing';
+import { indexDecider, type IndexEvent } from './decider';
+
+const P = 'p1';
+const started = (jobId: string): IndexEvent => ({ type: 'code_graph_index_started', data: { project_id: P, job_id: jobId, force: false, repository: '/r' }, occurredAt: '2026-01-01T00:00:00.000Z' });
+const complete = (jobId: string): IndexEvent => ({
+  type: 'code_graph_index_complete', data: { project_id: P, job_id: jobId, counts: { symbols: 3 }, modularity: 0.4, duration_ms: 10, errors: [] }, occurredAt: '2026-01-01T00:00:01.000Z',
+});
+
+describe('index decider', () => {
+  it('starts a job when none runs', () => {
+    deciderSpec(indexDecider).given([]).when({ kind: 'request', projectId: P, jobId: 'j1', force: true, repository: '/r' })
+      .then([{ type: 'code_graph_index_started', data: { project_id: P, job_id: 'j1', force: true, repository: '/r' } }]);
+  });
+
+  it('joins the running job instead of starting another', () => {
+    deciderSpec(indexDecider).given([started('j1')]).when({ kind: 'request', projectId: P, jobId: 'j2', force: false, repository: '/r' })
+      .thenResult({ job_id: 'j1', status: 'running' });
+  });
+
+  it('starts a new job once the last one completed', () => {
+    deciderSpec(indexDecider).given([started('j1'), complete('j1')]).when({ kind: 'request', projectId: P, jobId: 'j2', force: false, repository: '/r' })
+      .thenResult({ job_id: 'j2', status: 'started' });
+  });
+
+  it('completes a job once: a redelivered worker changes nothing', () => {
+    deciderSpec(indexDecider).given([started('j1'), complete('j1')])
+      .when({ kind: 'complete', projectId: P, jobId: 'j1', counts: {}, modularity: 0, durationMs: 1, errors: [] }).then([]);
+    deciderSpec(indexDecider).given([started('j1'), complete('j1')])
+      .when({ kind: 'progress', projectId: P, jobId: 'j1', phase: 'parsing', counts: {}, attempt: 2 }).then([]);
+  });
+
+  it('keeps each job\'s phase and counts', () => {
+    deciderSpec(indexDecider).given([
+      started('j1'),
+      { type: 'code_graph_index_progress', data: { project_id: P, job_id: 'j1', phase: 'parsing', counts: { files_total: 4 } } },
+    ]).when({ kind: 'fail', projectId: P, jobId: 'j1', error: 'boom' }).thenMatch([{ type: 'code_graph_index_failed', data: { job_id: 'j1', error: 'boom' } }]);
+    const state = [started('j1'), { type: 'code_graph_index_progress', data: { project_id: P, job_id: 'j1', phase: 'parsing', counts: { files_total: 4 } } } as IndexEvent,
+      { type: 'code_graph_index_progress', data: { project_id: P, job_id: 'j1', phase: 'calls', counts: { symbols: 9 } } } as IndexEvent]
+      .reduce(indexDecider.evolve, indexDecider.initialState);
+    expect(state.running).toBe('j1');
+    expect(state.jobs.j1).toMatchObject({ status: 'running', phase: 'calls', counts: { files_total: 4, symbols: 9 } });
+  });
+});
