@@ -49,14 +49,16 @@ describe('knowledge replicas: one killed while indexing', () => {
     const jobPath = `/v1/projects/${project.id}/knowledge-graph/index/${started.body.job_id}`;
     const view = async () => (await call<Job>(gateway.url, 'GET', jobPath, { token })).body;
 
-    // Once it parses, the replica that runs it dies.
-    const running = await eventually(async () => {
+    // Once it parses, the replica that runs it is frozen in the same turn (SIGSTOP: on a loaded
+    // machine it could otherwise finish before a kill lands), then killed.
+    let victim: Replica | undefined;
+    await eventually(async () => {
       const job = await view();
       expect(job.phase).toBe('parsing');
-      return job;
+      victim = fleet.alive('knowledge').find((replica) => job.worker?.includes(`-${replica.child.pid}-`));
+      expect(victim).toBeDefined();
+      process.kill(victim!.child.pid!, 'SIGSTOP');
     }, 60_000, 10);
-    const victim = fleet.alive('knowledge').find((replica) => running.worker?.includes(`-${replica.child.pid}-`));
-    expect(victim).toBeDefined();
     await fleet.kill(victim!);
     const survivor = fleet.alive('knowledge')[0]!;
 
