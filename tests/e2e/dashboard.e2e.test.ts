@@ -1,0 +1,245 @@
+import { randomUUID } from 'node:crypto';
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
+import { eventually } from '@cadre/testing';
+import { ADMIN, createMember, login } from '../support/auth';
+import { ensureDashboardBuilt, launchBrowser, screenshot } from '../support/browser';
+import { call } from '../support/http';
+import { createRun, waitForRunStatus } from '../support/runs';
+import { openStream } from '../support/sse';
+import { launchSwarm, swarmTask } from '../support/swarms';
+import { startSystem, type System } from '../support/system';
+
+// The dashboard in Debian's Chromium, against Cadre started in this process: the gateway serves
+// the built app at `/`, and the app talks to nothing but the public API and its streams.
+
+const DEMO_STEPS = ['outline', 'draft', 'summary'];
+
+/** Every agent_output chunk of a run from a fresh replay of the stream, joined per step: what the page must show. */
+async function replayedOutput(baseUrl: string, token: string, runId: string): Promise<Record<string, string>> {
+  const stream = await openStream(baseUrl, { token, lastEventId: 0, query: { run_id: runId } });
+  try {
+    await eventually(() => expect(stream.events.some((e) => e.event === 'run_complete')).toBe(true), 20_000, 50);
+  } finally {
+    stream.close();
+  }
+  const output: Record<string, string> = {};
+  for (const event of stream.events.filter((e) => e.event === 'agent_output')) {
+    const data = (JSON.parse(event.data) as { data: { step_id: string; chunk: string } }).data;
+    output[data.step_id] = (output[data.step_id] ?? '') + data.chunk;
+  }
+  return output;
+}
+
+/** Marks the document; a reload or navigation by the browser loses the mark. */
+async function markDocument(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    (globalThis as unknown as { cadreTestMark: boolean }).cadreTestMark = true;
+  });
+}
+async function stillSameDocument(page: Page): Promise<boolean> {
+  return page.evaluate(() => (globalThis as unknown as { cadreTestMark?: boolean }).cadreTestMark === true);
+}
+
+async function signIn(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
+  await page.goto(baseUrl);
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('who').waitFor();
+}
+
+describe('the dashboard in a browser', () => {
+  let system: System;
+  let browser: Browser;
+  let admin: BrowserContext;
+  let page: Page;
+  let adminToken: string;
+
+  beforeAll(async () => {
+    ensureDashboardBuilt();
+    system = await startSystem({
+      transport: 'embedded',
+      orchestration: {},
+      // Real loggers (lines go nowhere) so each instance has a log to tail; model output streamed slowly enough to watch.
+      logSink: () => undefined,
+      env: { CADRE_DRY_RUN_CHUNK_DELAY_MS: '25', SSE_HEARTBEAT_MS: '1000' },
+    });
+    browser = await launchBrowser();
+    admin = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    page = await admin.newPage();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await system?.stop();
+  });
+
+  it('sets up the first admin, keeps the session over a reload, signs out and in again', async () => {
+    await page.goto(system.baseUrl);
+    await page.getByRole('heading', { name: 'Create the first admin' }).waitFor();
+    await screenshot(page, 'setup');
+    await page.getByLabel('Name').fill(ADMIN.name);
+    await page.getByLabel('E-mail').fill(ADMIN.email);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Create admin and sign in' }).click();
+    await expect(page.getByTestId('who').textContent()).resolves.toContain('admin');
+    await page.getByRole('heading', { name: 'Runs' }).waitFor();
+
+    await page.reload();
+    await page.getByRole('heading', { name: 'Runs' }).waitFor();
+    expect(await page.getByTestId('who').textContent()).toContain(ADMIN.name);
+    expect(await page.getByRole('heading', { name: 'Sign in' }).count()).toBe(0);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    // Signed out on the server too: the stored refresh token no longer opens a session.
+    await page.reload();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await screenshot(page, 'sign-in');
+
+    await signIn(page, system.baseUrl, ADMIN.email, ADMIN.password);
+    expect(page.url()).toBe(`${system.baseUrl}/runs`);
+    adminToken = (await login(system.baseUrl, ADMIN.email, ADMIN.password)).access_token;
+  });
+
+  it('starts the demo pipeline and shows its steps complete and their output without a reload', async () => {
+    await page.goto(`${system.baseUrl}/runs`);
+    await markDocument(page);
+    await page.getByText('Start a run').click();
+    await page.locator('select[name="pipeline_id"]').selectOption('demo');
+    await page.getByLabel('Task').fill('Write a haiku about queues');
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.waitForURL(/\/runs\/[0-9a-f-]+$/);
+    const runId = page.url().split('/').pop()!;
+
+    for (const step of DEMO_STEPS) {
+      await page.locator(`li[data-step="${step}"][data-status="completed"]`).waitFor({ timeout: 30_000 });
+    }
+    await page.locator('[data-testid="run-status"] [data-status="completed"]').waitFor();
+    const expected = await replayedOutput(system.baseUrl, adminToken, runId);
+    for (const step of DEMO_STEPS) {
+      expect(expected[step]).toBeTruthy();
+      expect(await page.locator(`li[data-step="${step}"] [data-testid="stream-output"]`).textContent()).toBe(expected[step]);
+      await expect(page.locator(`li[data-step="${step}"] [data-testid="outputs"]`).textContent()).resolves.toContain('dry-run');
+    }
+    expect(await stillSameDocument(page)).toBe(true);
+    await screenshot(page, 'run');
+
+    // The list shows it, completed.
+    await page.getByRole('link', { name: 'Runs', exact: true }).click();
+    await page.locator(`tr[data-run="${runId}"] [data-status="completed"]`).waitFor();
+    await screenshot(page, 'runs');
+  });
+
+  it('fills in what it missed while the stream was blocked, resuming with Last-Event-ID', async () => {
+    const run = await createRun(system.baseUrl, adminToken, { pipeline_id: 'demo', task_description: 'Outline a talk on event sourcing' });
+    const streamRequests: Request[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/v1/events/stream')) streamRequests.push(request);
+    });
+    await page.goto(`${system.baseUrl}/runs/${run.id}`);
+    await markDocument(page);
+    // The first step is streaming its output on the page…
+    await page.locator('li[data-step="outline"] [data-testid="stream-output"]').waitFor();
+    // …when the network drops: the browser goes offline (the open stream is cut) and every new
+    // attempt at the stream is aborted until it is back.
+    await page.route('**/v1/events/stream**', (route) => route.abort('internetdisconnected'));
+    await admin.setOffline(true);
+    let seenWhileDown: string | null;
+    const before = streamRequests.length;
+    try {
+      await page.locator('[data-stream="reconnecting"]').waitFor();
+      seenWhileDown = await page.locator('li[data-step="outline"] [data-testid="stream-output"]').textContent();
+      // The run goes on and ends while the page hears nothing.
+      await waitForRunStatus(system.baseUrl, adminToken, run.id, 'completed', 30_000);
+      expect(await page.locator('li[data-step="summary"][data-status="completed"]').count()).toBe(0);
+    } finally {
+      await page.unroute('**/v1/events/stream**');
+      await admin.setOffline(false);
+    }
+    for (const step of DEMO_STEPS) await page.locator(`li[data-step="${step}"][data-status="completed"]`).waitFor({ timeout: 20_000 });
+    await page.locator('[data-stream="live"]').waitFor();
+
+    // The reconnect asked for what came after the last event the page had.
+    const resumed = streamRequests.slice(before).map((r) => r.headers()['last-event-id']).filter((id) => id !== undefined);
+    expect(resumed.length).toBeGreaterThan(0);
+    expect(Number(resumed[0])).toBeGreaterThan(0);
+    // Nothing lost, nothing twice: each step's text equals a fresh replay's, and no reload happened.
+    const expected = await replayedOutput(system.baseUrl, adminToken, run.id);
+    expect(expected.outline!.startsWith(seenWhileDown ?? '')).toBe(true);
+    for (const step of DEMO_STEPS) {
+      expect(await page.locator(`li[data-step="${step}"] [data-testid="stream-output"]`).textContent()).toBe(expected[step]);
+    }
+    expect(await stillSameDocument(page)).toBe(true);
+  });
+
+  it('shows a member only their own runs and no admin pages', async () => {
+    const alice = await createMember(system.baseUrl, adminToken, 'alice@example.com');
+    const bob = await createMember(system.baseUrl, adminToken, 'bob@example.com');
+    const alicesOld = await createRun(system.baseUrl, alice.tokens.access_token, { pipeline_id: 'demo', task_description: 'Alice, private' });
+    const bobs = await createRun(system.baseUrl, bob.tokens.access_token, { pipeline_id: 'demo', task_description: 'Bob, his own' });
+
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    try {
+      const member = await context.newPage();
+      await signIn(member, system.baseUrl, 'bob@example.com', 'member password 123');
+      await member.locator(`tr[data-run="${bobs.id}"]`).waitFor();
+      await member.locator('[data-stream="live"]').waitFor();
+      // A run of Alice's started while Bob watches, then one of Bob's: his appears live, hers never.
+      const alicesNew = await createRun(system.baseUrl, alice.tokens.access_token, { pipeline_id: 'demo', task_description: 'Alice, later' });
+      const bobsNew = await createRun(system.baseUrl, bob.tokens.access_token, { pipeline_id: 'demo', task_description: 'Bob, later' });
+      await member.locator(`tr[data-run="${bobsNew.id}"]`).waitFor();
+      expect(await member.locator(`tr[data-run="${alicesOld.id}"], tr[data-run="${alicesNew.id}"]`).count()).toBe(0);
+      await screenshot(member, 'runs-phone');
+
+      // Her run's page says it does not exist; the admin pages are neither linked nor shown.
+      await member.goto(`${system.baseUrl}/runs/${alicesOld.id}`);
+      await member.getByRole('alert').filter({ hasText: /not found/i }).waitFor();
+      expect(await member.getByRole('link', { name: 'Operations' }).count()).toBe(0);
+      expect(await member.getByRole('link', { name: 'Users' }).count()).toBe(0);
+      await member.goto(`${system.baseUrl}/operations`);
+      await member.getByText('This page is for admins.').waitFor();
+      expect(await member.getByRole('heading', { name: 'Service instances' }).count()).toBe(0);
+      await member.goto(`${system.baseUrl}/users`);
+      await member.getByText('This page is for admins.').waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('draws a swarm DAG whose task states change live', async () => {
+    const launch = await launchSwarm(system.baseUrl, adminToken, {
+      agent_id: 'demo-writer', max_concurrent: 2,
+      tasks: [swarmTask('schema'), swarmTask('api', ['schema']), swarmTask('ui', ['schema']), swarmTask('docs', ['api', 'ui'])],
+    });
+    await page.goto(`${system.baseUrl}/swarms/${launch.swarm_id}`);
+    await markDocument(page);
+    const graph = page.getByRole('img', { name: /Task graph/ });
+    await graph.waitFor();
+    const first = await graph.getAttribute('data-states');
+    expect(first?.split(' ').sort()).toHaveLength(4);
+    // When the page opened, the last task could not have finished: docs waits for api and ui.
+    expect(first).not.toContain('docs=completed');
+    await eventually(async () => {
+      expect(await graph.getAttribute('data-states')).toBe('schema=completed api=completed ui=completed docs=completed');
+    }, 30_000, 100);
+    await page.locator('[data-testid="swarm-status"] [data-status="completed"]').waitFor();
+    expect(await page.locator('tr[data-task][data-status="completed"]').count()).toBe(4);
+    expect(await stillSameDocument(page)).toBe(true);
+    await screenshot(page, 'swarm');
+  });
+
+  it('tails an instance\'s log and shows a line written after the page opened', async () => {
+    await page.goto(`${system.baseUrl}/operations`);
+    await page.getByRole('button', { name: 'Tail the log of gateway-test' }).click();
+    const log = page.getByTestId('log');
+    await log.locator('.line').first().waitFor();
+    await page.locator('[data-stream="live"]').waitFor();
+    const marker = `after-open-${randomUUID()}`;
+    expect(await log.textContent()).not.toContain(marker);
+    // A request the gateway logs (its access log line names the path).
+    const reply = await call(system.baseUrl, 'GET', `/v1/${marker}`);
+    expect(reply.status).toBe(404);
+    await log.getByText(marker).first().waitFor({ timeout: 15_000 });
+    await screenshot(page, 'operations');
+  });
+});

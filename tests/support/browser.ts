@@ -1,0 +1,46 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+// The dashboard's browser tests drive Debian's Chromium (`apt-get install chromium`) through
+// playwright-core: no browser is downloaded. CHROMIUM_PATH points at another binary.
+
+const ROOT = join(__dirname, '..', '..');
+const DASHBOARD = join(ROOT, 'services', 'dashboard');
+export const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
+
+const ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ARGS });
+}
+
+function newest(dir: string): number {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return latest;
+}
+
+/**
+ * The gateway serves the dashboard's dist/ (built by `npm ci`'s prepare step). A bundle older
+ * than the sources is rebuilt first, so the tests never run yesterday's page.
+ */
+export function ensureDashboardBuilt(): void {
+  const index = join(DASHBOARD, 'dist', 'index.html');
+  const sources = Math.max(newest(join(DASHBOARD, 'src')), statSync(join(DASHBOARD, 'index.html')).mtimeMs);
+  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
+  execFileSync('npm', ['run', 'build', '-w', '@cadre/dashboard'], { cwd: ROOT, stdio: 'ignore' });
+}
+
+/** A full-page screenshot into docs/screenshots/<name>.png (linked from the README). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true, animations: 'disabled' });
+}
