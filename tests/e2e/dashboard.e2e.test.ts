@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
+import { registry } from '@cadre/cadre';
 import { eventually } from '@cadre/testing';
 import { ADMIN, createMember, login } from '../support/auth';
 import { ensureDashboardBuilt, launchBrowser, screenshot } from '../support/browser';
@@ -59,6 +60,8 @@ describe('the dashboard in a browser', () => {
     ensureDashboardBuilt();
     system = await startSystem({
       transport: 'embedded',
+      // Every service of Cadre, as npm start runs them.
+      registry,
       orchestration: {},
       // Real loggers (lines go nowhere) so each instance has a log to tail; model output streamed slowly enough to watch.
       logSink: () => undefined,
@@ -241,5 +244,44 @@ describe('the dashboard in a browser', () => {
     expect(reply.status).toBe(404);
     await log.getByText(marker).first().waitFor({ timeout: 15_000 });
     await screenshot(page, 'operations');
+  });
+
+  it('moves a task across the project board by dragging it, and refuses a move the policy does not allow', async () => {
+    const project = await call<{ id: string }>(system.baseUrl, 'POST', '/v1/projects', { token: adminToken, body: { name: 'Website', description: 'A fast site' } });
+    const base = `/v1/projects/${project.body.id}`;
+    const schema = await call<{ id: string }>(system.baseUrl, 'POST', `${base}/tasks`, { token: adminToken, body: { key: 'SCHEMA', title: 'Content schema', priority: 'P1' } });
+    await call(system.baseUrl, 'POST', `${base}/tasks`, { token: adminToken, body: { key: 'PAGES', title: 'Page templates', labels: ['frontend'] } });
+    await page.goto(`${system.baseUrl}/projects/${project.body.id}`);
+    const card = page.locator('li[data-task="SCHEMA"]');
+    await page.locator('[data-column="backlog"] li[data-task="SCHEMA"]').waitFor();
+
+    // Picked up by its title (the card's middle holds its controls).
+    await card.dragTo(page.locator('section[data-column="ready"]'), { sourcePosition: { x: 24, y: 12 } });
+    await page.locator('[data-column="ready"] li[data-task="SCHEMA"]').waitFor();
+    const moved = await call<{ status: string }>(system.baseUrl, 'GET', `${base}/tasks/${schema.body.id}`, { token: adminToken });
+    expect(moved.body.status).toBe('ready');
+
+    // ready → done is no transition of the default policy: refused with the reason, the card stays.
+    await card.dragTo(page.locator('section[data-column="done"]'), { sourcePosition: { x: 24, y: 12 } });
+    await page.getByRole('alert').waitFor();
+    expect(await page.locator('[data-column="ready"] li[data-task="SCHEMA"]').count()).toBe(1);
+    const kept = await call<{ status: string }>(system.baseUrl, 'GET', `${base}/tasks/${schema.body.id}`, { token: adminToken });
+    expect(kept.body.status).toBe('ready');
+    await screenshot(page, 'board');
+  });
+
+  it('searches memory saying why each hit matched, and draws a vault\'s links', async () => {
+    const save = (vault: string, body: object) => call(system.baseUrl, 'POST', `/v1/memory/vaults/${vault}/memories`, { token: adminToken, body });
+    expect((await save('eric', { title: 'Canary first', body: 'Roll out to the canary hosts first. See [[Rollback plan]].', type: 'lesson' })).status).toBe(201);
+    expect((await save('eric', { title: 'Rollback plan', body: 'Revert the release tag, then flush the cache.', type: 'decision' })).status).toBe(201);
+    await page.goto(`${system.baseUrl}/memory`);
+    await page.getByRole('button', { name: 'eric' }).click();
+    await page.getByRole('img', { name: '2 memories and 1 links' }).waitFor();
+    await page.getByLabel('Words or a question').fill('canary hosts');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const hit = page.locator('.hits li').filter({ hasText: 'Canary first' });
+    await hit.waitFor();
+    expect(await hit.textContent()).toContain('Why: matched its words');
+    await screenshot(page, 'memory');
   });
 });

@@ -36,7 +36,8 @@ export function ensureDashboardBuilt(): void {
   const index = join(DASHBOARD, 'dist', 'index.html');
   const sources = Math.max(newest(join(DASHBOARD, 'src')), statSync(join(DASHBOARD, 'index.html')).mtimeMs);
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  execFileSync('npm', ['run', 'build', '-w', '@cadre/dashboard'], { cwd: ROOT, stdio: 'ignore' });
+  // Jest sets NODE_ENV=test, which Vite would keep (React's development build): build as npm ci does.
+  execFileSync('npm', ['run', 'build', '-w', '@cadre/dashboard'], { cwd: ROOT, stdio: 'ignore', env: { ...process.env, NODE_ENV: 'production' } });
 }
 
 /** A full-page screenshot into docs/screenshots/<name>.png (linked from the README). */

@@ -50,7 +50,6 @@ export function Graph({ nodes, edges, layout = 'dagre', label, onSelect }: {
     const instance = cytoscape({
       container: container.current,
       elements,
-      wheelSensitivity: 0.3,
       style: [
         {
           selector: 'node',
@@ -65,6 +64,11 @@ export function Graph({ nodes, edges, layout = 'dagre', label, onSelect }: {
       ],
       layout: layout === 'dagre' ? ({ name: 'dagre', rankDir: 'TB', nodeSep: 20, rankSep: 40 } as cytoscape.LayoutOptions) : { name: 'cose', animate: false },
     });
+    // A small graph is not blown up to fill the box.
+    if (instance.zoom() > 1.2) {
+      instance.zoom(1.2);
+      instance.center();
+    }
     instance.on('tap', 'node', (event) => select.current?.(String(event.target.id())));
     cy.current = instance;
     return () => {

@@ -23,6 +23,11 @@ const REASON: Readonly<Record<Hit['match'], string>> = {
   text: 'matched its words', vector: 'similar in meaning', both: 'matched its words and its meaning',
 };
 
+/** The search's snippet: the words it matched come between ** marks; they are shown highlighted. */
+function Snippet({ text }: { readonly text: string }) {
+  return <>{text.split('**').map((part, i) => (i % 2 === 1 ? <mark key={i}>{part}</mark> : <span key={i}>{part}</span>))}</>;
+}
+
 function Search() {
   const [submitted, setSubmitted] = useState<{ q: string; agent: string }>();
   const result = useApi<SearchReply>(submitted ? `/v1/memory/search${query({ q: submitted.q, agent_id: submitted.agent, limit: 20 })}` : null);
@@ -49,7 +54,7 @@ function Search() {
             {result.data.results.map((hit) => (
               <li key={`${hit.agent_id}/${hit.id}`}>
                 <strong>{hit.title}</strong> <span className="muted">{hit.agent_id} · {hit.type}</span>
-                <p>{hit.snippet}</p>
+                <p><Snippet text={hit.snippet} /></p>
                 <p className="muted">Why: {REASON[hit.match]} (fused {hit.scores.fused.toFixed(3)}, adaptive {hit.scores.adaptive.toFixed(2)}{hit.scores.vector !== null ? `, similarity ${hit.scores.vector.toFixed(2)}` : ''})</p>
               </li>
             ))}
