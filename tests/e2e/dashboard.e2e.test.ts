@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { registry } from '@cadre/cadre';
 import { eventually } from '@cadre/testing';
+import { TOTP } from 'otpauth';
 import { ADMIN, createMember, login } from '../support/auth';
-import { ensureDashboardBuilt, launchBrowser, screenshot } from '../support/browser';
+import { accessibilityProblems, ensureDashboardBuilt, launchBrowser, screenshot } from '../support/browser';
 import { call } from '../support/http';
 import { createRun, waitForRunStatus } from '../support/runs';
 import { openStream } from '../support/sse';
@@ -80,6 +81,7 @@ describe('the dashboard in a browser', () => {
     await page.goto(system.baseUrl);
     await page.getByRole('heading', { name: 'Create the first admin' }).waitFor();
     await screenshot(page, 'setup');
+    expect(await accessibilityProblems(page)).toEqual([]);
     await page.getByLabel('Name').fill(ADMIN.name);
     await page.getByLabel('E-mail').fill(ADMIN.email);
     await page.getByLabel('Password').fill(ADMIN.password);
@@ -98,6 +100,7 @@ describe('the dashboard in a browser', () => {
     await page.reload();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await screenshot(page, 'sign-in');
+    expect(await accessibilityProblems(page)).toEqual([]);
 
     await signIn(page, system.baseUrl, ADMIN.email, ADMIN.password);
     expect(page.url()).toBe(`${system.baseUrl}/runs`);
@@ -126,11 +129,13 @@ describe('the dashboard in a browser', () => {
     }
     expect(await stillSameDocument(page)).toBe(true);
     await screenshot(page, 'run');
+    expect(await accessibilityProblems(page)).toEqual([]);
 
     // The list shows it, completed.
     await page.getByRole('link', { name: 'Runs', exact: true }).click();
     await page.locator(`tr[data-run="${runId}"] [data-status="completed"]`).waitFor();
     await screenshot(page, 'runs');
+    expect(await accessibilityProblems(page)).toEqual([]);
   });
 
   it('fills in what it missed while the stream was blocked, resuming with Last-Event-ID', async () => {
@@ -193,6 +198,7 @@ describe('the dashboard in a browser', () => {
       await member.locator(`tr[data-run="${bobsNew.id}"]`).waitFor();
       expect(await member.locator(`tr[data-run="${alicesOld.id}"], tr[data-run="${alicesNew.id}"]`).count()).toBe(0);
       await screenshot(member, 'runs-phone');
+    expect(await accessibilityProblems(member)).toEqual([]);
 
       // Her run's page says it does not exist; the admin pages are neither linked nor shown.
       await member.goto(`${system.baseUrl}/runs/${alicesOld.id}`);
@@ -229,6 +235,7 @@ describe('the dashboard in a browser', () => {
     expect(await page.locator('tr[data-task][data-status="completed"]').count()).toBe(4);
     expect(await stillSameDocument(page)).toBe(true);
     await screenshot(page, 'swarm');
+    expect(await accessibilityProblems(page)).toEqual([]);
   });
 
   it('tails an instance\'s log and shows a line written after the page opened', async () => {
@@ -244,6 +251,7 @@ describe('the dashboard in a browser', () => {
     expect(reply.status).toBe(404);
     await log.getByText(marker).first().waitFor({ timeout: 15_000 });
     await screenshot(page, 'operations');
+    expect(await accessibilityProblems(page)).toEqual([]);
   });
 
   it('moves a task across the project board by dragging it, and refuses a move the policy does not allow', async () => {
@@ -268,6 +276,7 @@ describe('the dashboard in a browser', () => {
     const kept = await call<{ status: string }>(system.baseUrl, 'GET', `${base}/tasks/${schema.body.id}`, { token: adminToken });
     expect(kept.body.status).toBe('ready');
     await screenshot(page, 'board');
+    expect(await accessibilityProblems(page)).toEqual([]);
   });
 
   it('searches memory saying why each hit matched, and draws a vault\'s links', async () => {
@@ -283,5 +292,34 @@ describe('the dashboard in a browser', () => {
     await hit.waitFor();
     expect(await hit.textContent()).toContain('Why: matched its words');
     await screenshot(page, 'memory');
+    expect(await accessibilityProblems(page)).toEqual([]);
+  });
+
+  it('turns on two-factor sign-in from the account page, then asks for a code at sign-in', async () => {
+    await page.goto(`${system.baseUrl}/account`);
+    await page.getByLabel('Your password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
+    const secret = (await page.getByTestId('totp-secret').textContent())!;
+    const totp = new TOTP({ secret, digits: 6, period: 30, algorithm: 'SHA1' });
+    await page.getByLabel('Code').fill(totp.generate());
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    await page.getByTestId('recovery-codes').waitFor();
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await screenshot(page, 'account');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('E-mail').fill(ADMIN.email);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Two-factor code' }).waitFor();
+    // A wrong code is refused; the right one signs in. (A code works once: the one that turned
+    // 2FA on is spent, so this is the next period's, which the server takes for clock drift.)
+    const next = totp.generate({ timestamp: Date.now() + 30_000 });
+    await page.getByLabel('Code from your authenticator app').fill(String((Number(next) + 1) % 1_000_000).padStart(6, '0'));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('alert').waitFor();
+    await page.getByLabel('Code from your authenticator app').fill(next);
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByTestId('who').waitFor();
   });
 });

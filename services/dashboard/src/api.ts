@@ -60,6 +60,10 @@ export const session = {
     localStorage.setItem(REFRESH_KEY, pair.refresh_token);
     publish({ user: pair.user, restoring: false });
   },
+  /** The signed-in user changed (2FA turned on or off). */
+  setUser(user: User): void {
+    publish({ user, restoring: false });
+  },
   /** Forgets the session locally (the server side is ended by signOut). */
   clear(): void {
     access = undefined;

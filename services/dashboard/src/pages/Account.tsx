@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../api';
 import { BarChart } from '../components/Chart';
+import { TwoFactor } from '../components/TwoFactor';
 import { ErrorNote, Page } from '../components/ui';
 import { usd, when } from '../format';
 import { useApi, useSession } from '../hooks';
@@ -43,6 +44,7 @@ export function AccountPage() {
   return (
     <Page title="Account">
       <p>Signed in as <strong>{user?.email}</strong> ({user?.role}).</p>
+      <TwoFactor />
       <section aria-labelledby="keys-title">
         <h2 id="keys-title">API keys</h2>
         <ErrorNote error={keys.error ?? error} />
