@@ -19,6 +19,7 @@ const benchmarks: ReadonlyArray<{ name: string; load: () => Promise<{ run: () =>
   { name: 'projects claim contention and board listing', load: () => import('../services/projects/bench/board.bench') },
   { name: 'swarms', load: () => import('../services/swarms/bench/swarms.bench') },
   { name: 'memory search', load: () => import('../services/memory/bench/memory.bench') },
+  { name: 'dashboard', load: () => import('../services/dashboard/bench/dashboard.bench') },
 ];
 
 const summaryRow = (h: Headline): string => `| ${h.figure} | ${h.value} | ${h.baseline} | ${h.ratio} | ${h.target} | ${h.verdict} |`;
