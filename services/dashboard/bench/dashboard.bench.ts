@@ -17,7 +17,9 @@ const RUNS_LISTED = 100;
 const EXTRA_EVENTS = 1_000;
 
 /** Opens `path` in a fresh context (signed in when `refresh` is given); ms until `ready` is visible. */
-async function timeToReady(browser: Browser, url: string, ready: (page: Page) => Promise<unknown>, refresh?: string): Promise<number> {
+async function timeToReady(
+  browser: Browser, url: string, ready: (page: Page) => Promise<unknown>, refresh?: string, after?: (page: Page) => Promise<unknown>,
+): Promise<number> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   try {
     if (refresh !== undefined) {
@@ -27,7 +29,9 @@ async function timeToReady(browser: Browser, url: string, ready: (page: Page) =>
     const t0 = performance.now();
     await page.goto(url, { waitUntil: 'commit' });
     await ready(page);
-    return performance.now() - t0;
+    const elapsed = performance.now() - t0;
+    await after?.(page);
+    return elapsed;
   } finally {
     await context.close();
   }
@@ -107,8 +111,7 @@ export async function run(): Promise<BenchResult> {
       bigPage.push(await timeToReady(browser, `${base}/runs/${big.id}`, async (page) => {
         await page.locator('li[data-step="draft"] [data-testid="stream-output"]').filter({ hasText: lastChunk }).waitFor();
         await page.locator('li[data-step="summary"] [data-testid="outputs"]').waitFor();
-        frames.push(...(await scrollFrames(page, 1_000)));
-      }, again));
+      }, again, async (page) => frames.push(...(await scrollFrames(page, 1_000)))));
     }
     // Baseline of the frames: the demo run's (short) page scrolled the same way.
     {
