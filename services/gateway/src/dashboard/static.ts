@@ -32,16 +32,20 @@ const NOT_PAGES = /^\/(v1|docs)(\/|$)/;
 
 /**
  * The dashboard at `/`: its hashed assets cached for a year, and `index.html` (never cached,
- * with a strict Content-Security-Policy) for every other GET that asks for a page, so the app's
- * own routes (/runs/…, /swarms/…) survive a reload. The API under /v1 is left alone.
+ * with a strict Content-Security-Policy) for `/` and every other GET that asks for a page
+ * (Accept: text/html), so the app's own routes (/runs/…, /swarms/…) survive a reload. The API
+ * under /v1 and the docs under /docs are left alone.
  */
 export function dashboardRouter(dir: string | undefined): Router {
   const router = express.Router();
   if (dir !== undefined) {
-    router.use('/assets', express.static(join(dir, 'assets'), { index: false, immutable: true, maxAge: '365d', fallthrough: false }));
+    router.use('/assets', express.static(join(dir, 'assets'), { index: false, immutable: true, maxAge: '365d' }));
   }
   router.get(/.*/, (req, res, next) => {
-    if (NOT_PAGES.test(req.path) || !req.accepts('html')) {
+    // `/` is the page for any client; another path only for a browser asking for a page (a
+    // client that takes anything, like curl, gets the API's JSON 404 for a mistyped path).
+    const page = req.path === '/' || (req.get('accept') ?? '').includes('text/html');
+    if (NOT_PAGES.test(req.path) || !page) {
       next();
       return;
     }
