@@ -1,4 +1,4 @@
-import { useState, type DragEvent, type FormEvent } from 'react';
+import { type DragEvent, type FormEvent, useEffect, useState } from 'react';
 import { Link } from 'wouter';
 import { api } from '../api';
 import { ErrorNote, LiveIndicator, Page } from '../components/ui';
@@ -22,6 +22,10 @@ export function ProjectPage({ id }: { readonly id: string }) {
   const [dragging, setDragging] = useState<string>();
   const reload = useThrottled(tasks.reload, 200);
   const live = useEvents({ project_id: id }, reload);
+  // Whatever changed between the first load and the stream's start (or while it was away) is read again.
+  useEffect(() => {
+    if (live === 'live') reload();
+  }, [live, reload]);
 
   const act = async (work: () => Promise<unknown>) => {
     setError(undefined);

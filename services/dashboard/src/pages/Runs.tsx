@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { Link, useLocation } from 'wouter';
 import { api, query } from '../api';
 import { Empty, ErrorNote, LiveIndicator, Page, Status } from '../components/ui';
@@ -61,6 +61,10 @@ export function RunsPage() {
   const runs = useApi<{ runs: RunView[]; total: number }>(`/v1/runs${query({ status, pipeline_id: pipeline, limit: 100 })}`);
   const reload = useThrottled(runs.reload, 300);
   const live = useEvents({ types: RUN_EVENT_TYPES }, reload);
+  // Whatever changed between the first load and the stream's start (or while it was away) is read again.
+  useEffect(() => {
+    if (live === 'live') reload();
+  }, [live, reload]);
   return (
     <Page title="Runs" actions={<LiveIndicator status={live} />}>
       <StartRun />

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link } from 'wouter';
 import { api } from '../api';
 import { Graph } from '../components/Graph';
@@ -18,6 +18,10 @@ export function SwarmPage({ id }: { readonly id: string }) {
     tasks.reload();
   }, 150);
   const live = useEvents({ swarm_id: id, types: 'swarm_task_started,swarm_task_complete,swarm_task_failed,swarm_task_retrying,swarm_task_skipped,swarm_completed,swarm_failed,swarm_cancelled,swarm_retried' }, reload);
+  // Whatever changed between the first load and the stream's start (or while it was away) is read again.
+  useEffect(() => {
+    if (live === 'live') reload();
+  }, [live, reload]);
 
   const act = async (action: 'cancel' | 'retry') => {
     setActionError(undefined);

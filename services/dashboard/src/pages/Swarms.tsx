@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { Link, useLocation } from 'wouter';
 import { api, query } from '../api';
 import { Empty, ErrorNote, LiveIndicator, Page, Status } from '../components/ui';
@@ -85,6 +85,10 @@ export function SwarmsPage() {
   const swarms = useApi<{ swarms: SwarmView[]; total: number }>(`/v1/swarms${query({ status, limit: 100 })}`);
   const reload = useThrottled(swarms.reload, 300);
   const live = useEvents({ types: SWARM_EVENT_TYPES }, reload);
+  // Whatever changed between the first load and the stream's start (or while it was away) is read again.
+  useEffect(() => {
+    if (live === 'live') reload();
+  }, [live, reload]);
   return (
     <Page title="Swarms" actions={<LiveIndicator status={live} />}>
       <Launch />
