@@ -295,6 +295,31 @@ describe('the dashboard in a browser', () => {
     expect(await accessibilityProblems(page)).toEqual([]);
   });
 
+  it('adds a user and changes their role (admin), creates an API key shown once that works, then revokes it', async () => {
+    await page.goto(`${system.baseUrl}/users`);
+    const form = page.locator('form', { has: page.getByRole('heading', { name: 'Add a user' }) });
+    await form.getByLabel('E-mail').fill('carol@example.com');
+    await form.getByLabel('Password').fill('carol password 123');
+    await form.getByRole('button', { name: 'Add user' }).click();
+    await page.locator('tr[data-user="carol@example.com"]').waitFor();
+    await page.getByLabel('Role of carol@example.com').selectOption('admin');
+    await eventually(async () => {
+      const users = await call<{ users: { email: string; role: string }[] }>(system.baseUrl, 'GET', '/v1/users', { token: adminToken });
+      expect(users.body.users.find((u) => u.email === 'carol@example.com')?.role).toBe('admin');
+    }, 10_000, 100);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await screenshot(page, 'users');
+
+    await page.goto(`${system.baseUrl}/account`);
+    await page.getByLabel('Name of a new key').fill('deploy bot');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const key = (await page.getByTestId('new-key').textContent())!;
+    expect((await call(system.baseUrl, 'GET', '/v1/auth/me', { token: key })).status).toBe(200);
+    await page.getByRole('button', { name: 'Revoke deploy bot' }).click();
+    await eventually(async () => expect((await call(system.baseUrl, 'GET', '/v1/auth/me', { token: key })).status).toBe(401), 10_000, 100);
+    expect(await page.getByRole('button', { name: 'Revoke deploy bot' }).count()).toBe(0);
+  });
+
   it('turns on two-factor sign-in from the account page, then asks for a code at sign-in', async () => {
     await page.goto(`${system.baseUrl}/account`);
     await page.getByLabel('Your password').fill(ADMIN.password);
