@@ -17,7 +17,7 @@ export function BarChart({ labels, series, title }: { readonly labels: readonly 
     if (!canvas.current) return;
     const chart = new ChartJs(canvas.current, {
       type: 'bar',
-      data: { labels: [...labels], datasets: series.map((s) => ({ label: s.label, data: [...s.values], backgroundColor: s.color })) },
+      data: { labels: [...labels], datasets: series.map((s) => ({ label: s.label, data: [...s.values], backgroundColor: s.color, maxBarThickness: 48 })) },
       options: { responsive: true, maintainAspectRatio: false, animation: false, scales: { y: { beginAtZero: true } } },
     });
     return () => chart.destroy();

@@ -51,7 +51,8 @@ export function AccountPage() {
         {created ? (
           <p className="notice" role="status">New key (shown only now, copy it): <code data-testid="new-key">{created}</code></p>
         ) : null}
-        <div className="table-wrap">
+        {keys.data && list.length === 0 ? <p className="empty">No API keys yet.</p> : null}
+        <div className="table-wrap" hidden={list.length === 0}>
           <table aria-label="API keys">
             <thead><tr><th scope="col">Name</th><th scope="col">Prefix</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
             <tbody>
