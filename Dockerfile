@@ -16,7 +16,8 @@ RUN npm ci --no-audit --no-fund \
  && npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 # The runtime tree: each workspace's package.json, dist/ and the files it reads at run time
-# (built-in pipelines, the embedded Postgres host script and entry, the memory service's PDF worker),
+# (built-in pipelines, the embedded Postgres host script and entry, the memory service's PDF worker;
+# the dashboard's dist/ is its built page, made by npm ci's prepare step and npm run build),
 # with the pruned node_modules (and a workspace's own, where npm nested a version only it uses).
 RUN mkdir -p /out \
  && cp -a package.json package-lock.json node_modules /out/ \

@@ -25,4 +25,9 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // The dashboard runs in the browser.
+    files: ['services/dashboard/src/**'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
 );

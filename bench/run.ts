@@ -20,6 +20,7 @@ const benchmarks: ReadonlyArray<{ name: string; load: () => Promise<{ run: () =>
   { name: 'swarms', load: () => import('../services/swarms/bench/swarms.bench') },
   { name: 'memory search', load: () => import('../services/memory/bench/memory.bench') },
   { name: 'knowledge graph', load: () => import('../services/knowledge/bench/knowledge.bench') },
+  { name: 'dashboard', load: () => import('../services/dashboard/bench/dashboard.bench') },
 ];
 
 const summaryRow = (h: Headline): string => `| ${h.figure} | ${h.value} | ${h.baseline} | ${h.ratio} | ${h.target} | ${h.verdict} |`;

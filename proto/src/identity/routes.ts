@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { apiKeyCreate, apiKeyList, apiKeyRevoke } from './api-keys';
-import { login, loginTwoFactor, logout, logoutEverywhere, me, refresh, setup } from './auth';
+import { authStatus, login, loginTwoFactor, logout, logoutEverywhere, me, refresh, setup } from './auth';
 import { EntityId } from './schemas';
 import { twoFactorDisable, twoFactorEnable, twoFactorVerify } from './two-factor';
 import { userCreate, userDelete, userGet, userList, userUpdate } from './users';
@@ -118,9 +118,16 @@ export const userDeleteRoute = defineRoute({
 });
 
 /** Every identity route: public ones are exactly setup, login, login/2fa and refresh. */
+/** Public: whether sign-in is on and whether the first admin is still to be created (the dashboard's sign-in page asks). */
+export const authStatusRoute = defineRoute({
+  method: 'get', path: '/v1/auth/status', operationId: 'getAuthStatus', summary: 'Whether authentication is on and whether setup is still needed',
+  tags: ['auth'], access: 'public', response: authStatus.reply, successStatus: 200, message: authStatus,
+});
+
 export const identityRoutes: readonly RouteDefinition[] = [
   setupRoute, loginRoute, loginTwoFactorRoute, refreshRoute, logoutRoute, logoutEverywhereRoute, meRoute,
   twoFactorEnableRoute, twoFactorVerifyRoute, twoFactorDisableRoute,
   apiKeyCreateRoute, apiKeyListRoute, apiKeyRevokeRoute,
   userListRoute, userCreateRoute, userGetRoute, userUpdateRoute, userDeleteRoute,
+  authStatusRoute,
 ];

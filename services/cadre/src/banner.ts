@@ -14,6 +14,8 @@ export function startBanner(url: string, options: {
     `    bus:      ${options.bus}`,
     ...(options.dataDir ? [`    data:     ${options.dataDir} (kept across restarts)`] : []),
     '',
+    `  Open the dashboard: ${url}/ (it creates the admin account on a fresh install), or with curl:`,
+    '',
     '  First, create the admin account (only while no user exists):',
     ...(options.setupToken !== undefined ? [`    (open to the network: setup needs this one-time token: ${options.setupToken})`] : []),
     `    curl -X POST ${url}/v1/auth/setup -H 'content-type: application/json' \\`,

@@ -4,6 +4,7 @@ import type { Logger } from '@cadre/logging';
 import { NotFoundError, type RouteDefinition } from '@cadre/proto';
 import type { Authenticator } from './auth/authenticator';
 import type { GatewayConfig } from './config';
+import { dashboardRouter } from './dashboard/static';
 import { docsRouter } from './docs/ui';
 import { cors } from './http/cors';
 import { sendError } from './http/errors';
@@ -21,6 +22,8 @@ export interface AppParts {
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
   readonly onUnhandled?: (route: RouteDefinition) => void;
+  /** The dashboard's built files (undefined: `/` says it is not built; null: no dashboard). */
+  readonly dashboardDir?: string | null;
 }
 
 /** Every failure ends here: the one envelope, no stack, no internal names; the cause goes to the access log. */
@@ -29,7 +32,7 @@ const errorHandler: ErrorRequestHandler = (error, _req, res, _next) => {
   sendError(res, error);
 };
 
-/** The Express app: request context, CORS, the docs UI, the route table, then 404 and errors. */
+/** The Express app: request context, CORS, the docs UI, the dashboard, the route table, then 404 and errors. */
 export function createApp(parts: AppParts): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -38,6 +41,7 @@ export function createApp(parts: AppParts): Express {
   app.use(requestContext(parts.logger, parts.metrics));
   app.use(cors(parts.config.CORS_ORIGINS));
   app.use(docsRouter());
+  if (parts.dashboardDir !== null) app.use(dashboardRouter(parts.dashboardDir));
   app.use(apiRouter({
     routes: parts.routes,
     local: parts.local,

@@ -47,6 +47,8 @@ export const gatewayConfigShape = {
   SSE_FLUSH_MS: env.int(20, 0).describe('Live events are written at most this often per client; under load they are coalesced'),
   SSE_STALL_TIMEOUT_MS: env.int(30_000, 100).describe('A replaying client that takes no bytes for this long is dropped'),
   TRUST_PROXY: env.boolean(false).describe('Take the client address from X-Forwarded-For'),
+  DASHBOARD_ENABLED: env.boolean(true).describe('Serve the web dashboard at /'),
+  DASHBOARD_DIR: z.string().min(1).optional().describe('Folder of the built dashboard (default: the @cadre/dashboard package\'s dist/)'),
 };
 
 export type GatewayConfig = Readonly<z.infer<z.ZodObject<typeof gatewayConfigShape>>>;

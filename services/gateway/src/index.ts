@@ -8,6 +8,7 @@ import {
 import { startService, type Service, type ServiceDeps } from '@cadre/runtime';
 import { startAdmin } from './admin';
 import { createApp } from './app';
+import { findDashboard } from './dashboard/static';
 import { createAuthenticator } from './auth/authenticator';
 import { applyCredentialChange } from './auth/revocations';
 import type { GatewayConfig } from './config';
@@ -126,8 +127,10 @@ export async function startGateway(deps: ServiceDeps, config: GatewayConfig, opt
     ...options.handlers,
   };
   const unhandled: string[] = [];
+  const dashboardDir = config.DASHBOARD_ENABLED ? findDashboard(config.DASHBOARD_DIR) : null;
+  if (dashboardDir === undefined) logger.warn({ configured: config.DASHBOARD_DIR }, 'dashboard not built: / explains how (npm run build -w @cadre/dashboard)');
   const app = createApp({
-    config, routes, local, bus, authenticator, logger, metrics,
+    config, routes, local, bus, authenticator, logger, metrics, dashboardDir,
     onUnhandled: (route) => {
       unhandled.push(route.operationId);
       logger.warn({ operationId: route.operationId, path: route.path }, 'route has no handler in this deployment; it answers 503');
