@@ -10,9 +10,15 @@ SHA256=867a2c328d4928a5a9d6f052cd3bc78c7d60228a9b914ad32aa3db88e9de27b0
 if [ -f "/usr/share/postgresql/$PG/extension/vector.control" ] && [ -x "/usr/lib/postgresql/$PG/bin/pg_ctl" ]; then
   exit 0
 fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "postgresql-$PG" "postgresql-server-dev-$PG" make gcc libc6-dev curl ca-certificates >/dev/null
+needed=()
+for package in "postgresql-$PG" "postgresql-server-dev-$PG" make gcc libc6-dev curl ca-certificates; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || needed+=("$package")
+done
+if [ ${#needed[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${needed[@]}" >/dev/null
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 curl -fsSL -o "$work/pgvector.tar.gz" "http://deb.debian.org/debian/pool/main/p/pgvector/pgvector_${VERSION}.orig.tar.gz"
