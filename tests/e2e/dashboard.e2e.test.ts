@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { registry } from '@cadre/cadre';
 import { eventually } from '@cadre/testing';
@@ -66,7 +69,8 @@ describe('the dashboard in a browser', () => {
       orchestration: {},
       // Real loggers (lines go nowhere) so each instance has a log to tail; model output streamed slowly enough to watch.
       logSink: () => undefined,
-      env: { CADRE_DRY_RUN_CHUNK_DELAY_MS: '25', SSE_HEARTBEAT_MS: '1000' },
+      // Repositories of the code graph may lie in the temporary folder (the test writes one there).
+      env: { CADRE_DRY_RUN_CHUNK_DELAY_MS: '25', SSE_HEARTBEAT_MS: '1000', KNOWLEDGE_REPOSITORY_ROOTS: tmpdir() },
     });
     browser = await launchBrowser();
     admin = await browser.newContext({ viewport: { width: 1280, height: 860 } });
@@ -293,6 +297,72 @@ describe('the dashboard in a browser', () => {
     expect(await hit.textContent()).toContain('Why: matched its words');
     await screenshot(page, 'memory');
     expect(await accessibilityProblems(page)).toEqual([]);
+  });
+
+  it('indexes a project\'s repository with live progress, draws its communities, shows a symbol\'s callers and runs a query', async () => {
+    const repo = mkdtempSync(join(tmpdir(), 'cadre-dash-repo-'));
+    mkdirSync(join(repo, 'src'));
+    writeFileSync(join(repo, 'src', 'format.ts'), 'export function formatCents(cents: number): string { return (cents / 100).toFixed(2); }\n');
+    writeFileSync(join(repo, 'src', 'billing.ts'), [
+      "import { formatCents } from './format';",
+      'export function addTax(cents: number): number { return Math.round(cents * 1.2); }',
+      'export class Invoice {',
+      '  total(): number { return addTax(100); }',
+      '  render(): string { return formatCents(this.total()); }',
+      '}',
+    ].join('\n'));
+    writeFileSync(join(repo, 'src', 'main.ts'), "import { Invoice } from './billing';\nexport function main(): void { new Invoice().render(); }\n");
+    try {
+      await page.goto(`${system.baseUrl}/projects`);
+      await page.getByLabel('Name').fill('Billing');
+      await page.getByLabel(/^Repository/).fill(repo);
+      await page.getByRole('button', { name: 'Create project' }).click();
+      await page.getByRole('heading', { name: 'Billing' }).getByRole('link').click();
+      await page.getByRole('link', { name: 'Code graph' }).click();
+      await page.getByRole('heading', { name: 'Billing: code graph' }).waitFor();
+      await page.locator('[data-stream="live"]').waitFor();
+
+      await page.getByRole('button', { name: 'Index repository' }).click();
+      const job = page.locator('[data-testid="index-job"][data-status="complete"]');
+      await job.waitFor({ timeout: 15_000 });
+      const progress = page.getByRole('progressbar', { name: 'Index progress' });
+      expect(await progress.evaluate((bar) => [(bar as unknown as { value: number }).value, (bar as unknown as { max: number }).max])).toEqual([10, 10]);
+      expect(await job.textContent()).toContain('3 parsed');
+
+      // The communities the API reports, each drawn as a node of the graph.
+      const projectId = page.url().split('/').at(-2)!;
+      const communities = await call<{ communities: { id: number }[] }>(system.baseUrl, 'GET', `/v1/projects/${projectId}/knowledge-graph/communities`, { token: adminToken });
+      expect(communities.body.communities.length).toBeGreaterThan(0);
+      const drawn = page.getByRole('img', { name: new RegExp(`^${communities.body.communities.length} communities`) });
+      await drawn.waitFor();
+      await eventually(async () => expect((await drawn.getAttribute('data-states'))?.split(' ').map((s) => s.split('=')[0]).sort())
+        .toEqual(communities.body.communities.map((c) => `c${c.id}`).sort()));
+
+      await page.getByRole('textbox', { name: /^Symbol/ }).fill('formatCents');
+      await page.getByRole('button', { name: 'Show context' }).click();
+      await page.locator('[data-testid="callers"] tr[data-symbol="Invoice.render"]').waitFor();
+      expect(await page.locator('[data-testid="callers"] tbody tr').count()).toBe(1);
+      expect(await page.locator('[data-testid="context"] h3').first().textContent()).toContain('src/format.ts');
+      await page.getByRole('button', { name: 'Analyse impact' }).click();
+      await page.locator('[data-testid="impact"] [data-testid="depth-1"] tr[data-symbol="Invoice.render"]').waitFor();
+      expect(await page.locator('[data-testid="impact"] [data-risk]').getAttribute('data-risk')).toMatch(/^(LOW|MEDIUM|HIGH|CRITICAL)$/);
+
+      const box = page.getByRole('textbox', { name: /^Words to search, or a query/ });
+      await box.fill('MATCH (n) DETACH DELETE n');
+      await page.getByRole('button', { name: 'Run', exact: true }).click();
+      expect(await page.getByTestId('query-error').textContent()).toContain('query_not_read_only');
+      await box.fill("MATCH (f)-[:CALLS]->(g {name: 'addTax'}) RETURN f.qualified_name AS caller, g.file AS file");
+      await page.getByRole('button', { name: 'Run', exact: true }).click();
+      const rows = page.getByTestId('query-rows');
+      await rows.waitFor();
+      expect(await rows.locator('th').allTextContents()).toEqual(['caller', 'file']);
+      expect(await rows.locator('tbody tr').allTextContents()).toEqual(['Invoice.totalsrc/billing.ts']);
+      expect(await page.getByTestId('query-error').count()).toBe(0);
+      await screenshot(page, 'knowledge');
+      expect(await accessibilityProblems(page)).toEqual([]);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
   });
 
   it('adds a user and changes their role (admin), creates an API key shown once that works, then revokes it', async () => {

@@ -12,6 +12,7 @@ import { ProjectPage } from './pages/Project';
 const AccountPage = lazy(() => import('./pages/Account').then((m) => ({ default: m.AccountPage })));
 const MemoryPage = lazy(() => import('./pages/Memory').then((m) => ({ default: m.MemoryPage })));
 const OperationsPage = lazy(() => import('./pages/Operations').then((m) => ({ default: m.OperationsPage })));
+const KnowledgePage = lazy(() => import('./pages/Knowledge').then((m) => ({ default: m.KnowledgePage })));
 const SwarmPage = lazy(() => import('./pages/Swarm').then((m) => ({ default: m.SwarmPage })));
 
 interface NavItem {
@@ -79,6 +80,7 @@ export function App() {
           <Route path="/memory" component={MemoryPage} />
           <Route path="/projects" component={ProjectsPage} />
           <Route path="/projects/:id">{(params) => <ProjectPage key={params.id} id={params.id} />}</Route>
+          <Route path="/projects/:id/knowledge">{(params) => <KnowledgePage key={params.id} id={params.id} />}</Route>
           <Route path="/account" component={AccountPage} />
           <Route path="/operations"><AdminOnly><OperationsPage /></AdminOnly></Route>
           <Route path="/users"><AdminOnly><UsersPage /></AdminOnly></Route>

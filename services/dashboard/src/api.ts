@@ -24,7 +24,7 @@ export interface PendingTwoFactor {
 
 /** An error answer of the API: its status, message and field details. */
 export class ApiError extends Error {
-  constructor(readonly status: number, message: string, readonly details?: unknown) {
+  constructor(readonly status: number, message: string, readonly details?: unknown, readonly code?: string) {
     super(message);
   }
 }
@@ -84,9 +84,9 @@ async function parse(response: Response): Promise<unknown> {
 }
 
 function failure(response: Response, body: unknown): ApiError {
-  const envelope = (typeof body === 'object' && body !== null ? body : {}) as { error?: unknown; details?: unknown };
+  const envelope = (typeof body === 'object' && body !== null ? body : {}) as { error?: unknown; details?: unknown; code?: unknown };
   const message = typeof envelope.error === 'string' ? envelope.error : `${response.status} ${response.statusText}`;
-  return new ApiError(response.status, message, envelope.details);
+  return new ApiError(response.status, message, envelope.details, typeof envelope.code === 'string' ? envelope.code : undefined);
 }
 
 /** Exchanges the stored refresh token for a new pair; false when there is none or it is no longer good. */

@@ -9,6 +9,8 @@ export interface GraphNode {
   readonly label: string;
   /** A state word; drawn as the node's colour and kept in its data. */
   readonly status?: string;
+  /** A colour of its own (e.g. its community's), instead of its state's. */
+  readonly color?: string;
 }
 
 export interface GraphEdge {
@@ -43,7 +45,7 @@ export function Graph({ nodes, edges, layout = 'dagre', label, onSelect }: {
   useEffect(() => {
     if (!container.current) return;
     const elements: ElementDefinition[] = [
-      ...nodes.map((n) => ({ data: { id: n.id, label: n.label, status: n.status ?? 'pending' } })),
+      ...nodes.map((n) => ({ data: { id: n.id, label: n.label, status: n.status ?? 'pending', ...(n.color ? { color: n.color } : {}) } })),
       ...edges.filter((e) => nodes.some((n) => n.id === e.from) && nodes.some((n) => n.id === e.to))
         .map((e) => ({ data: { id: `${e.from}->${e.to}`, source: e.from, target: e.to } })),
     ];
@@ -55,7 +57,7 @@ export function Graph({ nodes, edges, layout = 'dagre', label, onSelect }: {
           selector: 'node',
           style: {
             label: 'data(label)', 'text-valign': 'center', 'text-halign': 'center', 'text-wrap': 'wrap', 'text-max-width': '120px',
-            'font-size': 11, color: '#ffffff', 'background-color': (node) => COLORS[String(node.data('status'))] ?? '#374151',
+            'font-size': 11, color: '#ffffff', 'background-color': (node) => (node.data('color') as string | undefined) ?? COLORS[String(node.data('status'))] ?? '#374151',
             shape: 'round-rectangle', width: 130, height: 40,
           },
         },

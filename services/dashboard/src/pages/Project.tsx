@@ -59,7 +59,7 @@ export function ProjectPage({ id }: { readonly id: string }) {
   const states = policy.data?.policy.states ?? [];
   const draggedTask = tasks.data?.tasks.find((t) => t.id === dragging);
   return (
-    <Page title={project.data?.name ?? 'Project'} actions={<LiveIndicator status={live} />}>
+    <Page title={project.data?.name ?? 'Project'} actions={<><Link href={`/projects/${id}/knowledge`}>Code graph</Link><LiveIndicator status={live} /></>}>
       <ErrorNote error={project.error ?? policy.error ?? tasks.error ?? error} />
       <form onSubmit={create} className="inline-form">
         <label>New task<input name="title" required maxLength={500} /></label>
