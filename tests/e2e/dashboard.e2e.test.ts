@@ -302,7 +302,7 @@ describe('the dashboard in a browser', () => {
   it('indexes a project\'s repository with live progress, draws its communities, shows a symbol\'s callers and runs a query', async () => {
     const repo = mkdtempSync(join(tmpdir(), 'cadre-dash-repo-'));
     mkdirSync(join(repo, 'src'));
-    writeFileSync(join(repo, 'src', 'format.ts'), 'export function formatCents(cents: number): string { return (cents / 100).toFixed(2); }\n');
+    writeFileSync(join(repo, 'src', 'format.ts'), 'export function formatCents(cents: number): string { return (cents / 100).toFixed(2); }\nexport class Receipt { total(): number { return 0; } }\n');
     writeFileSync(join(repo, 'src', 'billing.ts'), [
       "import { formatCents } from './format';",
       'export function addTax(cents: number): number { return Math.round(cents * 1.2); }',
@@ -343,6 +343,17 @@ describe('the dashboard in a browser', () => {
       await page.locator('[data-testid="callers"] tr[data-symbol="Invoice.render"]').waitFor();
       expect(await page.locator('[data-testid="callers"] tbody tr').count()).toBe(1);
       expect(await page.locator('[data-testid="context"] h3').first().textContent()).toContain('src/format.ts');
+      // An ambiguous name lists its candidates; picking one shows its context.
+      await page.getByRole('textbox', { name: /^Symbol/ }).fill('total');
+      await page.getByRole('button', { name: 'Show context' }).click();
+      const candidates = page.getByTestId('candidates');
+      await candidates.getByRole('button', { name: 'Receipt.total' }).waitFor();
+      await candidates.getByRole('button', { name: 'Invoice.total' }).click();
+      await page.locator('[data-testid="callers"] tr[data-symbol="Invoice.render"]').waitFor();
+      expect(await page.locator('[data-testid="context"] h3').first().textContent()).toContain('src/billing.ts');
+      await page.getByRole('textbox', { name: /^Symbol/ }).fill('formatCents');
+      await page.getByRole('button', { name: 'Show context' }).click();
+      await page.locator('[data-testid="context"] h3', { hasText: 'src/format.ts' }).waitFor();
       await page.getByRole('button', { name: 'Analyse impact' }).click();
       await page.locator('[data-testid="impact"] [data-testid="depth-1"] tr[data-symbol="Invoice.render"]').waitFor();
       expect(await page.locator('[data-testid="impact"] [data-risk]').getAttribute('data-risk')).toMatch(/^(LOW|MEDIUM|HIGH|CRITICAL)$/);
