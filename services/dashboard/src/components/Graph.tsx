@@ -64,7 +64,7 @@ export function Graph({ nodes, edges, layout = 'dagre', label, onSelect }: {
         { selector: 'edge', style: { width: 1.5, 'line-color': '#9ca3af', 'target-arrow-color': '#9ca3af', 'target-arrow-shape': 'triangle', 'curve-style': 'bezier' } },
         { selector: 'node:selected', style: { 'border-width': 3, 'border-color': '#f59e0b' } },
       ],
-      layout: layout === 'dagre' ? ({ name: 'dagre', rankDir: 'TB', nodeSep: 20, rankSep: 40 } as cytoscape.LayoutOptions) : { name: 'cose', animate: false },
+      layout: layout === 'dagre' ? ({ name: 'dagre', rankDir: 'TB', nodeSep: 20, rankSep: 40 } as cytoscape.LayoutOptions) : { name: 'cose', animate: false, randomize: false, nodeOverlap: 40, nodeRepulsion: () => 600_000, idealEdgeLength: () => 110, padding: 30, componentSpacing: 80 } as cytoscape.LayoutOptions,
     });
     // A small graph is not blown up to fill the box.
     if (instance.zoom() > 1.2) {
