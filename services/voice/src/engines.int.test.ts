@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseBuffer } from 'music-metadata';
 import { encodeWav, toSpeechWav } from './audio/encode';
 import { audioDurationMs, sniffType } from './audio/probe';
-import { missingPrograms, runBinary } from './engines/binaries';
+import { missingPrograms, runBinary, runPipeline } from './engines/binaries';
 import { espeakEngine, fliteEngine } from './engines/local';
 import { pocketsphinxTranscribe } from './stt/engines';
 
@@ -72,6 +72,19 @@ describe('local speech engines', () => {
   it('refuses a flite voice it does not have, rather than speak with another', async () => {
     await expect(fliteEngine(options).synthesize({ text: 'hello', voiceId: 'nobody', format: 'wav', signal: new AbortController().signal }))
       .rejects.toMatchObject({ kind: 'validation_failed' });
+  });
+
+  it('stops the stages that started when another one of its pipeline is not installed, and nothing else', async () => {
+    // A stage that failed to start has a pid of 0 under the hood: killing it would signal this
+    // whole process group (the test runner with it), so only started stages are killed.
+    const started = Date.now();
+    await expect(runPipeline([{ program: 'sleep', args: ['30'] }, { program: 'lame-missing', args: [] }], options))
+      .rejects.toMatchObject({ code: 'engine_not_installed' });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const { execFileSync } = await import('node:child_process');
+    // The sleep was killed with the pipeline: none of this process's children sleeps on.
+    const children = execFileSync('ps', ['-o', 'args=', '--ppid', String(process.pid)]).toString();
+    expect(children).not.toContain('sleep 30');
   });
 
   it('names the Debian package of a program that is not installed', async () => {

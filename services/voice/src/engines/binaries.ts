@@ -68,7 +68,9 @@ export function runPipeline(stages: readonly Stage[], options: RunOptions): Prom
     let open = children.length;
     let settled = false;
     const killAll = (): void => {
-      for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      // Only a stage that started: one that failed to (ENOENT) still has a handle whose pid is 0,
+      // and killing it would signal pid 0 — this whole process group.
+      for (const child of children) if (typeof child.pid === 'number' && child.pid > 0 && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     };
     const finish = (error: Error | undefined): void => {
       if (settled) return;
