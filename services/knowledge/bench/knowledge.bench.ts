@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
 import { connectNatsBus, type Bus } from '@cadre/bus';
 import { startDefinedService } from '@cadre/kit';
-import { silentLogger } from '@cadre/logging';
+import { createLogger, silentLogger } from '@cadre/logging';
 import { projectsService } from '@cadre/projects';
 import {
   PRINCIPAL_HEADER, knowledgeContext, knowledgeCypher, knowledgeImpact, knowledgeIndex, knowledgeJob, projectCreate,
@@ -23,11 +23,14 @@ import { generateRepository } from './generate';
 // Cadre's overhead: extraction, resolution, Louvain, processes, storing, the job's events); a
 // re-index after one changed file; p50/p99 of context, impact (depth 3) and a two-hop MATCH on the
 // generated graph (20k+ symbols). Requests go over NATS to the service, as the gateway sends them.
-// Size: KNOWLEDGE_BENCH_FILES (default 3000 generated files).
+// Size: KNOWLEDGE_BENCH_FILES (default 3000 generated files). KNOWLEDGE_BENCH_LOG=1 prints the service's
+// log (each job's time per phase); KNOWLEDGE_BENCH_REINDEX_ONLY=1 runs the generated index and re-indexes alone.
 
 const FILES = Number(process.env.KNOWLEDGE_BENCH_FILES ?? 3000);
 const QUERIES = 200;
 const CADRE_ROOT = resolve(__dirname, '../../..');
+const LOG = process.env.KNOWLEDGE_BENCH_LOG === '1';
+const REINDEX_ONLY = process.env.KNOWLEDGE_BENCH_REINDEX_ONLY === '1';
 const HEADERS = { [PRINCIPAL_HEADER]: JSON.stringify({ kind: 'user', role: 'member', user_id: 'bench-user', credential_id: 'bench' }) };
 
 /** Tree-sitter alone: every file of the scan parsed (and its tree freed), no extraction. */
@@ -65,7 +68,7 @@ export async function run(): Promise<BenchResult> {
   const start = async (definition: typeof knowledgeService | typeof projectsService, name: string) => {
     const bus = await connectNatsBus({ servers: nats.url, name });
     const pool = new Pool({ connectionString: database.url, max: 10 });
-    const service = await startDefinedService(definition as typeof knowledgeService, { bus, pool, logger: silentLogger(), instance: `${name}-bench` }, {
+    const service = await startDefinedService(definition as typeof knowledgeService, { bus, pool, logger: LOG ? createLogger({ service: name, level: 'info' }) : silentLogger(), instance: `${name}-bench` }, {
       env: { LOG_LEVEL: 'silent', KNOWLEDGE_REPOSITORY_ROOTS: `${tmpdir()},${CADRE_ROOT}` },
     });
     opened.push({ service, bus, pool });
@@ -85,15 +88,25 @@ export async function run(): Promise<BenchResult> {
       }
     };
 
-    const cadreParse = await parseOnly(CADRE_ROOT);
-    const cadre = await index(CADRE_ROOT);
     const genParse = await parseOnly(generated);
     const gen = await index(generated);
-    // One file changed, then indexed again.
-    const changed = join(generated, 'src', 'mod0', 'f1.ts');
-    writeFileSync(changed, `${readFileSync(changed, 'utf8')}\nexport function added1(): number { return 1; }\n`);
+    // One file changed, then indexed again: a function added (new symbol, edges), then a body edited
+    // in another file (a call added), then a file with nothing changed but its comment.
+    const edit = (file: string, change: (text: string) => string): void => { writeFileSync(file, change(readFileSync(file, 'utf8'))); };
+    edit(join(generated, 'src', 'mod0', 'f1.ts'), (text) => `${text}\nexport function added1(): number { return 1; }\n`);
     const again = await index(generated, gen.projectId);
+    edit(join(generated, 'src', 'mod2', 'f120.ts'), (text) => text.replace('return part.trim();', 'return validate120([part.trim()])[0] ?? part;'));
+    const againCall = await index(generated, gen.projectId);
+    edit(join(generated, 'src', 'mod4', 'f230.ts'), (text) => text.replace('Parses the input', 'Parses the given input'));
+    const againDoc = await index(generated, gen.projectId);
+    if (REINDEX_ONLY) {
+      const line = (what: string, run: { seconds: number; counts: Record<string, number> }) => `${what}: ${fmt(run.seconds)} s (${run.counts.files_parsed} parsed)`;
+      return { section: [line('full', gen), line('function added', again), line('call added', againCall), line('doc edited', againDoc)].join('\n'), headlines: [] };
+    }
+    const cadreParse = await parseOnly(CADRE_ROOT);
+    const cadre = await index(CADRE_ROOT);
 
+    const worst = Math.max(again.seconds, againCall.seconds, againDoc.seconds);
     const target = `parse${Math.floor(FILES / 2)}`;
     const context = await latencies(() => call(client, knowledgeContext, { project_id: gen.projectId, symbol: target }, { headers: HEADERS }));
     const impact = await latencies(() => call(client, knowledgeImpact, { project_id: gen.projectId, target, max_depth: 3, min_confidence: 0.5 }, { headers: HEADERS }));
@@ -112,7 +125,9 @@ export async function run(): Promise<BenchResult> {
       row("Cadre's own tree", cadre, cadreParse),
       row(`generated (${FILES} files)`, gen, genParse),
       '',
-      `Re-index of the generated repository after one changed file: ${fmt(again.seconds)} s (${again.counts.files_parsed} file parsed, ${again.counts.files_reused} unchanged), beside the full index ${fmt(gen.seconds)} s.`,
+      `Re-index of the generated repository after one changed file (the worst of three is the summary's figure): a function added ${fmt(again.seconds)} s, `
+        + `a call added in another file ${fmt(againCall.seconds)} s, a doc comment edited ${fmt(againDoc.seconds)} s (each ${again.counts.files_parsed} file parsed, `
+        + `${again.counts.files_reused} unchanged), beside the full index ${fmt(gen.seconds)} s.`,
       '',
       '| query (generated graph) | p50 | p99 |',
       '|---|---:|---:|',
@@ -122,7 +137,7 @@ export async function run(): Promise<BenchResult> {
     ].join('\n');
     const headlines: Headline[] = [
       { figure: "knowledge: index Cadre's own tree", value: `${fmt(cadre.seconds)} s`, baseline: `${fmt(cadreParse.seconds)} s tree-sitter alone`, ratio: ratio(cadre.seconds, cadreParse.seconds), target: '< 15 s', verdict: verdict(cadre.seconds < 15) },
-      { figure: 'knowledge: re-index after one changed file', value: `${fmt(again.seconds)} s`, baseline: `${fmt(gen.seconds)} s full index`, ratio: ratio(again.seconds, gen.seconds), target: '< 1 s', verdict: verdict(again.seconds < 1) },
+      { figure: 'knowledge: re-index after one changed file', value: `${fmt(worst)} s`, baseline: `${fmt(gen.seconds)} s full index`, ratio: ratio(worst, gen.seconds), target: '< 1 s', verdict: verdict(worst < 1) },
       { figure: `knowledge: context p50 (${gen.counts.symbols} symbols)`, value: `${fmt(context.p50)} ms`, baseline: '–', ratio: '–', target: '< 20 ms', verdict: verdict(context.p50 < 20) },
       { figure: 'knowledge: impact depth 3 p50', value: `${fmt(impact.p50)} ms`, baseline: '–', ratio: '–', target: '< 20 ms', verdict: verdict(impact.p50 < 20) },
     ];

@@ -12,6 +12,8 @@ export const knowledgeConfigShape = {
   KNOWLEDGE_INDEX_ACK_WAIT_MS: env.int(60_000, 500).describe('How long an index job may go without a heartbeat before another replica takes it over'),
   KNOWLEDGE_INDEX_ATTEMPTS: env.int(3, 1).describe('Attempts of an index job before it fails for good'),
   KNOWLEDGE_CLONE_TIMEOUT_MS: env.int(300_000, 1_000).describe('Time limit of a git clone or fetch'),
+  KNOWLEDGE_GRAPH_CACHE_PROJECTS: env.int(4, 0).describe(
+    'Projects whose stored graph a replica keeps in memory between index jobs, so a re-index reads nothing back (0: none)'),
   KNOWLEDGE_QUERY_TIMEOUT_MS: env.int(5_000, 10).describe('Statement timeout of a query-language query'),
   KNOWLEDGE_QUERY_MAX_ROWS: env.int(1_000, 1).describe('Rows a query-language query answers at most (truncated: true beyond)'),
 };

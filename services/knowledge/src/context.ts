@@ -3,6 +3,7 @@ import type { EventStore } from '@cadre/eventstore';
 import type { Logger } from '@cadre/logging';
 import type { Pool } from 'pg';
 import type { KnowledgeConfig } from './config';
+import type { GraphCache } from './storage/graph-store';
 
 /** What the knowledge service's handlers and workers share. */
 export interface KnowledgeContext {
@@ -16,4 +17,6 @@ export interface KnowledgeContext {
   readonly newId: () => string;
   /** This replica's instance name (recorded on the progress of the jobs it runs). */
   readonly instance: string;
+  /** The stored graphs of the projects this replica indexed last. */
+  readonly graphs: GraphCache;
 }

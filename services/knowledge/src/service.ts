@@ -8,6 +8,7 @@ import { indexingEndpoints } from './handlers/indexing';
 import { queryEndpoints } from './handlers/queries';
 import { INDEX_QUEUE, startIndexWorker } from './index/worker';
 import type { KnowledgeDatabase } from './storage/database';
+import { GraphCache } from './storage/graph-store';
 import { knowledgeMigrations } from './storage/migrations';
 
 /**
@@ -29,7 +30,7 @@ export const knowledgeService = defineService({
   context(kit: ServiceKit<KnowledgeConfig, KnowledgeDatabase>): KnowledgeContext {
     const { config, bus, pool, schema, store, logger, clock, newId } = kit;
     watchQueueDepth(kit.metrics.registry, bus.workQueue(INDEX_QUEUE));
-    return { config, bus, pool, schema, store, logger, clock, newId, instance: kit.instance };
+    return { config, bus, pool, schema, store, logger, clock, newId, instance: kit.instance, graphs: new GraphCache(config.KNOWLEDGE_GRAPH_CACHE_PROJECTS) };
   },
   workers: async (ctx) => [await startIndexWorker(ctx)],
   endpoints: (ctx) => [...indexingEndpoints(ctx), ...graphEndpoints(ctx), ...queryEndpoints(ctx)],

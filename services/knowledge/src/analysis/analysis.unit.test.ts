@@ -1,3 +1,5 @@
+import { UndirectedGraph } from 'graphology';
+import louvain from 'graphology-communities-louvain';
 import type { EdgeType, GraphEdge, GraphNode, NodeLabel } from '../graph/model';
 import { detectCommunities } from './communities';
 import { traceProcesses } from './processes';
@@ -39,7 +41,67 @@ describe('communities', () => {
   });
 
   it('leaves symbols with no calls, inheritance or membership out', () => {
-    expect(detectCommunities({ nodes: [node(1, 'alone', 'a.ts')], edges: [] })).toEqual({ communities: [], modularity: 0 });
+    expect(detectCommunities({ nodes: [node(1, 'alone', 'a.ts')], edges: [] })).toMatchObject({ communities: [], modularity: 0 });
+  });
+
+  it('reports the modularity graphology finds for the same partition', () => {
+    const found = detectCommunities({ nodes, edges });
+    const network = new UndirectedGraph();
+    for (const { source, target, confidence } of edges) {
+      network.mergeNode(String(source));
+      network.mergeNode(String(target));
+      if (network.hasEdge(String(source), String(target))) network.updateEdgeAttribute(String(source), String(target), 'weight', (w: number) => w + confidence);
+      else network.addEdge(String(source), String(target), { weight: confidence });
+    }
+    const communities = Object.fromEntries(found.communities.flatMap((community) => community.members.map((member) => [String(member), community.id])));
+    const reference = louvain.detailed(network, { getEdgeWeight: 'weight' });
+    expect(found.modularity).toBeCloseTo(reference.modularity, 6);
+    expect(Object.keys(communities).sort()).toEqual(Object.keys(reference.communities).sort());
+  });
+
+  describe('after a re-index', () => {
+    const first = detectCommunities({ nodes, edges });
+    const communityOfName = (found: ReturnType<typeof detectCommunities>, all: GraphNode[], name: string): number =>
+      found.communities.find((community) => community.members.some((id) => all.find((n) => n.id === id)!.name === name))!.id;
+
+    it('moves only the new symbol: it joins the group it calls, every other community keeps its number and members', () => {
+      const added = [...nodes, node(33, 'authExtra', 'src/auth/part0.ts')];
+      const more = [...edges, edge(33, 9), edge(33, 10), edge(11, 33)];
+      const again = detectCommunities({ nodes: added, edges: more }, { previous: first.partition, maxDrift: 0.5 });
+      expect(again.incremental).toBe(true);
+      expect(communityOfName(again, added, 'authExtra')).toBe(communityOfName(first, nodes, 'authStep0'));
+      for (const community of first.communities) {
+        const now = again.communities.find((c) => c.id === community.id)!;
+        expect(now.members.filter((id) => id !== 33)).toEqual(community.members);
+      }
+      expect(again.partition.drift).toBe(4);
+    });
+
+    it('moves a symbol whose calls moved to another group', () => {
+      // billingStep3 (id 4) stops calling billing and calls six search symbols instead.
+      const rewired = edges.filter((e) => e.source !== 4 && e.target !== 4).concat([17, 18, 19, 20, 21, 22].map((target) => edge(4, target)));
+      const again = detectCommunities({ nodes, edges: rewired }, { previous: first.partition, maxDrift: 0.5 });
+      expect(again.incremental).toBe(true);
+      expect(communityOfName(again, nodes, 'billingStep3')).toBe(communityOfName(first, nodes, 'searchStep0'));
+      expect(again.communities.find((c) => c.id === communityOfName(first, nodes, 'billingStep0'))!.members).not.toContain(4);
+      expect(again.modularity).toBeGreaterThan(0.5);
+    });
+
+    it('runs Louvain on the whole graph again once too much changed since the last full run', () => {
+      const added = [...nodes, node(33, 'authExtra', 'src/auth/part0.ts')];
+      const more = [...edges, edge(33, 9), edge(33, 10)];
+      expect(detectCommunities({ nodes: added, edges: more }, { previous: first.partition, maxDrift: 0.01 }).incremental).toBe(false);
+      const drifted = { ...first.partition, drift: 2 };
+      expect(detectCommunities({ nodes: added, edges: more }, { previous: drifted, maxDrift: 4 / 33 }).incremental).toBe(false);
+      expect(detectCommunities({ nodes: added, edges: more }, { previous: first.partition, maxDrift: 4 / 33 }).incremental).toBe(true);
+    });
+
+    it('changes nothing when the links are the same', () => {
+      const again = detectCommunities({ nodes, edges }, { previous: first.partition });
+      expect(again.incremental).toBe(true);
+      expect(again.communities).toEqual(first.communities);
+      expect(again.modularity).toBeCloseTo(first.modularity, 10);
+    });
   });
 });
 

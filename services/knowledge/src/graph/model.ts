@@ -13,7 +13,8 @@ export type EdgeType = 'CONTAINS' | 'DEFINES' | 'MEMBER_OF' | 'IMPORTS' | 'CALLS
 export const EDGE_TYPES: readonly EdgeType[] = ['CONTAINS', 'DEFINES', 'MEMBER_OF', 'IMPORTS', 'CALLS', 'EXTENDS', 'IMPLEMENTS', 'STEP_IN_PROCESS'];
 
 /** Why an edge was drawn. Calls and inheritance carry how sure the resolution is. */
-export type EdgeReason = 'structure' | 'same-file' | 'import-resolved' | 'same-package' | 'name-match' | 'community' | 'process';
+export const EDGE_REASONS = ['structure', 'same-file', 'import-resolved', 'same-package', 'name-match', 'community', 'process'] as const;
+export type EdgeReason = (typeof EDGE_REASONS)[number];
 
 export interface GraphNode {
   readonly id: number;

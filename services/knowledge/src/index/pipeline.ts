@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { IndexCounts, IndexPhase } from '@cadre/proto';
-import { detectCommunities } from '../analysis/communities';
+import { detectCommunities, type Partition } from '../analysis/communities';
 import { traceProcesses } from '../analysis/processes';
 import { buildGraph } from '../graph/build';
 import type { GraphEdge, GraphNode } from '../graph/model';
@@ -18,6 +18,8 @@ export interface IndexInput {
   readonly maxFiles: number;
   /** The facts of the last index by path (empty with force): files whose hash is unchanged are not parsed again. */
   readonly previous: ReadonlyMap<string, { hash: string; facts: FileFacts }>;
+  /** The communities of the last index (kept by this replica): a small change moves only the symbols around it. */
+  readonly partition?: Partition;
 }
 
 export interface IndexOutput {
@@ -28,6 +30,9 @@ export interface IndexOutput {
   readonly edges: GraphEdge[];
   readonly parsed: Map<string, { hash: string; facts: FileFacts }>;
   readonly present: string[];
+  readonly partition: Partition;
+  /** Whether communities were found by moving the symbols around the change only. */
+  readonly incremental: boolean;
 }
 
 /** Reports a phase with the counts so far (a progress event, a heartbeat of the job). */
@@ -87,7 +92,7 @@ export async function indexRepository(input: IndexInput, progress: Progress, hea
   await progress('heritage', { ...counts, edges: ofType('EXTENDS') + ofType('IMPLEMENTS') });
   await heartbeat();
 
-  const { communities, modularity } = detectCommunities(graph);
+  const { communities, modularity, partition, incremental } = detectCommunities(graph, input.partition !== undefined ? { previous: input.partition } : {});
   for (const community of communities) for (const member of community.members) graph.nodes[member - 1]!.community = community.id;
   counts.communities = communities.length;
   await progress('communities', counts);
@@ -121,5 +126,5 @@ export async function indexRepository(input: IndexInput, progress: Progress, hea
   counts.symbols = graph.nodes.filter((node) => node.label !== 'File' && node.label !== 'Folder').length;
   counts.edges = edges.length;
   await progress('search', counts);
-  return { counts, modularity, errors, nodes, edges, parsed, present };
+  return { counts, modularity, errors, nodes, edges, parsed, present, partition, incremental };
 }

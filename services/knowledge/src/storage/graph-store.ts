@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
-import type { GraphEdge, GraphNode } from '../graph/model';
+import { EDGE_REASONS, EDGE_TYPES, type GraphEdge, type GraphNode } from '../graph/model';
+import type { Partition } from '../analysis/communities';
 import type { FileFacts } from '../parse/facts';
 
 const CHUNK = 5_000;
@@ -57,64 +58,132 @@ async function insertEdges(client: PoolClient, schema: string, projectId: string
 
 type StoredNode = StoredGraph['nodes'][number];
 
-/** What decides whether a stored node must be written again. */
-interface Printable {
+/** What decides whether a stored node must be written again: its fields and its props in a canonical key order. */
+interface NodeRecord {
+  readonly id: number;
   readonly label: string; readonly name: string; readonly qualified: string; readonly file: string | null; readonly language: string | null;
   readonly startLine: number | null; readonly endLine: number | null; readonly signature: string; readonly doc: string;
-  readonly community?: number | null; readonly props?: Record<string, unknown> | undefined;
+  readonly community: number | null; readonly props: string;
 }
 /** Props in a canonical key order (jsonb keeps its own order). */
-const canonical = (props: Record<string, unknown> | undefined): string => JSON.stringify(props ?? {}, Object.keys(props ?? {}).sort());
-const fingerprint = (n: Printable): string =>
-  JSON.stringify([n.label, n.name, n.qualified, n.file, n.language, n.startLine, n.endLine, n.signature, n.doc, n.community ?? null, canonical(n.props)]);
-const edgeKey = (source: number, target: number, type: string): string => `${source}>${target}>${type}`;
-const edgePrint = (confidence: number, reason: string, step: number | null | undefined): string => `${confidence.toFixed(4)}|${reason}|${step ?? ''}`;
+const canonical = (props: Record<string, unknown> | undefined): string =>
+  (props === undefined ? '{}' : JSON.stringify(props, Object.keys(props).sort()));
+/** Field by field (a string of every field for 27k nodes per re-index cost more than the rest of the store). */
+const sameNode = (a: NodeRecord, b: NodeRecord): boolean =>
+  a.label === b.label && a.name === b.name && a.qualified === b.qualified && a.file === b.file && a.language === b.language
+  && a.startLine === b.startLine && a.endLine === b.endLine && a.signature === b.signature && a.doc === b.doc
+  && a.community === b.community && a.props === b.props;
+
+/*
+ * Edges are compared as numbers (78k string keys and prints per re-index cost more than the rest of the
+ * store): the key packs source, target and type (ids below 2^24), the print confidence, reason and step.
+ */
+const TYPE_CODE = new Map<string, number>(EDGE_TYPES.map((type, index) => [type, index]));
+const REASON_CODE = new Map<string, number>(EDGE_REASONS.map((reason, index) => [reason, index]));
+const MAX_ID = 2 ** 24;
+const edgeKey = (source: number, target: number, type: string): number => (source * MAX_ID + target) * 8 + TYPE_CODE.get(type)!;
+const decodeEdgeKey = (key: number): { source: number; target: number; type: string } => {
+  const pair = Math.floor(key / 8);
+  return { source: Math.floor(pair / MAX_ID), target: pair % MAX_ID, type: EDGE_TYPES[key % 8]! };
+};
+const edgePrint = (confidence: number, reason: string, step: number | null | undefined): number =>
+  (Math.round(confidence * 10_000) * 32 + REASON_CODE.get(reason)!) * 100_000 + (step ?? 99_999);
 
 /**
- * Writes the difference between the stored graph and the new one: a node keeps the id it had
- * (found by its key), new nodes take ids after the highest, and only nodes and edges that are new,
- * changed or gone are inserted or deleted. Ids inside props (a process's entry and terminal) follow.
+ * A project's graph as it is stored, in the form a re-index compares against: each node's id and
+ * fingerprint by key, each edge's print by (source, target, type), each file's hash and facts, and
+ * the job that stored it. Kept in memory between jobs (`GraphCache`), so a re-index neither reads
+ * the stored graph back nor the facts of unchanged files.
  */
-async function writeDiff(client: PoolClient, schema: string, graph: StoredGraph): Promise<void> {
+export interface StoredState {
+  readonly jobId: string | null;
+  readonly nodes: ReadonlyMap<string, NodeRecord>;
+  readonly maxId: number;
+  readonly edges: ReadonlyMap<number, number>;
+  readonly files: ReadonlyMap<string, { hash: string; facts: FileFacts }>;
+  /** The communities found by the job that stored it (only in memory: a graph read back has none, and Louvain runs whole). */
+  readonly partition?: Partition;
+}
+
+const EMPTY: StoredState = { jobId: null, nodes: new Map(), maxId: 0, edges: new Map(), files: new Map() };
+
+/** Reads a project's stored graph (`client` may be inside a transaction). */
+export async function loadStoredState(client: Pick<Pool, 'query'>, schema: string, projectId: string): Promise<StoredState> {
   const s = `"${schema}"`;
-  const { rows: stored } = await client.query<{
-    id: number; key: string; label: string; name: string; qualified: string; file: string | null; language: string | null;
-    start_line: number | null; end_line: number | null; signature: string; doc: string; community: number | null; props: Record<string, unknown>;
-  }>(`select id, key, label, name, qualified, file, language, start_line, end_line, signature, doc, community, props from ${s}.nodes where project_id = $1`, [graph.projectId]);
-  const byKey = new Map(stored.map((row) => [row.key, row]));
-  let next = stored.reduce((max, row) => Math.max(max, row.id), 0);
+  const graph = await client.query<{ job_id: string }>(`select job_id from ${s}.graphs where project_id = $1`, [projectId]);
+  if (graph.rows.length === 0) return EMPTY;
+  const [{ rows: nodeRows }, { rows: edgeRows }, { rows: fileRows }] = await Promise.all([
+    client.query<{
+      id: number; key: string; label: string; name: string; qualified: string; file: string | null; language: string | null;
+      start_line: number | null; end_line: number | null; signature: string; doc: string; community: number | null; props: Record<string, unknown>;
+    }>(`select id, key, label, name, qualified, file, language, start_line, end_line, signature, doc, community, props from ${s}.nodes where project_id = $1`, [projectId]),
+    client.query<{ source: number; target: number; type: string; confidence: number; reason: string; step: number | null }>(
+      `select source, target, type, confidence::float8 as confidence, reason, step from ${s}.edges where project_id = $1`, [projectId]),
+    client.query<{ path: string; hash: string; facts: FileFacts }>(`select path, hash, facts from ${s}.files where project_id = $1`, [projectId]),
+  ]);
+  const nodes = new Map(nodeRows.map((row) => [row.key, {
+    id: row.id, label: row.label, name: row.name, qualified: row.qualified, file: row.file, language: row.language, startLine: row.start_line,
+    endLine: row.end_line, signature: row.signature, doc: row.doc, community: row.community, props: canonical(row.props),
+  } satisfies NodeRecord]));
+  return {
+    jobId: graph.rows[0]!.job_id,
+    nodes,
+    maxId: nodeRows.reduce((max, row) => Math.max(max, row.id), 0),
+    edges: new Map(edgeRows.map((edge) => [edgeKey(edge.source, edge.target, edge.type), edgePrint(edge.confidence, edge.reason, edge.step)])),
+    files: new Map(fileRows.map((row) => [row.path, { hash: row.hash, facts: row.facts }])),
+  };
+}
+
+/**
+ * Writes the difference between the stored graph (`base`) and the new one: a node keeps the id it
+ * had (found by its key), new nodes take ids after the highest, and only nodes and edges that are
+ * new, changed or gone are inserted or deleted. Ids inside props (a process's entry and terminal)
+ * follow. Answers what it wrote and the state now stored.
+ */
+async function writeDiff(client: PoolClient, schema: string, graph: StoredGraph, base: StoredState): Promise<{ written: WriteCounts; state: StoredState }> {
+  const s = `"${schema}"`;
+  let next = base.maxId;
   const idOf = new Map<number, number>();
-  for (const node of graph.nodes) idOf.set(node.id, byKey.get(node.key)?.id ?? ++next);
+  for (const node of graph.nodes) idOf.set(node.id, base.nodes.get(node.key)?.id ?? ++next);
   const remapProps = (props: Record<string, unknown> | undefined): Record<string, unknown> | undefined => {
     if (props === undefined) return undefined;
     const out = { ...props };
     for (const field of ['entry_id', 'terminal_id']) if (typeof out[field] === 'number') out[field] = idOf.get(out[field]) ?? out[field];
     return out;
   };
-  const nodes = graph.nodes.map((node) => ({ ...node, id: idOf.get(node.id)!, props: remapProps(node.props) }) as StoredNode);
-  const keep = new Set(nodes.map((node) => node.key));
-  const write = nodes.filter((node) => {
-    const row = byKey.get(node.key);
-    return row === undefined || fingerprint({ ...row, startLine: row.start_line, endLine: row.end_line }) !== fingerprint(node);
-  });
-  const drop = [...stored.filter((row) => !keep.has(row.key)).map((row) => row.id), ...write.filter((node) => byKey.has(node.key)).map((node) => node.id)];
+  const nodes = new Map<string, NodeRecord>();
+  const write: StoredNode[] = [];
+  const drop: number[] = [];
+  for (const original of graph.nodes) {
+    const id = idOf.get(original.id)!;
+    const props = original.props !== undefined && ('entry_id' in original.props || 'terminal_id' in original.props) ? remapProps(original.props) : original.props;
+    const record: NodeRecord = {
+      id, label: original.label, name: original.name, qualified: original.qualified, file: original.file, language: original.language,
+      startLine: original.startLine, endLine: original.endLine, signature: original.signature, doc: original.doc,
+      community: original.community ?? null, props: canonical(props),
+    };
+    nodes.set(original.key, record);
+    const before = base.nodes.get(original.key);
+    const same = before !== undefined && sameNode(before, record);
+    if (!same) write.push({ ...original, id, props } as StoredNode);
+    if (before !== undefined && !same) drop.push(before.id);
+  }
+  if (next >= MAX_ID) throw new Error(`a graph of ${next} nodes is more than the store takes (${MAX_ID})`);
+  for (const [key, before] of base.nodes) if (!nodes.has(key)) drop.push(before.id);
   if (drop.length > 0) await client.query(`delete from ${s}.nodes where project_id = $1 and id = any($2::int[])`, [graph.projectId, drop]);
   await insertNodes(client, schema, graph.projectId, write);
 
-  const { rows: storedEdges } = await client.query<{ source: number; target: number; type: string; confidence: number; reason: string; step: number | null }>(
-    `select source, target, type, confidence::float8 as confidence, reason, step from ${s}.edges where project_id = $1`, [graph.projectId],
-  );
-  const edges = graph.edges.map((edge) => ({ ...edge, source: idOf.get(edge.source)!, target: idOf.get(edge.target)! }));
-  const wanted = new Map(edges.map((edge) => [edgeKey(edge.source, edge.target, edge.type), edge]));
-  const had = new Map(storedEdges.map((edge) => [edgeKey(edge.source, edge.target, edge.type), edge]));
-  const gone = storedEdges.filter((edge) => {
-    const now = wanted.get(edgeKey(edge.source, edge.target, edge.type));
-    return now === undefined || edgePrint(now.confidence, now.reason, now.step) !== edgePrint(edge.confidence, edge.reason, edge.step);
-  });
-  const added = edges.filter((edge) => {
-    const before = had.get(edgeKey(edge.source, edge.target, edge.type));
-    return before === undefined || edgePrint(before.confidence, before.reason, before.step) !== edgePrint(edge.confidence, edge.reason, edge.step);
-  });
+  const edges = new Map<number, number>();
+  const added: GraphEdge[] = [];
+  for (const edge of graph.edges) {
+    const source = idOf.get(edge.source)!;
+    const target = idOf.get(edge.target)!;
+    const key = edgeKey(source, target, edge.type);
+    const print = edgePrint(edge.confidence, edge.reason, edge.step);
+    edges.set(key, print);
+    if (base.edges.get(key) !== print) added.push({ ...edge, source, target });
+  }
+  const gone = [...base.edges].filter(([key, print]) => edges.get(key) !== print).map(([key]) => decodeEdgeKey(key));
   for (let from = 0; from < gone.length; from += CHUNK) {
     const chunk = gone.slice(from, from + CHUNK);
     await client.query(
@@ -124,20 +193,35 @@ async function writeDiff(client: PoolClient, schema: string, graph: StoredGraph)
     );
   }
   await insertEdges(client, schema, graph.projectId, added);
+  const present = new Set(graph.present);
+  const files = new Map([...base.files].filter(([path]) => present.has(path)));
+  for (const [path, file] of graph.parsed) files.set(path, file);
+  return {
+    written: { nodesWritten: write.length, nodesDropped: drop.length, edgesAdded: added.length, edgesDropped: gone.length },
+    state: { jobId: graph.jobId, nodes, maxId: next, edges, files },
+  };
 }
+
+/** What a store wrote: the difference from the graph stored before. */
+export interface WriteCounts { readonly nodesWritten: number; readonly nodesDropped: number; readonly edgesAdded: number; readonly edgesDropped: number }
 
 /**
  * Writes a project's new graph and file facts in one transaction (readers see the old graph or the
- * new one), as the difference from the stored one.
+ * new one), as the difference from the stored one. `base` is the stored state the caller holds
+ * (from its cache): used when it is still what is stored, else the stored state is read inside the
+ * transaction. Answers what was written and the state now stored (for the cache).
  */
-export async function storeGraph(pool: Pool, schema: string, graph: StoredGraph): Promise<void> {
+export async function storeGraph(pool: Pool, schema: string, graph: StoredGraph, base?: StoredState): Promise<{ written: WriteCounts; state: StoredState }> {
   const client = await pool.connect();
   try {
     await client.query('begin');
     // One writer per project at a time (two replicas finishing the same job take turns).
     await client.query('select pg_advisory_xact_lock(hashtext($1))', [`knowledge:${graph.projectId}`]);
-    await writeDiff(client, schema, graph);
-    await client.query(`delete from "${schema}".files where project_id = $1 and not (path = any($2::text[]))`, [graph.projectId, graph.present]);
+    const { rows: current } = await client.query<{ job_id: string }>(`select job_id from "${schema}".graphs where project_id = $1`, [graph.projectId]);
+    const stored = base !== undefined && base.jobId === (current[0]?.job_id ?? null) ? base : await loadStoredState(client, schema, graph.projectId);
+    const result = await writeDiff(client, schema, graph, stored);
+    const gone = [...stored.files.keys()].filter((path) => !result.state.files.has(path));
+    if (gone.length > 0) await client.query(`delete from "${schema}".files where project_id = $1 and path = any($2::text[])`, [graph.projectId, gone]);
     const parsed = [...graph.parsed.entries()];
     for (let from = 0; from < parsed.length; from += CHUNK) {
       const chunk = parsed.slice(from, from + CHUNK);
@@ -154,6 +238,7 @@ export async function storeGraph(pool: Pool, schema: string, graph: StoredGraph)
       [graph.projectId, graph.owner, graph.repository, graph.root, graph.jobId, graph.indexedAt, JSON.stringify(graph.counts), graph.modularity],
     );
     await client.query('commit');
+    return result;
   } catch (error) {
     await client.query('rollback').catch(() => undefined);
     throw error;
@@ -162,12 +247,36 @@ export async function storeGraph(pool: Pool, schema: string, graph: StoredGraph)
   }
 }
 
-/** The stored hash and facts of each file of a project's last index. */
-export async function storedFacts(pool: Pool, schema: string, projectId: string): Promise<Map<string, { hash: string; facts: FileFacts }>> {
-  const { rows } = await pool.query<{ path: string; hash: string; facts: FileFacts }>(
-    `select path, hash, facts from "${schema}".files where project_id = $1`, [projectId],
-  );
-  return new Map(rows.map((row) => [row.path, { hash: row.hash, facts: row.facts }]));
+/**
+ * The stored state of the last few projects indexed by this replica, so a re-index reads nothing
+ * back. An entry is used only while the project's stored graph is still the one it describes
+ * (its job id); another replica's index makes it stale, and it is read again.
+ */
+export class GraphCache {
+  private readonly entries = new Map<string, StoredState>();
+  constructor(private readonly capacity: number) {}
+
+  /** The stored state of a project: from memory when it is still current, else read. */
+  async current(pool: Pool, schema: string, projectId: string): Promise<StoredState> {
+    const cached = this.entries.get(projectId);
+    if (cached !== undefined) {
+      const { rows } = await pool.query<{ job_id: string }>(`select job_id from "${schema}".graphs where project_id = $1`, [projectId]);
+      if ((rows[0]?.job_id ?? null) === cached.jobId) {
+        this.remember(projectId, cached);
+        return cached;
+      }
+    }
+    const state = await loadStoredState(pool, schema, projectId);
+    this.remember(projectId, state);
+    return state;
+  }
+
+  remember(projectId: string, state: StoredState): void {
+    this.entries.delete(projectId);
+    if (this.capacity <= 0) return;
+    this.entries.set(projectId, state);
+    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+  }
 }
 
 export interface GraphRow {

@@ -9,7 +9,7 @@ import type { Migrations } from '@cadre/kit';
  *   was read, when, the counts and the modularity of its communities.
  * - `files`: each file's content hash and what its parse found (`facts`), so a re-index parses
  *   only files whose content changed.
- * - `nodes` and `edges`: the graph (a project's whole graph is replaced in one transaction). Nodes
+ * - `nodes` and `edges`: the graph (a project's new graph is written in one transaction). Nodes
  *   carry a full-text vector (name words over signature over doc comment) and a trigram index on
  *   the name; edges their type, confidence, reason and process step. A node keeps its id across
  *   indexes (found by its key: a path, `path#Qualified.name`, `community:N`, `process:N`), so a
