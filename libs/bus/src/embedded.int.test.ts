@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import { CadreError, NotFoundError, subjectMatches, UnavailableError, ValidationError } from '@cadre/proto';
 import { createTestDatabase, eventually, type TestDatabase } from '@cadre/testing';
 import { describeBusContract, type BusHarness } from './contract';
@@ -45,6 +45,36 @@ describe('embedded bus specifics', () => {
   afterAll(async () => {
     await Promise.allSettled([bus.drain(), other.drain()]);
     await database.dispose();
+  });
+
+  it('buses sharing one pool (the all-in-one process) add one error listener to it, and each still hears a lost connection', async () => {
+    const pool = new Pool({ connectionString: database.url, max: 16 });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => { warnings.push(warning.name); };
+    process.on('warning', onWarning);
+    const shared = await Promise.all(Array.from({ length: 12 }, () => createEmbeddedBus({ pool, pollIntervalMs: 500 })));
+    try {
+      // A client of the pool per bus at once, so the per-client listener is there on each.
+      const clients = await Promise.all(Array.from({ length: 12 }, () => pool.connect()));
+      expect(pool.listenerCount('error')).toBe(1);
+      // pg-pool's own listener and the buses' one (twelve buses added twelve before).
+      for (const client of clients) expect(client.listenerCount('error')).toBeLessThanOrEqual(2);
+      clients.forEach((client) => client.release());
+      expect(shared.every((each) => each.isHealthy())).toBe(true);
+      // An idle client's connection killed by the server: every bus on the pool hears it.
+      const { rows } = await pool.query<{ pid: number }>('select pg_backend_pid() as pid');
+      const killer = new Client({ connectionString: database.url });
+      await killer.connect();
+      await killer.query('select pg_terminate_backend($1)', [rows[0]!.pid]);
+      await killer.end();
+      await eventually(() => expect(shared.map((each) => each.isHealthy())).toEqual(shared.map(() => false)));
+      await new Promise((done) => setImmediate(done));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+      await Promise.allSettled(shared.map((each) => each.drain()));
+      await pool.end();
+    }
   });
 
   it('evaluates subject filters in Postgres exactly as subjectMatches does', async () => {

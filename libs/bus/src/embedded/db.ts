@@ -62,6 +62,30 @@ export interface OpenDbOptions {
   readonly logger: BusLogger;
 }
 
+/**
+ * The buses sharing a pool (the all-in-one process gives every service's bus the same one) hear its
+ * connection errors through one listener on the pool and one on each client, not one per bus (which
+ * passed Node's listener limit at eleven services and grew with every bus opened on the pool).
+ */
+const poolWatchers = new WeakMap<Pool, Set<(error: Error) => void>>();
+
+function watchPool(pool: Pool, onError: (error: Error) => void): () => void {
+  let watchers = poolWatchers.get(pool);
+  if (watchers === undefined) {
+    const all = new Set<(error: Error) => void>();
+    watchers = all;
+    poolWatchers.set(pool, all);
+    // Stays when every bus has closed: clients still closing may report, and an unheard 'error' would crash the process.
+    const fan = (error: Error): void => { for (const watcher of all) watcher(error); };
+    pool.on('error', fan);
+    // A client checked out when the server goes away reports on itself, not on the pool.
+    pool.on('connect', (client) => client.on('error', fan));
+  }
+  watchers.add(onError);
+  const mine = watchers;
+  return () => { mine.delete(onError); };
+}
+
 /** Opens (or adopts) the pool; an adopted pool is left open on close. */
 export function openDb(options: OpenDbOptions): Db {
   const { schema, logger } = options;
@@ -77,9 +101,7 @@ export function openDb(options: OpenDbOptions): Db {
     if (closed) return;
     logger.warn({ err: error.message }, 'embedded bus: idle database connection lost');
   };
-  pool.on('error', onPoolError);
-  // A client checked out when the server goes away reports on itself, not on the pool.
-  pool.on('connect', (client) => client.on('error', onPoolError));
+  const unwatch = watchPool(pool, onPoolError);
   const kysely = new Kysely<BusTables>({ dialect: new PostgresDialect({ pool }) }).withSchema(schema);
 
   const run = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
@@ -127,7 +149,7 @@ export function openDb(options: OpenDbOptions): Db {
     close: async () => {
       if (closed) return;
       closed = true;
-      // The error listener stays: clients still closing may report after this point.
+      unwatch();
       if (owned) await pool.end().catch(() => undefined);
     },
   };
