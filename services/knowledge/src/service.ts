@@ -1,14 +1,17 @@
 import { defineService, packageVersion, type ServiceKit } from '@cadre/kit';
-import { knowledgeRoutes } from '@cadre/proto';
-import { watchQueueDepth } from '@cadre/runtime';
+import { PRINCIPAL_HEADER, knowledgeRoutes, projectGet, type Principal } from '@cadre/proto';
+import { call, watchQueueDepth } from '@cadre/runtime';
 import { knowledgeConfigShape, loadKnowledgeConfig, type KnowledgeConfig } from './config';
 import type { KnowledgeContext } from './context';
 import { graphEndpoints } from './handlers/graph';
 import { indexingEndpoints } from './handlers/indexing';
 import { queryEndpoints } from './handlers/queries';
+import { registerRepositorySource } from './index/repository';
 import { INDEX_QUEUE, startIndexWorker } from './index/worker';
 import type { KnowledgeDatabase } from './storage/database';
 import { knowledgeMigrations } from './storage/migrations';
+
+const INDEXER: Principal = { kind: 'service', role: 'admin', credential_id: 'knowledge-indexer' };
 
 /**
  * Knowledge: the code knowledge graph of a project's repository. Indexing is a job on a work
@@ -29,6 +32,9 @@ export const knowledgeService = defineService({
   context(kit: ServiceKit<KnowledgeConfig, KnowledgeDatabase>): KnowledgeContext {
     const { config, bus, pool, schema, store, logger, clock, newId } = kit;
     watchQueueDepth(kit.metrics.registry, bus.workQueue(INDEX_QUEUE));
+    // An index job whose event masks the repository's credentials reads the URL from the project.
+    registerRepositorySource(config, async (projectId) =>
+      (await call(bus, projectGet, { project_id: projectId }, { headers: { [PRINCIPAL_HEADER]: JSON.stringify(INDEXER) }, timeoutMs: 10_000 })).repository);
     return { config, bus, pool, schema, store, logger, clock, newId, instance: kit.instance };
   },
   workers: async (ctx) => [await startIndexWorker(ctx)],

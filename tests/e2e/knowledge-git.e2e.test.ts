@@ -1,0 +1,210 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { identityService } from '@cadre/identity';
+import { checkRegistry } from '@cadre/kit';
+import { knowledgeService } from '@cadre/knowledge';
+import { projectsService } from '@cadre/projects';
+import type { ProjectView } from '@cadre/proto';
+import { eventually } from '@cadre/testing';
+import { writeFiles } from '../../services/knowledge/src/test-support/repo';
+import { setupAdmin } from '../support/auth';
+import { call } from '../support/http';
+import { openStream, type SseStream } from '../support/sse';
+import { startSystem, type System } from '../support/system';
+
+// Projects whose repository is a git URL: a `git daemon` of the test serves repositories it made;
+// the service clones one into its workspace, fetches it again on the next index (parsing only
+// the file a new commit changed), never fetches its submodules, stops a clone that hangs at
+// its time limit, and names a URL's credentials nowhere (events, job errors, logs).
+
+interface ErrorBody { error: string; code: string }
+interface Job { job_id: string; status: string; counts: Record<string, number>; errors: string[] }
+interface Row { rows: Record<string, unknown>[] }
+
+const CLONE_TIMEOUT_MS = 1_500;
+const SECRET = 's3cr3t-t0ken';
+
+const freePort = (): Promise<number> => new Promise((done, fail) => {
+  const server = createServer();
+  server.once('error', fail);
+  server.listen(0, '127.0.0.1', () => { const { port } = server.address() as AddressInfo; server.close(() => done(port)); });
+});
+const listening = (server: Server | HttpServer): Promise<number> =>
+  new Promise((done) => server.listen(0, '127.0.0.1', () => done((server.address() as AddressInfo).port)));
+const git = (cwd: string, ...args: string[]): string =>
+  execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', '-c', 'protocol.allow=always', ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+describe('knowledge: a repository named by a git URL', () => {
+  let system: System;
+  let token: string;
+  let base: string;
+  let workspace: string;
+  let daemon: ChildProcess | undefined;
+  let daemonPort: number;
+  let stream: SseStream;
+  const logs: string[] = [];
+  // A server that takes connections and never answers: a clone of it hangs until its time limit.
+  const silentSockets = new Set<Socket>();
+  const silent = createServer((socket) => { silentSockets.add(socket); socket.on('close', () => silentSockets.delete(socket)); });
+  // An HTTP remote that asks for credentials, records them, then refuses: proves the clone used the URL's credentials.
+  const authorizations: string[] = [];
+  const asking = createHttpServer((request, response) => {
+    if (request.headers.authorization === undefined) {
+      response.writeHead(401, { 'www-authenticate': 'Basic realm="shop"' }).end();
+      return;
+    }
+    authorizations.push(request.headers.authorization);
+    response.writeHead(403).end('no');
+  });
+  const stopDaemon = (): void => {
+    // The daemon serves each connection in a child: its whole process group goes.
+    if (daemon?.pid !== undefined && daemon.exitCode === null) {
+      try { process.kill(-daemon.pid, 'SIGTERM'); } catch { /* already gone */ }
+    }
+  };
+
+  const api = <T = unknown>(method: string, path: string, body?: unknown) =>
+    call<T>(system.baseUrl, method, path, { token, ...(body !== undefined ? { body } : {}) });
+  const project = async (name: string, repository: string): Promise<ProjectView> => {
+    const created = await api<ProjectView>('POST', '/v1/projects', { name, repository });
+    expect(created.status).toBe(201);
+    return created.body;
+  };
+  const finished = async (projectId: string, force = false): Promise<Job> => {
+    const started = await api<{ job_id: string }>('POST', `/v1/projects/${projectId}/knowledge-graph/index`, { force });
+    expect(started.status).toBe(202);
+    let job: Job | undefined;
+    await eventually(async () => {
+      job = (await api<Job>('GET', `/v1/projects/${projectId}/knowledge-graph/index/${started.body.job_id}`)).body;
+      expect(['complete', 'failed']).toContain(job.status);
+    }, 60_000);
+    return job!;
+  };
+  const names = async (projectId: string): Promise<string[]> => {
+    const reply = await api<Row>('POST', `/v1/projects/${projectId}/knowledge-graph/cypher`, { query: 'MATCH (f:File)-[:DEFINES]->(s) RETURN s.qualified_name AS name ORDER BY name' });
+    expect(reply.status).toBe(200);
+    return reply.body.rows.map((row) => row.name as string);
+  };
+
+  beforeAll(async () => {
+    base = mkdtempSync(join(tmpdir(), 'cadre-kg-remote-'));
+    workspace = mkdtempSync(join(tmpdir(), 'cadre-kg-workspace-'));
+    // The library a submodule points at, and the shop: TypeScript and Python.
+    writeFiles(join(base, 'lib'), { 'lib.py': 'def vendored_library():\n    return 1\n' });
+    git(join(base, 'lib'), 'init', '-q', '-b', 'main');
+    git(join(base, 'lib'), 'add', '-A');
+    git(join(base, 'lib'), 'commit', '-q', '-m', 'lib');
+    writeFiles(join(base, 'shop'), {
+      'ts/src/calc.ts': 'export function add(a: number, b: number): number { return a + b; }\n',
+      'ts/src/main.ts': "import { add } from './calc';\nexport function main(): number { return add(1, 2); }\n",
+      'py/shop/cart.py': 'class Cart:\n    def total(self):\n        return 0\n',
+      'py/app.py': 'from shop.cart import Cart\n\n\ndef checkout():\n    return Cart().total()\n',
+    });
+    git(join(base, 'shop'), 'init', '-q', '-b', 'main');
+
+    daemonPort = await freePort();
+    daemon = spawn('git', ['daemon', '--export-all', `--base-path=${base}`, `--port=${daemonPort}`, '--listen=127.0.0.1', '--reuseaddr', base], { detached: true, stdio: 'ignore' });
+    process.once('exit', stopDaemon);
+    await eventually(() => { git(base, 'ls-remote', `git://127.0.0.1:${daemonPort}/lib`); }, 15_000);
+    // A submodule served by the daemon too: were it fetched, its function would be in the graph.
+    git(join(base, 'shop'), 'submodule', 'add', '-q', `git://127.0.0.1:${daemonPort}/lib`, 'vendor-lib');
+    git(join(base, 'shop'), 'add', '-A');
+    git(join(base, 'shop'), 'commit', '-q', '-m', 'shop');
+
+    system = await startSystem({
+      transport: 'embedded', registry: checkRegistry([identityService, projectsService, knowledgeService]),
+      logSink: (line) => logs.push(line),
+      env: {
+        KNOWLEDGE_WORKSPACE: workspace, KNOWLEDGE_REPOSITORY_ROOTS: base,
+        KNOWLEDGE_CLONE_TIMEOUT_MS: String(CLONE_TIMEOUT_MS), KNOWLEDGE_INDEX_ATTEMPTS: '1',
+      },
+    });
+    token = (await setupAdmin(system.baseUrl)).access_token;
+    stream = await openStream(system.baseUrl, { token });
+  });
+  afterAll(async () => {
+    stream?.close();
+    await system?.stop();
+    stopDaemon();
+    process.removeListener('exit', stopDaemon);
+    for (const socket of silentSockets) socket.destroy();
+    if (silent.listening) await new Promise((done) => silent.close(done));
+    if (asking.listening) await new Promise((done) => asking.close(done));
+    for (const dir of [base, workspace]) if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('clones the repository into the workspace, without its submodules, and fetches it again on the next index', async () => {
+    const shop = await project('Shop', `git://127.0.0.1:${daemonPort}/shop`);
+    const first = await finished(shop.id);
+    expect([first.status, first.errors]).toEqual(['complete', []]);
+    expect(first.counts).toMatchObject({ files_total: 4, files_parsed: 4 });
+    expect(await names(shop.id)).toEqual(['Cart', 'Cart.total', 'add', 'checkout', 'main']);
+    const clone = join(workspace, shop.id);
+    expect(git(clone, 'rev-parse', 'HEAD')).toBe(git(join(base, 'shop'), 'rev-parse', 'HEAD'));
+    // The submodule's folder is there, empty: never fetched.
+    expect(readdirSync(join(clone, 'vendor-lib'))).toEqual([]);
+    expect(existsSync(join(clone, '.git', 'modules'))).toBe(false);
+
+    // A new commit upstream changes one file: the next index fetches it and parses that file alone.
+    writeFiles(join(base, 'shop'), {
+      'ts/src/calc.ts': 'export function add(a: number, b: number): number { return a + b; }\nexport function times(a: number, b: number): number { return a * b; }\n',
+    });
+    git(join(base, 'shop'), 'commit', '-qam', 'times');
+    const second = await finished(shop.id);
+    expect(second.status).toBe('complete');
+    expect(second.counts).toMatchObject({ files_total: 4, files_parsed: 1, files_reused: 3 });
+    expect(await names(shop.id)).toEqual(['Cart', 'Cart.total', 'add', 'checkout', 'main', 'times']);
+    expect(git(clone, 'rev-parse', 'HEAD')).toBe(git(join(base, 'shop'), 'rev-parse', 'HEAD'));
+    expect(readdirSync(join(clone, 'vendor-lib'))).toEqual([]);
+  });
+
+  it('fails a clone that hangs at its time limit, and one of an unreachable host, with a clear error', async () => {
+    const hanging = await project('Hangs', `git://127.0.0.1:${await listening(silent)}/shop`);
+    const began = Date.now();
+    const job = await finished(hanging.id);
+    expect(job.status).toBe('failed');
+    expect(job.errors.join('\n')).toContain(`git clone of git://127.0.0.1:${(silent.address() as AddressInfo).port}/shop timed out after ${CLONE_TIMEOUT_MS} ms`);
+    expect(Date.now() - began).toBeLessThan(30_000);
+    // Nothing half-cloned is left behind for the next attempt.
+    expect(existsSync(join(workspace, hanging.id))).toBe(false);
+
+    const closed = await project('Closed', `git://127.0.0.1:${await freePort()}/shop`);
+    const refused = await finished(closed.id);
+    expect(refused.status).toBe('failed');
+    expect(refused.errors.join('\n')).toMatch(/git clone of git:\/\/127\.0\.0\.1:\d+\/shop failed: .*(unable to connect|Connection refused)/s);
+  });
+
+  it('refuses a file:// URL outside the allowed folders and any transport but https, http, ssh and git', async () => {
+    const outside = await project('Outside', 'file:///etc');
+    const refused = await api<ErrorBody>('POST', `/v1/projects/${outside.id}/knowledge-graph/index`);
+    expect([refused.status, refused.body.code]).toEqual([422, 'repository_unavailable']);
+    const marker = join(workspace, 'ext-ran');
+    // The projects service takes no such URL; the knowledge service clones none either (repository.unit.test.ts).
+    const ext = await api<ErrorBody>('POST', '/v1/projects', { name: 'Ext', repository: `ext::sh -c touch% ${marker}` });
+    expect(ext.status).toBe(400);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('uses the credentials of an http URL for the clone and names them nowhere: events, job errors, logs', async () => {
+    const port = await listening(asking);
+    const secret = await project('Secret', `http://alice:${SECRET}@127.0.0.1:${port}/shop.git`);
+    const job = await finished(secret.id);
+    expect(job.status).toBe('failed');
+    // The remote was asked with the project's credentials (read from the project: the job's events hold them masked).
+    expect(authorizations).toContain(`Basic ${Buffer.from(`alice:${SECRET}`).toString('base64')}`);
+    expect(job.errors.join('\n')).toContain(`git clone of http://***@127.0.0.1:${port}/shop.git failed`);
+    await eventually(() => expect(stream.events.some((event) => event.event === 'code_graph_index_failed' && event.data.includes(secret.id))).toBe(true));
+    const started = stream.events.find((event) => event.event === 'code_graph_index_started' && event.data.includes(secret.id))!;
+    expect(JSON.parse(started.data).data.repository).toBe(`http://***@127.0.0.1:${port}/shop.git`);
+    const status = await api('GET', `/v1/projects/${secret.id}/knowledge-graph/status`);
+    expect(logs.some((line) => line.includes('index job failed') && line.includes(secret.id))).toBe(true);
+    // (The project's own events hold its URL as given: the project is where it is kept, for its owner.)
+    const knowledgeEvents = stream.events.filter((event) => event.event.startsWith('code_graph_'));
+    expect(knowledgeEvents.length).toBeGreaterThan(20);
+    for (const text of [JSON.stringify(knowledgeEvents), JSON.stringify(job), JSON.stringify(status.body), logs.join('\n')]) expect(text).not.toContain(SECRET);
+  });
+});
