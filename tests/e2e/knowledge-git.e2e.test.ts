@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -50,15 +50,43 @@ describe('knowledge: a repository named by a git URL', () => {
   // A server that takes connections and never answers: a clone of it hangs until its time limit.
   const silentSockets = new Set<Socket>();
   const silent = createServer((socket) => { silentSockets.add(socket); socket.on('close', () => silentSockets.delete(socket)); });
-  // An HTTP remote that asks for credentials, records them, then refuses: proves the clone used the URL's credentials.
+  // A smart-HTTP remote (git http-backend behind Basic auth) that records the credentials it is asked with.
   const authorizations: string[] = [];
-  const asking = createHttpServer((request, response) => {
-    if (request.headers.authorization === undefined) {
+  const httpRemote = createHttpServer((request, response) => {
+    const authorization = request.headers.authorization;
+    if (authorization === undefined) {
       response.writeHead(401, { 'www-authenticate': 'Basic realm="shop"' }).end();
       return;
     }
-    authorizations.push(request.headers.authorization);
-    response.writeHead(403).end('no');
+    authorizations.push(authorization);
+    if (authorization !== `Basic ${Buffer.from(`alice:${SECRET}`).toString('base64')}`) {
+      response.writeHead(403).end('no');
+      return;
+    }
+    const url = new URL(request.url ?? '/', 'http://remote');
+    const backend = spawn('git', ['http-backend'], {
+      env: {
+        PATH: process.env.PATH, GIT_PROJECT_ROOT: base, GIT_HTTP_EXPORT_ALL: '1', REMOTE_USER: 'alice',
+        REQUEST_METHOD: request.method, PATH_INFO: url.pathname, QUERY_STRING: url.search.slice(1),
+        CONTENT_TYPE: request.headers['content-type'] ?? '', ...(request.headers['content-length'] ? { CONTENT_LENGTH: request.headers['content-length'] } : {}),
+      },
+    });
+    request.pipe(backend.stdin);
+    // A CGI answer: headers (a `Status:` among them), a blank line, the body.
+    let head = Buffer.alloc(0);
+    let sent = false;
+    backend.stdout.on('data', (chunk: Buffer) => {
+      if (sent) { response.write(chunk); return; }
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const headers = Object.fromEntries(head.subarray(0, end).toString().split('\r\n').map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+      const { status, ...rest } = headers;
+      response.writeHead(Number((status ?? '200').split(' ')[0]), rest);
+      response.write(head.subarray(end + 4));
+      sent = true;
+    });
+    backend.stdout.on('end', () => response.end());
   });
   const stopDaemon = (): void => {
     // The daemon serves each connection in a child: its whole process group goes.
@@ -133,7 +161,7 @@ describe('knowledge: a repository named by a git URL', () => {
     process.removeListener('exit', stopDaemon);
     for (const socket of silentSockets) socket.destroy();
     if (silent.listening) await new Promise((done) => silent.close(done));
-    if (asking.listening) await new Promise((done) => asking.close(done));
+    if (httpRemote.listening) await new Promise((done) => httpRemote.close(done));
     for (const dir of [base, workspace]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -189,22 +217,36 @@ describe('knowledge: a repository named by a git URL', () => {
     expect(existsSync(marker)).toBe(false);
   });
 
-  it('uses the credentials of an http URL for the clone and names them nowhere: events, job errors, logs', async () => {
-    const port = await listening(asking);
-    const secret = await project('Secret', `http://alice:${SECRET}@127.0.0.1:${port}/shop.git`);
+  it('clones and fetches with the credentials of an http URL, and names them nowhere: events, job errors, logs, the clone', async () => {
+    const port = await listening(httpRemote);
+    const secret = await project('Secret', `http://alice:${SECRET}@127.0.0.1:${port}/shop`);
     const job = await finished(secret.id);
-    expect(job.status).toBe('failed');
+    expect([job.status, job.errors]).toEqual(['complete', []]);
     // The remote was asked with the project's credentials (read from the project: the job's events hold them masked).
     expect(authorizations).toContain(`Basic ${Buffer.from(`alice:${SECRET}`).toString('base64')}`);
-    expect(job.errors.join('\n')).toContain(`git clone of http://***@127.0.0.1:${port}/shop.git failed`);
-    await eventually(() => expect(stream.events.some((event) => event.event === 'code_graph_index_failed' && event.data.includes(secret.id))).toBe(true));
+    expect(await names(secret.id)).toEqual(['Cart', 'Cart.total', 'add', 'checkout', 'main', 'times']);
+    const clone = join(workspace, secret.id);
+    expect(git(clone, 'remote', 'get-url', 'origin').trim()).toBe(`http://***@127.0.0.1:${port}/shop`);
+    expect(readFileSync(join(clone, '.git', 'config'), 'utf8')).not.toContain(SECRET);
+    // The next index fetches with them too.
+    authorizations.length = 0;
+    expect((await finished(secret.id)).counts).toMatchObject({ files_parsed: 0, files_reused: 4 });
+    expect(authorizations.length).toBeGreaterThan(0);
+
+    // Wrong credentials: the job fails, naming the URL masked.
+    const wrong = await project('Wrong', `http://alice:not-${SECRET}@127.0.0.1:${port}/shop`);
+    const refused = await finished(wrong.id);
+    expect(refused.status).toBe('failed');
+    expect(refused.errors.join('\n')).toMatch(new RegExp(`git clone of http://\\*\\*\\*@127\\.0\\.0\\.1:${port}/shop failed: .*403`, 's'));
+
+    await eventually(() => expect(stream.events.some((event) => event.event === 'code_graph_index_failed' && event.data.includes(wrong.id))).toBe(true));
     const started = stream.events.find((event) => event.event === 'code_graph_index_started' && event.data.includes(secret.id))!;
-    expect(JSON.parse(started.data).data.repository).toBe(`http://***@127.0.0.1:${port}/shop.git`);
+    expect((JSON.parse(started.data) as { data: { repository: string } }).data.repository).toBe(`http://***@127.0.0.1:${port}/shop`);
     const status = await api('GET', `/v1/projects/${secret.id}/knowledge-graph/status`);
-    expect(logs.some((line) => line.includes('index job failed') && line.includes(secret.id))).toBe(true);
+    expect(logs.some((line) => line.includes('index job failed') && line.includes(wrong.id))).toBe(true);
     // (The project's own events hold its URL as given: the project is where it is kept, for its owner.)
     const knowledgeEvents = stream.events.filter((event) => event.event.startsWith('code_graph_'));
     expect(knowledgeEvents.length).toBeGreaterThan(20);
-    for (const text of [JSON.stringify(knowledgeEvents), JSON.stringify(job), JSON.stringify(status.body), logs.join('\n')]) expect(text).not.toContain(SECRET);
+    for (const text of [JSON.stringify(knowledgeEvents), JSON.stringify(job), JSON.stringify(refused), JSON.stringify(status.body), logs.join('\n')]) expect(text).not.toContain(SECRET);
   });
 });
