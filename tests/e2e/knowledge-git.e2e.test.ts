@@ -188,6 +188,13 @@ describe('knowledge: a repository named by a git URL', () => {
     expect(await names(shop.id)).toEqual(['Cart', 'Cart.total', 'add', 'checkout', 'main', 'times']);
     expect(git(clone, 'rev-parse', 'HEAD')).toBe(git(join(base, 'shop'), 'rev-parse', 'HEAD'));
     expect(readdirSync(join(clone, 'vendor-lib'))).toEqual([]);
+
+    // A clone left broken (a replica killed while cloning) is cloned again: nothing to parse anew.
+    rmSync(join(clone, '.git', 'objects'), { recursive: true, force: true });
+    const third = await finished(shop.id);
+    expect([third.status, third.errors]).toEqual(['complete', []]);
+    expect(third.counts).toMatchObject({ files_total: 4, files_parsed: 0, files_reused: 4 });
+    expect(git(clone, 'rev-parse', 'HEAD')).toBe(git(join(base, 'shop'), 'rev-parse', 'HEAD'));
   });
 
   it('fails a clone that hangs at its time limit, and one of an unreachable host, with a clear error', async () => {

@@ -88,12 +88,13 @@ async function unmasked(config: KnowledgeConfig, projectId: string, repository: 
 }
 
 const GIT_TIMEOUT_SIGNAL = 'SIGTERM';
+class TimedOut extends Error {}
 
 /**
  * The folder to index: a server-side path as it is, or a git URL cloned (shallow, without its
  * submodules) into the service's workspace — fetched and reset to the remote's HEAD when cloned
- * before. The clone keeps no credentials (its `origin` is the masked URL; each fetch names the URL),
- * and no error or log names them.
+ * before (cloned again when it cannot be fetched into). The clone keeps no credentials (its
+ * `origin` is the masked URL; each fetch names the URL), and no error or log names them.
  */
 export async function materialize(config: KnowledgeConfig, projectId: string, repository: string): Promise<string> {
   const local = localPathOf(repository);
@@ -109,25 +110,33 @@ export async function materialize(config: KnowledgeConfig, projectId: string, re
     env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ALLOW_PROTOCOL: GIT_TRANSPORTS },
   } as const;
   const git = (...args: string[]) => run('git', ['-c', 'submodule.recurse=false', '-c', 'fetch.recurseSubmodules=false', ...args], options);
-  const cloned = await stat(join(dir, '.git')).then(() => true, () => false);
-  try {
-    if (cloned) {
+  const failed = (error: unknown, what: string): Error => {
+    const failure = error as Error & { stderr?: string; killed?: boolean; signal?: string };
+    if (failure.killed === true && failure.signal === GIT_TIMEOUT_SIGNAL) return new TimedOut(`${what} timed out after ${timeoutMs} ms (KNOWLEDGE_CLONE_TIMEOUT_MS)`);
+    const detail = failure.stderr?.trim() || failure.message;
+    return new Error(`${what} failed: ${maskCredentials(detail).slice(0, 500)}`);
+  };
+  if (await stat(join(dir, '.git')).then(() => true, () => false)) {
+    try {
       await git('-C', dir, 'fetch', '-q', '--depth', '1', '--no-tags', '--no-recurse-submodules', '--', url, 'HEAD');
       await git('-C', dir, 'reset', '--hard', '-q', 'FETCH_HEAD');
       await git('-C', dir, 'clean', '-ffdq');
-    } else {
-      await mkdir(resolve(config.KNOWLEDGE_WORKSPACE), { recursive: true });
-      await git('clone', '-q', '--depth', '1', '--no-recurse-submodules', '--', url, dir);
-      await git('-C', dir, 'remote', 'set-url', 'origin', masked);
+      return dir;
+    } catch (error) {
+      const failure = failed(error, `git fetch of ${masked}`);
+      if (failure instanceof TimedOut) throw failure;
+      // A clone that cannot be fetched into (left half-made by a replica killed while cloning, say) is made again.
+      await rm(dir, { recursive: true, force: true });
     }
+  }
+  try {
+    await mkdir(resolve(config.KNOWLEDGE_WORKSPACE), { recursive: true });
+    await git('clone', '-q', '--depth', '1', '--no-recurse-submodules', '--', url, dir);
+    await git('-C', dir, 'remote', 'set-url', 'origin', masked);
   } catch (error) {
     // A clone cut short leaves no half-made folder for the next attempt to trip on.
-    if (!cloned) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
-    const failure = error as Error & { stderr?: string; killed?: boolean; signal?: string };
-    const what = `git ${cloned ? 'fetch' : 'clone'} of ${masked}`;
-    if (failure.killed === true && failure.signal === GIT_TIMEOUT_SIGNAL) throw new Error(`${what} timed out after ${timeoutMs} ms (KNOWLEDGE_CLONE_TIMEOUT_MS)`);
-    const detail = failure.stderr?.trim() || failure.message;
-    throw new Error(`${what} failed: ${maskCredentials(detail).slice(0, 500)}`);
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    throw failed(error, `git clone of ${masked}`);
   }
   return dir;
 }
