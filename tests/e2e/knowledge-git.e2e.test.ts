@@ -10,7 +10,7 @@ import { knowledgeService } from '@cadre/knowledge';
 import { projectsService } from '@cadre/projects';
 import type { ProjectView } from '@cadre/proto';
 import { eventually } from '@cadre/testing';
-import { writeFiles } from '../../services/knowledge/src/test-support/repo';
+import { GO_INTERFACES, writeFiles } from '../../services/knowledge/src/test-support/repo';
 import { setupAdmin } from '../support/auth';
 import { call } from '../support/http';
 import { openStream, type SseStream } from '../support/sse';
@@ -19,7 +19,8 @@ import { startSystem, type System } from '../support/system';
 // Projects whose repository is a git URL: a `git daemon` of the test serves repositories it made;
 // the service clones one into its workspace, fetches it again on the next index (parsing only
 // the file a new commit changed), never fetches its submodules, stops a clone that hangs at
-// its time limit, and names a URL's credentials nowhere (events, job errors, logs).
+// its time limit, and names a URL's credentials nowhere (events, job errors, logs). A Go module
+// cloned so shows its implicit interfaces' implementers.
 
 interface ErrorBody { error: string; code: string }
 interface Job { job_id: string; status: string; counts: Record<string, number>; errors: string[] }
@@ -133,6 +134,10 @@ describe('knowledge: a repository named by a git URL', () => {
       'py/app.py': 'from shop.cart import Cart\n\n\ndef checkout():\n    return Cart().total()\n',
     });
     git(join(base, 'shop'), 'init', '-q', '-b', 'main');
+    writeFiles(join(base, 'kv'), GO_INTERFACES);
+    git(join(base, 'kv'), 'init', '-q', '-b', 'main');
+    git(join(base, 'kv'), 'add', '-A');
+    git(join(base, 'kv'), 'commit', '-q', '-m', 'kv');
 
     daemonPort = await freePort();
     daemon = spawn('git', ['daemon', '--export-all', `--base-path=${base}`, `--port=${daemonPort}`, '--listen=127.0.0.1', '--reuseaddr', base], { detached: true, stdio: 'ignore' });
@@ -195,6 +200,22 @@ describe('knowledge: a repository named by a git URL', () => {
     expect([third.status, third.errors]).toEqual(['complete', []]);
     expect(third.counts).toMatchObject({ files_total: 4, files_parsed: 0, files_reused: 4 });
     expect(git(clone, 'rev-parse', 'HEAD')).toBe(git(join(base, 'shop'), 'rev-parse', 'HEAD'));
+  });
+
+  it('draws the implicit interfaces of a cloned Go module: implementers in context, and in impact', async () => {
+    const kv = await project('KV', `git://127.0.0.1:${daemonPort}/kv`);
+    expect((await finished(kv.id)).status).toBe('complete');
+    interface Related { qualified_name: string; file: string; confidence: number; reason: string }
+    const context = await api<{ implemented_by: Related[] }>('GET', `/v1/projects/${kv.id}/knowledge-graph/context/Reader`);
+    expect(context.status).toBe(200);
+    expect(context.body.implemented_by.map((s) => `${s.file}#${s.qualified_name} ${s.confidence} ${s.reason}`).sort()).toEqual([
+      'kv/disk/disk.go#Disk 0.8 method-set', 'kv/disk/disk.go#Level 0.8 method-set', 'kv/disk/disk.go#Partial 0.8 method-set', 'kv/store/memory.go#Memory 0.8 method-set',
+    ]);
+    const impact = await api<{ by_depth: { depth: number; symbols: Related[] }[] }>('POST', `/v1/projects/${kv.id}/knowledge-graph/impact`, { target: 'Store', max_depth: 1 });
+    expect(impact.body.by_depth.map((level) => level.symbols.map((s) => s.qualified_name).sort())).toEqual([['Disk', 'Memory']]);
+    const query = await api<Row>('POST', `/v1/projects/${kv.id}/knowledge-graph/cypher`, {
+      query: "MATCH (t)-[r:IMPLEMENTS]->(i:Interface {name: 'Syncer'}) RETURN t.name AS type, r.reason AS reason" });
+    expect(query.body.rows).toEqual([{ type: 'Disk', reason: 'method-set' }]);
   });
 
   it('fails a clone that hangs at its time limit, and one of an unreachable host, with a clear error', async () => {
