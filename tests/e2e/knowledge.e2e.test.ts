@@ -225,6 +225,7 @@ describe('code knowledge graph through the HTTP API', () => {
       ["MATCH (n) WHERE n.label = 'Community' OR n.name = 'square' RETURN n.label AS label ORDER BY n.size DESC LIMIT 1", {}, [{ label: 'Function' }]],
       ["MATCH (f:Function {name: 'square'}) RETURN collect(f.cohesion) AS c, sum(f.cohesion) AS s", {}, [{ c: [], s: 0 }]],
       ["MATCH (n {name: '\\u0073quare'}) WHERE NOT n.name IN [] AND NOT n.start_line IN $none RETURN n.file AS file", { none: [] }, [{ file: 'ts/src/shapes.ts' }]],
+      ["MATCH (n:Class) WHERE n.name =~ '(?i)D.G' RETURN n.name AS name", {}, [{ name: 'Dog' }]],
     ];
     for (const [query, parameters, rows] of table) {
       const reply = await cypher(query, parameters);

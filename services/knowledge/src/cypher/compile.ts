@@ -147,6 +147,9 @@ export function compileCypher(query: Query, options: CompileOptions): CompiledQu
         : `(${compileExpr(expr.left)} ${expr.op.toLowerCase()} ${compileExpr(expr.right)})`;
       case 'isnull': return `(${compileExpr(expr.operand)} is ${expr.negated ? 'not ' : ''}null)`;
       case 'compare': {
+        // `(?i)` before a regular expression (Java's flag, as Cypher takes it): matched ignoring case.
+        const pattern = expr.op === '=~' ? (expr.right.kind === 'literal' ? expr.right.value : expr.right.kind === 'param' ? options.parameters[expr.right.name] : undefined) : undefined;
+        if (typeof pattern === 'string' && pattern.startsWith('(?i)')) return `(${compileExpr(expr.left)} ~* ('^(?:' || ${literal(pattern.slice(4))} || ')$'))`;
         const ordered = ['<', '<=', '>', '>='].includes(expr.op) && (isText(expr.left) || isText(expr.right));
         const left = ordered ? `(${compileExpr(expr.left)} collate "C")` : compileExpr(expr.left);
         const right = compileExpr(expr.right);

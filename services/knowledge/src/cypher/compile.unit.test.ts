@@ -59,6 +59,9 @@ describe('query language compiler', () => {
     expect(() => compile('MATCH (a)-->(b) RETURN a.name AS x, b.name AS x')).toThrow("the column 'x' is returned twice");
     expect(() => compile('MATCH p = (a)-->(b) RETURN a')).toThrow('a named path (p = …) is not supported');
     expect(compile("MATCH (n {name: '\\u0073quare'}) RETURN n").params).toContain('square');
+    const caseless = compile("MATCH (n) WHERE n.name =~ '(?i)sq.*' AND n.file =~ $p RETURN n", { p: '(?i)TS/.*' });
+    expect(caseless.sql.match(/ ~\* /g)).toHaveLength(2);
+    expect(caseless.params).toEqual(expect.arrayContaining(['sq.*', 'TS/.*']));
   });
 
   it('groups by the columns that are not aggregates and caps the rows', () => {
