@@ -206,6 +206,26 @@ describe('code knowledge graph through the HTTP API', () => {
       ['MATCH (f:File) WHERE f.language = $lang OR f.language = "go" RETURN f.language AS language, count(f) AS files ORDER BY language', { lang: 'rust' },
         [{ language: 'go', files: 2 }, { language: 'rust', files: 2 }]],
       ["MATCH (n:Function) WHERE n.name = 'nothing' RETURN n", {}, []],
+      // Relationship uniqueness (openCypher): no edge twice in one MATCH — not back over square's own edge, not around the pattern's first hop.
+      ["MATCH (a:Function {name: 'square'})<-[:CALLS]-(b)-[:CALLS]->(c) RETURN b.qualified_name AS b, c.qualified_name AS c ORDER BY b, c", {},
+        [{ b: 'main', c: 'Base.describe' }, { b: 'main', c: 'Circle' }, { b: 'main', c: 'Circle.describe' }]],
+      ["MATCH (a:Function {name: 'square'})-[:CALLS]-(b)-[:CALLS]-(c) RETURN b.qualified_name AS b, c.qualified_name AS c ORDER BY b, c", {},
+        [{ b: 'Circle.area', c: 'Circle.describe' }, { b: 'main', c: 'Base.describe' }, { b: 'main', c: 'Circle' }, { b: 'main', c: 'Circle.describe' }]],
+      ["MATCH (a {name: 'main', file: 'ts/src/main.ts'})-[:CALLS]->(x)-[:CALLS*1..3]-(b) RETURN x.qualified_name AS x, b.qualified_name AS b ORDER BY x, b", {}, [
+        { x: 'Circle.describe', b: 'Circle.area' }, { x: 'Circle.describe', b: 'main' }, { x: 'Circle.describe', b: 'square' },
+        { x: 'square', b: 'Circle.area' }, { x: 'square', b: 'Circle.describe' }, { x: 'square', b: 'main' }]],
+      // Paths are trails: nodes may repeat (main → … → main round the cycle, both ways), edges not.
+      ["MATCH (a {name: 'main', file: 'ts/src/main.ts'})-[:CALLS*4..4]-(b) RETURN b.qualified_name AS name, count(*) AS paths", {}, [{ name: 'main', paths: 2 }]],
+      // A variable-length relationship is the list of its relationships.
+      ["MATCH (a {name: 'main', file: 'ts/src/main.ts'})-[r:CALLS*2..2]->(b {name: 'area'}) RETURN b.qualified_name AS b, r, size(r) AS hops", {}, [{
+        b: 'Circle.area', hops: 2,
+        r: [{ type: 'CALLS', confidence: 0.3, reason: 'name-match' }, { type: 'CALLS', confidence: 0.95, reason: 'same-file' }],
+      }]],
+      // Where SQL and Cypher differ: nulls first descending, collect() without nulls, sum() of nothing 0, \u escapes, an empty list.
+      ["MATCH (n) WHERE n.label = 'Community' OR n.name = 'square' RETURN n.label AS label ORDER BY n.size DESC LIMIT 1", {}, [{ label: 'Function' }]],
+      ["MATCH (f:Function {name: 'square'}) RETURN collect(f.cohesion) AS c, sum(f.cohesion) AS s", {}, [{ c: [], s: 0 }]],
+      ["MATCH (n {name: '\\u0073quare'}) WHERE NOT n.name IN [] AND NOT n.start_line IN $none RETURN n.file AS file", { none: [] }, [{ file: 'ts/src/shapes.ts' }]],
+      ["MATCH (n:Class) WHERE n.name =~ '(?i)D.G' RETURN n.name AS name", {}, [{ name: 'Dog' }]],
     ];
     for (const [query, parameters, rows] of table) {
       const reply = await cypher(query, parameters);
@@ -234,6 +254,8 @@ describe('code knowledge graph through the HTTP API', () => {
       ['MATCH (n) WITH n RETURN n', 'WITH'], ['OPTIONAL MATCH (n) RETURN n', 'OPTIONAL MATCH'], ['MATCH (n) UNWIND [1] AS x RETURN x', 'UNWIND'],
       ['MATCH (a)-[*]->(b) RETURN count(*)', 'upper bound'], ['MATCH (a)-[*1..50]->(b) RETURN a', 'at most 10'], ['MATCH (n) RETURN nosuch(n)', 'nosuch()'],
       ['MATCH (n RETURN n', 'does not parse'], ['MATCH (n) RETURN m', "'m'"], ['MATCH (n) WHERE n.name = $missing RETURN n', '$missing'],
+      ['MATCH (a)-[r:CALLS*1..2]->(b) RETURN r.confidence', 'a property (r.confidence)'], ['MATCH (a)-[r:CALLS*1..2]->(b) RETURN type(r)', 'type()'],
+      ['MATCH (a)-->(b) RETURN a.name AS x, b.name AS x', "'x' is returned twice"], ['MATCH p = (a)-->(b) RETURN a', 'named path'],
     ];
     for (const [query, named] of unsupported) {
       const reply = await cypher(query);

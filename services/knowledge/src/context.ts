@@ -3,6 +3,7 @@ import type { EventStore } from '@cadre/eventstore';
 import type { Logger } from '@cadre/logging';
 import type { Pool } from 'pg';
 import type { KnowledgeConfig } from './config';
+import type { RepositorySource } from './index/repository';
 import type { GraphCache } from './storage/graph-store';
 
 /** What the knowledge service's handlers and workers share. */
@@ -19,4 +20,6 @@ export interface KnowledgeContext {
   readonly instance: string;
   /** The stored graphs of the projects this replica indexed last. */
   readonly graphs: GraphCache;
+  /** A project's repository URL as the project holds it (credentials included), for a job whose event masks them. */
+  readonly repositoryOf: RepositorySource;
 }

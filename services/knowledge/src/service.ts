@@ -1,6 +1,6 @@
 import { defineService, packageVersion, type ServiceKit } from '@cadre/kit';
-import { knowledgeRoutes } from '@cadre/proto';
-import { watchQueueDepth } from '@cadre/runtime';
+import { PRINCIPAL_HEADER, knowledgeRoutes, projectGet, type Principal } from '@cadre/proto';
+import { call, watchQueueDepth } from '@cadre/runtime';
 import { knowledgeConfigShape, loadKnowledgeConfig, type KnowledgeConfig } from './config';
 import type { KnowledgeContext } from './context';
 import { graphEndpoints } from './handlers/graph';
@@ -10,6 +10,8 @@ import { INDEX_QUEUE, startIndexWorker } from './index/worker';
 import type { KnowledgeDatabase } from './storage/database';
 import { GraphCache } from './storage/graph-store';
 import { knowledgeMigrations } from './storage/migrations';
+
+const INDEXER: Principal = { kind: 'service', role: 'admin', credential_id: 'knowledge-indexer' };
 
 /**
  * Knowledge: the code knowledge graph of a project's repository. Indexing is a job on a work
@@ -30,7 +32,10 @@ export const knowledgeService = defineService({
   context(kit: ServiceKit<KnowledgeConfig, KnowledgeDatabase>): KnowledgeContext {
     const { config, bus, pool, schema, store, logger, clock, newId } = kit;
     watchQueueDepth(kit.metrics.registry, bus.workQueue(INDEX_QUEUE));
-    return { config, bus, pool, schema, store, logger, clock, newId, instance: kit.instance, graphs: new GraphCache(config.KNOWLEDGE_GRAPH_CACHE_PROJECTS) };
+    // An index job whose event masks the repository's credentials reads the URL from the project.
+    const repositoryOf = async (projectId: string) =>
+      (await call(bus, projectGet, { project_id: projectId }, { headers: { [PRINCIPAL_HEADER]: JSON.stringify(INDEXER) }, timeoutMs: 10_000 })).repository;
+    return { config, bus, pool, schema, store, logger, clock, newId, instance: kit.instance, graphs: new GraphCache(config.KNOWLEDGE_GRAPH_CACHE_PROJECTS), repositoryOf };
   },
   workers: async (ctx) => [await startIndexWorker(ctx)],
   endpoints: (ctx) => [...indexingEndpoints(ctx), ...graphEndpoints(ctx), ...queryEndpoints(ctx)],

@@ -33,7 +33,12 @@ const REL_COLUMNS: Readonly<Record<string, (alias: string) => string>> = {
 };
 const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max', 'collect']);
 
-type Binding = { readonly kind: 'node'; readonly alias: string } | { readonly kind: 'rel'; readonly alias: string } | { readonly kind: 'path' };
+/** A variable: a node, one relationship, or a variable-length relationship (a list of relationships, their row ids in `alias.edges`). */
+type Binding = { readonly kind: 'node'; readonly alias: string } | { readonly kind: 'rel'; readonly alias: string } | { readonly kind: 'path'; readonly name: string; readonly alias: string };
+
+/** Node columns that hold text, and relationship ones: compared and sorted by code point, as Cypher does (`collate "C"`). */
+const TEXT_NODE_PROPS = new Set(['label', 'name', 'qualified_name', 'qualified', 'file', 'language', 'signature', 'doc']);
+const TEXT_FUNCTIONS = new Set(['tolower', 'toupper', 'type']);
 
 const hasAggregate = (expr: Expr): boolean => {
   switch (expr.kind) {
@@ -67,6 +72,8 @@ export function compileCypher(query: Query, options: CompileOptions): CompiledQu
     if (typeof value === 'number') return param(value, 'float8');
     if (typeof value === 'boolean') return param(value, 'boolean');
     if (typeof value === 'string') return param(value, 'text');
+    // An empty list takes its element type from where it stands (`n.name IN []`, `n.start_line IN $none`).
+    if (Array.isArray(value) && value.length === 0) { params.push([]); return `$${params.length}`; }
     if (Array.isArray(value)) return value.every((item) => typeof item === 'number') ? param(value, 'float8[]') : param(value.map(String), 'text[]');
     throw refuse('a parameter must be a string, a number, a boolean, null or a list');
   };
@@ -75,28 +82,56 @@ export function compileCypher(query: Query, options: CompileOptions): CompiledQu
     `jsonb_build_object('id', ${alias}.id, 'label', ${alias}.label, 'name', ${alias}.name, 'qualified_name', ${alias}.qualified, 'file', ${alias}.file, 'start_line', ${alias}.start_line)`;
   const relObject = (alias: string): string => `jsonb_build_object('type', ${alias}.type, 'confidence', round(${alias}.confidence::numeric, 4)::float8, 'reason', ${alias}.reason)`;
 
-  const bound = (name: string): Exclude<Binding, { kind: 'path' }> => {
+  const anyBound = (name: string): Binding => {
     const binding = bindings.get(name);
     if (binding === undefined) throw refuse(`variable '${name}' is not defined by the MATCH`);
-    if (binding.kind === 'path') throw refuse(`variable '${name}' names a variable-length relationship: it can be matched, not returned or compared`);
     return binding;
   };
+  const bound = (name: string, use: string): Exclude<Binding, { kind: 'path' }> => {
+    const binding = anyBound(name);
+    if (binding.kind === 'path') throw refuse(`variable '${name}' is a variable-length relationship, a list of relationships: ${use} is not supported on it (return it, or size(${name}))`);
+    return binding;
+  };
+  /** A variable-length relationship's list: each relationship as `{type, confidence, reason}`, in path order. */
+  const relList = (alias: string): string => {
+    const e = `${alias}x`;
+    return `(select coalesce(jsonb_agg(${relObject(e)} order by ${alias}u.i), '[]'::jsonb) from unnest(${alias}.edges) with ordinality ${alias}u(id, i) join ${s}.edges ${e} on ${e}.ctid = ${alias}u.id)`;
+  };
+  /** Whether an expression is known to be text (compared and ordered by code point). */
+  const isText = (expr: Expr): boolean => {
+    switch (expr.kind) {
+      case 'literal': return typeof expr.value === 'string';
+      case 'param': return typeof options.parameters[expr.name] === 'string';
+      case 'prop': {
+        const binding = bindings.get(expr.variable);
+        if (binding?.kind === 'node') return TEXT_NODE_PROPS.has(expr.property) || (NODE_COLUMNS[expr.property] === undefined && !NUMERIC_PROPS.has(expr.property));
+        return binding?.kind === 'rel' && (expr.property === 'type' || expr.property === 'reason');
+      }
+      case 'call': {
+        const name = expr.name.toLowerCase();
+        return TEXT_FUNCTIONS.has(name) || (['min', 'max', 'coalesce'].includes(name) && expr.args.length > 0 && expr.args.every(isText));
+      }
+      default: return false;
+    }
+  };
+  const collated = (sql: string, expr: Expr): string => (isText(expr) ? `(${sql} collate "C")` : sql);
 
   const compileExpr = (expr: Expr, inAggregate = false): string => {
     switch (expr.kind) {
       case 'literal': return literal(expr.value);
-      case 'list': return `array[${expr.items.map((item) => compileExpr(item)).join(', ')}]`;
+      case 'list': return expr.items.length === 0 ? literal([]) : `array[${expr.items.map((item) => compileExpr(item)).join(', ')}]`;
       case 'param': {
         if (!(expr.name in options.parameters)) throw new ValidationError(`parameter $${expr.name} is used but not given`, { fields: { parameters: `missing ${expr.name}` } });
         return literal(options.parameters[expr.name]);
       }
       case 'var': {
-        const binding = bound(expr.name);
+        const binding = anyBound(expr.name);
         if (binding.kind === 'node') return inAggregate ? `${binding.alias}.id` : nodeObject(binding.alias);
+        if (binding.kind === 'path') return inAggregate ? `${binding.alias}.edges` : relList(binding.alias);
         return inAggregate ? `${binding.alias}.ctid` : relObject(binding.alias);
       }
       case 'prop': {
-        const binding = bound(expr.variable);
+        const binding = bound(expr.variable, `a property (${expr.variable}.${expr.property})`);
         if (binding.kind === 'node') {
           const column = NODE_COLUMNS[expr.property];
           if (column !== undefined) return `${binding.alias}.${column}`;
@@ -112,7 +147,11 @@ export function compileCypher(query: Query, options: CompileOptions): CompiledQu
         : `(${compileExpr(expr.left)} ${expr.op.toLowerCase()} ${compileExpr(expr.right)})`;
       case 'isnull': return `(${compileExpr(expr.operand)} is ${expr.negated ? 'not ' : ''}null)`;
       case 'compare': {
-        const left = compileExpr(expr.left);
+        // `(?i)` before a regular expression (Java's flag, as Cypher takes it): matched ignoring case.
+        const pattern = expr.op === '=~' ? (expr.right.kind === 'literal' ? expr.right.value : expr.right.kind === 'param' ? options.parameters[expr.right.name] : undefined) : undefined;
+        if (typeof pattern === 'string' && pattern.startsWith('(?i)')) return `(${compileExpr(expr.left)} ~* ('^(?:' || ${literal(pattern.slice(4))} || ')$'))`;
+        const ordered = ['<', '<=', '>', '>='].includes(expr.op) && (isText(expr.left) || isText(expr.right));
+        const left = ordered ? `(${compileExpr(expr.left)} collate "C")` : compileExpr(expr.left);
         const right = compileExpr(expr.right);
         switch (expr.op) {
           case 'CONTAINS': return `(strpos(${left}, ${right}) > 0)`;
@@ -138,17 +177,26 @@ export function compileCypher(query: Query, options: CompileOptions): CompiledQu
     };
     switch (name) {
       case 'count': return expr.star ? 'count(*)::int' : `count(${distinct}${arg(0, true)})::int`;
-      case 'sum': return `sum(${distinct}${arg()})::float8`;
+      // Cypher's sum of no rows is 0; its collect() leaves out nulls.
+      case 'sum': return `coalesce(sum(${distinct}${arg()}), 0)::float8`;
       case 'avg': return `avg(${distinct}${arg()})::float8`;
-      case 'min': return `min(${arg()})`;
-      case 'max': return `max(${arg()})`;
-      case 'collect': return `coalesce(jsonb_agg(${distinct}${arg()}), '[]'::jsonb)`;
+      case 'min': return `min(${collated(arg(), expr.args[0]!)})`;
+      case 'max': return `max(${collated(arg(), expr.args[0]!)})`;
+      case 'collect': { const value = arg(); return `coalesce(jsonb_agg(${distinct}${value}) filter (where ${value} is not null), '[]'::jsonb)`; }
       case 'tolower': return `lower(${arg()})`;
       case 'toupper': return `upper(${arg()})`;
-      case 'size': return `length(${arg()})`;
-      case 'id': { const value = expr.args[0]; if (value?.kind !== 'var') throw refuse('id() takes a node'); const b = bound(value.name); if (b.kind !== 'node') throw refuse('id() takes a node'); return `${b.alias}.id`; }
-      case 'labels': { const value = expr.args[0]; if (value?.kind !== 'var') throw refuse('labels() takes a node'); const b = bound(value.name); if (b.kind !== 'node') throw refuse('labels() takes a node'); return `jsonb_build_array(${b.alias}.label)`; }
-      case 'type': { const value = expr.args[0]; if (value?.kind !== 'var') throw refuse('type() takes a relationship'); const b = bound(value.name); if (b.kind !== 'rel') throw refuse('type() takes a relationship'); return `${b.alias}.type`; }
+      case 'size': {
+        const value = expr.args[0];
+        const binding = value?.kind === 'var' ? bindings.get(value.name) : undefined;
+        if (binding?.kind === 'path') return `cardinality(${binding.alias}.edges)`;
+        if (value?.kind === 'var') throw refuse('size() takes a string, a list or a variable-length relationship');
+        if (value?.kind === 'list') return `cardinality(${arg()})`;
+        if (value?.kind === 'call' && value.name.toLowerCase() === 'collect') return `jsonb_array_length(${arg()})`;
+        return `length(${arg()})`;
+      }
+      case 'id': { const value = expr.args[0]; if (value?.kind !== 'var') throw refuse('id() takes a node'); const b = bound(value.name, 'id()'); if (b.kind !== 'node') throw refuse('id() takes a node'); return `${b.alias}.id`; }
+      case 'labels': { const value = expr.args[0]; if (value?.kind !== 'var') throw refuse('labels() takes a node'); const b = bound(value.name, 'labels()'); if (b.kind !== 'node') throw refuse('labels() takes a node'); return `jsonb_build_array(${b.alias}.label)`; }
+      case 'type': { const value = expr.args[0]; if (value?.kind !== 'var') throw refuse('type() takes a relationship'); const b = bound(value.name, 'type()'); if (b.kind !== 'rel') throw refuse('type() takes a relationship'); return `${b.alias}.type`; }
       case 'coalesce': return `coalesce(${expr.args.map((value) => compileExpr(value)).join(', ')})`;
       default: throw refuse(`function ${expr.name}() is not supported (count, sum, avg, min, max, collect, toLower, toUpper, size, id, labels, type, coalesce)`);
     }
@@ -171,6 +219,18 @@ export function compileCypher(query: Query, options: CompileOptions): CompiledQu
     return alias;
   };
 
+  // openCypher's relationship uniqueness: within the MATCH, one edge stands for one relationship at most.
+  const matched: Array<{ readonly single: string } | { readonly list: string }> = [];
+  const distinctFromMatched = (edge: { readonly single: string } | { readonly list: string }): void => {
+    for (const other of matched) {
+      if ('single' in edge && 'single' in other) where.push(`${edge.single} <> ${other.single}`);
+      else if ('single' in edge && 'list' in other) where.push(`not (${edge.single} = any(${other.list}))`);
+      else if ('list' in edge && 'single' in other) where.push(`not (${other.single} = any(${edge.list}))`);
+      else if ('list' in edge && 'list' in other) where.push(`not (${edge.list} && ${other.list})`);
+    }
+    matched.push(edge);
+  };
+
   const relationship = (rel: RelPattern, left: string, right: string): void => {
     if (rel.variable !== undefined && bindings.has(rel.variable)) throw refuse(`variable '${rel.variable}' is bound twice`);
     const types = rel.types.length > 0 ? param(rel.types, 'text[]') : undefined;
@@ -183,6 +243,7 @@ export function compileCypher(query: Query, options: CompileOptions): CompiledQu
         : rel.direction === 'in' ? `${alias}.source = ${right}.id and ${alias}.target = ${left}.id`
           : `((${alias}.source = ${left}.id and ${alias}.target = ${right}.id) or (${alias}.source = ${right}.id and ${alias}.target = ${left}.id))`);
       bindings.set(rel.variable ?? `#${alias}`, { kind: 'rel', alias });
+      distinctFromMatched({ single: `${alias}.ctid` });
       for (const [key, value] of rel.properties) where.push(`(${compileExpr({ kind: 'prop', variable: rel.variable ?? `#${alias}`, property: key })} = ${compileExpr(value)})`);
       return;
     }
@@ -192,19 +253,22 @@ export function compileCypher(query: Query, options: CompileOptions): CompiledQu
     if (min < 1 || min > max) throw refuse(`*${min}..${max}: the lower bound must be between 1 and the upper bound`);
     if (rel.properties.length > 0) throw refuse('a variable-length relationship takes no property map');
     const name = `p${++counter}`;
-    const out = `select source as s, target as t, type from ${s}.edges where project_id = $1`;
-    const inward = `select target as s, source as t, type from ${s}.edges where project_id = $1`;
-    const edges = rel.direction === 'out' ? `(${out})` : rel.direction === 'in' ? `(${inward})` : `(${out} union all ${inward})`;
+    // Paths as trails: no edge twice on a path (nodes may repeat), each edge named by its row id.
+    const out = `select source as s, target as t, type, ctid as id from ${s}.edges where project_id = $1`;
+    const inward = `select target as s, source as t, type, ctid as id from ${s}.edges where project_id = $1`;
+    // Either way: each edge both ways round, a self-loop once (as a single undirected relationship matches it).
+    const edges = rel.direction === 'out' ? `(${out})` : rel.direction === 'in' ? `(${inward})` : `(${out} union all ${inward} and source <> target)`;
     const typeFilter = types !== undefined ? ` and x.type = any(${types})` : '';
-    ctes.push(`${name}(start_id, end_id, depth, path) as (
-      select x.s, x.t, 1, array[x.s, x.t] from ${edges} x where true${typeFilter}
+    ctes.push(`${name}(start_id, end_id, depth, edges) as (
+      select x.s, x.t, 1, array[x.id] from ${edges} x where true${typeFilter}
       union all
-      select p.start_id, x.t, p.depth + 1, p.path || x.t from ${name} p join ${edges} x on x.s = p.end_id
-      where p.depth < ${max}${typeFilter} and not (x.t = any(p.path)))`);
+      select p.start_id, x.t, p.depth + 1, p.edges || x.id from ${name} p join ${edges} x on x.s = p.end_id
+      where p.depth < ${max}${typeFilter} and not (x.id = any(p.edges)))`);
     const alias = `${name}r`;
     from.push(`${name} ${alias}`);
     where.push(`${alias}.start_id = ${left}.id and ${alias}.end_id = ${right}.id and ${alias}.depth >= ${min}`);
-    if (rel.variable !== undefined) bindings.set(rel.variable, { kind: 'path' });
+    distinctFromMatched({ list: `${alias}.edges` });
+    if (rel.variable !== undefined) bindings.set(rel.variable, { kind: 'path', name: rel.variable, alias });
   };
 
   for (const path of query.patterns) {
@@ -218,13 +282,17 @@ export function compileCypher(query: Query, options: CompileOptions): CompiledQu
   if (query.where !== undefined) where.push(compileExpr(query.where));
 
   const columns = query.returns.map((item) => item.alias ?? item.text);
-  const select = query.returns.map((item, index) => `${compileExpr(item.expr)} as c${index}`);
+  const twice = columns.find((column, index) => columns.indexOf(column) !== index);
+  if (twice !== undefined) throw refuse(`the column '${twice}' is returned twice: name one differently with AS`);
+  const select = query.returns.map((item, index) => `${collated(compileExpr(item.expr), item.expr)} as c${index}`);
   const aggregated = query.returns.some((item) => hasAggregate(item.expr));
   const groupBy = aggregated ? query.returns.map((item, index) => (hasAggregate(item.expr) ? undefined : `c${index}`)).filter((c) => c !== undefined) : [];
   const orderBy = query.orderBy.map(({ expr, descending }) => {
     const text = expr.kind === 'var' ? expr.name : expr.kind === 'prop' ? `${expr.variable}.${expr.property}` : undefined;
     const column = text !== undefined ? columns.indexOf(text) : -1;
-    return `${column >= 0 ? `c${column}` : compileExpr(expr)} ${descending ? 'desc' : 'asc'} nulls last`;
+    // Nulls sort last ascending, first descending (Postgres' default, and Cypher's); text by code point.
+    // (A returned column is collated in the select list: an output column's name cannot stand in an expression here.)
+    return `${column >= 0 ? `c${column}` : collated(compileExpr(expr), expr)} ${descending ? 'desc' : 'asc'}`;
   });
   const integer = (expr: Expr | undefined, what: string): number | undefined => {
     if (expr === undefined) return undefined;

@@ -85,7 +85,14 @@ const lexer = new Lexer(allTokens, { ensureOptimizations: false, positionTrackin
 
 const OPERATORS: Readonly<Record<string, string>> = { '!=': '<>' };
 
-const unquoteString = (image: string): string => image.slice(1, -1).replace(/\\(.)/g, (_m, ch: string) => ({ n: '\n', t: '\t', r: '\r' } as Record<string, string>)[ch] ?? ch);
+const ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f' };
+const unquoteString = (image: string): string => image.slice(1, -1)
+  .replace(/\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)/g, (_m, escape: string) => {
+    if (escape.length === 1) return ESCAPES[escape] ?? escape;
+    const code = parseInt(escape.slice(1), 16);
+    if (code > 0x10ffff) throw refuse(`\\${escape} is not a character`);
+    return String.fromCodePoint(code);
+  });
 
 class CypherParser extends EmbeddedActionsParser {
   constructor() {
@@ -353,7 +360,13 @@ export function parseCypher(text: string): Query {
     throw refuse(`unexpected character '${text.slice(error.offset, error.offset + error.length).slice(0, 20)}' at line ${error.line ?? 1}, column ${error.column ?? 1}`);
   }
   const tokens = lexed.tokens;
+  let inMatch = false;
   for (const [index, token] of tokens.entries()) {
+    if (token.tokenType === Match) inMatch = true;
+    else if (token.tokenType === Where || token.tokenType === Return) inMatch = false;
+    if (inMatch && [Match, Comma].includes(tokens[index - 1]?.tokenType as TokenType) && tokens[index + 1]?.tokenType === Equal) {
+      throw refuse(`a named path (${token.image} = …) is not supported: return the nodes and relationships of the pattern instead`, { unsupported: 'named path' });
+    }
     const property = tokens[index - 1]?.tokenType === Dot;
     if (property) continue;
     if (token.tokenType.CATEGORIES?.includes(Write)) {

@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import type { CallFact, FileFacts, SymbolFact } from '../parse/facts';
 import { CONFIDENCE, MAX_NAME_MATCHES, type CodeGraph, type EdgeReason, type EdgeType, type GraphEdge, type GraphNode, type NodeLabel } from './model';
 import { ModuleResolver, type ImportTarget, type Manifests } from './modules';
+import { goImplicitInterfaces } from './go-interfaces';
 
 interface Resolved { readonly id: number; readonly reason: EdgeReason; readonly confidence: number }
 
@@ -208,5 +209,6 @@ export function buildGraph(facts: ReadonlyMap<string, FileFacts>, manifests: Man
       for (const target of targets) addEdge(child.id, target.id, heritage.kind, target.confidence, target.reason);
     }
   }
+  goImplicitInterfaces(facts, symbols, manifests.goModules, addEdge);
   return { nodes, edges, unresolvedCalls, unresolvedImports };
 }

@@ -3,7 +3,7 @@ import { extractFacts } from '../parse/extract';
 import type { FileFacts } from '../parse/facts';
 import { languageOf } from '../parse/languages';
 import { scanRepository } from '../parse/scan';
-import { SIX_LANGUAGES, writeRepository } from '../test-support/repo';
+import { GO_INTERFACES, SIX_LANGUAGES, writeRepository } from '../test-support/repo';
 import { buildGraph } from './build';
 import type { CodeGraph } from './model';
 
@@ -117,5 +117,42 @@ describe('code graph of a repository in six languages', () => {
   it('skips vendored folders, binaries and other languages, and counts them', () => {
     expect(skipped).toEqual({ tooLarge: 0, binary: 1, vendored: 1, unsupported: 2 });
     expect(graph.nodes.some((node) => node.name === 'vendored')).toBe(false);
+  });
+});
+
+describe('Go implicit interfaces', () => {
+  let root: string;
+  let graph: CodeGraph;
+  beforeAll(async () => {
+    root = writeRepository(GO_INTERFACES);
+    ({ graph } = await graphOf(root));
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('holds interfaces\' methods as their members', () => {
+    expect(edgesOf(graph, ['MEMBER_OF']).filter((edge) => /#(Store|Reader|Closer|sealed|Named|Syncer)\b/.test(edge.split(' -')[1]!))).toEqual([
+      'kv/disk/disk.go#Syncer.Sync -MEMBER_OF-> kv/disk/disk.go#Syncer 1 structure',
+      'kv/store/store.go#Closer.Close -MEMBER_OF-> kv/store/store.go#Closer 1 structure',
+      'kv/store/store.go#Named.Name -MEMBER_OF-> kv/store/store.go#Named 1 structure',
+      'kv/store/store.go#Reader.Get -MEMBER_OF-> kv/store/store.go#Reader 1 structure',
+      'kv/store/store.go#Store.Put -MEMBER_OF-> kv/store/store.go#Store 1 structure',
+      'kv/store/store.go#sealed.seal -MEMBER_OF-> kv/store/store.go#sealed 1 structure',
+    ]);
+  });
+
+  it('draws IMPLEMENTS from each type that has all of an interface\'s methods (embedded ones too), by name and arity, with its own reason', () => {
+    expect(edgesOf(graph, ['IMPLEMENTS'])).toEqual([
+      'kv/disk/disk.go#Disk -IMPLEMENTS-> kv/disk/disk.go#Syncer 0.8 method-set',
+      'kv/disk/disk.go#Disk -IMPLEMENTS-> kv/store/store.go#Reader 0.8 method-set',
+      'kv/disk/disk.go#Disk -IMPLEMENTS-> kv/store/store.go#Store 0.8 method-set',
+      'kv/disk/disk.go#Level -IMPLEMENTS-> kv/store/store.go#Reader 0.8 method-set',
+      // Put takes three parameters, not two: a Reader only.
+      'kv/disk/disk.go#Partial -IMPLEMENTS-> kv/store/store.go#Reader 0.8 method-set',
+      // Get and Put in two files of the package.
+      'kv/store/memory.go#Memory -IMPLEMENTS-> kv/store/store.go#Reader 0.8 method-set',
+      'kv/store/memory.go#Memory -IMPLEMENTS-> kv/store/store.go#Store 0.8 method-set',
+      // seal() is unexported: only a type of the package implements sealed (Disk has one too, elsewhere).
+      'kv/store/memory_put.go#inner -IMPLEMENTS-> kv/store/store.go#sealed 0.8 method-set',
+    ]);
   });
 });

@@ -13,7 +13,7 @@ export type EdgeType = 'CONTAINS' | 'DEFINES' | 'MEMBER_OF' | 'IMPORTS' | 'CALLS
 export const EDGE_TYPES: readonly EdgeType[] = ['CONTAINS', 'DEFINES', 'MEMBER_OF', 'IMPORTS', 'CALLS', 'EXTENDS', 'IMPLEMENTS', 'STEP_IN_PROCESS'];
 
 /** Why an edge was drawn. Calls and inheritance carry how sure the resolution is. */
-export const EDGE_REASONS = ['structure', 'same-file', 'import-resolved', 'same-package', 'name-match', 'community', 'process'] as const;
+export const EDGE_REASONS = ['structure', 'same-file', 'import-resolved', 'same-package', 'method-set', 'name-match', 'community', 'process'] as const;
 export type EdgeReason = (typeof EDGE_REASONS)[number];
 
 export interface GraphNode {
@@ -48,9 +48,13 @@ export interface CodeGraph {
   readonly unresolvedImports: number;
 }
 
-/** The confidence of each way a call or a base type is resolved. */
-export const CONFIDENCE: Readonly<Record<'same-file' | 'import-resolved' | 'same-package' | 'name-match' | 'name-match-ambiguous', number>> = {
-  'same-file': 0.95, 'import-resolved': 0.9, 'same-package': 0.85, 'name-match': 0.5, 'name-match-ambiguous': 0.3,
+/**
+ * The confidence of each way a call or a base type is resolved. `method-set`: a Go type has every
+ * method of an interface (by name and numbers of parameters and results — not their types), so it
+ * implements it implicitly.
+ */
+export const CONFIDENCE: Readonly<Record<'same-file' | 'import-resolved' | 'same-package' | 'method-set' | 'name-match' | 'name-match-ambiguous', number>> = {
+  'same-file': 0.95, 'import-resolved': 0.9, 'same-package': 0.85, 'method-set': 0.8, 'name-match': 0.5, 'name-match-ambiguous': 0.3,
 };
 
 /** A call name matched by name alone across the repository is drawn only when this few symbols carry it. */

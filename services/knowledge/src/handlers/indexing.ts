@@ -3,7 +3,7 @@ import { DomainError, NotFoundError, REPOSITORY_UNAVAILABLE, knowledgeIndex, kno
 import { endpoint, metaOf, requireAccess, type Call } from '@cadre/runtime';
 import type { KnowledgeContext } from '../context';
 import { indexDecider, indexStream, type IndexState, type JobView } from '../index/decider';
-import { checkLocalPath, localPathOf } from '../index/repository';
+import { checkLocalPath, isNetworkUrl, localPathOf, maskCredentials } from '../index/repository';
 import { INDEX_QUEUE, type IndexJobMessage } from '../index/worker';
 import { graphRow } from '../storage/graph-store';
 import { projectFor, projectNotFound } from './access';
@@ -32,10 +32,14 @@ export function indexingEndpoints(ctx: KnowledgeContext) {
       }
       const local = localPathOf(repository);
       if (local !== undefined) await checkLocalPath(ctx.config, local);
+      else if (!isNetworkUrl(repository)) {
+        throw new DomainError(REPOSITORY_UNAVAILABLE, `the repository ${maskCredentials(repository)} is not a git URL this server clones (https, http, ssh, git or user@host:path)`);
+      }
       const jobId = ctx.newId();
       const outcome = await handleCommand(ctx.store, indexDecider, {
         stream: indexStream(projectId),
-        command: { kind: 'request', projectId, jobId, force, repository },
+        // The job's events name the URL with its credentials masked; the worker reads them from the project.
+        command: { kind: 'request', projectId, jobId, force, repository: maskCredentials(repository) },
         meta: metaOf(call),
         owner: () => project.owner ?? undefined,
         subjectScope: projectId,

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, realpath, stat } from 'node:fs/promises';
+import { mkdir, realpath, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { DomainError, REPOSITORY_UNAVAILABLE } from '@cadre/proto';
@@ -40,28 +40,96 @@ export function localPathOf(repository: string): string | undefined {
   }
 }
 
+/** The transports a clone or fetch may use (`GIT_ALLOW_PROTOCOL`): no `file`, no `ext::` helpers (which run commands). */
+export const GIT_TRANSPORTS = 'https:http:ssh:git';
+
+const NETWORK_URL = /^(?:https?|ssh|git):\/\/[^\s]+$/i;
+const SCP_LIKE = /^[\w.][\w.-]*@[\w.-]+:[^\s]+$/;
+
+/** A git URL this service clones: https, http, ssh, git, or scp-like `user@host:path` (ssh). Not `ext::`, `fd::`, an option, a relative path. */
+export function isNetworkUrl(repository: string): boolean {
+  return NETWORK_URL.test(repository) || SCP_LIKE.test(repository);
+}
+
+const USERINFO = /\b([a-z][a-z0-9+.-]*):\/\/([^\s/@'"]+)@/gi;
+
 /**
- * The folder to index: a server-side path as it is, or a git URL cloned (shallow) into the
- * service's workspace — fetched and reset to the remote's HEAD when cloned before.
+ * Credentials of URLs in a text masked: the user info of an http(s) URL (a token often stands in
+ * the user's place) becomes `***`, the password of any other (`ssh://user:***@host`).
  */
-export async function materialize(config: KnowledgeConfig, projectId: string, repository: string): Promise<string> {
+export function maskCredentials(text: string): string {
+  return text.replace(USERINFO, (whole, scheme: string, info: string) => {
+    if (/^https?$/i.test(scheme)) return `${scheme}://***@`;
+    const colon = info.indexOf(':');
+    return colon >= 0 ? `${scheme}://${info.slice(0, colon)}:***@` : whole;
+  });
+}
+
+/**
+ * Where an index job finds the repository URL a project names — credentials included — when its
+ * `code_graph_index_started` event holds the URL masked (the service's context asks the projects service).
+ */
+export type RepositorySource = (projectId: string) => Promise<string | null | undefined>;
+
+/** The URL to clone from: as it is, or — when masked — the project's own, provided it is still the one the job was asked for. */
+async function unmasked(source: RepositorySource | undefined, projectId: string, repository: string): Promise<string> {
+  if (!repository.includes('***@')) return repository;
+  const current = source !== undefined ? await source(projectId) : undefined;
+  if (current === undefined || current === null) throw unavailable(`the credentials of ${repository} are not at hand: the project's repository could not be read`);
+  if (maskCredentials(current) !== repository) throw unavailable(`the project's repository changed since this index was requested (now ${maskCredentials(current)}): index it again`);
+  return current;
+}
+
+const GIT_TIMEOUT_SIGNAL = 'SIGTERM';
+class TimedOut extends Error {}
+
+/**
+ * The folder to index: a server-side path as it is, or a git URL cloned (shallow, without its
+ * submodules) into the service's workspace — fetched and reset to the remote's HEAD when cloned
+ * before (cloned again when it cannot be fetched into). The clone keeps no credentials (its
+ * `origin` is the masked URL; each fetch names the URL), and no error or log names them.
+ */
+export async function materialize(config: KnowledgeConfig, projectId: string, repository: string, source?: RepositorySource): Promise<string> {
   const local = localPathOf(repository);
   if (local !== undefined) return checkLocalPath(config, local);
+  const masked = maskCredentials(repository);
+  if (!isNetworkUrl(repository)) throw unavailable(`the repository ${masked} is not a git URL this server clones (https, http, ssh, git or user@host:path)`);
+  const url = await unmasked(source, projectId, repository);
   const dir = resolve(join(config.KNOWLEDGE_WORKSPACE, projectId));
-  // Network transports only: no `file`, no `ext::` helpers (which run commands), none through submodules either.
-  const options = { timeout: config.KNOWLEDGE_CLONE_TIMEOUT_MS, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ALLOW_PROTOCOL: 'https:http:ssh:git' } };
-  const cloned = await stat(join(dir, '.git')).then(() => true, () => false);
-  try {
-    if (cloned) {
-      await run('git', ['-C', dir, 'fetch', '--depth', '1', 'origin', 'HEAD'], options);
-      await run('git', ['-C', dir, 'reset', '--hard', '-q', 'FETCH_HEAD'], options);
-    } else {
-      await mkdir(resolve(config.KNOWLEDGE_WORKSPACE), { recursive: true });
-      await run('git', ['clone', '-q', '--depth', '1', '--', repository, dir], options);
+  const timeoutMs = config.KNOWLEDGE_CLONE_TIMEOUT_MS;
+  // Network transports only, and never into submodules (whatever the server's git configuration says).
+  const options = {
+    timeout: timeoutMs, killSignal: GIT_TIMEOUT_SIGNAL,
+    env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ALLOW_PROTOCOL: GIT_TRANSPORTS },
+  } as const;
+  const git = (...args: string[]) => run('git', ['-c', 'submodule.recurse=false', '-c', 'fetch.recurseSubmodules=false', ...args], options);
+  const failed = (error: unknown, what: string): Error => {
+    const failure = error as Error & { stderr?: string; killed?: boolean; signal?: string };
+    if (failure.killed === true && failure.signal === GIT_TIMEOUT_SIGNAL) return new TimedOut(`${what} timed out after ${timeoutMs} ms (KNOWLEDGE_CLONE_TIMEOUT_MS)`);
+    const detail = failure.stderr?.trim() || failure.message;
+    return new Error(`${what} failed: ${maskCredentials(detail).slice(0, 500)}`);
+  };
+  if (await stat(join(dir, '.git')).then(() => true, () => false)) {
+    try {
+      await git('-C', dir, 'fetch', '-q', '--depth', '1', '--no-tags', '--no-recurse-submodules', '--', url, 'HEAD');
+      await git('-C', dir, 'reset', '--hard', '-q', 'FETCH_HEAD');
+      await git('-C', dir, 'clean', '-ffdq');
+      return dir;
+    } catch (error) {
+      const failure = failed(error, `git fetch of ${masked}`);
+      if (failure instanceof TimedOut) throw failure;
+      // A clone that cannot be fetched into (left half-made by a replica killed while cloning, say) is made again.
+      await rm(dir, { recursive: true, force: true });
     }
+  }
+  try {
+    await mkdir(resolve(config.KNOWLEDGE_WORKSPACE), { recursive: true });
+    await git('clone', '-q', '--depth', '1', '--no-recurse-submodules', '--', url, dir);
+    await git('-C', dir, 'remote', 'set-url', 'origin', masked);
   } catch (error) {
-    const detail = error instanceof Error ? (error as Error & { stderr?: string }).stderr?.trim() || error.message : String(error);
-    throw new Error(`git could not ${cloned ? 'fetch' : 'clone'} ${repository}: ${detail.slice(0, 500)}`);
+    // A clone cut short leaves no half-made folder for the next attempt to trip on.
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    throw failed(error, `git clone of ${masked}`);
   }
   return dir;
 }

@@ -48,7 +48,7 @@ export async function runIndexJob(ctx: KnowledgeContext, message: IndexJobMessag
     phaseBegun = now;
   };
   try {
-    const root = await materialize(ctx.config, projectId, repository);
+    const root = await materialize(ctx.config, projectId, repository, ctx.repositoryOf);
     enter('previous');
     const stored = await ctx.graphs.current(ctx.pool, ctx.schema, projectId);
     const previous = force ? new Map() : stored.files;

@@ -60,16 +60,27 @@ function docstring(node: Node): string {
   return cleanDoc(string.text.replace(/^[rbuf]*("""|'''|"|')/i, '').replace(/("""|'''|"|')$/, ''));
 }
 
+/** Go: the parameters a function, method or interface method takes and the results it gives (`a, b int` is two). */
+function goArity(node: Node): { params: number; results: number } {
+  const count = (list: Node | null): number => {
+    if (list === null) return 0;
+    if (list.type !== 'parameter_list') return 1;
+    return list.namedChildren.reduce((sum, parameter) => sum + (parameter?.type === 'parameter_declaration'
+      ? Math.max(1, parameter.childrenForFieldName('name').length) : parameter?.type === 'variadic_parameter_declaration' ? 1 : 0), 0);
+  };
+  return { params: count(node.childForFieldName('parameters')), results: count(node.childForFieldName('result')) };
+}
+
 function nameOf(node: Node): string | undefined {
   return node.childForFieldName('name')?.text;
 }
 
-function define(out: Out, node: Node, kind: SymbolKind, name: string, scope: Scope, doc?: string): SymbolFact {
+function define(out: Out, node: Node, kind: SymbolKind, name: string, scope: Scope, doc?: string, extra: Pick<SymbolFact, 'arity' | 'embeds'> = {}): SymbolFact {
   const qualified = scope.container !== undefined ? `${scope.container}.${name}` : name;
   const symbol: SymbolFact = {
     kind, name, qualified, ...(scope.container !== undefined ? { container: scope.container } : {}),
     startLine: node.startPosition.row + 1, endLine: node.endPosition.row + 1,
-    signature: signatureOf(node), doc: doc ?? docAbove(node),
+    signature: signatureOf(node), doc: doc ?? docAbove(node), ...extra,
   };
   out.symbols.push(symbol);
   return symbol;
@@ -242,7 +253,7 @@ function visitorFor(language: LanguageName, out: Out): Visit {
         const receiverType = node.childForFieldName('receiver')?.namedChildren[0]?.childForFieldName('type');
         const owner = receiverType?.text.replace(/^\*/, '').replace(/\[.*$/, '');
         if (name === undefined || owner === undefined) break;
-        const symbol = define(out, node, 'Method', name, { container: owner });
+        const symbol = define(out, node, 'Method', name, { container: owner }, undefined, { arity: goArity(node) });
         return body(node, { caller: symbol.qualified });
       }
       case 'type_spec': case 'type_alias': {
@@ -250,7 +261,21 @@ function visitorFor(language: LanguageName, out: Out): Visit {
         const type = node.childForFieldName('type');
         if (name === undefined) break;
         const kind: SymbolKind = node.type === 'type_alias' ? 'TypeAlias' : type?.type === 'struct_type' ? 'Struct' : type?.type === 'interface_type' ? 'Interface' : 'TypeAlias';
-        define(out, node, kind, name, {}, docAbove(node.parent ?? node));
+        if (kind !== 'Interface' || type === null) {
+          define(out, node, kind, name, {}, docAbove(node.parent ?? node));
+          return;
+        }
+        // An interface: its methods (members, as Java's are) and the interfaces it embeds, to match Go's types against.
+        const elements = type.namedChildren.filter((child): child is Node => child !== null);
+        const embeds = elements.filter((child) => child.type !== 'method_elem' && child.type !== 'method_spec' && child.type !== 'comment').map((child) => {
+          const only = child.namedChildren.length === 1 ? child.namedChildren[0] : undefined;
+          return only?.type === 'type_identifier' || only?.type === 'qualified_type' ? only.text : '?';
+        });
+        define(out, node, 'Interface', name, {}, docAbove(node.parent ?? node), embeds.length > 0 ? { embeds } : {});
+        for (const method of elements) {
+          const methodName = method.type === 'method_elem' || method.type === 'method_spec' ? nameOf(method) : undefined;
+          if (methodName !== undefined) define(out, method, 'Method', methodName, { container: name }, undefined, { arity: goArity(method) });
+        }
         return;
       }
       case 'call_expression': {

@@ -15,6 +15,10 @@ export interface SymbolFact {
   readonly endLine: number;
   readonly signature: string;
   readonly doc: string;
+  /** Go methods (of types and of interfaces): how many parameters they take and results they give. */
+  readonly arity?: { readonly params: number; readonly results: number };
+  /** Go interfaces: the interfaces they embed, as written (`Reader`, `io.Writer`); `?` for a type-set term (a constraint). */
+  readonly embeds?: readonly string[];
 }
 
 export interface ImportBinding {

@@ -88,6 +88,84 @@ public class Main extends Base implements Greeter {
   'README.md': '# six languages\n',
 };
 
+/**
+ * A Go module whose types implement its interfaces implicitly: by all their methods (across files
+ * of a package), not by a method of another arity, an unexported method from another package, an
+ * interface embedding one from outside the module, a constraint or an empty interface.
+ */
+export const GO_INTERFACES: Readonly<Record<string, string>> = {
+  'kv/go.mod': 'module example.com/kv\n\ngo 1.22\n',
+  'kv/store/store.go': `package store
+
+import "fmt"
+
+// Store keeps values by key.
+type Store interface {
+	Reader
+	Put(key, value string) error
+}
+
+type Reader interface {
+	Get(key string) (string, error)
+}
+
+// Closer: no type closes.
+type Closer interface{ Close() error }
+
+type Number interface{ ~int | ~float64 }
+
+type Any interface{}
+
+type sealed interface{ seal() }
+
+type Named interface {
+	fmt.Stringer
+	Name() string
+}
+`,
+  'kv/store/memory.go': `package store
+
+type Memory struct{ data map[string]string }
+
+func (m *Memory) Get(key string) (string, error) { return m.data[key], nil }
+`,
+  'kv/store/memory_put.go': `package store
+
+func (m *Memory) Put(key, value string) error { m.data[key] = value; return nil }
+
+type inner struct{}
+
+func (inner) seal() {}
+`,
+  'kv/disk/disk.go': `package disk
+
+import "example.com/kv/store"
+
+type Syncer interface {
+	store.Reader
+	Sync() error
+}
+
+type Disk struct{}
+
+func (d Disk) Get(key string) (string, error) { return "", nil }
+func (d Disk) Put(key, value string) error  { return nil }
+func (d Disk) Sync() error                  { return nil }
+func (d Disk) seal()                        {}
+
+type Partial struct{}
+
+func (p *Partial) Get(key string) (string, error)          { return "", nil }
+func (p *Partial) Put(key, value string, sync bool) error { return nil }
+
+type Level int
+
+func (l Level) Get(k string) (v string, err error) { return "", nil }
+func (l Level) Name() string                       { return "" }
+func (l Level) String() string                     { return "" }
+`,
+};
+
 /** Writes files under a new temporary folder (a git repository when `git` is true, with one commit). */
 export function writeRepository(files: Readonly<Record<string, string>>, options: { git?: boolean } = {}): string {
   const root = mkdtempSync(join(tmpdir(), 'cadre-kg-'));

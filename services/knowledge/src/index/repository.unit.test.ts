@@ -1,0 +1,52 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadKnowledgeConfig } from '../config';
+import { isNetworkUrl, maskCredentials, materialize } from './repository';
+
+describe('repository URLs', () => {
+  let workspace: string;
+  beforeAll(() => { workspace = mkdtempSync(join(tmpdir(), 'cadre-kg-ws-')); });
+  afterAll(() => rmSync(workspace, { recursive: true, force: true }));
+  const config = () => loadKnowledgeConfig({ KNOWLEDGE_WORKSPACE: workspace, KNOWLEDGE_REPOSITORY_ROOTS: workspace, KNOWLEDGE_CLONE_TIMEOUT_MS: '5000' });
+
+  it('masks the credentials of URLs, in a URL or in any text', () => {
+    expect(maskCredentials('https://alice:t0k3n@example.com/a.git')).toBe('https://***@example.com/a.git');
+    expect(maskCredentials('https://ghp_t0k3n@example.com/a.git')).toBe('https://***@example.com/a.git');
+    expect(maskCredentials("fatal: unable to access 'http://bob:pw@host:8080/x/': 403")).toBe("fatal: unable to access 'http://***@host:8080/x/': 403");
+    // An ssh user name is no secret; its password is.
+    expect(maskCredentials('ssh://git@example.com/a.git')).toBe('ssh://git@example.com/a.git');
+    expect(maskCredentials('ssh://git:pw@example.com/a.git')).toBe('ssh://git:***@example.com/a.git');
+    expect(maskCredentials('git@example.com:org/a.git')).toBe('git@example.com:org/a.git');
+    expect(maskCredentials('https://example.com/a.git')).toBe('https://example.com/a.git');
+  });
+
+  it('takes network URLs only: no ext:: or fd:: transports, options or relative paths', () => {
+    for (const url of ['https://example.com/a.git', 'http://h/a', 'ssh://git@h/a.git', 'git://127.0.0.1:9418/a', 'git@github.com:org/a.git']) expect([url, isNetworkUrl(url)]).toEqual([url, true]);
+    for (const url of ['ext::sh -c touch% /tmp/x', 'fd::3', 'file:///etc', '-oProxyCommand=x@h:y', 'relative/path', 'https://h/a b', 'foo::https://h/a']) {
+      expect([url, isNetworkUrl(url)]).toEqual([url, false]);
+    }
+  });
+
+  it('refuses to clone an ext:: URL (which would run a command) or a file:// URL outside the allowed folders', async () => {
+    const marker = join(workspace, 'ran');
+    await expect(materialize(config(), 'p1', `ext::sh -c touch% ${marker}`)).rejects.toMatchObject({ code: 'repository_unavailable' });
+    expect(existsSync(marker)).toBe(false);
+    await expect(materialize(config(), 'p1', 'file:///etc')).rejects.toThrow(/outside the folders this server indexes/);
+    expect(existsSync(join(workspace, 'p1'))).toBe(false);
+  });
+
+  it('clones a masked URL with the project\'s credentials, and refuses when the project names another URL since', async () => {
+    const cfg = config();
+    const masked = 'http://***@127.0.0.1:1/shop.git';
+    await expect(materialize(cfg, 'p2', masked)).rejects.toThrow(/credentials of http:\/\/\*\*\*@127\.0\.0\.1:1\/shop\.git are not at hand/);
+    let current = 'http://alice:t0k3n@127.0.0.1:1/shop.git';
+    const source = async (): Promise<string> => current;
+    // Port 1 answers nothing: the clone fails, naming the URL masked.
+    const failure = await materialize(cfg, 'p2', masked, source).catch((error: Error) => error);
+    expect((failure as Error).message).toMatch(/^git clone of http:\/\/\*\*\*@127\.0\.0\.1:1\/shop\.git failed: /);
+    expect((failure as Error).message).not.toContain('t0k3n');
+    current = 'http://alice:t0k3n@127.0.0.1:1/other.git';
+    await expect(materialize(cfg, 'p2', masked, source)).rejects.toThrow(/changed since this index was requested \(now http:\/\/\*\*\*@127\.0\.0\.1:1\/other\.git\)/);
+  });
+});
