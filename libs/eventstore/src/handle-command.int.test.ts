@@ -1,6 +1,6 @@
 import { ConcurrencyError, ConflictError, ValidationError } from '@cadre/proto';
 import { createTestDatabase, type TestDatabase } from '@cadre/testing';
-import { createEventStore, handleCommand, type CommandOutcome, type EventStore } from './index';
+import { createEventStore, handleCommand, readState, snapshotCache, type CommandOutcome, type EventStore } from './index';
 import { cartDecider, type Cart, type CartCommand } from './test-support/cart-decider';
 import { shopRegistry } from './test-support/events';
 
@@ -116,5 +116,63 @@ describe('handleCommand', () => {
       },
     })).rejects.toBeInstanceOf(ConcurrencyError);
     expect(tries).toBe(3);
+  });
+
+  describe('with snapshots', () => {
+    it('reads only the events after the snapshot, and two writers with snapshots of their own stay right', async () => {
+      const mine = snapshotCache<Cart>(8);
+      const theirs = snapshotCache<Cart>(8);
+      const read: number[][] = [];
+      const counted: Pick<EventStore, 'appendWithRetry' | 'readStream'> = {
+        appendWithRetry: (stream, decide, options) => store.appendWithRetry(stream, async (current) => {
+          read.push(current.events.map((e) => e.version));
+          return decide(current);
+        }, options),
+        readStream: (stream, options) => store.readStream(stream, options),
+      };
+      for (let i = 0; i < 5; i++) await handleCommand(counted, cartDecider, { stream: 'cart-s1', command: add('s1', `sku${i}`), snapshots: mine });
+      // The snapshot holds what each command appended: none read anything back.
+      expect(read).toEqual([[], [], [], [], []]);
+      expect(mine.get('cart-s1')).toMatchObject({ version: 5, state: { units: { sku0: 1, sku4: 1 } } });
+
+      // The other writer has no snapshot: it reads everything once, then only what follows.
+      read.length = 0;
+      const other = await handleCommand(counted, cartDecider, { stream: 'cart-s1', command: add('s1', 'pear', 2), snapshots: theirs });
+      expect(other.result).toBe(7);
+      // Back to the first: its snapshot is at 5, so it reads version 6 (the other's) before deciding.
+      const back = await handleCommand(counted, cartDecider, { stream: 'cart-s1', command: add('s1', 'fig'), snapshots: mine });
+      expect(read).toEqual([[1, 2, 3, 4, 5], [6]]);
+      expect(back.result).toBe(8);
+      expect(back.state.units).toMatchObject({ pear: 2, fig: 1 });
+
+      // A stale snapshot loses the race at its version, reads again after it, and decides on the fresh state.
+      await store.append('cart-s1', 7, [{ type: 'cart_checked_out', data: { cart_id: 's1', total: 80 } }]);
+      await expect(handleCommand(counted, cartDecider, { stream: 'cart-s1', command: add('s1', 'kiwi'), snapshots: mine })).rejects.toBeInstanceOf(ConflictError);
+      const state = await readState(store, cartDecider, 'cart-s1', mine);
+      expect(state).toMatchObject({ version: 8, state: { checkedOut: true } });
+      expect(state.read.map((e) => e.version)).toEqual([8]);
+      expect((await readState(store, cartDecider, 'cart-s1')).state).toEqual(state.state);
+    });
+
+    it('answers the position of the stream\'s last event when nothing new was read or appended', async () => {
+      const snapshots = snapshotCache<Cart>(2);
+      const first = await handleCommand(store, cartDecider, { stream: 'cart-s2', command: add('s2', 'apple'), snapshots });
+      await handleCommand(store, cartDecider, { stream: 'cart-s2', command: { kind: 'check_out', cartId: 's2', unitPrice: 1 }, snapshots });
+      const again = await handleCommand(store, cartDecider, { stream: 'cart-s2', command: { kind: 'check_out', cartId: 's2', unitPrice: 1 }, snapshots });
+      expect(again).toMatchObject({ appended: [], history: [], version: 2, state: { checkedOut: true } });
+      expect(again.lastPosition).toBeGreaterThan(first.lastPosition);
+      expect(again.lastPosition).toBe((await handleCommand(store, cartDecider, { stream: 'cart-s2', command: { kind: 'check_out', cartId: 's2', unitPrice: 1 } })).lastPosition);
+    });
+
+    it('keeps the last streams used, and never moves a snapshot back', () => {
+      const snapshots = snapshotCache<number>(2);
+      snapshots.set('a', { state: 1, version: 3, lastPosition: 30 });
+      snapshots.set('a', { state: 0, version: 2, lastPosition: 20 });
+      expect(snapshots.get('a')?.version).toBe(3);
+      snapshots.set('b', { state: 1, version: 1, lastPosition: 1 });
+      snapshots.get('a');
+      snapshots.set('c', { state: 1, version: 1, lastPosition: 2 });
+      expect([snapshots.get('a')?.version, snapshots.get('b'), snapshots.get('c')?.version]).toEqual([3, undefined, 1]);
+    });
   });
 });

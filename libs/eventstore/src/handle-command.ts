@@ -1,7 +1,57 @@
 import type { EventEnvelope } from '@cadre/proto';
 import { decided, foldEnvelopes, type Decider, type DomainEvent } from './decider';
 import type { RetryOptions } from './retry';
-import type { AppendOptions, EventStore, NewEvent, NewEventMeta } from './types';
+import type { AppendOptions, EventStore, NewEvent, NewEventMeta, StreamMark } from './types';
+
+/** A stream's state folded up to a version: where the next command or read of it starts. */
+export interface Snapshot<State> extends StreamMark {
+  readonly state: State;
+}
+
+/** Snapshots of streams by id, kept by one process (any replica's own; never shared, never required). */
+export interface Snapshots<State> {
+  get(streamId: string): Snapshot<State> | undefined;
+  set(streamId: string, snapshot: Snapshot<State>): void;
+}
+
+/**
+ * The snapshots of the last `capacity` streams used. For streams that live long and grow (a
+ * project's index jobs, say): a command or a read then reads only the events after the snapshot.
+ */
+export function snapshotCache<State>(capacity: number): Snapshots<State> {
+  const entries = new Map<string, Snapshot<State>>();
+  return {
+    get(streamId) {
+      const found = entries.get(streamId);
+      if (found !== undefined) { entries.delete(streamId); entries.set(streamId, found); }
+      return found;
+    },
+    set(streamId, snapshot) {
+      const known = entries.get(streamId);
+      // Another path may have stored a later one meanwhile: never go back.
+      if (known !== undefined && known.version > snapshot.version) return;
+      entries.delete(streamId);
+      entries.set(streamId, snapshot);
+      while (entries.size > capacity) entries.delete(entries.keys().next().value!);
+    },
+  };
+}
+
+/**
+ * A stream's current state: its events folded, or — given snapshots — the snapshot's state with only
+ * the events after it folded on. A read does not move the snapshot (it learns no positions); the
+ * commands of `handleCommand` do.
+ */
+export async function readState<Command, State, Event extends DomainEvent, Result>(
+  store: Pick<EventStore, 'readStream'>,
+  decider: Decider<Command, State, Event, Result>,
+  streamId: string,
+  snapshots?: Snapshots<State>,
+): Promise<{ readonly state: State; readonly version: number; readonly read: readonly EventEnvelope[] }> {
+  const base = snapshots?.get(streamId);
+  const read = await store.readStream(streamId, base !== undefined ? { fromVersion: base.version + 1 } : {});
+  return { state: foldEnvelopes(decider, base?.state ?? decider.initialState, read), version: read.at(-1)?.version ?? base?.version ?? 0, read };
+}
 
 /** What one command did: its answer, what it appended, and the stream after it. */
 export interface CommandOutcome<State, Result, Command = unknown> {
@@ -55,6 +105,11 @@ export type HandleCommandOptions<Command, State, Result> = CommandSource<Command
   readonly owner?: (state: State, command: Command) => string | undefined;
   /** After-commit effects, run in order; see Reaction. */
   readonly reactions?: ReadonlyArray<Reaction<State, Result, Command>>;
+  /**
+   * Snapshots of the stream's state: the command reads only the events after the stream's snapshot
+   * (and `history` holds only those), and leaves a new snapshot. For long, growing streams.
+   */
+  readonly snapshots?: Snapshots<State>;
 };
 
 function toNewEvent(event: DomainEvent, meta: NewEventMeta | undefined): NewEvent {
@@ -87,8 +142,9 @@ export async function handleCommand<Command, State, Event extends DomainEvent, R
   let stood = undefined as
     | { readonly command: Command; readonly history: readonly EventEnvelope[]; readonly state: State; readonly result: Result }
     | undefined;
+  const snapshot = options.snapshots?.get(stream);
   const appended = await store.appendWithRetry(stream, async (current) => {
-    const state = foldEnvelopes(decider, decider.initialState, current.events);
+    const state = foldEnvelopes(decider, snapshot?.state ?? decider.initialState, current.events);
     const command = options.commandFor !== undefined ? await options.commandFor(state) : (options.command as Command);
     const { events, result } = decided(decider.decide(command, state));
     stood = { command, history: current.events, state, result };
@@ -100,6 +156,7 @@ export async function handleCommand<Command, State, Event extends DomainEvent, R
     ...(now !== undefined ? { now } : {}),
     ...(attempts !== undefined ? { attempts } : {}),
     ...(backoffMs !== undefined ? { backoffMs } : {}),
+    ...(snapshot !== undefined ? { after: { version: snapshot.version, lastPosition: snapshot.lastPosition } } : {}),
   });
   if (stood === undefined) throw new Error('handleCommand: the store never asked for a decision');
   const outcome: CommandOutcome<State, Result, Command> = {
@@ -111,6 +168,7 @@ export async function handleCommand<Command, State, Event extends DomainEvent, R
     version: appended.nextVersion,
     lastPosition: appended.lastPosition,
   };
+  options.snapshots?.set(stream, { state: outcome.state, version: outcome.version, lastPosition: outcome.lastPosition });
   for (const react of options.reactions ?? []) await react(outcome);
   return outcome;
 }

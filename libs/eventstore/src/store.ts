@@ -35,9 +35,10 @@ export async function createEventStore(options: EventStoreOptions): Promise<Even
     append: (streamId, expectedVersion, events, appendOptions) => appendToStream(ctx, streamId, expectedVersion, events, appendOptions),
     appendWithRetry: (streamId, decide, retryOptions = {}) =>
       withConcurrencyRetry(async (): Promise<AppendResult> => {
-        const records = await readStreamRecords(ctx, streamId);
-        const version = records.at(-1)?.event.version ?? 0;
-        const lastPosition = records.at(-1)?.position ?? 0;
+        const after = retryOptions.after;
+        const records = await readStreamRecords(ctx, streamId, after !== undefined ? { fromVersion: after.version + 1 } : {});
+        const version = records.at(-1)?.event.version ?? after?.version ?? 0;
+        const lastPosition = records.at(-1)?.position ?? after?.lastPosition ?? 0;
         const events = records.map((record) => record.event);
         const decided = await decide({ events, version, lastPosition });
         if (decided.length === 0) return { events: [], nextVersion: version, lastPosition };

@@ -64,6 +64,15 @@ export interface StreamState {
   readonly lastPosition: number;
 }
 
+/**
+ * Where a reader already is in a stream: its version and last event's position (a snapshot's). Only
+ * the events after it are read; streams are only ever appended to, so what came before is unchanged.
+ */
+export interface StreamMark {
+  readonly version: number;
+  readonly lastPosition: number;
+}
+
 /** Turns the current stream into the events to append (none is allowed: nothing is written). */
 export type Decide = (current: StreamState) => readonly NewEvent[] | Promise<readonly NewEvent[]>;
 
@@ -101,8 +110,11 @@ export interface EventStore {
   readonly db: Kysely<Database>;
   /** Appends atomically (events and their outbox row) or not at all, then wakes the relay. */
   append(streamId: string, expectedVersion: ExpectedVersion, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
-  /** Reads the stream, lets `decide` choose events, appends them; re-runs on a lost race. */
-  appendWithRetry(streamId: string, decide: Decide, options?: AppendOptions & RetryOptions): Promise<AppendResult>;
+  /**
+   * Reads the stream, lets `decide` choose events, appends them; re-runs on a lost race. With
+   * `after`, only the events after that mark are read (and handed to `decide`).
+   */
+  appendWithRetry(streamId: string, decide: Decide, options?: AppendOptions & RetryOptions & { readonly after?: StreamMark }): Promise<AppendResult>;
   /** The stream's events in version order, upcast to the current schema versions. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<EventEnvelope[]>;
   /**

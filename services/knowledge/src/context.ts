@@ -1,8 +1,9 @@
 import type { Bus } from '@cadre/bus';
-import type { EventStore } from '@cadre/eventstore';
+import type { EventStore, Snapshots } from '@cadre/eventstore';
 import type { Logger } from '@cadre/logging';
 import type { Pool } from 'pg';
 import type { KnowledgeConfig } from './config';
+import type { IndexState } from './index/decider';
 import type { RepositorySource } from './index/repository';
 import type { GraphCache } from './storage/graph-store';
 
@@ -22,4 +23,6 @@ export interface KnowledgeContext {
   readonly graphs: GraphCache;
   /** A project's repository URL as the project holds it (credentials included), for a job whose event masks them. */
   readonly repositoryOf: RepositorySource;
+  /** Snapshots of the projects' index streams (which grow by a dozen events a job): reads start after them. */
+  readonly jobs: Snapshots<IndexState>;
 }

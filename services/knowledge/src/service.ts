@@ -1,3 +1,4 @@
+import { snapshotCache } from '@cadre/eventstore';
 import { defineService, packageVersion, type ServiceKit } from '@cadre/kit';
 import { PRINCIPAL_HEADER, knowledgeRoutes, projectGet, type Principal } from '@cadre/proto';
 import { call, watchQueueDepth } from '@cadre/runtime';
@@ -6,6 +7,7 @@ import type { KnowledgeContext } from './context';
 import { graphEndpoints } from './handlers/graph';
 import { indexingEndpoints } from './handlers/indexing';
 import { queryEndpoints } from './handlers/queries';
+import type { IndexState } from './index/decider';
 import { INDEX_QUEUE, startIndexWorker } from './index/worker';
 import type { KnowledgeDatabase } from './storage/database';
 import { GraphCache } from './storage/graph-store';
@@ -35,7 +37,7 @@ export const knowledgeService = defineService({
     // An index job whose event masks the repository's credentials reads the URL from the project.
     const repositoryOf = async (projectId: string) =>
       (await call(bus, projectGet, { project_id: projectId }, { headers: { [PRINCIPAL_HEADER]: JSON.stringify(INDEXER) }, timeoutMs: 10_000 })).repository;
-    return { config, bus, pool, schema, store, logger, clock, newId, instance: kit.instance, graphs: new GraphCache(config.KNOWLEDGE_GRAPH_CACHE_PROJECTS), repositoryOf };
+    return { config, bus, pool, schema, store, logger, clock, newId, instance: kit.instance, graphs: new GraphCache(config.KNOWLEDGE_GRAPH_CACHE_PROJECTS), repositoryOf, jobs: snapshotCache<IndexState>(1_000) };
   },
   workers: async (ctx) => [await startIndexWorker(ctx)],
   endpoints: (ctx) => [...indexingEndpoints(ctx), ...graphEndpoints(ctx), ...queryEndpoints(ctx)],

@@ -1,4 +1,4 @@
-import { foldEnvelopes, handleCommand } from '@cadre/eventstore';
+import { handleCommand, readState } from '@cadre/eventstore';
 import { DomainError, NotFoundError, REPOSITORY_UNAVAILABLE, knowledgeIndex, knowledgeJob, knowledgeStatus } from '@cadre/proto';
 import { endpoint, metaOf, requireAccess, type Call } from '@cadre/runtime';
 import type { KnowledgeContext } from '../context';
@@ -9,8 +9,8 @@ import { graphRow } from '../storage/graph-store';
 import { projectFor, projectNotFound } from './access';
 
 async function indexState(ctx: KnowledgeContext, projectId: string): Promise<{ state: IndexState; owner: string | undefined; exists: boolean }> {
-  const history = await ctx.store.readStream(indexStream(projectId));
-  return { state: foldEnvelopes(indexDecider, indexDecider.initialState, history), owner: history[0]?.meta.owner, exists: history.length > 0 };
+  const { state, version } = await readState(ctx.store, indexDecider, indexStream(projectId), ctx.jobs);
+  return { state, owner: state.owner, exists: version > 0 };
 }
 
 /** Index, job progress and status routes. */
@@ -43,6 +43,7 @@ export function indexingEndpoints(ctx: KnowledgeContext) {
         meta: metaOf(call),
         owner: () => project.owner ?? undefined,
         subjectScope: projectId,
+        snapshots: ctx.jobs,
         reactions: [
           // Queued again when joined too: the job id dedups it, and a job whose message was lost is queued again.
           async (done) => {

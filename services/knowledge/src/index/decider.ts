@@ -10,6 +10,10 @@ export type JobView = z.infer<typeof IndexJobView>;
 /** The index jobs of one project: at most one running, the last few kept for their progress routes. */
 export interface IndexState {
   readonly running?: string;
+  /** What the running job was asked: the repository named then and whether to parse everything. */
+  readonly request?: { readonly job_id: string; readonly force: boolean; readonly repository: string; readonly owner?: string };
+  /** Who owns the project's jobs (the first request's owner). */
+  readonly owner?: string;
   readonly jobs: Readonly<Record<string, JobView>>;
   /** Job ids, oldest first. */
   readonly order: readonly string[];
@@ -22,7 +26,7 @@ export type IndexCommand =
   | { readonly kind: 'fail'; readonly projectId: string; readonly jobId: string; readonly error: string };
 
 export type IndexEvent =
-  | { readonly type: 'code_graph_index_started'; readonly data: { project_id: string; job_id: string; force: boolean; repository: string }; readonly occurredAt?: string }
+  | { readonly type: 'code_graph_index_started'; readonly data: { project_id: string; job_id: string; force: boolean; repository: string }; readonly occurredAt?: string; readonly owner?: string }
   | { readonly type: 'code_graph_index_progress'; readonly data: { project_id: string; job_id: string; phase: Phase; counts: Counts; attempt?: number; worker?: string }; readonly occurredAt?: string }
   | { readonly type: 'code_graph_index_complete'; readonly data: { project_id: string; job_id: string; counts: Counts; modularity: number; duration_ms: number; errors: string[] }; readonly occurredAt?: string }
   | { readonly type: 'code_graph_index_failed'; readonly data: { project_id: string; job_id: string; error: string }; readonly occurredAt?: string };
@@ -85,21 +89,23 @@ export const indexDecider: Decider<IndexCommand, IndexState, IndexEvent, IndexRe
             counts: {}, errors: [], started_at: at, finished_at: null, worker: null,
           }),
           running: event.data.job_id,
+          request: { job_id: event.data.job_id, force: event.data.force, repository: event.data.repository, ...(event.owner !== undefined ? { owner: event.owner } : {}) },
+          ...(state.owner === undefined && event.owner !== undefined ? { owner: event.owner } : {}),
         };
       case 'code_graph_index_progress':
         return job ? withJob(state, { ...job, status: 'running', phase: event.data.phase, counts: { ...job.counts, ...event.data.counts }, worker: event.data.worker ?? job.worker }) : state;
       case 'code_graph_index_complete': {
         const next = job ? withJob(state, { ...job, status: 'complete', phase: 'complete', counts: { ...job.counts, ...event.data.counts }, errors: event.data.errors, finished_at: at }) : state;
-        return { jobs: next.jobs, order: next.order };
+        return { jobs: next.jobs, order: next.order, ...(state.owner !== undefined ? { owner: state.owner } : {}) };
       }
       case 'code_graph_index_failed': {
         const next = job ? withJob(state, { ...job, status: 'failed', phase: 'failed', errors: [...job.errors, event.data.error], finished_at: at }) : state;
-        return { jobs: next.jobs, order: next.order };
+        return { jobs: next.jobs, order: next.order, ...(state.owner !== undefined ? { owner: state.owner } : {}) };
       }
     }
   },
   fromEnvelope(envelope: EventEnvelope) {
     if (!TYPES.has(envelope.type)) return undefined;
-    return { type: envelope.type, data: envelope.data, occurredAt: envelope.occurredAt } as IndexEvent;
+    return { type: envelope.type, data: envelope.data, occurredAt: envelope.occurredAt, ...(envelope.meta.owner !== undefined ? { owner: envelope.meta.owner } : {}) } as IndexEvent;
   },
 };

@@ -41,4 +41,13 @@ describe('index decider', () => {
     expect(state.running).toBe('j1');
     expect(state.jobs.j1).toMatchObject({ status: 'running', phase: 'calls', counts: { files_total: 4, symbols: 9 } });
   });
+
+  it('keeps what the running job was asked and the project\'s owner (a snapshot holds all a worker needs)', () => {
+    const asked = (jobId: string, owner: string, repository: string): IndexEvent => ({ ...started(jobId), data: { ...started(jobId).data, repository, force: true }, owner } as IndexEvent);
+    const state = [asked('j1', 'u1', '/a'), complete('j1'), asked('j2', 'u2', '/b')].reduce(indexDecider.evolve, indexDecider.initialState);
+    expect(state).toMatchObject({ running: 'j2', owner: 'u1', request: { job_id: 'j2', force: true, repository: '/b', owner: 'u2' } });
+    const done = [complete('j2')].reduce(indexDecider.evolve, state);
+    expect(done.running).toBeUndefined();
+    expect(done.owner).toBe('u1');
+  });
 });

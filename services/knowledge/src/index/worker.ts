@@ -1,7 +1,7 @@
 import type { Job } from '@cadre/bus';
-import { handleCommand, foldEnvelopes } from '@cadre/eventstore';
+import { handleCommand, readState } from '@cadre/eventstore';
 import type { Worker } from '@cadre/kit';
-import { CadreError, type EventEnvelope } from '@cadre/proto';
+import { CadreError } from '@cadre/proto';
 import type { KnowledgeContext } from '../context';
 import { storeGraph } from '../storage/graph-store';
 import { indexDecider, indexStream, type IndexCommand } from './decider';
@@ -17,6 +17,7 @@ async function decide(ctx: KnowledgeContext, command: IndexCommand, owner: strin
   await handleCommand(ctx.store, indexDecider, {
     stream: indexStream(command.projectId), command, subjectScope: command.projectId,
     meta: { actor: 'service:knowledge', ...(owner !== undefined ? { owner } : {}) },
+    snapshots: ctx.jobs,
   });
 }
 
@@ -29,13 +30,9 @@ async function decide(ctx: KnowledgeContext, command: IndexCommand, owner: strin
  */
 export async function runIndexJob(ctx: KnowledgeContext, message: IndexJobMessage, attempt: number, maxAttempts: number, heartbeat: () => Promise<void>): Promise<void> {
   const { project_id: projectId, job_id: jobId } = message;
-  const history = await ctx.store.readStream(indexStream(projectId));
-  const state = foldEnvelopes(indexDecider, indexDecider.initialState, history);
-  if (state.running !== jobId) return;
-  const started = history.find((envelope: EventEnvelope) => envelope.type === 'code_graph_index_started' && (envelope.data as { job_id?: string }).job_id === jobId);
-  if (started === undefined) return;
-  const { force, repository } = started.data as { force: boolean; repository: string };
-  const owner = started.meta.owner;
+  const { state } = await readState(ctx.store, indexDecider, indexStream(projectId), ctx.jobs);
+  if (state.running !== jobId || state.request?.job_id !== jobId) return;
+  const { force, repository, owner } = state.request;
   const begun = Date.now();
   // Milliseconds spent in each phase, logged with the outcome (where an index's time goes).
   const took: Record<string, number> = {};
