@@ -6,18 +6,11 @@ import { testing } from '@cadre/llm';
 import { eventually, freePort } from '@cadre/testing';
 import { workerFlow } from '../fixtures/pipelines';
 import { ADMIN, setupAdmin } from '../support/auth';
+import { CADRE_BIN as BIN, ROOT, cliRunner } from '../support/cli';
 import { call } from '../support/http';
 import { createPipeline, providerEnv } from '../support/runs';
 import { startSystem, type System } from '../support/system';
 
-const ROOT = join(__dirname, '..', '..');
-const BIN = join(ROOT, 'services', 'cli', 'bin', 'cadre.cjs');
-
-interface Result {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 describe('the cadre CLI against a running system', () => {
   let server: testing.ScriptedServer;
@@ -26,26 +19,7 @@ describe('the cadre CLI against a running system', () => {
   let env: NodeJS.ProcessEnv;
   const children: ChildProcessWithoutNullStreams[] = [];
 
-  const start = (args: readonly string[]): ChildProcessWithoutNullStreams => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env });
-    children.push(child);
-    return child;
-  };
-  const cadre = (...args: string[]): Promise<Result> =>
-    new Promise((resolve, reject) => {
-      const child = start(args);
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.once('error', reject);
-      child.once('exit', (code) => resolve({ code, stdout, stderr }));
-    });
-  const json = async <T>(...args: string[]): Promise<T> => {
-    const result = await cadre(...args, '--json');
-    if (result.code !== 0) throw new Error(`cadre ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-    return JSON.parse(result.stdout) as T;
-  };
+  const { start, cadre, json } = cliRunner(() => env, (child) => children.push(child));
 
   beforeAll(async () => {
     server = await testing.startScriptedServer();

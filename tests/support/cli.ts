@@ -10,10 +10,15 @@ export interface CliResult { readonly code: number | null; readonly stdout: stri
 /**
  * Runs of the `cadre` CLI in child processes with the environment `env()` gives at each call
  * (set in a suite's beforeAll): `start` leaves the child running, `cadre` waits for its exit,
- * `json` adds `--json` and parses stdout (a non-zero exit throws with stderr).
+ * `json` adds `--json` and parses stdout (a non-zero exit throws with stderr). `started` hears each
+ * child (a suite that must kill what is left in its afterAll keeps them).
  */
-export function cliRunner(env: () => NodeJS.ProcessEnv) {
-  const start = (args: readonly string[]): ChildProcessWithoutNullStreams => spawn(process.execPath, [CADRE_BIN, ...args], { cwd: ROOT, env: env() });
+export function cliRunner(env: () => NodeJS.ProcessEnv, started?: (child: ChildProcessWithoutNullStreams) => void) {
+  const start = (args: readonly string[]): ChildProcessWithoutNullStreams => {
+    const child = spawn(process.execPath, [CADRE_BIN, ...args], { cwd: ROOT, env: env() });
+    started?.(child);
+    return child;
+  };
   const cadre = (...args: string[]): Promise<CliResult> => new Promise((resolve, reject) => {
     const child = start(args);
     let stdout = '';
