@@ -83,6 +83,6 @@ describe('knowledge replicas: one killed while indexing', () => {
     }
     // The survivor answers queries on the graph.
     const context = await call<{ callers: { qualified_name: string }[] }>(gateway.url, 'GET', `/v1/projects/${project.id}/knowledge-graph/context/checkLocalPath`, { token });
-    expect(context.body.callers.map((caller) => caller.qualified_name).sort()).toEqual(['indexingEndpoints', 'materialize']);
+    expect(context.body.callers.map((caller) => caller.qualified_name).sort()).toEqual(expect.arrayContaining(['indexingEndpoints', 'materialize']));
   });
 });

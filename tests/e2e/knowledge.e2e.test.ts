@@ -331,6 +331,8 @@ describe('code knowledge graph through the HTTP API', () => {
     expect(context.body.callers.map((s) => `${s.file}#${s.qualified_name} ${s.reason}`).sort()).toEqual([
       'services/knowledge/src/handlers/indexing.ts#indexingEndpoints import-resolved',
       'services/knowledge/src/index/repository.ts#materialize same-file',
+      // A call at a test file's top level (inside its describe callbacks) is the file's.
+      'services/knowledge/src/index/repository.unit.test.ts#services/knowledge/src/index/repository.unit.test.ts import-resolved',
     ]);
     const runaway = await cypher('MATCH (a)-[*1..10]-(b) RETURN count(*) AS paths', {}, cadre.id);
     expect([runaway.status, runaway.body.code]).toEqual([422, 'query_timeout']);
@@ -338,5 +340,14 @@ describe('code knowledge graph through the HTTP API', () => {
     // The service still answers.
     expect((await cypher("MATCH (f:Function {name: 'checkLocalPath'}) RETURN f.file AS file", {}, cadre.id)).body.rows)
       .toEqual([{ file: 'services/knowledge/src/index/repository.ts' }]);
+    // A long walk from a narrowed end starts there (forwards from the left, backwards from the right), well inside the timeout.
+    const down = await cypher("MATCH (a:Function {name: 'runIndexJob'})-[r:CALLS*1..4]->(b) RETURN count(DISTINCT b) AS reached, max(size(r)) AS longest", {}, cadre.id);
+    expect([down.status, down.body.error]).toEqual([200, undefined]);
+    expect(down.body.rows[0]!.reached).toBeGreaterThan(10);
+    const up = await cypher("MATCH (a)-[r:CALLS*1..6]->(b:Function {name: 'checkLocalPath'}) RETURN DISTINCT a.name AS caller, r AS path, size(r) AS hops ORDER BY hops, caller LIMIT 3", {}, cadre.id);
+    expect([up.status, up.body.error]).toEqual([200, undefined]);
+    // Path order reads from the left node to the right one, though the walk went backwards.
+    expect(up.body.rows[0]).toMatchObject({ caller: 'indexingEndpoints', path: [{ type: 'CALLS', reason: 'import-resolved' }] });
+    expect((up.body.rows as { path: unknown[] }[]).every((row) => row.path.length >= 1)).toBe(true);
   });
 });

@@ -92,8 +92,8 @@ export const knowledgeImpact = defineQuery({
 export const knowledgeChanges = defineQuery({
   domain: 'knowledge', name: 'changes', description: "The repository's changes (working tree, or a commit range) mapped to symbols and processes, with risk",
   request: Project.extend({
-    base: z.string().regex(/^[\w./~^@{}-]{1,200}$/, 'expected a commit, branch or tag').optional().describe('Compare from this commit (default: HEAD, i.e. the working changes)'),
-    head: z.string().regex(/^[\w./~^@{}-]{1,200}$/, 'expected a commit, branch or tag').optional().describe('Compare to this commit (default: the working tree)'),
+    base: z.string().regex(/^(?!-)[\w./~^@{}-]{1,200}$/, 'expected a commit, branch or tag').optional().describe('Compare from this commit (default: HEAD, i.e. the working changes)'),
+    head: z.string().regex(/^(?!-)[\w./~^@{}-]{1,200}$/, 'expected a commit, branch or tag').optional().describe('Compare to this commit (default: the working tree)'),
   }),
   reply: z.object({
     files: z.array(z.object({ path: z.string(), lines: z.number().int() })),

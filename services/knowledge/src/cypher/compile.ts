@@ -34,7 +34,7 @@ const REL_COLUMNS: Readonly<Record<string, (alias: string) => string>> = {
 const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max', 'collect']);
 
 /** A variable: a node, one relationship, or a variable-length relationship (a list of relationships, their row ids in `alias.edges`). */
-type Binding = { readonly kind: 'node'; readonly alias: string } | { readonly kind: 'rel'; readonly alias: string } | { readonly kind: 'path'; readonly name: string; readonly alias: string };
+type Binding = { readonly kind: 'node'; readonly alias: string } | { readonly kind: 'rel'; readonly alias: string } | { readonly kind: 'path'; readonly name: string; readonly alias: string; readonly reversed: boolean };
 
 /** Node columns that hold text, and relationship ones: compared and sorted by code point, as Cypher does (`collate "C"`). */
 const TEXT_NODE_PROPS = new Set(['label', 'name', 'qualified_name', 'qualified', 'file', 'language', 'signature', 'doc']);
@@ -93,9 +93,9 @@ export function compileCypher(query: Query, options: CompileOptions): CompiledQu
     return binding;
   };
   /** A variable-length relationship's list: each relationship as `{type, confidence, reason}`, in path order. */
-  const relList = (alias: string): string => {
+  const relList = (alias: string, reversed: boolean): string => {
     const e = `${alias}x`;
-    return `(select coalesce(jsonb_agg(${relObject(e)} order by ${alias}u.i), '[]'::jsonb) from unnest(${alias}.edges) with ordinality ${alias}u(id, i) join ${s}.edges ${e} on ${e}.ctid = ${alias}u.id)`;
+    return `(select coalesce(jsonb_agg(${relObject(e)} order by ${alias}u.i${reversed ? ' desc' : ''}), '[]'::jsonb) from unnest(${alias}.edges) with ordinality ${alias}u(id, i) join ${s}.edges ${e} on ${e}.ctid = ${alias}u.id)`;
   };
   /** Whether an expression is known to be text (compared and ordered by code point). */
   const isText = (expr: Expr): boolean => {
@@ -127,7 +127,7 @@ export function compileCypher(query: Query, options: CompileOptions): CompiledQu
       case 'var': {
         const binding = anyBound(expr.name);
         if (binding.kind === 'node') return inAggregate ? `${binding.alias}.id` : nodeObject(binding.alias);
-        if (binding.kind === 'path') return inAggregate ? `${binding.alias}.edges` : relList(binding.alias);
+        if (binding.kind === 'path') return inAggregate ? `${binding.alias}.edges` : relList(binding.alias, binding.reversed);
         return inAggregate ? `${binding.alias}.ctid` : relObject(binding.alias);
       }
       case 'prop': {
@@ -214,10 +214,15 @@ export function compileCypher(query: Query, options: CompileOptions): CompiledQu
       where.push(`${alias}.project_id = $1`);
       bindings.set(node.variable ?? `#${alias}`, { kind: 'node', alias });
     }
-    for (const label of node.labels) where.push(`${alias}.label = ${param(label, 'text')}`);
-    for (const [key, value] of node.properties) where.push(`(${compileExpr({ kind: 'prop', variable: node.variable ?? `#${alias}`, property: key })} = ${compileExpr(value)})`);
+    const own = ownConditions.get(alias) ?? [];
+    for (const label of node.labels) own.push(`${alias}.label = ${param(label, 'text')}`);
+    for (const [key, value] of node.properties) own.push(`(${compileExpr({ kind: 'prop', variable: node.variable ?? `#${alias}`, property: key })} = ${compileExpr(value)})`);
+    ownConditions.set(alias, own);
+    where.push(...own);
     return alias;
   };
+  /** Each node's conditions of its own (labels, properties): where a variable-length walk can start. */
+  const ownConditions = new Map<string, string[]>();
 
   // openCypher's relationship uniqueness: within the MATCH, one edge stands for one relationship at most.
   const matched: Array<{ readonly single: string } | { readonly list: string }> = [];
@@ -253,22 +258,31 @@ export function compileCypher(query: Query, options: CompileOptions): CompiledQu
     if (min < 1 || min > max) throw refuse(`*${min}..${max}: the lower bound must be between 1 and the upper bound`);
     if (rel.properties.length > 0) throw refuse('a variable-length relationship takes no property map');
     const name = `p${++counter}`;
+    // The walk starts from the end the pattern narrows (its labels or properties): from the left node,
+    // or backwards from the right one, or — neither narrowed — from every edge (the timeout bounds it).
+    const narrowed = (alias: string): boolean => (ownConditions.get(alias) ?? []).length > 0;
+    const backwards = !narrowed(left) && narrowed(right);
+    const anchor = backwards ? right : left;
+    const seeds = narrowed(anchor)
+      ? ` and x.s in (select ${anchor}.id from ${s}.nodes ${anchor} where ${anchor}.project_id = $1 and ${ownConditions.get(anchor)!.join(' and ')})`
+      : '';
     // Paths as trails: no edge twice on a path (nodes may repeat), each edge named by its row id.
     const out = `select source as s, target as t, type, ctid as id from ${s}.edges where project_id = $1`;
     const inward = `select target as s, source as t, type, ctid as id from ${s}.edges where project_id = $1`;
+    const forward = backwards ? (rel.direction === 'out' ? 'in' : rel.direction === 'in' ? 'out' : 'both') : rel.direction;
     // Either way: each edge both ways round, a self-loop once (as a single undirected relationship matches it).
-    const edges = rel.direction === 'out' ? `(${out})` : rel.direction === 'in' ? `(${inward})` : `(${out} union all ${inward} and source <> target)`;
+    const edges = forward === 'out' ? `(${out})` : forward === 'in' ? `(${inward})` : `(${out} union all ${inward} and source <> target)`;
     const typeFilter = types !== undefined ? ` and x.type = any(${types})` : '';
     ctes.push(`${name}(start_id, end_id, depth, edges) as (
-      select x.s, x.t, 1, array[x.id] from ${edges} x where true${typeFilter}
+      select x.s, x.t, 1, array[x.id] from ${edges} x where true${typeFilter}${seeds}
       union all
       select p.start_id, x.t, p.depth + 1, p.edges || x.id from ${name} p join ${edges} x on x.s = p.end_id
       where p.depth < ${max}${typeFilter} and not (x.id = any(p.edges)))`);
     const alias = `${name}r`;
     from.push(`${name} ${alias}`);
-    where.push(`${alias}.start_id = ${left}.id and ${alias}.end_id = ${right}.id and ${alias}.depth >= ${min}`);
+    where.push(`${alias}.start_id = ${anchor}.id and ${alias}.end_id = ${backwards ? left : right}.id and ${alias}.depth >= ${min}`);
     distinctFromMatched({ list: `${alias}.edges` });
-    if (rel.variable !== undefined) bindings.set(rel.variable, { kind: 'path', name: rel.variable, alias });
+    if (rel.variable !== undefined) bindings.set(rel.variable, { kind: 'path', name: rel.variable, alias, reversed: backwards });
   };
 
   for (const path of query.patterns) {

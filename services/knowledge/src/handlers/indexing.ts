@@ -45,8 +45,12 @@ export function indexingEndpoints(ctx: KnowledgeContext) {
         subjectScope: projectId,
         snapshots: ctx.jobs,
         reactions: [
-          // Queued again when joined too: the job id dedups it, and a job whose message was lost is queued again.
+          // A joined job is queued again only when it has not reported for an ack wait (its message was
+          // lost, say): queueing it while it runs could start a second run of it once the queue's
+          // duplicate window (minutes on NATS) has passed.
           async (done) => {
+            const active = done.state.active === undefined ? 0 : Date.parse(done.state.active);
+            if (done.appended.length === 0 && ctx.clock().getTime() - active < ctx.config.KNOWLEDGE_INDEX_ACK_WAIT_MS) return;
             const message: IndexJobMessage = { project_id: projectId, job_id: done.result!.job_id };
             await ctx.bus.workQueue(INDEX_QUEUE).enqueue(Buffer.from(JSON.stringify(message)), { msgId: message.job_id });
           },

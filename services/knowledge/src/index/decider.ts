@@ -12,6 +12,8 @@ export interface IndexState {
   readonly running?: string;
   /** What the running job was asked: the repository named then and whether to parse everything. */
   readonly request?: { readonly job_id: string; readonly force: boolean; readonly repository: string; readonly owner?: string };
+  /** When the running job last reported (its start or its last progress). */
+  readonly active?: string;
   /** Who owns the project's jobs (the first request's owner). */
   readonly owner?: string;
   readonly jobs: Readonly<Record<string, JobView>>;
@@ -89,11 +91,12 @@ export const indexDecider: Decider<IndexCommand, IndexState, IndexEvent, IndexRe
             counts: {}, errors: [], started_at: at, finished_at: null, worker: null,
           }),
           running: event.data.job_id,
+          active: at,
           request: { job_id: event.data.job_id, force: event.data.force, repository: event.data.repository, ...(event.owner !== undefined ? { owner: event.owner } : {}) },
           ...(state.owner === undefined && event.owner !== undefined ? { owner: event.owner } : {}),
         };
       case 'code_graph_index_progress':
-        return job ? withJob(state, { ...job, status: 'running', phase: event.data.phase, counts: { ...job.counts, ...event.data.counts }, worker: event.data.worker ?? job.worker }) : state;
+        return job ? { ...withJob(state, { ...job, status: 'running', phase: event.data.phase, counts: { ...job.counts, ...event.data.counts }, worker: event.data.worker ?? job.worker }), active: at } : state;
       case 'code_graph_index_complete': {
         const next = job ? withJob(state, { ...job, status: 'complete', phase: 'complete', counts: { ...job.counts, ...event.data.counts }, errors: event.data.errors, finished_at: at }) : state;
         return { jobs: next.jobs, order: next.order, ...(state.owner !== undefined ? { owner: state.owner } : {}) };

@@ -40,6 +40,9 @@ describe('index decider', () => {
       .reduce(indexDecider.evolve, indexDecider.initialState);
     expect(state.running).toBe('j1');
     expect(state.jobs.j1).toMatchObject({ status: 'running', phase: 'calls', counts: { files_total: 4, symbols: 9 } });
+    // When it last reported: a joined request queues it again only once it has been silent for an ack wait.
+    const later = indexDecider.evolve(state, { type: 'code_graph_index_progress', data: { project_id: P, job_id: 'j1', phase: 'communities', counts: {} }, occurredAt: '2026-01-01T00:05:00.000Z' });
+    expect([indexDecider.evolve(indexDecider.initialState, started('j1')).active, later.active]).toEqual(['2026-01-01T00:00:00.000Z', '2026-01-01T00:05:00.000Z']);
   });
 
   it('keeps what the running job was asked and the project\'s owner (a snapshot holds all a worker needs)', () => {

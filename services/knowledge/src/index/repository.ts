@@ -4,6 +4,7 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { DomainError, REPOSITORY_UNAVAILABLE } from '@cadre/proto';
 import type { KnowledgeConfig } from '../config';
+import { SKIPPED_FOLDERS } from '../parse/scan';
 
 const run = promisify(execFile);
 
@@ -20,12 +21,22 @@ const within = (root: string, path: string): boolean => {
   return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 };
 
-/** A server-side path: it must exist, be a folder, and lie under one of KNOWLEDGE_REPOSITORY_ROOTS. */
+/**
+ * A server-side path: it must exist, be a folder, and lie under one of KNOWLEDGE_REPOSITORY_ROOTS —
+ * and never in a hidden folder under it (`.cadre` holds the data folder and other projects' clones,
+ * `.git` a repository's insides) nor in the service's own workspace of clones.
+ */
 export async function checkLocalPath(config: KnowledgeConfig, path: string): Promise<string> {
   const real = await realpath(path).catch(() => undefined);
   if (real === undefined || !(await stat(real)).isDirectory()) throw unavailable(`the repository path ${path} is not a folder on the server`);
   const roots = await Promise.all(repositoryRoots(config).map((root) => realpath(root).catch(() => root)));
-  if (!roots.some((root) => within(root, real))) throw unavailable(`the repository path ${path} is outside the folders this server indexes (KNOWLEDGE_REPOSITORY_ROOTS)`);
+  const root = roots.find((candidate) => within(candidate, real));
+  if (root === undefined) throw unavailable(`the repository path ${path} is outside the folders this server indexes (KNOWLEDGE_REPOSITORY_ROOTS)`);
+  if (relative(root, real).split(sep).some((segment) => segment.startsWith('.'))) throw unavailable(`the repository path ${path} is in a hidden folder, which this server does not index`);
+  const workspace = await realpath(resolve(config.KNOWLEDGE_WORKSPACE)).catch(() => resolve(config.KNOWLEDGE_WORKSPACE));
+  // A folder around the workspace is fine when the scan never enters it (a hidden or skipped folder on the way).
+  const scanned = within(real, workspace) && !relative(real, workspace).split(sep).some((segment) => segment.startsWith('.') || SKIPPED_FOLDERS.has(segment));
+  if (within(workspace, real) || scanned) throw unavailable(`the repository path ${path} holds the service's clones of other projects (KNOWLEDGE_WORKSPACE)`);
   return real;
 }
 

@@ -1,14 +1,33 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadKnowledgeConfig } from '../config';
-import { isNetworkUrl, maskCredentials, materialize } from './repository';
+import { checkLocalPath, isNetworkUrl, maskCredentials, materialize } from './repository';
 
 describe('repository URLs', () => {
   let workspace: string;
   beforeAll(() => { workspace = mkdtempSync(join(tmpdir(), 'cadre-kg-ws-')); });
   afterAll(() => rmSync(workspace, { recursive: true, force: true }));
   const config = () => loadKnowledgeConfig({ KNOWLEDGE_WORKSPACE: workspace, KNOWLEDGE_REPOSITORY_ROOTS: workspace, KNOWLEDGE_CLONE_TIMEOUT_MS: '5000' });
+
+  it('indexes a server-side folder under the roots, never a hidden one nor the clones of other projects', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'cadre-kg-roots-'));
+    try {
+      for (const dir of ['repo/.git', 'repo/src', '.cadre/knowledge/p9', 'clones/p9', 'other']) mkdirSync(join(base, dir), { recursive: true });
+      const hidden = loadKnowledgeConfig({ KNOWLEDGE_REPOSITORY_ROOTS: base, KNOWLEDGE_WORKSPACE: join(base, '.cadre/knowledge') });
+      expect(await checkLocalPath(hidden, join(base, 'repo'))).toBe(join(base, 'repo'));
+      // The root itself is fine: the scan never enters .cadre.
+      expect(await checkLocalPath(hidden, base)).toBe(base);
+      for (const refused of ['.cadre', '.cadre/knowledge', '.cadre/knowledge/p9', 'repo/.git']) {
+        await expect(checkLocalPath(hidden, join(base, refused))).rejects.toThrow(/hidden folder/);
+      }
+      const visible = loadKnowledgeConfig({ KNOWLEDGE_REPOSITORY_ROOTS: base, KNOWLEDGE_WORKSPACE: join(base, 'clones') });
+      for (const refused of ['clones', 'clones/p9', '']) await expect(checkLocalPath(visible, join(base, refused))).rejects.toThrow(/clones of other projects/);
+      expect(await checkLocalPath(visible, join(base, 'other'))).toBe(join(base, 'other'));
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
 
   it('masks the credentials of URLs, in a URL or in any text', () => {
     expect(maskCredentials('https://alice:t0k3n@example.com/a.git')).toBe('https://***@example.com/a.git');

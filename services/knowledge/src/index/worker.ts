@@ -4,7 +4,7 @@ import type { Worker } from '@cadre/kit';
 import { CadreError } from '@cadre/proto';
 import type { KnowledgeContext } from '../context';
 import { storeGraph } from '../storage/graph-store';
-import { indexDecider, indexStream, type IndexCommand } from './decider';
+import { indexDecider, indexStream, type IndexCommand, type IndexState } from './decider';
 import { indexRepository } from './pipeline';
 import { materialize } from './repository';
 
@@ -13,12 +13,12 @@ export const INDEX_QUEUE = 'knowledge-index';
 
 export interface IndexJobMessage { readonly project_id: string; readonly job_id: string }
 
-async function decide(ctx: KnowledgeContext, command: IndexCommand, owner: string | undefined): Promise<void> {
-  await handleCommand(ctx.store, indexDecider, {
+async function decide(ctx: KnowledgeContext, command: IndexCommand, owner: string | undefined): Promise<IndexState> {
+  return (await handleCommand(ctx.store, indexDecider, {
     stream: indexStream(command.projectId), command, subjectScope: command.projectId,
     meta: { actor: 'service:knowledge', ...(owner !== undefined ? { owner } : {}) },
     snapshots: ctx.jobs,
-  });
+  })).state;
 }
 
 /**
@@ -59,7 +59,12 @@ export async function runIndexJob(ctx: KnowledgeContext, message: IndexJobMessag
       heartbeat,
     );
     enter('storing');
-    await decide(ctx, { kind: 'progress', projectId, jobId, phase: 'storing', counts: result.counts, attempt, worker: ctx.instance }, owner);
+    const now = await decide(ctx, { kind: 'progress', projectId, jobId, phase: 'storing', counts: result.counts, attempt, worker: ctx.instance }, owner);
+    // Ended meanwhile (another replica ran the same job to its end): its graph stands, not this one.
+    if (now.running !== jobId) {
+      ctx.logger.info({ projectId, jobId, attempt }, 'index job ended elsewhere; this run stores nothing');
+      return;
+    }
     const { written, state } = await storeGraph(ctx.pool, ctx.schema, {
       projectId, owner: owner ?? null, repository, root, jobId, indexedAt: ctx.clock(), counts: result.counts as Record<string, number>,
       modularity: result.modularity, nodes: result.nodes, edges: result.edges, parsed: result.parsed, present: result.present,
@@ -71,6 +76,8 @@ export async function runIndexJob(ctx: KnowledgeContext, message: IndexJobMessag
       kind: 'complete', projectId, jobId, counts: result.counts, modularity: result.modularity, durationMs: Date.now() - begun, errors: result.errors.slice(0, 100),
     }, owner);
   } catch (error) {
+    // A store that failed leaves this replica's memory of the stored graph in doubt.
+    ctx.graphs.forget(projectId);
     const final = (error instanceof CadreError && !error.retryable) || attempt >= maxAttempts;
     ctx.logger.warn({ err: error, projectId, jobId, attempt, final }, final ? 'index job failed' : 'index job failed; it will be tried again');
     if (!final) throw error;

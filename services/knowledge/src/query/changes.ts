@@ -16,11 +16,19 @@ export interface ChangesRequest {
 export function changedLines(diff: string): Map<string, Set<number>> {
   const files = new Map<string, Set<number>>();
   let current: Set<number> | undefined;
+  let deleted: string | undefined;
   for (const line of diff.split('\n')) {
+    // A deleted file has no new side: its old path names it (every symbol of it is changed, line 0).
+    if (line.startsWith('--- ')) { deleted = line.slice(4).trim().replace(/^a\//, ''); continue; }
     if (line.startsWith('+++ ')) {
       const path = line.slice(4).trim();
-      current = path === '/dev/null' ? undefined : new Set<number>();
-      if (current !== undefined) files.set(path.replace(/^b\//, ''), current);
+      if (path === '/dev/null') {
+        current = undefined;
+        if (deleted !== undefined && deleted !== '/dev/null') files.set(deleted, new Set([0]));
+      } else {
+        current = new Set<number>();
+        files.set(path.replace(/^b\//, ''), current);
+      }
       continue;
     }
     const hunk = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/.exec(line);
@@ -34,16 +42,34 @@ export function changedLines(diff: string): Map<string, Set<number>> {
   return files;
 }
 
+/** Paths as the graph has them: unquoted, with a/ and b/ prefixes whatever the server's git configuration says. */
+const PLAIN_PATHS = ['-c', 'core.quotePath=false', '-c', 'diff.noprefix=false', '-c', 'diff.mnemonicPrefix=false'];
+
 async function git(root: string, args: readonly string[]): Promise<string> {
   try {
-    const { stdout } = await run('git', ['-C', root, ...args], { maxBuffer: 64 * 1024 * 1024, timeout: 30_000 });
+    const { stdout } = await run('git', ['-C', root, ...PLAIN_PATHS, ...args], { maxBuffer: 64 * 1024 * 1024, timeout: 30_000 });
     return stdout;
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr ?? '';
     if (/not a git repository/i.test(stderr)) throw new DomainError(REPOSITORY_UNAVAILABLE, 'the indexed repository is not a git repository: it has no changes to map');
-    if (/unknown revision|bad revision|ambiguous argument|invalid object/i.test(stderr)) throw new ValidationError(`git does not know that revision: ${stderr.trim().slice(0, 300)}`);
+    if (/unknown revision|bad revision|ambiguous argument|invalid object|needed a single revision/i.test(stderr)) throw new ValidationError(`git does not know that revision: ${stderr.trim().slice(0, 300)}`);
+    if (/cannot change to/i.test(stderr)) throw new DomainError(REPOSITORY_UNAVAILABLE, 'the indexed repository is not on this replica: index the project again');
     throw error;
   }
+}
+
+/**
+ * A revision as a commit hash: never handed to `git diff` as typed (a leading `-` would be an
+ * option there, `--output` one that writes a file), but resolved first, after `--end-of-options`.
+ */
+export async function commitOf(root: string, revision: string): Promise<string> {
+  if (revision.startsWith('-')) throw new ValidationError(`'${revision}' is not a revision`);
+  const hash = (await git(root, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${revision}^{commit}`]).catch((error: unknown) => {
+    if ((error as { code?: number }).code === 1) throw new ValidationError(`git does not know that revision: ${revision}`);
+    throw error;
+  })).trim();
+  if (!/^[0-9a-f]{40,64}$/.test(hash)) throw new ValidationError(`git does not know that revision: ${revision}`);
+  return hash;
 }
 
 /**
@@ -53,8 +79,11 @@ async function git(root: string, args: readonly string[]): Promise<string> {
  * around it; the callers of those (two calls deep) are impacted, and the processes of both affected.
  */
 export async function changesOf(pool: Pool, schema: string, projectId: string, root: string, request: ChangesRequest) {
-  const range = request.head !== undefined ? [request.base ?? `${request.head}^`, request.head] : [request.base ?? 'HEAD'];
-  const diff = await git(root, ['diff', '-U0', '--no-color', '--no-ext-diff', ...range, '--']);
+  const range = request.head !== undefined
+    ? [await commitOf(root, request.base ?? `${request.head}^`), await commitOf(root, request.head)]
+    : [await commitOf(root, request.base ?? 'HEAD')];
+  // --relative: paths from the indexed folder (which may lie inside a larger repository), as the graph stores them.
+  const diff = await git(root, ['diff', '-U0', '--no-color', '--no-ext-diff', '--relative', ...range, '--']);
   const lines = changedLines(diff);
   if (request.head === undefined) {
     const untracked = await git(root, ['ls-files', '--others', '--exclude-standard']);

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative } from 'node:path';
 import type { Pool } from 'pg';
 import { nameWords } from '../storage/graph-store';
 import { NODE_COLUMNS, symbolView, type NodeRow } from './symbols';
@@ -17,6 +17,21 @@ const MAX_CONTENT_LINES = 40;
 function tsQueryOf(query: string): string {
   const words = nameWords(query).split(/[^a-z0-9]+/).filter((word) => word.length > 0).slice(0, 20);
   return words.map((word) => `${word}:*`).join(' | ');
+}
+
+/**
+ * A file of the indexed folder as text — only a regular file whose real path lies in the folder: the
+ * tree may have changed since the index (a file turned into a link to /proc/self/environ, say).
+ */
+export async function sourceOf(root: string, file: string): Promise<string | undefined> {
+  try {
+    const [realRoot, real] = await Promise.all([realpath(root), realpath(join(root, file))]);
+    const rel = relative(realRoot, real);
+    if (rel === '' || rel.startsWith('..') || isAbsolute(rel) || !(await stat(real)).isFile()) return undefined;
+    return await readFile(real, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -39,7 +54,7 @@ export async function searchSymbols(pool: Pool, schema: string, projectId: strin
   const results = [];
   for (const row of rows) {
     const content = request.includeContent && row.file !== null && row.start_line !== null
-      ? await readFile(join(root, row.file), 'utf8').then((text) => text.split('\n').slice(row.start_line! - 1, Math.min(row.end_line ?? row.start_line!, row.start_line! - 1 + MAX_CONTENT_LINES)).join('\n'), () => undefined)
+      ? await sourceOf(root, row.file).then((text) => text?.split('\n').slice(row.start_line! - 1, Math.min(row.end_line ?? row.start_line!, row.start_line! - 1 + MAX_CONTENT_LINES)).join('\n'))
       : undefined;
     results.push({ ...symbolView(row), score: Number(row.score.toFixed(4)), ...(content !== undefined ? { content } : {}) });
   }

@@ -113,6 +113,30 @@ describe('stored graph and the replica cache', () => {
     expect(ids.rows[0]!.id).toBe(storedA.state.nodes.get('ts/src/shapes.ts#square')!.id);
   });
 
+  it('tells two stores of one job apart: the replica whose write was not the last reads the graph again', async () => {
+    writeFileSync(join(root, 'js/lib/util.js'), 'export function helper() { return 5; }\n');
+    const replicaA = new GraphCache(2);
+    const replicaB = new GraphCache(2);
+    const [baseA, baseB] = await Promise.all([replicaA.current(pool, 'knowledge', project), replicaB.current(pool, 'knowledge', project)]);
+    // The same job run on both replicas (a redelivery while the first still ran): both store it, B last.
+    const runA = await index(baseA);
+    const storedA = await store('j5', runA, baseA);
+    replicaA.remember(project, { ...storedA.state, partition: runA.partition });
+    writeFileSync(join(root, 'js/lib/util.js'), 'export function helper() { return 6; }\nexport function late() { return helper(); }\n');
+    const runB = await index(baseB);
+    const storedB = await store('j5', runB, baseB);
+    replicaB.remember(project, { ...storedB.state, partition: runB.partition });
+    expect(storedA.state.jobId).toBe(storedB.state.jobId);
+    // A's memory names the same job, but not the last write: it is read again, and holds B's function.
+    const next = await replicaA.current(pool, 'knowledge', project);
+    expect(next).not.toBe(storedA.state);
+    expect(next.writeId).toBe(storedB.state.writeId);
+    expect(next.nodes.has('js/lib/util.js#late')).toBe(true);
+    const again = await index(next);
+    await store('j6', again, next);
+    expect(await storedGraph()).toEqual(graphOf(again));
+  });
+
   it('keeps at most its capacity of projects in memory', async () => {
     const cache = new GraphCache(1);
     const state = await cache.current(pool, 'knowledge', project);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { EDGE_REASONS, EDGE_TYPES, type GraphEdge, type GraphNode } from '../graph/model';
 import type { Partition } from '../analysis/communities';
@@ -97,6 +98,8 @@ const edgePrint = (confidence: number, reason: string, step: number | null | und
  */
 export interface StoredState {
   readonly jobId: string | null;
+  /** The store that wrote it (each write has its own id; null for a graph stored before write ids). */
+  readonly writeId: string | null;
   readonly nodes: ReadonlyMap<string, NodeRecord>;
   readonly maxId: number;
   readonly edges: ReadonlyMap<number, number>;
@@ -105,12 +108,12 @@ export interface StoredState {
   readonly partition?: Partition;
 }
 
-const EMPTY: StoredState = { jobId: null, nodes: new Map(), maxId: 0, edges: new Map(), files: new Map() };
+const EMPTY: StoredState = { jobId: null, writeId: null, nodes: new Map(), maxId: 0, edges: new Map(), files: new Map() };
 
 /** Reads a project's stored graph (`client` may be inside a transaction). */
 export async function loadStoredState(client: Pick<Pool, 'query'>, schema: string, projectId: string): Promise<StoredState> {
   const s = `"${schema}"`;
-  const graph = await client.query<{ job_id: string }>(`select job_id from ${s}.graphs where project_id = $1`, [projectId]);
+  const graph = await client.query<{ job_id: string; write_id: string | null }>(`select job_id, write_id from ${s}.graphs where project_id = $1`, [projectId]);
   if (graph.rows.length === 0) return EMPTY;
   const [{ rows: nodeRows }, { rows: edgeRows }, { rows: fileRows }] = await Promise.all([
     client.query<{
@@ -127,6 +130,7 @@ export async function loadStoredState(client: Pick<Pool, 'query'>, schema: strin
   } satisfies NodeRecord]));
   return {
     jobId: graph.rows[0]!.job_id,
+    writeId: graph.rows[0]!.write_id,
     nodes,
     maxId: nodeRows.reduce((max, row) => Math.max(max, row.id), 0),
     edges: new Map(edgeRows.map((edge) => [edgeKey(edge.source, edge.target, edge.type), edgePrint(edge.confidence, edge.reason, edge.step)])),
@@ -140,7 +144,7 @@ export async function loadStoredState(client: Pick<Pool, 'query'>, schema: strin
  * new, changed or gone are inserted or deleted. Ids inside props (a process's entry and terminal)
  * follow. Answers what it wrote and the state now stored.
  */
-async function writeDiff(client: PoolClient, schema: string, graph: StoredGraph, base: StoredState): Promise<{ written: WriteCounts; state: StoredState }> {
+async function writeDiff(client: PoolClient, schema: string, graph: StoredGraph, base: StoredState, writeId: string): Promise<{ written: WriteCounts; state: StoredState }> {
   const s = `"${schema}"`;
   let next = base.maxId;
   const idOf = new Map<number, number>();
@@ -198,7 +202,7 @@ async function writeDiff(client: PoolClient, schema: string, graph: StoredGraph,
   for (const [path, file] of graph.parsed) files.set(path, file);
   return {
     written: { nodesWritten: write.length, nodesDropped: drop.length, edgesAdded: added.length, edgesDropped: gone.length },
-    state: { jobId: graph.jobId, nodes, maxId: next, edges, files },
+    state: { jobId: graph.jobId, writeId, nodes, maxId: next, edges, files },
   };
 }
 
@@ -217,9 +221,11 @@ export async function storeGraph(pool: Pool, schema: string, graph: StoredGraph,
     await client.query('begin');
     // One writer per project at a time (two replicas finishing the same job take turns).
     await client.query('select pg_advisory_xact_lock(hashtext($1))', [`knowledge:${graph.projectId}`]);
-    const { rows: current } = await client.query<{ job_id: string }>(`select job_id from "${schema}".graphs where project_id = $1`, [graph.projectId]);
-    const stored = base !== undefined && base.jobId === (current[0]?.job_id ?? null) ? base : await loadStoredState(client, schema, graph.projectId);
-    const result = await writeDiff(client, schema, graph, stored);
+    const { rows: current } = await client.query<{ write_id: string | null }>(`select write_id from "${schema}".graphs where project_id = $1`, [graph.projectId]);
+    const fresh = base !== undefined && (current.length === 0 ? base.writeId === null && base.jobId === null : base.writeId !== null && base.writeId === current[0]!.write_id);
+    const stored = fresh ? base : await loadStoredState(client, schema, graph.projectId);
+    const writeId = randomUUID();
+    const result = await writeDiff(client, schema, graph, stored, writeId);
     const gone = [...stored.files.keys()].filter((path) => !result.state.files.has(path));
     if (gone.length > 0) await client.query(`delete from "${schema}".files where project_id = $1 and path = any($2::text[])`, [graph.projectId, gone]);
     const parsed = [...graph.parsed.entries()];
@@ -232,10 +238,10 @@ export async function storeGraph(pool: Pool, schema: string, graph: StoredGraph,
       );
     }
     await client.query(
-      `insert into "${schema}".graphs (project_id, owner, repository, root, job_id, indexed_at, counts, modularity) values ($1, $2, $3, $4, $5, $6, $7, $8)
+      `insert into "${schema}".graphs (project_id, owner, repository, root, job_id, indexed_at, counts, modularity, write_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        on conflict (project_id) do update set owner = excluded.owner, repository = excluded.repository, root = excluded.root, job_id = excluded.job_id,
-         indexed_at = excluded.indexed_at, counts = excluded.counts, modularity = excluded.modularity`,
-      [graph.projectId, graph.owner, graph.repository, graph.root, graph.jobId, graph.indexedAt, JSON.stringify(graph.counts), graph.modularity],
+         indexed_at = excluded.indexed_at, counts = excluded.counts, modularity = excluded.modularity, write_id = excluded.write_id`,
+      [graph.projectId, graph.owner, graph.repository, graph.root, graph.jobId, graph.indexedAt, JSON.stringify(graph.counts), graph.modularity, writeId],
     );
     await client.query('commit');
     return result;
@@ -250,7 +256,7 @@ export async function storeGraph(pool: Pool, schema: string, graph: StoredGraph,
 /**
  * The stored state of the last few projects indexed by this replica, so a re-index reads nothing
  * back. An entry is used only while the project's stored graph is still the one it describes
- * (its job id); another replica's index makes it stale, and it is read again.
+ * (the id of the write that stored it); another replica's store makes it stale, and it is read again.
  */
 export class GraphCache {
   private readonly entries = new Map<string, StoredState>();
@@ -259,9 +265,9 @@ export class GraphCache {
   /** The stored state of a project: from memory when it is still current, else read. */
   async current(pool: Pool, schema: string, projectId: string): Promise<StoredState> {
     const cached = this.entries.get(projectId);
-    if (cached !== undefined) {
-      const { rows } = await pool.query<{ job_id: string }>(`select job_id from "${schema}".graphs where project_id = $1`, [projectId]);
-      if ((rows[0]?.job_id ?? null) === cached.jobId) {
+    if (cached !== undefined && cached.writeId !== null) {
+      const { rows } = await pool.query<{ write_id: string | null }>(`select write_id from "${schema}".graphs where project_id = $1`, [projectId]);
+      if (rows[0]?.write_id === cached.writeId) {
         this.remember(projectId, cached);
         return cached;
       }
@@ -269,6 +275,11 @@ export class GraphCache {
     const state = await loadStoredState(pool, schema, projectId);
     this.remember(projectId, state);
     return state;
+  }
+
+  /** Drops what is remembered of a project (a store that failed leaves the memory in doubt). */
+  forget(projectId: string): void {
+    this.entries.delete(projectId);
   }
 
   remember(projectId: string, state: StoredState): void {

@@ -46,5 +46,12 @@ export function knowledgeMigrations(schema: string): Migrations {
         await sql`create index edges_in on ${s}.edges (project_id, target, type)`.execute(db);
       },
     },
+    // Each store of a graph gets an id of its own: a replica's memory of the stored graph is current
+    // only while that write is the last one (two replicas can run one job, and store the same job id).
+    '2026_12_06_0002_graph_write_id': {
+      async up(db: Kysely<any>) {
+        await sql`alter table ${s}.graphs add column write_id text`.execute(db);
+      },
+    },
   };
 }
