@@ -45,7 +45,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends git ca-certificates openssh-client \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build --chown=root:root /out/ /app/
-RUN mkdir -p /data && chown node:node /data
+RUN mkdir -p /data /var/lib/cadre/knowledge /repositories && chown node:node /data /var/lib/cadre/knowledge
 USER node
 EXPOSE 8000 9090
 VOLUME ["/data"]

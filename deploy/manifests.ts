@@ -21,6 +21,11 @@ export interface ServiceDifferences {
   readonly maxReplicas?: number;
   /** Requests and limits, merged over the template's. */
   readonly resources?: { readonly requests?: Quantities; readonly limits?: Quantities };
+  /**
+   * A writable folder of the pod's own (the root filesystem is read-only): an emptyDir of this size
+   * mounted at `path`, named to the service in `variable`.
+   */
+  readonly workspace?: { readonly path: string; readonly variable: string; readonly sizeLimit: string };
 }
 
 /** The template's values where a service says nothing. */
@@ -83,6 +88,7 @@ export function serviceObjects(name: string, differences: ServiceDifferences = {
               env: [
                 { name: 'SERVICE', value: name },
                 ...(httpPort === undefined ? [] : [{ name: 'PORT', value: String(httpPort) }]),
+                ...(differences.workspace === undefined ? [] : [{ name: differences.workspace.variable, value: differences.workspace.path }]),
               ],
               ports: [
                 ...(httpPort === undefined ? [] : [{ name: 'http', containerPort: httpPort }]),
@@ -93,10 +99,16 @@ export function serviceObjects(name: string, differences: ServiceDifferences = {
               readinessProbe: probe('/readyz', { periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 2 }),
               resources,
               securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
-              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+              volumeMounts: [
+                { name: 'tmp', mountPath: '/tmp' },
+                ...(differences.workspace === undefined ? [] : [{ name: 'workspace', mountPath: differences.workspace.path }]),
+              ],
             },
           ],
-          volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }],
+          volumes: [
+            { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+            ...(differences.workspace === undefined ? [] : [{ name: 'workspace', emptyDir: { sizeLimit: differences.workspace.sizeLimit } }]),
+          ],
         },
       },
     },

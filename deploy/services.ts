@@ -12,4 +12,10 @@ export const differences: Readonly<Record<string, ServiceDifferences>> = {
   agents: { maxReplicas: 20, resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '1Gi' } } },
   // Each replica keeps the vectors of the current embedding model in memory (100k × 384 floats ≈ 150 MB).
   memory: { resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '1Gi' } } },
+  // Clones of git URL repositories, each replica its own (a clone is made again on a replica without it);
+  // the graph of a large repository is held in memory while it is indexed.
+  knowledge: {
+    resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '1Gi' } },
+    workspace: { path: '/var/lib/cadre/knowledge', variable: 'KNOWLEDGE_WORKSPACE', sizeLimit: '10Gi' },
+  },
 };

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { extractFacts } from '../parse/extract';
 import type { FileFacts } from '../parse/facts';
 import { languageOf } from '../parse/languages';
-import { scanRepository } from '../parse/scan';
+import { readSource, scanRepository } from '../parse/scan';
 import { GO_INTERFACES, SIX_LANGUAGES, writeRepository } from '../test-support/repo';
 import { buildGraph } from './build';
 import type { CodeGraph } from './model';
@@ -10,7 +10,7 @@ import type { CodeGraph } from './model';
 async function graphOf(root: string): Promise<{ graph: CodeGraph; skipped: object }> {
   const scan = await scanRepository(root, 1_000_000);
   const facts = new Map<string, FileFacts>();
-  for (const file of scan.files) facts.set(file.path, await extractFacts(languageOf(file.path)!, file.source));
+  for (const file of scan.files) facts.set(file.path, await extractFacts(languageOf(file.path)!, readSource(root, file.path)!.source));
   return { graph: buildGraph(facts, scan.manifests), skipped: scan.skipped };
 }
 

@@ -7,7 +7,7 @@ import type { GraphEdge, GraphNode } from '../graph/model';
 import { extractFacts } from '../parse/extract';
 import type { FileFacts } from '../parse/facts';
 import { languageOf } from '../parse/languages';
-import { scanRepository } from '../parse/scan';
+import { readSource, scanRepository } from '../parse/scan';
 
 export type Counts = z.infer<typeof IndexCounts>;
 export type Phase = z.infer<typeof IndexPhase>;
@@ -69,9 +69,12 @@ export async function indexRepository(input: IndexInput, progress: Progress, hea
       continue;
     }
     try {
-      const found = await extractFacts(languageOf(file.path)!, file.source);
+      // Read again to parse (the scan keeps no content): a file changed since is parsed as it is now.
+      const read = readSource(input.root, file.path);
+      if (read === undefined) continue;
+      const found = await extractFacts(languageOf(file.path)!, read.source);
       facts.set(file.path, found);
-      parsed.set(file.path, { hash: file.hash, facts: found });
+      parsed.set(file.path, { hash: read.hash, facts: found });
     } catch (error) {
       parseErrors++;
       errors.push(`${file.path}: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300));
