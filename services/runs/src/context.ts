@@ -3,7 +3,11 @@ import type { Pool } from 'pg';
 import type { Bus } from '@cadre/bus';
 import type { EventStore } from '@cadre/eventstore';
 import type { Logger } from '@cadre/logging';
+import type { Pipeline } from '@cadre/pipelines';
 import type { PipelineRegistry } from './pipelines/registry';
+
+/** What a replica remembers of a run's pipeline. */
+export type KnownPipeline = { readonly own: Pipeline } | { readonly id: string };
 
 /** What the handlers and the orchestrator of the runs service share. */
 export interface RunsContext {
@@ -15,8 +19,12 @@ export interface RunsContext {
   readonly logger: Logger;
   readonly clock: () => Date;
   readonly newId: () => string;
-  /** Pipeline id of each run seen lately: a run never changes pipeline, so this never goes stale. */
-  readonly runPipelines: LRUCache<string, string>;
+  /**
+   * The pipeline of each run seen lately: its own (the definition it was created with, or a
+   * spawned run's), or, for a run created before runs carried theirs, the registry id to look up.
+   * Neither ever changes after `run_created`, so this never goes stale.
+   */
+  readonly runPipelines: LRUCache<string, KnownPipeline>;
   /** Version up to which this replica wrote each run's read models lately (the projection passes those over). */
   readonly syncedViews: LRUCache<string, number>;
   /**

@@ -4,6 +4,7 @@ import type { RunsContext } from './context';
 import type { RunRequest } from './run/decider';
 import type { RunState } from './run/state';
 import { enqueueQueuedStep } from './orchestration/job';
+import { hasOwnPipeline } from './pipelines/spawn';
 import { syncRunViews } from './view/sync';
 
 /** The outcome of one command on a run, as its reactions see it. */
@@ -19,7 +20,8 @@ export function announceCancel(ctx: Pick<RunsContext, 'bus'>, runId: string): vo
 /**
  * What follows a command on a run once it committed, in this order (each repairs itself or is
  * repaired elsewhere, so none fails the reply):
- * 1. the run's pipeline id is cached, so the next command reads the pipeline beside the events;
+ * 1. the run's pipeline is remembered: its own (the definition it was created with, never looked
+ *    up again), or for an older run the id, so the next command reads it beside the events;
  * 2. a step it queued goes on the work queue now, not after a trip through the relay and the
  *    dispatcher's consumer (which still covers a crash right here);
  * 3. the read models are written before the reply, so a query that follows sees the change
@@ -29,8 +31,12 @@ export function announceCancel(ctx: Pick<RunsContext, 'bus'>, runId: string): vo
  */
 export function runReactions(ctx: RunsContext, runId: string): ReadonlyArray<Reaction<RunState, boolean, RunRequest>> {
   return [
-    ({ state }) => {
-      if (state.exists) ctx.runPipelines.set(runId, state.pipelineId);
+    ({ state, command }) => {
+      if (!state.exists) return;
+      // A create was decided with the pipeline the run now carries; later commands remember it
+      // as they parse it (ownPipelineOf).
+      if (!hasOwnPipeline(state)) ctx.runPipelines.set(runId, { id: state.pipelineId });
+      else if (command.command.kind === 'create' && command.pipeline !== undefined) ctx.runPipelines.set(runId, { own: command.pipeline });
     },
     async (outcome) => {
       if (!queuedAStep(outcome)) return;

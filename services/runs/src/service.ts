@@ -40,7 +40,8 @@ export const runsService = defineService({
     return {
       bus, pool, schema, store, logger, clock, newId: kit.newId,
       pipelines: await createPipelineRegistry({ db, dir: config.CADRE_PIPELINES_DIR, logger }),
-      runPipelines: new LRUCache({ max: 50_000 }),
+      // A run's own pipeline is a parsed definition (a few kB): fewer of them than of ids.
+      runPipelines: new LRUCache({ max: 10_000 }),
       syncedViews: new LRUCache({ max: 50_000 }),
       enqueuedSteps: new LRUCache({ max: 50_000 }),
       writingViews: new Map(),
