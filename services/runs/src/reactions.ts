@@ -12,6 +12,9 @@ export type RunOutcome = CommandOutcome<RunState, boolean, RunRequest>;
 
 const queuedAStep = (outcome: RunOutcome): boolean => outcome.appended.some((event) => event.type === 'step_queued');
 
+/** The executor's reports: their reply promises only whether the report was taken. */
+const REPORTS: ReadonlySet<string> = new Set(['step_started', 'step_completed', 'step_failed']);
+
 /** Tells executors at once that a run was cancelled, so they abort the model call in flight. */
 export function announceCancel(ctx: Pick<RunsContext, 'bus'>, runId: string): void {
   ctx.bus.ephemeral.publish(runCancelSubject(runId), new TextEncoder().encode(JSON.stringify({ run_id: runId })));
@@ -24,9 +27,11 @@ export function announceCancel(ctx: Pick<RunsContext, 'bus'>, runId: string): vo
  *    up again), or for an older run the id, so the next command reads it beside the events;
  * 2. a step it queued goes on the work queue now, not after a trip through the relay and the
  *    dispatcher's consumer (which still covers a crash right here);
- * 3. the read models are written before the reply, so a query that follows sees the change
- *    (the read models' projection of the bus passes over what this replica wrote, and writes
- *    it should this replica die first);
+ * 3. the read models are written before the reply to a caller's command, so a query that
+ *    follows sees the change (the read models' projection of the bus passes over what this
+ *    replica wrote, and writes it should this replica die first); an executor's report is
+ *    answered without waiting for them (its reply says only whether the report was taken, and
+ *    the executor waits on it before calling the model), the write going on behind it;
  * 4. a cancellation is announced to the executors.
  */
 export function runReactions(ctx: RunsContext, runId: string): ReadonlyArray<Reaction<RunState, boolean, RunRequest>> {
@@ -49,8 +54,10 @@ export function runReactions(ctx: RunsContext, runId: string): ReadonlyArray<Rea
         .then(() => void ctx.syncedViews.set(runId, Math.max(ctx.syncedViews.get(runId) ?? 0, state.version)))
         .catch((err: unknown) => ctx.logger.warn({ err, runId }, 'run views not updated; the projection will'));
       ctx.writingViews.set(runId, writing);
-      await writing;
-      if (ctx.writingViews.get(runId) === writing) ctx.writingViews.delete(runId);
+      const written = writing.then(() => {
+        if (ctx.writingViews.get(runId) === writing) ctx.writingViews.delete(runId);
+      });
+      if (!REPORTS.has(command.command.kind)) await written;
     },
     ({ appended, command }) => {
       if (appended.length > 0 && command.command.kind === 'cancel') announceCancel(ctx, runId);
