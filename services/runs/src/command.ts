@@ -70,6 +70,28 @@ export async function executeRun(ctx: RunsContext, runId: string, command: RunCo
   const early = known === undefined || known === SPAWN_PIPELINE_ID ? undefined : ctx.pipelines.get(known);
   // Awaited below when the run turns out to use it; never left as an unhandled rejection.
   early?.catch(() => undefined);
+  // From now until this command's read-model write is done (or the command ends without one),
+  // the read models' projection waits before it judges an event of this run: the relay may hand
+  // it the events this command commits before the command's reactions have even begun.
+  let settle!: (writing?: Promise<void>) => void;
+  const mine = new Promise<void>((resolve) => { settle = resolve; });
+  const previous = ctx.writingViews.get(runId);
+  const writing = previous === undefined ? mine : Promise.all([previous, mine]).then(() => undefined);
+  ctx.writingViews.set(runId, writing);
+  void writing.then(() => {
+    if (ctx.writingViews.get(runId) === writing) ctx.writingViews.delete(runId);
+  });
+  try {
+    return await executeRunCommand(ctx, runId, command, known, early, settle, meta, caller);
+  } finally {
+    settle(); // no read-model write: nothing to wait for (ignored once settled with the write)
+  }
+}
+
+async function executeRunCommand(
+  ctx: RunsContext, runId: string, command: RunCommand, known: string | undefined, early: Promise<Pipeline | undefined> | undefined,
+  onWriting: (writing: Promise<void>) => void, meta?: NewEventMeta, caller?: Call,
+): Promise<Outcome> {
   const outcome = await handleCommand(ctx.store, runDecider, {
     stream: runStream(runId),
     subjectScope: runId,
@@ -87,7 +109,7 @@ export async function executeRun(ctx: RunsContext, runId: string, command: RunCo
       const pipeline = pipelineId === known ? await early : await ctx.pipelines.get(pipelineId);
       return { command, pipeline, now: ctx.clock() };
     },
-    reactions: runReactions(ctx, runId),
+    reactions: runReactions(ctx, runId, onWriting),
   });
   return { state: outcome.state, pipeline: outcome.command.pipeline, accepted: outcome.result };
 }

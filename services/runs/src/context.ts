@@ -32,7 +32,10 @@ export interface RunsContext {
    * their step_queued without reading the run, since the job is already there.
    */
   readonly enqueuedSteps: LRUCache<string, true>;
-  /** This replica's writes of a run's read models in progress (the projection waits for them rather than write alongside). */
+  /**
+   * This replica's commands on a run in progress, until their read-model write is done (the
+   * projection waits for them rather than write alongside; a command registers before it appends).
+   */
   readonly writingViews: Map<string, Promise<void>>;
   /** A page of the runs list stops growing past this many bytes. */
   readonly listPageBytes: number;

@@ -25,16 +25,20 @@ export function announceCancel(ctx: Pick<RunsContext, 'bus'>, runId: string): vo
  * repaired elsewhere, so none fails the reply):
  * 1. the run's pipeline is remembered: its own (the definition it was created with, never looked
  *    up again), or for an older run the id, so the next command reads it beside the events;
- * 2. a step it queued goes on the work queue now, not after a trip through the relay and the
- *    dispatcher's consumer (which still covers a crash right here);
- * 3. the read models are written before the reply to a caller's command, so a query that
- *    follows sees the change (the read models' projection of the bus passes over what this
- *    replica wrote, and writes it should this replica die first); an executor's report is
- *    answered without waiting for them (its reply says only whether the report was taken, and
- *    the executor waits on it before calling the model), the write going on behind it;
- * 4. a cancellation is announced to the executors.
+ * 2. the read models' write begins (the read models' projection, should the relayed events reach
+ *    it meanwhile, waits for it — `executeRun` registered it before the append — and passes over
+ *    what it wrote rather than write the same rows again; it writes them should this replica die
+ *    first);
+ * 3. a step it queued goes on the work queue now, beside that write, not after a trip through
+ *    the relay and the dispatcher's consumer (which still covers a crash right here);
+ * 4. the read models are written before the reply to a caller's command, so a query that
+ *    follows sees the change; an executor's report is answered without waiting for them (its
+ *    reply says only whether the report was taken, and the executor waits on the start's before
+ *    calling the model), the write going on behind it;
+ * 5. a cancellation is announced to the executors.
  */
-export function runReactions(ctx: RunsContext, runId: string): ReadonlyArray<Reaction<RunState, boolean, RunRequest>> {
+export function runReactions(ctx: RunsContext, runId: string, onWriting: (writing: Promise<void>) => void): ReadonlyArray<Reaction<RunState, boolean, RunRequest>> {
+  let written: Promise<void> | undefined;
   return [
     ({ state, command }) => {
       if (!state.exists) return;
@@ -43,20 +47,20 @@ export function runReactions(ctx: RunsContext, runId: string): ReadonlyArray<Rea
       if (!hasOwnPipeline(state)) ctx.runPipelines.set(runId, { id: state.pipelineId });
       else if (command.command.kind === 'create' && command.pipeline !== undefined) ctx.runPipelines.set(runId, { own: command.pipeline });
     },
+    ({ appended, state, command }) => {
+      if (appended.length === 0) return;
+      written = syncRunViews(ctx.pool, ctx.schema, state, command.pipeline)
+        .then(() => void ctx.syncedViews.set(runId, Math.max(ctx.syncedViews.get(runId) ?? 0, state.version)))
+        .catch((err: unknown) => ctx.logger.warn({ err, runId }, 'run views not updated; the projection will'));
+      // The projection waits for it (executeRun registered this command's write in writingViews).
+      onWriting(written);
+    },
     async (outcome) => {
       if (!queuedAStep(outcome)) return;
       await enqueueQueuedStep(ctx, outcome.state, outcome.command.pipeline)
         .catch((err: unknown) => ctx.logger.warn({ err, runId }, 'queued step not enqueued; the dispatcher will'));
     },
-    async ({ appended, state, command }) => {
-      if (appended.length === 0) return;
-      const writing = syncRunViews(ctx.pool, ctx.schema, state, command.pipeline)
-        .then(() => void ctx.syncedViews.set(runId, Math.max(ctx.syncedViews.get(runId) ?? 0, state.version)))
-        .catch((err: unknown) => ctx.logger.warn({ err, runId }, 'run views not updated; the projection will'));
-      ctx.writingViews.set(runId, writing);
-      const written = writing.then(() => {
-        if (ctx.writingViews.get(runId) === writing) ctx.writingViews.delete(runId);
-      });
+    async ({ command }) => {
       if (!REPORTS.has(command.command.kind)) await written;
     },
     ({ appended, command }) => {
