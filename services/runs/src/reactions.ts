@@ -12,9 +12,6 @@ export type RunOutcome = CommandOutcome<RunState, boolean, RunRequest>;
 
 const queuedAStep = (outcome: RunOutcome): boolean => outcome.appended.some((event) => event.type === 'step_queued');
 
-/** The executor's reports: their reply promises only whether the report was taken. */
-const REPORTS: ReadonlySet<string> = new Set(['step_started', 'step_completed', 'step_failed']);
-
 /** Tells executors at once that a run was cancelled, so they abort the model call in flight. */
 export function announceCancel(ctx: Pick<RunsContext, 'bus'>, runId: string): void {
   ctx.bus.ephemeral.publish(runCancelSubject(runId), new TextEncoder().encode(JSON.stringify({ run_id: runId })));
@@ -31,10 +28,10 @@ export function announceCancel(ctx: Pick<RunsContext, 'bus'>, runId: string): vo
  *    first);
  * 3. a step it queued goes on the work queue now, beside that write, not after a trip through
  *    the relay and the dispatcher's consumer (which still covers a crash right here);
- * 4. the read models are written before the reply to a caller's command, so a query that
- *    follows sees the change; an executor's report is answered without waiting for them (its
- *    reply says only whether the report was taken, and the executor waits on the start's before
- *    calling the model), the write going on behind it;
+ * 4. the read models are written before the reply, so a query that follows sees the change
+ *    (an executor's report waits for them too: answered sooner, the model call it lets go would
+ *    race the relay of `step_started` more closely, and the stream shows a step's first tool
+ *    call after its start only because that race is won);
  * 5. a cancellation is announced to the executors.
  */
 export function runReactions(ctx: RunsContext, runId: string, onWriting: (writing: Promise<void>) => void): ReadonlyArray<Reaction<RunState, boolean, RunRequest>> {
@@ -60,8 +57,8 @@ export function runReactions(ctx: RunsContext, runId: string, onWriting: (writin
       await enqueueQueuedStep(ctx, outcome.state, outcome.command.pipeline)
         .catch((err: unknown) => ctx.logger.warn({ err, runId }, 'queued step not enqueued; the dispatcher will'));
     },
-    async ({ command }) => {
-      if (!REPORTS.has(command.command.kind)) await written;
+    async () => {
+      await written;
     },
     ({ appended, command }) => {
       if (appended.length > 0 && command.command.kind === 'cancel') announceCancel(ctx, runId);
