@@ -112,6 +112,67 @@ describe.each(['embedded', 'nats'] as const)('projections fed from the store and
     }
   });
 
+  it('writes the events of an order-free projection that arrive together in one transaction, and stores the highest position', async () => {
+    const applied: string[] = [];
+    const transactions = new Set<unknown>();
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => { open = resolve; });
+    const worker = await start({
+      name: 'batched', events: ['item_added'], orderFree: true,
+      apply: async (event, trx) => {
+        if (!String(event.data.cart_id).startsWith('batch-')) return;
+        transactions.add(trx);
+        // The first transaction waits: everything arriving meanwhile waits for the next one.
+        await gate;
+        applied.push(String(event.data.cart_id));
+      },
+    });
+    try {
+      const ids = Array.from({ length: 30 }, (_, i) => `batch-${i}`);
+      await writer.append('cart-batch', 'any', ids.map((id) => ({ type: 'item_added', data: { cart_id: id, sku: 's', quantity: 1 } })), { subjectScope: 'batch' });
+      await relayed();
+      await eventually(() => expect(transactions.size).toBe(1), 10_000, 20);
+      // The other 29 reach the projection and wait while the first batch is written.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      open();
+      await eventually(() => expect([...applied].sort()).toEqual([...ids].sort()), 10_000, 20);
+      expect(transactions.size).toBeLessThanOrEqual(3);
+      const seq = await bus.events.lastSeq();
+      await eventually(async () => expect(await worker.projection.position()).toBe(seq), 10_000, 50);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('applies the others of a batch when one of its events cannot be applied, each once', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => { open = resolve; });
+    const worker = await start({
+      name: 'batched_poison', events: ['item_added'], orderFree: true,
+      apply: async (event, trx) => {
+        const id = String(event.data.cart_id);
+        if (!id.startsWith('poison-')) return;
+        await gate;
+        // Written first, so the failing batch has rows of the others to roll back.
+        await applyToCartTotals(trx, event);
+        if (id === 'poison-bad') throw new Error('this one cannot be applied');
+      },
+    });
+    try {
+      const ids = ['poison-0', 'poison-1', 'poison-bad', 'poison-2', 'poison-3'];
+      await writer.append('cart-poison', 'any', ids.map((id) => ({ type: 'item_added', data: { cart_id: id, sku: 's', quantity: 1 } })), { subjectScope: 'poison' });
+      await relayed();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      open();
+      for (const id of ['poison-0', 'poison-1', 'poison-2', 'poison-3']) {
+        await eventually(async () => expect(await totals(id)).toEqual([{ units: 1, events: 1 }]), 10_000, 20);
+      }
+      expect(await totals('poison-bad')).toEqual([]);
+    } finally {
+      await worker.stop();
+    }
+  });
+
   it('keeps an in-memory projection from the store and then the bus, each event upcast', async () => {
     await add('memory-1', 1);
     await relayed();

@@ -38,6 +38,10 @@ export const runCreated = defineEvent({
       outputs: z.array(z.string()).optional().describe('Output names the step must produce (default: result)'),
       structured_output: z.record(z.string(), z.unknown()).optional().describe('JSON Schema the outputs must satisfy'),
     }).optional().describe('A spawned execution: one step of this agent with the task description as its prompt'),
+    // Added (optional): the pipeline as it was when the run was created. The run follows it to
+    // its end (restarts included), whatever later edits or deletion of the stored pipeline; a run
+    // created before this field existed follows the stored pipeline, looked up by id.
+    pipeline: z.record(z.string(), z.unknown()).optional().describe('The pipeline definition the run was created with, which it follows to its end'),
   }),
 });
 

@@ -98,6 +98,17 @@ describe('agent executor', () => {
     });
   });
 
+  it('keeps what the steps of one run did in one stream, so the feed is published in the order it happened', async () => {
+    for (const step of ['first', 'second']) {
+      h.server.enqueue(openAiStream({ text: `${step} done` }));
+      await h.enqueue({ run_id: 'run-feed', step_id: step });
+      await eventually(() => expect(h.reports.some((r) => r.kind === 'completed' && r.payload.step_id === step && r.payload.run_id === 'run-feed')).toBe(true));
+    }
+    const { rows } = await h.pool.query<{ kind: string; step_id: string }>(
+      "select data->>'kind' as kind, data->>'step_id' as step_id from agents.events where stream_id = 'exec-run-feed' and type = 'activity' order by version");
+    expect(rows.map((r) => `${r.kind}:${r.step_id}`)).toEqual(['agent_started:first', 'agent_completed:first', 'agent_started:second', 'agent_completed:second']);
+  });
+
   it('takes the final text as the output when the model ends without calling complete', async () => {
     h.server.enqueue(openAiStream({ text: 'The answer is 42.' }));
     await h.enqueue({ run_id: 'run-text', step_id: 'answer', outputs: ['answer', 'notes'] });

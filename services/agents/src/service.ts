@@ -63,7 +63,7 @@ export const agentsService = defineService({
     const providers = await createProviderSettings({ store, db: kit.db, env: config.llm, box: createSecretBox(secret), logger });
     const ctx: AgentsContext = {
       config, bus, store, logger, tools, providers, clock: kit.clock, newId: kit.newId,
-      catalog: createAgentCatalog(store, await loadAgentDefinitions(config.CADRE_AGENTS_DIR)),
+      catalog: createAgentCatalog(store, await loadAgentDefinitions(config.CADRE_AGENTS_DIR), bus),
       llmCalls: createLlmCallsReader(db, schema),
       now: () => performance.now(),
     };
@@ -71,6 +71,8 @@ export const agentsService = defineService({
       ...ctx,
       startWorkers: async () => [
         await providers.follow(bus),
+        // Steps keep each agent's overrides until a replica changes them.
+        await ctx.catalog.follow(bus),
         await startProjection(kit, llmCallsProjection(schema)),
         ...(config.AGENTS_EXECUTOR_ENABLED ? [await startExecutor(ctx)] : []),
       ],

@@ -8,6 +8,7 @@ import type { Service } from '@cadre/runtime';
 import { createTestDatabase, startNats, type TestDatabase, type TestNats } from '@cadre/testing';
 import { fmt, percentile, ratio, verdict, runAlone, type BenchResult, type Headline } from '../../../bench/stats';
 import { registry } from '@cadre/cadre';
+import { installStatementCounter, statementsPerStep, type StatementCounter } from './statement-counter';
 
 // Orchestration overhead with the dry-run model (zero model latency): the runs and agents
 // services in this process, each with its own bus connection on NATS (one shared bus when
@@ -26,6 +27,11 @@ const TARGET_P99_MS = 25;
 const TARGET_RUNS_PER_SECOND = 100;
 const TARGET_RUN_P50_MS: Record<'embedded' | 'nats', number> = { embedded: 60, nats: 40 };
 const TARGET_EXECUTOR_P50_MS = 5;
+/**
+ * `BENCH_ORCH_COUNT_STATEMENTS=1`: count this process's Postgres round trips (grouped by
+ * statement) and its CPU per step over the sequential runs and over the burst.
+ */
+const counter: StatementCounter | undefined = process.env.BENCH_ORCH_COUNT_STATEMENTS === '1' ? installStatementCounter() : undefined;
 
 interface Seen {
   readonly type: string;
@@ -223,6 +229,8 @@ interface TransportResult {
   readonly chainBurstPerSecond: number;
   /** CPU time of this process (the runs and agents services, the bench's subscriber) per step of the burst. */
   readonly burstCpuPerStepMs: number;
+  /** With the statement counter: its tables (sequential runs, burst). */
+  readonly statements: readonly string[];
 }
 
 async function measureTransport(transport: 'embedded' | 'nats'): Promise<TransportResult> {
@@ -256,11 +264,18 @@ async function measureTransport(transport: 'embedded' | 'nats'): Promise<Transpo
     // One run at a time: the overhead of each hand-off, without queueing behind other runs.
     const sequential = emptyGaps();
     const runMs: number[] = [];
+    const statements: string[] = [];
+    counter?.start();
     for (let i = 0; i < SEQUENTIAL_RUNS; i++) {
       const t0 = performance.now();
       const id = await oneRun(i);
       runMs.push(performance.now() - t0);
       gapsOf(byRun.get(id) ?? [], sequential);
+    }
+    // The relays and projections of the last run settle before the window closes.
+    if (counter) {
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      statements.push(...statementsPerStep(`${SEQUENTIAL_RUNS} sequential runs (${transport})`, counter.stop(), SEQUENTIAL_RUNS * 3));
     }
     // Throughput: many runs with a fixed number in flight.
     const load = emptyGaps();
@@ -276,12 +291,17 @@ async function measureTransport(transport: 'embedded' | 'nats'): Promise<Transpo
     const burst = emptyGaps();
     const burstBegan = performance.now();
     const cpuBefore = process.cpuUsage();
+    if (BURST_RUNS > 0) counter?.start();
     const burstIds = await Promise.all(Array.from({ length: BURST_RUNS }, (_, i) => oneRun(100_000 + i)));
     const burstPerSecond = BURST_RUNS / ((performance.now() - burstBegan) / 1000);
     const cpu = process.cpuUsage(cpuBefore);
+    if (counter && BURST_RUNS > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      statements.push(...statementsPerStep(`burst of ${BURST_RUNS} runs (${transport})`, counter.stop(), BURST_RUNS * 3));
+    }
     const burstCpuPerStepMs = (cpu.user + cpu.system) / 1000 / (BURST_RUNS * 3);
     for (const id of burstIds) gapsOf(byRun.get(id) ?? [], burst);
-    return { sequential, load, runsPerSecond, runMs, handoff, burstPerSecond, burst, chainMs, chainBurstPerSecond, burstCpuPerStepMs };
+    return { sequential, load, runsPerSecond, runMs, handoff, burstPerSecond, burst, chainMs, chainBurstPerSecond, burstCpuPerStepMs, statements };
   } finally {
     await subscription.stop();
     await stack.stop();
@@ -375,6 +395,7 @@ export async function run(): Promise<BenchResult> {
       row(`burst of ${BURST_RUNS}: step_queued → step_started (receipt, queueing included)`, result.burst.queuedToStarted, result.handoff, false),
       row(`burst of ${BURST_RUNS}: step_started → step_complete`, result.burst.startedToComplete, undefined, false),
       '',
+      ...result.statements,
     );
   }
   return { section: lines.join('\n'), headlines };

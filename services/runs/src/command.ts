@@ -9,11 +9,24 @@ import { runStream } from './run/events';
 import { ownerOfCommand, runOwner } from './run/owner';
 import type { RunState } from './run/state';
 import { runReactions } from './reactions';
-import { SPAWN_PIPELINE_ID, ownPipeline, spawnPipeline } from './pipelines/spawn';
+import { SPAWN_PIPELINE_ID, hasOwnPipeline, ownPipeline, spawnPipeline } from './pipelines/spawn';
 
-/** The pipeline a run follows: its own (a spawned run) or the registry's. */
-export async function pipelineOf(ctx: Pick<RunsContext, 'pipelines'>, state: RunState): Promise<Pipeline | undefined> {
-  return ownPipeline(state) ?? ctx.pipelines.get(state.pipelineId);
+/**
+ * The pipeline a run carries (the definition it was created with, or a spawned run's), parsed
+ * once per replica and remembered: it never changes after `run_created`.
+ */
+export function ownPipelineOf(ctx: Pick<RunsContext, 'runPipelines'>, state: RunState): Pipeline | undefined {
+  if (!hasOwnPipeline(state)) return undefined;
+  const known = ctx.runPipelines.get(state.runId);
+  if (known !== undefined && 'own' in known) return known.own;
+  const own = ownPipeline(state);
+  if (own !== undefined) ctx.runPipelines.set(state.runId, { own });
+  return own;
+}
+
+/** The pipeline a run follows: its own, or (a run created before runs carried theirs) the registry's. */
+export async function pipelineOf(ctx: Pick<RunsContext, 'pipelines' | 'runPipelines'>, state: RunState): Promise<Pipeline | undefined> {
+  return ownPipelineOf(ctx, state) ?? ctx.pipelines.get(state.pipelineId);
 }
 
 /** A run's state after a command, with its pipeline and whether a report was taken. */
@@ -46,15 +59,39 @@ export async function requireRun(ctx: Pick<RunsContext, 'store'>, runId: string,
  * read (a lost race with another replica re-reads and decides again), then the after-commit
  * reactions (runReactions: enqueue a queued step, write the read models, …).
  *
- * The pipeline of a run this replica knows (or of a create) is fetched beside the events rather
- * than after them: one round trip less on the step hand-off.
+ * A run carries its pipeline (the definition it was created with): no lookup. The pipeline of a
+ * create, or of an older run without one that this replica knows, is fetched beside the events
+ * rather than after them: one round trip less on the step hand-off.
  */
 export async function executeRun(ctx: RunsContext, runId: string, command: RunCommand, meta?: NewEventMeta, caller?: Call): Promise<Outcome> {
   const spawned = command.kind === 'create' && command.spawn !== undefined;
-  const known = spawned ? undefined : command.kind === 'create' ? command.pipelineId : ctx.runPipelines.get(runId);
+  const remembered = command.kind === 'create' ? undefined : ctx.runPipelines.get(runId);
+  const known = spawned ? undefined : command.kind === 'create' ? command.pipelineId : remembered !== undefined && 'id' in remembered ? remembered.id : undefined;
   const early = known === undefined || known === SPAWN_PIPELINE_ID ? undefined : ctx.pipelines.get(known);
   // Awaited below when the run turns out to use it; never left as an unhandled rejection.
   early?.catch(() => undefined);
+  // From now until this command's read-model write is done (or the command ends without one),
+  // the read models' projection waits before it judges an event of this run: the relay may hand
+  // it the events this command commits before the command's reactions have even begun.
+  let settle!: (writing?: Promise<void>) => void;
+  const mine = new Promise<void>((resolve) => { settle = resolve; });
+  const previous = ctx.writingViews.get(runId);
+  const writing = previous === undefined ? mine : Promise.all([previous, mine]).then(() => undefined);
+  ctx.writingViews.set(runId, writing);
+  void writing.then(() => {
+    if (ctx.writingViews.get(runId) === writing) ctx.writingViews.delete(runId);
+  });
+  try {
+    return await executeRunCommand(ctx, runId, command, known, early, settle, meta, caller);
+  } finally {
+    settle(); // no read-model write: nothing to wait for (ignored once settled with the write)
+  }
+}
+
+async function executeRunCommand(
+  ctx: RunsContext, runId: string, command: RunCommand, known: string | undefined, early: Promise<Pipeline | undefined> | undefined,
+  onWriting: (writing: Promise<void>) => void, meta?: NewEventMeta, caller?: Call,
+): Promise<Outcome> {
   const outcome = await handleCommand(ctx.store, runDecider, {
     stream: runStream(runId),
     subjectScope: runId,
@@ -65,14 +102,14 @@ export async function executeRun(ctx: RunsContext, runId: string, command: RunCo
       if (!state.exists && command.kind !== 'create') throw new NotFoundError(`run '${runId}' not found`, { run_id: runId });
       // A caller who may not act on the run hears what they would of a run that does not exist.
       if (caller !== undefined && command.kind !== 'create') requireAccess(caller, runOwner(state), () => runNotFound(runId));
-      // A spawned run's pipeline is made from its own events (or the create), never looked up.
-      const own = command.kind === 'create' ? (command.spawn === undefined ? undefined : spawnPipeline(command.spawn)) : ownPipeline(state);
+      // A run's own pipeline (a spawned run's, or the definition it was created with) is never looked up.
+      const own = command.kind === 'create' ? (command.spawn === undefined ? undefined : spawnPipeline(command.spawn)) : ownPipelineOf(ctx, state);
       if (own !== undefined) return { command, pipeline: own, now: ctx.clock() };
       const pipelineId = command.kind === 'create' ? command.pipelineId : state.pipelineId;
       const pipeline = pipelineId === known ? await early : await ctx.pipelines.get(pipelineId);
       return { command, pipeline, now: ctx.clock() };
     },
-    reactions: runReactions(ctx, runId),
+    reactions: runReactions(ctx, runId, onWriting),
   });
   return { state: outcome.state, pipeline: outcome.command.pipeline, accepted: outcome.result };
 }

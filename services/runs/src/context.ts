@@ -3,7 +3,11 @@ import type { Pool } from 'pg';
 import type { Bus } from '@cadre/bus';
 import type { EventStore } from '@cadre/eventstore';
 import type { Logger } from '@cadre/logging';
+import type { Pipeline } from '@cadre/pipelines';
 import type { PipelineRegistry } from './pipelines/registry';
+
+/** What a replica remembers of a run's pipeline. */
+export type KnownPipeline = { readonly own: Pipeline } | { readonly id: string };
 
 /** What the handlers and the orchestrator of the runs service share. */
 export interface RunsContext {
@@ -15,8 +19,12 @@ export interface RunsContext {
   readonly logger: Logger;
   readonly clock: () => Date;
   readonly newId: () => string;
-  /** Pipeline id of each run seen lately: a run never changes pipeline, so this never goes stale. */
-  readonly runPipelines: LRUCache<string, string>;
+  /**
+   * The pipeline of each run seen lately: its own (the definition it was created with, or a
+   * spawned run's), or, for a run created before runs carried theirs, the registry id to look up.
+   * Neither ever changes after `run_created`, so this never goes stale.
+   */
+  readonly runPipelines: LRUCache<string, KnownPipeline>;
   /** Version up to which this replica wrote each run's read models lately (the projection passes those over). */
   readonly syncedViews: LRUCache<string, number>;
   /**
@@ -24,7 +32,10 @@ export interface RunsContext {
    * their step_queued without reading the run, since the job is already there.
    */
   readonly enqueuedSteps: LRUCache<string, true>;
-  /** This replica's writes of a run's read models in progress (the projection waits for them rather than write alongside). */
+  /**
+   * This replica's commands on a run in progress, until their read-model write is done (the
+   * projection waits for them rather than write alongside; a command registers before it appends).
+   */
   readonly writingViews: Map<string, Promise<void>>;
   /** A page of the runs list stops growing past this many bytes. */
   readonly listPageBytes: number;

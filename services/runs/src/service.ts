@@ -3,7 +3,7 @@ import { defineService, packageVersion, startProjection, type ServiceKit } from 
 import { STEP_QUEUE, pipelineRoutes, runRoutes } from '@cadre/proto';
 import { watchQueueDepth } from '@cadre/runtime';
 import { loadRunsConfig, runsConfigShape, type RunsConfig } from './config';
-import type { RunsContext } from './context';
+import type { KnownPipeline, RunsContext } from './context';
 import { pipelineHandlers } from './handlers/pipelines';
 import { reportHandlers } from './handlers/reports';
 import { runHandlers } from './handlers/runs';
@@ -13,6 +13,9 @@ import { createPipelineRegistry } from './pipelines/registry';
 import type { RunsDatabase } from './storage/database';
 import { runsMigrations } from './storage/migrations';
 import { runViewsProjection } from './view/projection';
+
+/** How much of the runs' own pipelines a replica keeps, measured as their JSON (a few times more in memory). */
+const RUN_PIPELINES_MAX_BYTES = 64 * 1024 * 1024;
 
 /** The runs context and the sweep interval its sweeper needs. */
 interface RunsRuntime extends RunsContext {
@@ -40,7 +43,11 @@ export const runsService = defineService({
     return {
       bus, pool, schema, store, logger, clock, newId: kit.newId,
       pipelines: await createPipelineRegistry({ db, dir: config.CADRE_PIPELINES_DIR, logger }),
-      runPipelines: new LRUCache({ max: 50_000 }),
+      // A run's own pipeline is a parsed definition (a few kB, up to 256 KiB): bounded by size too.
+      runPipelines: new LRUCache<string, KnownPipeline>({
+        max: 50_000, maxSize: RUN_PIPELINES_MAX_BYTES,
+        sizeCalculation: (known) => ('own' in known ? JSON.stringify(known.own).length : 0) + 64,
+      }),
       syncedViews: new LRUCache({ max: 50_000 }),
       enqueuedSteps: new LRUCache({ max: 50_000 }),
       writingViews: new Map(),

@@ -13,6 +13,17 @@ export async function lockCheckpoint<DB>(trx: Kysely<DB>, schema: string, name: 
   return Number(rows[0]?.position ?? 0);
 }
 
+/**
+ * Raises the checkpoint to `position` unless it is higher already, and locks its row for the rest
+ * of the transaction (an order-free projection's batch: the lock and the save in one statement).
+ */
+export async function raiseCheckpoint<DB>(trx: Kysely<DB>, schema: string, name: string, position: number): Promise<void> {
+  const table = sql.table(`${schema}.projection_checkpoints`);
+  await sql`
+    INSERT INTO ${table} (name, position, updated_at) VALUES (${name}, ${position}, now())
+    ON CONFLICT (name) DO UPDATE SET position = GREATEST(${table}.position, EXCLUDED.position), updated_at = EXCLUDED.updated_at`.execute(trx);
+}
+
 export async function saveCheckpoint<DB>(trx: Kysely<DB>, schema: string, name: string, position: number): Promise<void> {
   const table = sql.table(`${schema}.projection_checkpoints`);
   await sql`

@@ -25,10 +25,12 @@ export interface StepEvents {
 export function createStepEvents(store: EventStore, job: StepJob, newId: () => string): StepEvents {
   const ref = { run_id: job.run_id, step_id: job.step_id, agent_id: job.agent_id, ...(job.swarm_id !== undefined ? { swarm_id: job.swarm_id } : {}) };
   const scope = { subjectScope: job.run_id };
-  // One stream per step: a redelivered attempt appends to it too ('any'), which keeps the history whole.
-  // It is a log with no rule to keep, so no decider and no read before the append: one statement each.
-  // The model calls go in it too (their read model keys them by their own id, not by stream).
-  const stream = `exec-${job.run_id}-${job.step_id}`;
+  // One stream per run (its steps go one at a time): the relay publishes a stream's events in the
+  // order appended, so a step's closing line is on the bus before the next step's first one, as
+  // it is in the store. A redelivered attempt appends to it too ('any'), which keeps the history
+  // whole. It is a log with no rule to keep, so no decider and no read before the append: one
+  // statement each. The model calls go in it too (their read model keys them by their own id).
+  const stream = `exec-${job.run_id}`;
   // The run's owner owns what its steps did: the stream shows these events to them and admins.
   const meta = job.user_id !== undefined ? { owner: job.user_id } : {};
   const line = (kind: ActivityKind, message: string): NewEvent => ({ type: 'activity', data: { kind, message, ...ref }, meta });

@@ -20,7 +20,7 @@ export function startExecutor(ctx: AgentsContext): Promise<Subscription> {
 
 /** The model, system prompt and tools of a step: the job's, with the agent's API overrides on top. */
 async function planStep(ctx: AgentsContext, job: StepJob): Promise<StepPlan> {
-  const { agent, overrides } = await ctx.catalog.find(job.agent_id);
+  const { agent, overrides } = await ctx.catalog.forStep(job.agent_id);
   const model = overrides.model ?? job.model;
   const system = overrides.persona ?? (job.system_prompt || agent?.persona || '');
   const declared = [...new Set([...job.tools, ...(agent?.tools ?? [])])];
@@ -62,8 +62,8 @@ async function handleJob(ctx: AgentsContext, job: Job): Promise<void> {
   const tell = (kind: ActivityKind, message: string) => events.activity(kind, message)
     .catch((err: unknown) => logger.warn({ err, kind }, 'activity line not recorded'));
   const which = `step ${step.step_id} of run ${step.run_id}${step.attempt > 1 ? ` (attempt ${step.attempt})` : ''}`;
-  // The step's plan (the agent's overrides are read from the store) is read while the runs
-  // service takes the start: one round trip less before the model is called.
+  // The step's plan (the agent's overrides: this replica's copy, or read from the store after a
+  // change) is made while the runs service takes the start.
   const planning = planStep(ctx, step);
   planning.catch(() => undefined); // awaited below, or dropped with a stale job
   try {

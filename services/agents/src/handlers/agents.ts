@@ -42,6 +42,8 @@ export function agentHandlers(ctx: AgentsContext) {
   const change = async (command: AgentCommand, call: Call) => {
     const id = command.agentId;
     const { state } = await handleCommand(ctx.store, agentDecider, { stream: agentStream(id), command, meta: metaOf(call), subjectScope: id });
+    // Every replica's steps read the agent again from now on (announced ahead of this reply).
+    ctx.catalog.changed(id);
     const agent = applyOverrides(id, command.definition, state);
     // The decision refuses to change an agent that does not exist, so this holds.
     if (!agent) throw new NotFoundError(`no agent "${id}"`, { id });

@@ -21,13 +21,15 @@ export interface LlmCallsReader {
 
 /**
  * The `llm_calls` table, kept from `llm_call` events: one row per call, keyed by the call's id
- * (so an event applied twice, by a rebuild and again from the bus, leaves one row).
+ * (so an event applied twice, by a rebuild and again from the bus, leaves one row). A row does
+ * not depend on any other event, so the order does not matter: the events come in batches.
  */
 export function llmCallsProjection(schema: string): ProjectionDefinition {
   const s = sql.id(schema);
   return {
     name: 'llm_calls',
     events: ['llm_call'],
+    orderFree: true,
     apply: async (event, trx) => {
       const d = event.data as Record<string, unknown> & { id: string; provider: string; model: string; input_tokens: number; output_tokens: number; cost_usd: number; duration_ms: number };
       await sql`insert into ${s}.llm_calls (id, run_id, step_id, agent_id, user_id, provider, model, input_tokens, output_tokens, cost_usd, duration_ms, stop_reason, created_at)

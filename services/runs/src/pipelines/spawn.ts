@@ -23,7 +23,19 @@ export function spawnPipeline(spawn: SpawnSpec): Pipeline {
   });
 }
 
-/** A run's pipeline when it is a spawned run (undefined otherwise: look it up in the registry). */
-export function ownPipeline(state: Pick<RunState, 'spawn'>): Pipeline | undefined {
-  return state.spawn === undefined ? undefined : spawnPipeline(state.spawn);
+/** Whether a run carries its pipeline (a spawned run, or one created with its definition's snapshot). */
+export function hasOwnPipeline(state: Pick<RunState, 'spawn' | 'pipelineSnapshot'>): boolean {
+  return state.spawn !== undefined || state.pipelineSnapshot !== undefined;
+}
+
+/**
+ * A run's own pipeline: a spawned run's, or the definition it was created with (undefined
+ * otherwise: a run created before runs carried it follows the registry's, looked up by id). A
+ * snapshot that no longer parses (the format changed incompatibly) is undefined too.
+ */
+export function ownPipeline(state: Pick<RunState, 'spawn' | 'pipelineSnapshot'>): Pipeline | undefined {
+  if (state.spawn !== undefined) return spawnPipeline(state.spawn);
+  if (state.pipelineSnapshot === undefined) return undefined;
+  const parsed = Pipeline.safeParse(state.pipelineSnapshot);
+  return parsed.success ? parsed.data : undefined;
 }

@@ -36,6 +36,19 @@ export interface RunDecision {
 
 const none = (accepted: boolean): RunDecision => ({ events: [], accepted });
 
+/**
+ * Largest pipeline (as JSON) a run carries in its `run_created`: the event stays well below the
+ * bus's message limit (1 MiB on NATS by default). A bigger one is not carried: that run follows
+ * the stored pipeline of its id, as runs created before the snapshot existed do.
+ */
+export const MAX_PIPELINE_SNAPSHOT_BYTES = 256 * 1024;
+
+/** The pipeline as the run carries it, or undefined when it is too big to. */
+function snapshotOf(pipeline: Pipeline): Record<string, unknown> | undefined {
+  const text = JSON.stringify(pipeline);
+  return Buffer.byteLength(text) <= MAX_PIPELINE_SNAPSHOT_BYTES ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+}
+
 /** The attempt a report is about, when it is the one in flight (else the report is stale). */
 function current(state: RunState, ref: AttemptRef | { stepId: string; attempt: number; loopIndex?: number | undefined }): StepAttempt | undefined {
   const active = activeAttempt(state);
@@ -73,6 +86,8 @@ export function decideRun(state: RunState, command: RunCommand, pipeline: Pipeli
     if (state.exists) throw new ConflictError(`run ${command.runId} already exists`);
     if (pipeline === undefined) throw new NotFoundError(`pipeline '${command.pipelineId}' not found`);
     const d = draft(state, pipeline, now);
+    // A run keeps the definition it was created with (a spawned run's is made from `spawn`).
+    const snapshot = command.spawn === undefined ? snapshotOf(pipeline) : undefined;
     push(d, {
       type: 'run_created',
       data: {
@@ -92,6 +107,7 @@ export function decideRun(state: RunState, command: RunCommand, pipeline: Pipeli
             ...(command.spawn.structured_output !== undefined ? { structured_output: { ...command.spawn.structured_output } } : {}),
           },
         } : {}),
+        ...(snapshot !== undefined ? { pipeline: snapshot } : {}),
       },
     });
     startFromTheTop(d);

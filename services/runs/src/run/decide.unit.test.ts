@@ -4,6 +4,9 @@ import { deciderSpec } from '@cadre/testing';
 import { loopPipeline, reviewPipeline } from '../test-support/pipelines';
 import type { RunCommand } from './decide';
 import { runDecider, type RunRequest } from './decider';
+import { ownPipeline } from '../pipelines/spawn';
+import { foldRun } from './state';
+import type { TimedRunEvent } from './events';
 
 const NOW = new Date('2025-01-01T00:00:00.000Z');
 const at = (seconds: number): Date => new Date(NOW.getTime() + seconds * 1000);
@@ -32,6 +35,18 @@ describe('run decisions', () => {
     run.when(req({ ...create, speak: true })).thenMatch([{ type: 'run_created', data: { run_id: 'r1', speak: true } }, { type: 'step_queued' }]);
     const quiet = run.when(req(create)).thenMatch([{ type: 'run_created' }, { type: 'step_queued' }]).events[0] as { data: Record<string, unknown> };
     expect(quiet.data).not.toHaveProperty('speak');
+  });
+
+  it('carries the pipeline it was created with, which the run then follows; a run created before that follows the registry', () => {
+    const events = run.when(req(create)).thenMatch([{ type: 'run_created', data: { pipeline: { id: 'review-flow' } } }, { type: 'step_queued' }]).events;
+    const state = foldRun(events as TimedRunEvent[]);
+    expect(ownPipeline(state)).toEqual(reviewPipeline);
+    const { pipeline: _snapshot, ...legacy } = (events[0] as { data: Record<string, unknown> }).data;
+    expect(ownPipeline(foldRun([{ type: 'run_created', data: legacy, occurredAt: NOW.toISOString() } as TimedRunEvent]))).toBeUndefined();
+    // A spawned run's pipeline is made from its spawn fields: no snapshot.
+    const spawn = { agent_id: 'dev', model: 'dry-run/echo', timeout_seconds: 30 };
+    const spawned = run.when(req({ ...create, spawn })).thenMatch([{ type: 'run_created' }, { type: 'step_queued' }]).events[0] as { data: Record<string, unknown> };
+    expect(spawned.data).not.toHaveProperty('pipeline');
   });
 
   it('refuses an unknown pipeline and a second create', () => {

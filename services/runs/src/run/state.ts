@@ -51,6 +51,12 @@ export interface RunState {
   readonly swarmId: string | undefined;
   /** A spawned one-step run: its agent, model and limit (its pipeline is made from these). */
   readonly spawn: SpawnSpec | undefined;
+  /**
+   * The pipeline definition the run was created with (`run_created.pipeline`), which it follows
+   * to its end; undefined for a spawned run and for a run created before runs carried it (those
+   * follow the stored pipeline of their id).
+   */
+  readonly pipelineSnapshot: Readonly<Record<string, unknown>> | undefined;
   readonly status: RunStatus;
   readonly error: string | undefined;
   readonly createdAt: string;
@@ -71,7 +77,7 @@ export interface RunState {
 
 export const initialRunState: RunState = {
   exists: false, runId: '', pipelineId: '', taskDescription: '', humanContext: undefined, projectName: undefined,
-  projectId: undefined, taskId: undefined, createdBy: undefined, swarmId: undefined, spawn: undefined, status: 'pending', error: undefined, createdAt: '', updatedAt: '',
+  projectId: undefined, taskId: undefined, createdBy: undefined, swarmId: undefined, spawn: undefined, pipelineSnapshot: undefined, status: 'pending', error: undefined, createdAt: '', updatedAt: '',
   finishedAt: undefined, attempts: [], outputs: {}, itemOutputs: {}, retries: {}, visits: {}, version: 0,
 };
 
@@ -115,7 +121,7 @@ export function evolve(state: RunState, event: TimedRunEvent): RunState {
       return {
         ...next, exists: true, runId: d.run_id, pipelineId: d.pipeline_id, taskDescription: d.task_description,
         humanContext: d.human_context, projectName: d.project_name, projectId: d.project_id, taskId: d.task_id,
-        createdBy: d.created_by, swarmId: d.swarm_id, spawn: d.spawn, status: 'pending', createdAt: at,
+        createdBy: d.created_by, swarmId: d.swarm_id, spawn: d.spawn, pipelineSnapshot: d.pipeline, status: 'pending', createdAt: at,
       };
     }
     case 'step_queued': {

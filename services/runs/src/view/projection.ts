@@ -18,7 +18,7 @@ const runIdOf = (event: EventEnvelope): string | undefined => (typeof event.data
  * unless they are at that version already. That makes it order-free: the rows carry the run's
  * version and only a newer one replaces them.
  */
-export function runViewsProjection(ctx: Pick<RunsContext, 'schema' | 'store' | 'pipelines' | 'syncedViews' | 'writingViews'>): ProjectionDefinition {
+export function runViewsProjection(ctx: Pick<RunsContext, 'schema' | 'store' | 'pipelines' | 'runPipelines' | 'syncedViews' | 'writingViews'>): ProjectionDefinition {
   const runView = `"${ctx.schema}".run_view`;
   return {
     name: 'run_views',
