@@ -101,8 +101,11 @@ describe.each(TRANSPORTS)('a run of a 3-step pipeline through the HTTP API on th
     ]);
     expect(toolEvents[0]?.data).toMatchObject({ tool_call_id: 'c2', args: { word: 'cadre' }, agent_id: 'e2e-dev' });
     expect(toolEvents[1]?.data).toMatchObject({ is_error: false, result: { word: 'cadre', meaning: 'a small test value' } });
-    const startedImplement = events.find((e) => e.type === 'step_started' && e.data.step_id === 'implement')!.id;
-    expect(toolEvents[0]!.id).toBeGreaterThan(startedImplement);
+    // After the step started: the executor calls the model only once the runs service committed
+    // step_started. (Their places on the stream may still cross: two services' relays publish them,
+    // and the architecture orders events within a stream, not across services.)
+    const startedImplement = events.find((e) => e.type === 'step_started' && e.data.step_id === 'implement')!;
+    expect(Date.parse(toolEvents[0]!.occurredAt)).toBeGreaterThanOrEqual(Date.parse(startedImplement.occurredAt));
 
     // llm_call: the scripted token counts and the cost from the price table, per provider.
     const calls = events.filter((e) => e.type === 'llm_call').map((e) => e.data);
