@@ -94,6 +94,25 @@ function networkOf(graph: Pick<CodeGraph, 'nodes' | 'edges'>, byId: ReadonlyMap<
   return network;
 }
 
+/**
+ * The partition a stored graph holds (each symbol's `community` column, the links between symbols
+ * in its edges), for a replica that did not index the project last: a re-index there moves only the
+ * symbols around the change too, and communities keep their numbers. Drift since the last full run
+ * is not stored: it starts again from 0.
+ */
+export function storedPartition(graph: Pick<CodeGraph, 'nodes' | 'edges'>): Partition | undefined {
+  const byId = new Map(graph.nodes.map((node) => [node.id, node]));
+  const communityOf = new Map<number, number>();
+  const keyOf = new Map<number, string>();
+  for (const node of graph.nodes) {
+    if (node.community === undefined || node.community === null || !SYMBOL(node)) continue;
+    communityOf.set(node.id, node.community);
+    keyOf.set(node.id, node.key);
+  }
+  if (communityOf.size === 0) return undefined;
+  return { communityOf, network: networkOf(graph, byId), keyOf, drift: 0 };
+}
+
 /** Louvain on the whole network (graphology's implementation): communities numbered by size. */
 function fullLouvain(network: ReadonlyMap<number, number>, options: CommunityOptions): Map<number, number> {
   const graph = new UndirectedGraph<Record<string, never>, { weight: number }>();
@@ -164,7 +183,9 @@ function localMoves(network: ReadonlyMap<number, number>, graph: Pick<CodeGraph,
     else if (a !== undefined) dirty.add(a);
     else if (b !== undefined) dirty.add(b);
   }
-  for (const [pair, weight] of network) if (before.get(pair) !== weight) for (const end of pairEnds(pair)) dirty.add(end);
+  // Weights read back from the store are single precision: a link whose weight moved by less than this is the same link.
+  const moved = (was: number | undefined, now: number): boolean => was === undefined || Math.abs(was - now) > 1e-4;
+  for (const [pair, weight] of network) if (moved(before.get(pair), weight)) for (const end of pairEnds(pair)) dirty.add(end);
   for (const pair of before.keys()) if (!network.has(pair)) for (const end of pairEnds(pair)) dirty.add(end);
   for (let id = 1; id < size; id++) if (degree[id]! > 0 && community[id] === 0) dirty.add(id);
   if (previous.drift + dirty.size > maxDrift * nodes) return undefined;

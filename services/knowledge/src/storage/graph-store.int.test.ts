@@ -80,12 +80,24 @@ describe('stored graph and the replica cache', () => {
     replicaA.remember(project, { ...again.state, partition: unchanged.partition });
 
     // Replica B (nothing in memory) indexes a new function: it reads the stored graph.
-    writeFileSync(join(root, 'ts/src/main.ts'), `${SIX_LANGUAGES['ts/src/main.ts']}export function later(): number { return sq(5); }\n`);
     const baseB = await replicaB.current(pool, 'knowledge', project);
     expect(baseB.jobId).toBe('j1b');
-    expect(baseB.partition).toBeUndefined();
+    // The partition is read back with the graph (stored single precision weights and all): with the
+    // links unchanged B moves no symbol, and every symbol keeps the community number A gave it.
+    expect(baseB.partition?.communityOf.size).toBeGreaterThan(0);
+    const sameLinks = await indexRepository(
+      { root, maxFileBytes: 1 << 20, maxFiles: 1_000, previous: new Map(), partition: baseB.partition! }, async () => undefined, async () => undefined,
+    );
+    expect(sameLinks.incremental).toBe(true);
+    expect(sameLinks.nodes.filter((n) => n.label !== 'Community').map((n) => [n.key, n.community ?? null]))
+      .toEqual(first.nodes.filter((n) => n.label !== 'Community').map((n) => [n.key, n.community ?? null]).filter(([key]) => sameLinks.nodes.some((m) => m.key === key)));
+    writeFileSync(join(root, 'ts/src/main.ts'), `${SIX_LANGUAGES['ts/src/main.ts']}export function later(): number { return sq(5); }\n`);
     const second = await index(baseB);
     expect(second.counts).toMatchObject({ files_parsed: 1 });
+    const communityByKey = (result: IndexOutput) => new Map(result.nodes.filter((n) => n.community !== undefined).map((n) => [n.key, n.community]));
+    const before = communityByKey(first);
+    const after = communityByKey(second);
+    for (const [key, community] of before) if (after.has(key)) expect([key, after.get(key)]).toEqual([key, community]);
     const storedB = await store('j2', second, baseB);
     replicaB.remember(project, { ...storedB.state, partition: second.partition });
     expect(await storedGraph()).toEqual(graphOf(second));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { EDGE_REASONS, EDGE_TYPES, type GraphEdge, type GraphNode } from '../graph/model';
-import type { Partition } from '../analysis/communities';
+import { storedPartition, type Partition } from '../analysis/communities';
 import type { FileFacts } from '../parse/facts';
 
 const CHUNK = 5_000;
@@ -104,7 +104,7 @@ export interface StoredState {
   readonly maxId: number;
   readonly edges: ReadonlyMap<number, number>;
   readonly files: ReadonlyMap<string, { hash: string; facts: FileFacts }>;
-  /** The communities found by the job that stored it (only in memory: a graph read back has none, and Louvain runs whole). */
+  /** The communities of the stored graph (kept from the job that stored it, or read back with it). */
   readonly partition?: Partition;
 }
 
@@ -124,6 +124,10 @@ export async function loadStoredState(client: Pick<Pool, 'query'>, schema: strin
       `select source, target, type, confidence::float8 as confidence, reason, step from ${s}.edges where project_id = $1`, [projectId]),
     client.query<{ path: string; hash: string; facts: FileFacts }>(`select path, hash, facts from ${s}.files where project_id = $1`, [projectId]),
   ]);
+  const partition = storedPartition({
+    nodes: nodeRows.map((row) => ({ id: row.id, key: row.key, label: row.label, community: row.community ?? undefined }) as GraphNode),
+    edges: edgeRows.map((edge) => ({ source: edge.source, target: edge.target, type: edge.type, confidence: edge.confidence }) as GraphEdge),
+  });
   const nodes = new Map(nodeRows.map((row) => [row.key, {
     id: row.id, label: row.label, name: row.name, qualified: row.qualified, file: row.file, language: row.language, startLine: row.start_line,
     endLine: row.end_line, signature: row.signature, doc: row.doc, community: row.community, props: canonical(row.props),
@@ -135,6 +139,7 @@ export async function loadStoredState(client: Pick<Pool, 'query'>, schema: strin
     maxId: nodeRows.reduce((max, row) => Math.max(max, row.id), 0),
     edges: new Map(edgeRows.map((edge) => [edgeKey(edge.source, edge.target, edge.type), edgePrint(edge.confidence, edge.reason, edge.step)])),
     files: new Map(fileRows.map((row) => [row.path, { hash: row.hash, facts: row.facts }])),
+    ...(partition !== undefined ? { partition } : {}),
   };
 }
 
