@@ -152,6 +152,10 @@ describe('handleCommand', () => {
       expect(state).toMatchObject({ version: 8, state: { checkedOut: true } });
       expect(state.read.map((e) => e.version)).toEqual([8]);
       expect((await readState(store, cartDecider, 'cart-s1')).state).toEqual(state.state);
+      // The read moved the snapshot, with the last event's position: the next read has nothing to read.
+      const [last] = await store.readStreamRecords('cart-s1', { fromVersion: 8 });
+      expect(mine.get('cart-s1')).toMatchObject({ version: 8, lastPosition: last!.position, state: { checkedOut: true } });
+      expect((await readState(store, cartDecider, 'cart-s1', mine)).read).toEqual([]);
     });
 
     it('answers the position of the stream\'s last event when nothing new was read or appended', async () => {

@@ -39,18 +39,21 @@ export function snapshotCache<State>(capacity: number): Snapshots<State> {
 
 /**
  * A stream's current state: its events folded, or — given snapshots — the snapshot's state with only
- * the events after it folded on. A read does not move the snapshot (it learns no positions); the
- * commands of `handleCommand` do.
+ * the events after it folded on; the snapshot then moves up to what was read.
  */
 export async function readState<Command, State, Event extends DomainEvent, Result>(
-  store: Pick<EventStore, 'readStream'>,
+  store: Pick<EventStore, 'readStreamRecords'>,
   decider: Decider<Command, State, Event, Result>,
   streamId: string,
   snapshots?: Snapshots<State>,
 ): Promise<{ readonly state: State; readonly version: number; readonly read: readonly EventEnvelope[] }> {
   const base = snapshots?.get(streamId);
-  const read = await store.readStream(streamId, base !== undefined ? { fromVersion: base.version + 1 } : {});
-  return { state: foldEnvelopes(decider, base?.state ?? decider.initialState, read), version: read.at(-1)?.version ?? base?.version ?? 0, read };
+  const records = await store.readStreamRecords(streamId, base !== undefined ? { fromVersion: base.version + 1 } : {});
+  const read = records.map((record) => record.event);
+  const state = foldEnvelopes(decider, base?.state ?? decider.initialState, read);
+  const last = records.at(-1);
+  if (snapshots !== undefined && last !== undefined) snapshots.set(streamId, { state, version: last.event.version, lastPosition: last.position });
+  return { state, version: last?.event.version ?? base?.version ?? 0, read };
 }
 
 /** What one command did: its answer, what it appended, and the stream after it. */

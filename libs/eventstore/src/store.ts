@@ -45,6 +45,7 @@ export async function createEventStore(options: EventStoreOptions): Promise<Even
         return appendToStream(ctx, streamId, version === 0 ? 'no_stream' : version, decided, retryOptions);
       }, retryOptions),
     readStream: async (streamId, readOptions) => (await readStreamRecords(ctx, streamId, readOptions)).map((r) => r.event),
+    readStreamRecords: (streamId, readOptions) => readStreamRecords(ctx, streamId, readOptions),
     readAll: (readOptions) => readAllRecords(ctx, readOptions),
     iterateAll: (iterateOptions) => iterateAllRecords(ctx, iterateOptions),
     streamVersion: (streamId) => streamVersion(ctx, streamId),

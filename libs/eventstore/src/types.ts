@@ -117,6 +117,8 @@ export interface EventStore {
   appendWithRetry(streamId: string, decide: Decide, options?: AppendOptions & RetryOptions & { readonly after?: StreamMark }): Promise<AppendResult>;
   /** The stream's events in version order, upcast to the current schema versions. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<EventEnvelope[]>;
+  /** The same, each event with its global position. */
+  readStreamRecords(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /**
    * Events of every stream in position order. Positions are allocated at insert, so while
    * writers are active a lower position may still commit after a higher one was read: use
