@@ -91,6 +91,21 @@ async function unmasked(source: RepositorySource | undefined, projectId: string,
   return current;
 }
 
+/**
+ * An http(s) URL without its user and password, and the Basic authorization header they make (what
+ * git itself would send); other URLs as they are.
+ */
+export function withoutCredentials(url: string): { url: string; header?: string } {
+  if (!/^https?:\/\//i.test(url)) return { url };
+  const parsed = new URL(url);
+  if (parsed.username === '' && parsed.password === '') return { url };
+  const user = decodeURIComponent(parsed.username);
+  const password = decodeURIComponent(parsed.password);
+  parsed.username = '';
+  parsed.password = '';
+  return { url: parsed.toString(), header: `Authorization: Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` };
+}
+
 const GIT_TIMEOUT_SIGNAL = 'SIGTERM';
 class TimedOut extends Error {}
 
@@ -105,13 +120,18 @@ export async function materialize(config: KnowledgeConfig, projectId: string, re
   if (local !== undefined) return checkLocalPath(config, local);
   const masked = maskCredentials(repository);
   if (!isNetworkUrl(repository)) throw unavailable(`the repository ${masked} is not a git URL this server clones (https, http, ssh, git or user@host:path)`);
-  const url = await unmasked(source, projectId, repository);
+  const { url, header } = withoutCredentials(await unmasked(source, projectId, repository));
   const dir = resolve(join(config.KNOWLEDGE_WORKSPACE, projectId));
   const timeoutMs = config.KNOWLEDGE_CLONE_TIMEOUT_MS;
   // Network transports only, and never into submodules (whatever the server's git configuration says).
+  // An http(s) URL's credentials go to git in its environment (readable by this user only), never on
+  // its command line (which any process of the machine can read in /proc).
   const options = {
     timeout: timeoutMs, killSignal: GIT_TIMEOUT_SIGNAL,
-    env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ALLOW_PROTOCOL: GIT_TRANSPORTS },
+    env: {
+      ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ALLOW_PROTOCOL: GIT_TRANSPORTS,
+      ...(header !== undefined ? { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: header } : {}),
+    },
   } as const;
   const git = (...args: string[]) => run('git', ['-c', 'submodule.recurse=false', '-c', 'fetch.recurseSubmodules=false', ...args], options);
   const failed = (error: unknown, what: string): Error => {

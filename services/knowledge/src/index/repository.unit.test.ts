@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadKnowledgeConfig } from '../config';
-import { checkLocalPath, isNetworkUrl, maskCredentials, materialize } from './repository';
+import { createServer } from 'node:net';
+import { checkLocalPath, isNetworkUrl, maskCredentials, materialize, withoutCredentials } from './repository';
 
 describe('repository URLs', () => {
   let workspace: string;
@@ -26,6 +27,39 @@ describe('repository URLs', () => {
       expect(await checkLocalPath(visible, join(base, 'other'))).toBe(join(base, 'other'));
     } finally {
       rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  it('hands git the credentials of an http(s) URL in its environment, never on its command line', async () => {
+    expect(withoutCredentials('https://alice:t0k%40en@example.com/a.git')).toEqual({
+      url: 'https://example.com/a.git', header: `Authorization: Basic ${Buffer.from('alice:t0k@en').toString('base64')}`,
+    });
+    expect(withoutCredentials('https://ghp_token@example.com/a.git').header).toBe(`Authorization: Basic ${Buffer.from('ghp_token:').toString('base64')}`);
+    expect(withoutCredentials('ssh://git@example.com/a.git')).toEqual({ url: 'ssh://git@example.com/a.git' });
+    expect(withoutCredentials('https://example.com/a.git')).toEqual({ url: 'https://example.com/a.git' });
+
+    // A server that takes the connection and never answers: git waits, and its command line can be read meanwhile.
+    const server = createServer(() => undefined);
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const port = (server.address() as { port: number }).port;
+    const cfg = loadKnowledgeConfig({ KNOWLEDGE_WORKSPACE: workspace, KNOWLEDGE_REPOSITORY_ROOTS: workspace, KNOWLEDGE_CLONE_TIMEOUT_MS: '3000' });
+    const url = `http://alice:s3cr3t-v4lue@127.0.0.1:${port}/shop.git`;
+    const cloning = materialize(cfg, 'p-cmdline', maskCredentials(url), async () => url).catch((error: Error) => error);
+    const commandLines = (): string[] => readdirSync('/proc').filter((pid) => /^\d+$/.test(pid)).flatMap((pid) => {
+      try { return [readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')]; } catch { return []; }
+    });
+    let seen: string[] = [];
+    for (let i = 0; i < 100 && seen.length === 0; i++) {
+      await new Promise((done) => setTimeout(done, 20));
+      seen = commandLines().filter((line) => line.includes(`127.0.0.1:${port}`));
+    }
+    try {
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.join('\n')).not.toContain('s3cr3t-v4lue');
+      expect(seen.join('\n')).not.toContain('alice');
+    } finally {
+      expect(String(await cloning)).toMatch(/timed out|failed/);
+      server.close();
     }
   });
 
