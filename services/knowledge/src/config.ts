@@ -11,6 +11,8 @@ export const knowledgeConfigShape = {
   KNOWLEDGE_MAX_FILES: env.int(50_000, 1).describe('At most this many source files are indexed per repository'),
   KNOWLEDGE_INDEX_ACK_WAIT_MS: env.int(60_000, 500).describe('How long an index job may go without a heartbeat before another replica takes it over'),
   KNOWLEDGE_INDEX_ATTEMPTS: env.int(3, 1).describe('Attempts of an index job before it fails for good'),
+  KNOWLEDGE_GIT_HOSTS: z.string().default('').describe(
+    'Comma-separated hosts a git URL may name (`*.example.com` for its subdomains); empty: any host'),
   KNOWLEDGE_CLONE_TIMEOUT_MS: env.int(300_000, 1_000).describe('Time limit of a git clone or fetch'),
   KNOWLEDGE_GRAPH_CACHE_PROJECTS: env.int(4, 0).describe(
     'Projects whose stored graph a replica keeps in memory between index jobs, so a re-index reads nothing back (0: none)'),

@@ -3,7 +3,7 @@ import { DomainError, NotFoundError, REPOSITORY_UNAVAILABLE, knowledgeIndex, kno
 import { endpoint, metaOf, requireAccess, type Call } from '@cadre/runtime';
 import type { KnowledgeContext } from '../context';
 import { indexDecider, indexStream, type IndexState, type JobView } from '../index/decider';
-import { checkLocalPath, isNetworkUrl, localPathOf, maskCredentials } from '../index/repository';
+import { checkGitHost, checkLocalPath, isNetworkUrl, localPathOf, maskCredentials } from '../index/repository';
 import { INDEX_QUEUE, type IndexJobMessage } from '../index/worker';
 import { graphRow } from '../storage/graph-store';
 import { projectFor, projectNotFound } from './access';
@@ -34,7 +34,7 @@ export function indexingEndpoints(ctx: KnowledgeContext) {
       if (local !== undefined) await checkLocalPath(ctx.config, local);
       else if (!isNetworkUrl(repository)) {
         throw new DomainError(REPOSITORY_UNAVAILABLE, `the repository ${maskCredentials(repository)} is not a git URL this server clones (https, http, ssh, git or user@host:path)`);
-      }
+      } else checkGitHost(ctx.config, repository);
       const jobId = ctx.newId();
       const outcome = await handleCommand(ctx.store, indexDecider, {
         stream: indexStream(projectId),

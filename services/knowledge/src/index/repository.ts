@@ -62,6 +62,29 @@ export function isNetworkUrl(repository: string): boolean {
   return NETWORK_URL.test(repository) || SCP_LIKE.test(repository);
 }
 
+/** The host a git URL names (scp-like `user@host:path` included), lower case. */
+export function hostOf(repository: string): string | undefined {
+  const scp = SCP_LIKE.test(repository) && !NETWORK_URL.test(repository) ? /@([\w.-]+):/.exec(repository)?.[1] : undefined;
+  if (scp !== undefined) return scp.toLowerCase();
+  try {
+    return new URL(repository).hostname.replace(/^\[|\]$/g, '').toLowerCase() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Refuses a git URL whose host KNOWLEDGE_GIT_HOSTS does not allow (comma-separated hosts, `*.` for
+ * any subdomain; empty: any host) — so users cannot make the server reach hosts of its own network.
+ */
+export function checkGitHost(config: KnowledgeConfig, repository: string): void {
+  const allowed = config.KNOWLEDGE_GIT_HOSTS.split(',').map((host) => host.trim().toLowerCase()).filter((host) => host !== '');
+  if (allowed.length === 0) return;
+  const host = hostOf(repository);
+  const ok = host !== undefined && allowed.some((pattern) => (pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) : host === pattern));
+  if (!ok) throw unavailable(`the repository ${maskCredentials(repository)} is on a host this server does not clone from (KNOWLEDGE_GIT_HOSTS)`);
+}
+
 const USERINFO = /\b([a-z][a-z0-9+.-]*):\/\/([^\s/@'"]+)@/gi;
 
 /**
@@ -120,6 +143,7 @@ export async function materialize(config: KnowledgeConfig, projectId: string, re
   if (local !== undefined) return checkLocalPath(config, local);
   const masked = maskCredentials(repository);
   if (!isNetworkUrl(repository)) throw unavailable(`the repository ${masked} is not a git URL this server clones (https, http, ssh, git or user@host:path)`);
+  checkGitHost(config, repository);
   const { url, header } = withoutCredentials(await unmasked(source, projectId, repository));
   const dir = resolve(join(config.KNOWLEDGE_WORKSPACE, projectId));
   const timeoutMs = config.KNOWLEDGE_CLONE_TIMEOUT_MS;

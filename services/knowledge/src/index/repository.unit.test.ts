@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadKnowledgeConfig } from '../config';
 import { createServer } from 'node:net';
-import { checkLocalPath, isNetworkUrl, maskCredentials, materialize, withoutCredentials } from './repository';
+import { checkGitHost, checkLocalPath, hostOf, isNetworkUrl, maskCredentials, materialize, withoutCredentials } from './repository';
 
 describe('repository URLs', () => {
   let workspace: string;
@@ -61,6 +61,23 @@ describe('repository URLs', () => {
       expect(String(await cloning)).toMatch(/timed out|failed/);
       server.close();
     }
+  });
+
+  it('clones only from the hosts KNOWLEDGE_GIT_HOSTS allows, when it names any', async () => {
+    expect(['https://git.example.com/a.git', 'ssh://git@GitLab.example.com:22/a.git', 'git@github.com:org/a.git', 'http://[::1]:8080/a', 'git://127.0.0.1:9418/a'].map(hostOf))
+      .toEqual(['git.example.com', 'gitlab.example.com', 'github.com', '::1', '127.0.0.1']);
+    const open = loadKnowledgeConfig({});
+    expect(() => checkGitHost(open, 'http://10.0.0.7:8222/')).not.toThrow();
+    const closed = loadKnowledgeConfig({ KNOWLEDGE_GIT_HOSTS: 'github.com, *.example.com' });
+    for (const allowed of ['https://github.com/org/a.git', 'git@github.com:org/a.git', 'https://git.example.com/a.git']) expect(() => checkGitHost(closed, allowed)).not.toThrow();
+    for (const refused of ['http://10.0.0.7:8222/', 'https://example.com.evil.io/a.git', 'https://evilgithub.com/a.git', 'git@127.0.0.1:a.git', 'https://user:pw@169.254.169.254/x']) {
+      expect(() => checkGitHost(closed, refused)).toThrow(/KNOWLEDGE_GIT_HOSTS/);
+    }
+    // Named masked in the refusal; and the clone itself is refused before git runs.
+    expect(() => checkGitHost(closed, 'https://user:pw@169.254.169.254/x')).toThrow(/https:\/\/\*\*\*@169\.254\.169\.254/);
+    const cfg = loadKnowledgeConfig({ KNOWLEDGE_WORKSPACE: workspace, KNOWLEDGE_REPOSITORY_ROOTS: workspace, KNOWLEDGE_GIT_HOSTS: 'github.com' });
+    await expect(materialize(cfg, 'p-hosts', 'http://127.0.0.1:1/a.git')).rejects.toMatchObject({ code: 'repository_unavailable' });
+    expect(existsSync(join(workspace, 'p-hosts'))).toBe(false);
   });
 
   it('masks the credentials of URLs, in a URL or in any text', () => {
