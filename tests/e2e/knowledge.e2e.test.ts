@@ -327,7 +327,8 @@ describe('code knowledge graph through the HTTP API', () => {
     const job = await indexed(cadre.id);
     expect(job.counts.files_total).toBeGreaterThan(500);
     expect(job.counts.parse_errors).toBe(0);
-    const context = await api<{ callers: Symbol[] }>('GET', `/v1/projects/${cadre.id}/knowledge-graph/context/checkLocalPath`);
+    const context = await api<{ callers: Symbol[] } & ErrorBody>('GET', `/v1/projects/${cadre.id}/knowledge-graph/context/checkLocalPath`);
+    expect([context.status, context.body.error]).toEqual([200, undefined]);
     expect(context.body.callers.map((s) => `${s.file}#${s.qualified_name} ${s.reason}`).sort()).toEqual([
       'services/knowledge/src/handlers/indexing.ts#indexingEndpoints import-resolved',
       'services/knowledge/src/index/repository.ts#materialize same-file',
