@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { codeGraphTools } from '@cadre/agents';
@@ -31,6 +31,7 @@ describe('code knowledge graph through the HTTP API', () => {
   let repo: string;
   let project: ProjectView;
   let stream: SseStream;
+  const trees: string[] = [];
   const api = <T = unknown>(method: string, path: string, body?: unknown, as = token) =>
     call<T>(system.baseUrl, method, path, { token: as, ...(body !== undefined ? { body } : {}) });
   const kg = (path: string): string => `/v1/projects/${project.id}/knowledge-graph${path}`;
@@ -63,6 +64,7 @@ describe('code knowledge graph through the HTTP API', () => {
     stream?.close();
     await system?.stop();
     if (repo) rmSync(repo, { recursive: true, force: true });
+    for (const tree of trees) rmSync(tree, { recursive: true, force: true });
   });
 
   it('answers errors as errors before the project is indexed', async () => {
@@ -323,7 +325,12 @@ describe('code knowledge graph through the HTTP API', () => {
   });
 
   it('indexes Cadre\'s own source tree: context names a known function\'s callers; a runaway path query stops at the timeout', async () => {
-    const cadre = (await api<ProjectView>('POST', '/v1/projects', { name: 'Cadre', repository: CADRE_ROOT })).body;
+    // Cadre's source as committed (git archive of HEAD): the working tree also holds what other suites
+    // write while this one runs, which is no part of Cadre's source.
+    const tree = mkdtempSync(join(tmpdir(), 'cadre-own-tree-'));
+    trees.push(tree);
+    execFileSync('tar', ['-x', '-C', tree], { input: execFileSync('git', ['archive', '--format=tar', 'HEAD'], { cwd: CADRE_ROOT, maxBuffer: 256 * 1024 * 1024 }) });
+    const cadre = (await api<ProjectView>('POST', '/v1/projects', { name: 'Cadre', repository: tree })).body;
     const job = await indexed(cadre.id);
     expect(job.counts.files_total).toBeGreaterThan(500);
     expect(job.counts.parse_errors).toBe(0);
