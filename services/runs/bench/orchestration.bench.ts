@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
-import { connectNatsBus, createEmbeddedBus, encodeJson, type Bus, type Subscription } from '@cadre/bus';
+import { connectNatsBus, createEmbeddedBus, type Bus, type Subscription } from '@cadre/bus';
 import { silentLogger } from '@cadre/logging';
 import { REQUEST_ID_HEADER, domainFilter, runCreate } from '@cadre/proto';
 import { startDefinedService } from '@cadre/kit';
@@ -8,6 +8,7 @@ import type { Service } from '@cadre/runtime';
 import { createTestDatabase, startNats, type TestDatabase, type TestNats } from '@cadre/testing';
 import { fmt, percentile, ratio, verdict, runAlone, type BenchResult, type Headline } from '../../../bench/stats';
 import { registry } from '@cadre/cadre';
+import { HANDOFF_SAMPLES, measureChains, measureHandoff } from './baselines';
 import { installStatementCounter, statementsPerStep, type StatementCounter } from './statement-counter';
 
 // Orchestration overhead with the dry-run model (zero model latency): the runs and agents
@@ -41,7 +42,7 @@ interface Seen {
   readonly occurredAt: number;
 }
 
-interface Stack {
+export interface Stack {
   readonly client: Bus;
   /** A second connection (NATS), playing the executor in the baseline. */
   readonly worker: Bus;
@@ -100,81 +101,6 @@ async function watch(bus: Bus, byRun: Map<string, Seen[]>, onComplete: (runId: s
     byRun.set(runId, list);
     if (envelope.type === 'run_complete' || envelope.type === 'run_failed') onComplete(runId);
   });
-}
-
-const HANDOFF_SAMPLES = 200;
-
-/**
- * The baseline of `step_queued → step_started`: the same hand-off with nothing but the bus — a
- * job enqueued on a work queue, taken by a worker on another connection, which sends one request
- * and gets its reply. Cadre adds to it what makes the hand-off durable: the start decided on the
- * run's folded events and appended in a transaction, and the outbox relay's publish.
- */
-async function measureHandoff(stack: Stack): Promise<number[]> {
-  const queue = 'bench-handoff';
-  const served = await stack.client.serve({ name: 'bench-handoff', version: '1.0.0', endpoints: { 'bench.handoff.started': () => Promise.resolve({ accepted: true }) } });
-  const waiting = new Map<string, () => void>();
-  const worker = await stack.worker.workQueue(queue).process(async (job) => {
-    const { id } = job.json<{ id: string }>();
-    await stack.worker.request('bench.handoff.started', { id });
-    waiting.get(id)?.();
-  }, { concurrency: 1 });
-  const samples: number[] = [];
-  try {
-    for (let i = 0; i < HANDOFF_SAMPLES + 20; i++) {
-      const id = `handoff-${i}`;
-      const done = new Promise<void>((resolve) => waiting.set(id, resolve));
-      const t0 = performance.now();
-      await stack.client.workQueue(queue).enqueue(encodeJson({ id }), { msgId: id });
-      await done;
-      if (i >= 20) samples.push(performance.now() - t0); // the first ones warm up
-    }
-  } finally {
-    await worker.stop();
-    await served.stop();
-  }
-  return samples;
-}
-
-/**
- * The baseline of a whole run: the bus hops a 3-step run makes with nothing durable in them —
- * per step a job enqueued, taken by a worker (32 at a time, as the executor), which sends two
- * requests (started, completed) and enqueues the next step's job. `runs` chains at once; answers
- * runs per second and each chain's time.
- */
-async function measureChains(stack: Stack, runs: number, atOnce: boolean): Promise<{ perSecond: number; ms: number[] }> {
-  const queue = 'bench-chain';
-  const served = await stack.client.serve({
-    name: 'bench-chain', version: '1.0.0',
-    endpoints: { 'bench.chain.started': () => Promise.resolve({ accepted: true }), 'bench.chain.completed': () => Promise.resolve({ accepted: true }) },
-  });
-  const waiting = new Map<string, () => void>();
-  const worker = await stack.worker.workQueue(queue).process(async (job) => {
-    const { id, step } = job.json<{ id: string; step: number }>();
-    await stack.worker.request('bench.chain.started', { id, step });
-    await stack.worker.request('bench.chain.completed', { id, step });
-    if (step < 2) await stack.worker.workQueue(queue).enqueue(encodeJson({ id, step: step + 1 }), { msgId: `${id}:${step + 1}` });
-    else waiting.get(id)?.();
-  }, { concurrency: LOAD_IN_FLIGHT });
-  const prefix = `chain-${atOnce ? 'burst' : 'one'}-${Date.now()}`;
-  const one = async (i: number): Promise<number> => {
-    const id = `${prefix}-${i}`;
-    const done = new Promise<void>((resolve) => waiting.set(id, resolve));
-    const t0 = performance.now();
-    await stack.client.workQueue(queue).enqueue(encodeJson({ id, step: 0 }), { msgId: `${id}:0` });
-    await done;
-    return performance.now() - t0;
-  };
-  try {
-    const began = performance.now();
-    const ms: number[] = [];
-    if (atOnce) ms.push(...(await Promise.all(Array.from({ length: runs }, (_, i) => one(i)))));
-    else for (let i = 0; i < runs; i++) ms.push(await one(i));
-    return { perSecond: runs / ((performance.now() - began) / 1000), ms };
-  } finally {
-    await worker.stop();
-    await served.stop();
-  }
 }
 
 interface Gaps {
@@ -257,9 +183,9 @@ async function measureTransport(transport: 'embedded' | 'nats'): Promise<Transpo
   };
   try {
     const handoff = await measureHandoff(stack);
-    await measureChains(stack, 10, false); // warm-up
-    const chainMs = (await measureChains(stack, 30, false)).ms;
-    const chainBurstPerSecond = (await measureChains(stack, BURST_RUNS, true)).perSecond;
+    await measureChains(stack, 10, false, LOAD_IN_FLIGHT); // warm-up
+    const chainMs = (await measureChains(stack, 30, false, LOAD_IN_FLIGHT)).ms;
+    const chainBurstPerSecond = (await measureChains(stack, BURST_RUNS, true, LOAD_IN_FLIGHT)).perSecond;
     for (let i = 0; i < 5; i++) await oneRun(i); // warm-up
     // One run at a time: the overhead of each hand-off, without queueing behind other runs.
     const sequential = emptyGaps();
