@@ -26,14 +26,7 @@ describe('knowledge replicas: one killed while indexing', () => {
       DATABASE_URL: database.url, NATS_URL: nats.url, HOST: '127.0.0.1', LOG_LEVEL: 'warn',
       KNOWLEDGE_INDEX_ACK_WAIT_MS: '3000', KNOWLEDGE_REPOSITORY_ROOTS: CADRE_ROOT,
     });
-    try {
-      await fleet.startReady('identity');
-      await fleet.startReady('projects');
-      await Promise.all([fleet.startReady('knowledge'), fleet.startReady('knowledge')]);
-      gateway = await fleet.startReady('gateway');
-    } catch (error) {
-      throw new Error(`${(error as Error).message}\n${fleet.report()}`);
-    }
+    gateway = (await fleet.startWaves([['identity'], ['projects'], ['knowledge', 'knowledge'], ['gateway']])).at(-1)!;
   }, 120_000);
   afterAll(async () => {
     await fleet?.stop();

@@ -22,13 +22,7 @@ describe('memory replicas: one killed during an import of 1,000 memories', () =>
     nats = await startNats();
     database = await createTestDatabase('cadre_memory_fleet');
     fleet = new Fleet({ DATABASE_URL: database.url, NATS_URL: nats.url, HOST: '127.0.0.1', LOG_LEVEL: 'warn', MEMORY_IMPORT_ACK_WAIT_MS: '3000' });
-    try {
-      await fleet.startReady('identity');
-      await Promise.all([fleet.startReady('memory'), fleet.startReady('memory')]);
-      gateway = await fleet.startReady('gateway');
-    } catch (error) {
-      throw new Error(`${(error as Error).message}\n${fleet.report()}`);
-    }
+    gateway = (await fleet.startWaves([['identity'], ['memory', 'memory'], ['gateway']])).at(-1)!;
   }, 120_000);
   afterAll(async () => {
     await fleet?.stop();

@@ -51,11 +51,7 @@ describe('swarms in a fleet: replicas of swarms, runs and agents killed during a
       SWARMS_RETRY_BASE_MS: '200',
     });
     const services: FleetService[] = ['identity', 'gateway', 'runs', 'runs', 'agents', 'agents', 'swarms', 'swarms'];
-    try {
-      await Promise.all(services.map((service) => fleet.startReady(service)));
-    } catch (error) {
-      throw new Error(`${(error as Error).message}\n${fleet.report()}`);
-    }
+    await fleet.startWaves([services]);
   }, 120_000);
 
   afterAll(async () => {

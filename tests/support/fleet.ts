@@ -114,6 +114,21 @@ export class Fleet {
     }
   }
 
+  /**
+   * Starts the services wave by wave (the replicas of one wave at once, each wave once the one
+   * before is ready) and answers the replicas in the order named; a failure carries every
+   * replica's output.
+   */
+  async startWaves(waves: readonly (readonly FleetService[])[], timeoutMs = 60_000): Promise<Replica[]> {
+    const started: Replica[] = [];
+    try {
+      for (const wave of waves) started.push(...(await Promise.all(wave.map((service) => this.startReady(service, timeoutMs)))));
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n${this.report()}`, { cause: error });
+    }
+    return started;
+  }
+
   /** SIGKILLs the replica and waits until it is gone. */
   async kill(replica: Replica): Promise<void> {
     if (!replica.dead()) replica.child.kill('SIGKILL');
