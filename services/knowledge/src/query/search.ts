@@ -52,9 +52,15 @@ export async function searchSymbols(pool: Pool, schema: string, projectId: strin
     [projectId, request.query, tsquery, request.label ?? null, request.limit],
   );
   const results = [];
+  // Hits share files: each is read once per search.
+  const files = new Map<string, Promise<string | undefined>>();
+  const read = (file: string): Promise<string | undefined> => {
+    if (!files.has(file)) files.set(file, sourceOf(root, file));
+    return files.get(file)!;
+  };
   for (const row of rows) {
     const content = request.includeContent && row.file !== null && row.start_line !== null
-      ? await sourceOf(root, row.file).then((text) => text?.split('\n').slice(row.start_line! - 1, Math.min(row.end_line ?? row.start_line!, row.start_line! - 1 + MAX_CONTENT_LINES)).join('\n'))
+      ? await read(row.file).then((text) => text?.split('\n').slice(row.start_line! - 1, Math.min(row.end_line ?? row.start_line!, row.start_line! - 1 + MAX_CONTENT_LINES)).join('\n'))
       : undefined;
     results.push({ ...symbolView(row), score: Number(row.score.toFixed(4)), ...(content !== undefined ? { content } : {}) });
   }
