@@ -5,6 +5,8 @@ import { storedPartition, type Partition } from '../analysis/communities';
 import type { FileFacts } from '../parse/facts';
 
 const CHUNK = 5_000;
+/** Rows written by one store past which the graph's tables are analyzed at once. */
+const ANALYZE_AFTER_ROWS = 1_000;
 
 /** Name words for search: `parseHttpRequest` and `parse_http_request` both give parse, http, request. */
 export function nameWords(text: string): string {
@@ -249,6 +251,13 @@ export async function storeGraph(pool: Pool, schema: string, graph: StoredGraph,
       [graph.projectId, graph.owner, graph.repository, graph.root, graph.jobId, graph.indexedAt, JSON.stringify(graph.counts), graph.modularity, writeId],
     );
     await client.query('commit');
+    // A large write leaves the planner without statistics until autovacuum comes round (up to a
+    // minute): the graph's joins then get nested loops over whole tables, and a query of the new
+    // graph can run for minutes. Analyzed at once after a write of this size.
+    const { written } = result;
+    if (written.nodesWritten + written.nodesDropped + written.edgesAdded + written.edgesDropped >= ANALYZE_AFTER_ROWS) {
+      await client.query(`analyze "${schema}".nodes, "${schema}".edges`);
+    }
     return result;
   } catch (error) {
     await client.query('rollback').catch(() => undefined);
