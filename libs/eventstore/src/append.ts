@@ -101,16 +101,22 @@ async function currentVersion(ctx: AppendContext, streamId: string): Promise<num
 /** Appends `events` to `streamId` if it is at `expectedVersion`; see EventStore.append. */
 export async function appendToStream(
   ctx: AppendContext, streamId: string, expectedVersion: ExpectedVersion, events: readonly NewEvent[], options: AppendOptions = {},
+  describeConflict = true,
 ): Promise<AppendResult> {
   const expected = expectedAsNumber(expectedVersion);
   const rows = prepare(ctx, streamId, events, options);
   // 'any' promises the caller no conflict, so a race for the next version is retried here.
-  if (expected === null) return withConcurrencyRetry(() => insert(ctx, streamId, expectedVersion, expected, rows), { attempts: ANY_ATTEMPTS });
-  return insert(ctx, streamId, expectedVersion, expected, rows);
+  if (expected === null) return withConcurrencyRetry(() => insert(ctx, streamId, expectedVersion, expected, rows, true), { attempts: ANY_ATTEMPTS });
+  return insert(ctx, streamId, expectedVersion, expected, rows, describeConflict);
 }
 
+/**
+ * The append itself. A ConcurrencyError names the stream's current version (one more round trip)
+ * unless `describeConflict` is false: a caller that reads the stream next anyway.
+ */
 async function insert(
   ctx: AppendContext, streamId: string, expectedVersion: ExpectedVersion, expected: number | null, rows: readonly PreparedEvent[],
+  describeConflict: boolean,
 ): Promise<AppendResult> {
   let result: AppendRow | undefined;
   const notify = ctx.waker.enter();
@@ -126,7 +132,7 @@ async function insert(
   } catch (error) {
     ctx.waker.leave(false, false);
     if (isUniqueViolation(error, 'events_stream_version_key')) {
-      const current = await currentVersion(ctx, streamId);
+      const current = describeConflict ? await currentVersion(ctx, streamId) : undefined;
       throw new ConcurrencyError(`stream ${streamId} was appended to concurrently`, { streamId, expectedVersion, currentVersion: current });
     }
     if (isUniqueViolation(error, 'events_id_key')) {
@@ -137,7 +143,7 @@ async function insert(
   ctx.waker.leave(result !== undefined, notify);
   if (!result) {
     // Nothing was written (all or nothing): the stream is at another version than expected.
-    const current = await currentVersion(ctx, streamId);
+    const current = describeConflict ? await currentVersion(ctx, streamId) : undefined;
     throw new ConcurrencyError(`stream ${streamId} is at version ${current}, expected ${expectedVersion}`, { streamId, expectedVersion, currentVersion: current });
   }
   // The statement has committed (it runs outside any transaction): only now is it counted.

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { ConcurrencyError, ConflictError, ValidationError } from '@cadre/proto';
 import { createTestDatabase, type TestDatabase } from '@cadre/testing';
 import { createEventStore, handleCommand, readState, snapshotCache, type CommandOutcome, type EventStore } from './index';
@@ -140,8 +141,9 @@ describe('handleCommand', () => {
       const other = await handleCommand(counted, cartDecider, { stream: 'cart-s1', command: add('s1', 'pear', 2), snapshots: theirs });
       expect(other.result).toBe(7);
       // Back to the first: its snapshot is at 5, so it reads version 6 (the other's) before deciding.
+      // (It first decides on its snapshot alone and appends at 5: that append finds version 6, so it reads.)
       const back = await handleCommand(counted, cartDecider, { stream: 'cart-s1', command: add('s1', 'fig'), snapshots: mine });
-      expect(read).toEqual([[1, 2, 3, 4, 5], [6]]);
+      expect(read).toEqual([[1, 2, 3, 4, 5], [], [6]]);
       expect(back.result).toBe(8);
       expect(back.state.units).toMatchObject({ pear: 2, fig: 1 });
 
@@ -177,6 +179,86 @@ describe('handleCommand', () => {
       snapshots.get('a');
       snapshots.set('c', { state: 1, version: 1, lastPosition: 2 });
       expect([snapshots.get('a')?.version, snapshots.get('b'), snapshots.get('c')?.version]).toEqual([3, undefined, 1]);
+    });
+
+    describe('speculating: deciding on the snapshot and appending at its version without a read', () => {
+      // Every statement of this process that reads a stream of the test's schema.
+      const original = Client.prototype.query;
+      let streamReads = 0;
+      beforeAll(() => {
+        Client.prototype.query = function counted(this: Client, ...args: unknown[]) {
+          const first = args[0] as string | { text?: string } | undefined;
+          const text = typeof first === 'string' ? first : first?.text ?? '';
+          if (/from "shop"\."events" where "stream_id"/.test(text)) streamReads++;
+          return (original as (...a: unknown[]) => unknown).apply(this, args);
+        } as typeof original;
+      });
+      afterAll(() => {
+        Client.prototype.query = original;
+      });
+
+      it('reads nothing while the snapshot is the stream\'s end, and reads every time with speculate: false', async () => {
+        const snapshots = snapshotCache<Cart>(8);
+        await handleCommand(store, cartDecider, { stream: 'cart-p1', command: add('p1', 'apple'), snapshots });
+        const before = streamReads;
+        for (let i = 0; i < 4; i++) await handleCommand(store, cartDecider, { stream: 'cart-p1', command: add('p1', `sku${i}`), snapshots });
+        expect(streamReads - before).toBe(0);
+        const checked = await handleCommand(store, cartDecider, { stream: 'cart-p1', command: { kind: 'check_out', cartId: 'p1', unitPrice: 2 }, snapshots });
+        expect(checked).toMatchObject({ result: 5, version: 6 });
+        expect(streamReads - before).toBe(0);
+        expect((await readState(store, cartDecider, 'cart-p1')).state).toEqual(checked.state);
+
+        const plain = await handleCommand(store, cartDecider, { stream: 'cart-p2', command: add('p2', 'apple'), snapshots });
+        const readsBefore = streamReads;
+        await handleCommand(store, cartDecider, { stream: 'cart-p2', command: add('p2', 'pear'), snapshots, speculate: false });
+        expect(streamReads - readsBefore).toBe(1);
+        expect(plain.version).toBe(1);
+      });
+
+      it('decides again on the fresh state when another writer moved the stream on, and never appends the stale decision', async () => {
+        const snapshots = snapshotCache<Cart>(8);
+        await handleCommand(store, cartDecider, { stream: 'cart-p3', command: add('p3', 'apple'), snapshots });
+        // Another writer adds a pear: the snapshot (apple only) is stale.
+        await store.append('cart-p3', 1, [{ type: 'item_added', data: { cart_id: 'p3', sku: 'pear', quantity: 3 } }]);
+        const before = streamReads;
+        const outcome = await handleCommand(store, cartDecider, { stream: 'cart-p3', command: add('p3', 'fig'), snapshots });
+        expect(streamReads - before).toBe(1);
+        // The stale decision would have answered 2 units; the one that stood counted the pear.
+        expect(outcome).toMatchObject({ result: 5, version: 3, state: { units: { apple: 1, pear: 3, fig: 1 } } });
+        expect((await store.readStream('cart-p3')).map((e) => [e.version, e.data.sku])).toEqual([[1, 'apple'], [2, 'pear'], [3, 'fig']]);
+
+        // Another writer checks the cart out: the add decided on the snapshot fails its append, the read one is refused.
+        await store.append('cart-p3', 3, [{ type: 'cart_checked_out', data: { cart_id: 'p3', total: 50 } }]);
+        await expect(handleCommand(store, cartDecider, { stream: 'cart-p3', command: add('p3', 'kiwi'), snapshots })).rejects.toBeInstanceOf(ConflictError);
+        expect(await store.streamVersion('cart-p3')).toBe(4);
+      });
+
+      it('takes neither a refusal nor a decision of no events from the snapshot alone', async () => {
+        const snapshots = snapshotCache<Cart>(8);
+        await handleCommand(store, cartDecider, { stream: 'cart-p4', command: add('p4', 'apple'), snapshots });
+        // The snapshot says one apple; another writer took the cart to version 2.
+        await store.append('cart-p4', 1, [{ type: 'item_added', data: { cart_id: 'p4', sku: 'pear', quantity: 1 } }]);
+        // Refused on the snapshot (a rule that holds only on the stale state), accepted on the stream read.
+        const seen: number[] = [];
+        const outcome = await handleCommand(store, cartDecider, {
+          stream: 'cart-p4', snapshots,
+          commandFor: (cart): CartCommand => {
+            seen.push(Object.keys(cart.units).length);
+            if (cart.units.pear === undefined) throw new ValidationError('no pear yet');
+            return add('p4', 'fig');
+          },
+        });
+        expect(seen).toEqual([1, 2]);
+        expect(outcome).toMatchObject({ version: 3, result: 3 });
+
+        // No events on the snapshot, events on the stream: the store reads before it answers nothing.
+        const mark = snapshots.get('cart-p4')!;
+        await store.append('cart-p4', 3, [{ type: 'item_added', data: { cart_id: 'p4', sku: 'plum', quantity: 1 } }]);
+        const appended = await store.appendWithRetry('cart-p4', (current) =>
+          current.version < 4 ? [] : [{ type: 'item_added', data: { cart_id: 'p4', sku: 'kiwi', quantity: 1 } }],
+        { after: { version: mark.version, lastPosition: mark.lastPosition }, speculate: true });
+        expect(appended.events.map((e) => e.version)).toEqual([5]);
+      });
     });
   });
 });

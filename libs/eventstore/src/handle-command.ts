@@ -14,13 +14,21 @@ export interface Snapshots<State> {
   set(streamId: string, snapshot: Snapshot<State>): void;
 }
 
+/** Snapshots kept in memory, which a caller may also forget (a stream it will not command again). */
+export interface SnapshotCache<State> extends Snapshots<State> {
+  delete(streamId: string): void;
+}
+
 /**
  * The snapshots of the last `capacity` streams used. For streams that live long and grow (a
  * project's index jobs, say): a command or a read then reads only the events after the snapshot.
  */
-export function snapshotCache<State>(capacity: number): Snapshots<State> {
+export function snapshotCache<State>(capacity: number): SnapshotCache<State> {
   const entries = new Map<string, Snapshot<State>>();
   return {
+    delete(streamId) {
+      entries.delete(streamId);
+    },
     get(streamId) {
       const found = entries.get(streamId);
       if (found !== undefined) { entries.delete(streamId); entries.set(streamId, found); }
@@ -110,9 +118,17 @@ export type HandleCommandOptions<Command, State, Result> = CommandSource<Command
   readonly reactions?: ReadonlyArray<Reaction<State, Result, Command>>;
   /**
    * Snapshots of the stream's state: the command reads only the events after the stream's snapshot
-   * (and `history` holds only those), and leaves a new snapshot. For long, growing streams.
+   * (and `history` holds only those), and leaves a new snapshot. For long, growing streams, and for
+   * streams one replica commands over and over (a run's reports): see `speculate`.
    */
   readonly snapshots?: Snapshots<State>;
+  /**
+   * With a snapshot: decide on it without reading and append at its version (default true). While
+   * this replica wrote the stream's last event, that is one round trip instead of two; when another
+   * writer moved the stream on, the append finds it and the command reads and decides again (three).
+   * A decision of no events or a refusal is never taken from the snapshot alone: those read first.
+   */
+  readonly speculate?: boolean;
 };
 
 function toNewEvent(event: DomainEvent, meta: NewEventMeta | undefined): NewEvent {
@@ -159,7 +175,7 @@ export async function handleCommand<Command, State, Event extends DomainEvent, R
     ...(now !== undefined ? { now } : {}),
     ...(attempts !== undefined ? { attempts } : {}),
     ...(backoffMs !== undefined ? { backoffMs } : {}),
-    ...(snapshot !== undefined ? { after: { version: snapshot.version, lastPosition: snapshot.lastPosition } } : {}),
+    ...(snapshot !== undefined ? { after: { version: snapshot.version, lastPosition: snapshot.lastPosition }, speculate: options.speculate ?? true } : {}),
   });
   if (stood === undefined) throw new Error('handleCommand: the store never asked for a decision');
   const outcome: CommandOutcome<State, Result, Command> = {

@@ -8,6 +8,8 @@ import { createTestDatabase, eventually, startNats, type TestDatabase, type Test
 import {
   createEventStore, createProjection, runProjectionFromBus, startOutboxRelay, type EventStore, type OutboxRelay, type RelayCounter,
 } from './index';
+import { Client } from 'pg';
+import { outboxChannel, relayLockName } from './connection';
 import { outboxBatchSql } from './relay/batch';
 import { applyToCartTotals, createCartTotalsTable, type CartTotalsDb } from './test-support/cart-totals';
 import { shopRegistry } from './test-support/events';
@@ -66,11 +68,13 @@ describe('outbox relay on the NATS bus', () => {
     }
   });
 
-  it('is woken by NOTIFY rather than waiting for its poll', async () => {
+  it('is woken by NOTIFY (an append of another process) rather than waiting for its poll', async () => {
     relay = startOutboxRelay({ store, bus, pollIntervalMs: 60_000 });
     // Let the first (empty) pass finish so the relay sleeps on its long poll.
     await new Promise((r) => setTimeout(r, 300));
-    const { events } = await store.append('cart-2', 'no_stream', [{ type: 'item_added', data: { cart_id: 'c2', sku: 'a', quantity: 1 } }], { subjectScope: 'c2' });
+    // Another store on the same schema: its appends reach this relay only through Postgres.
+    const elsewhere = await createEventStore({ databaseUrl: database.url, schema: 'shop', registry: shopRegistry(), migrate: false });
+    const { events } = await elsewhere.append('cart-2', 'no_stream', [{ type: 'item_added', data: { cart_id: 'c2', sku: 'a', quantity: 1 } }], { subjectScope: 'c2' });
     const ids: string[] = [];
     const sub = await bus.events.consume({ durable: 'relay-notify', filterSubject: 'evt.shop.*.c2' }, async (message) => {
       ids.push(message.msgId);
@@ -80,12 +84,59 @@ describe('outbox relay on the NATS bus', () => {
       await eventually(() => expect(ids).toEqual([events[0]?.id]), 3_000);
     } finally {
       await sub.stop();
+      await elsewhere.close();
+    }
+  });
+
+  it('is woken by the appends of its own process with no NOTIFY while it holds the lock, and sends one when it loses it', async () => {
+    relay = startOutboxRelay({ store, bus, pollIntervalMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 300));
+    const listener = new Client({ connectionString: database.url });
+    await listener.connect();
+    let notifications = 0;
+    listener.on('notification', () => notifications++);
+    await listener.query(`LISTEN "${outboxChannel('shop')}"`);
+    const ids: string[] = [];
+    const sub = await bus.events.consume({ durable: 'relay-local', filterSubject: 'evt.shop.*.c6' }, async (message) => {
+      ids.push(message.msgId);
+      await message.ack();
+    });
+    const other = new Client({ connectionString: database.url });
+    await other.connect();
+    try {
+      const appended: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const { events } = await store.append(`cart-6-${i}`, 'no_stream', [{ type: 'tick', data: { n: i + 1 } }], { subjectScope: 'c6' });
+        appended.push(events[0]!.id);
+        await eventually(() => expect(ids).toContain(events[0]!.id), 3_000);
+      }
+      expect(ids).toEqual(appended);
+      // A round trip on the listener's connection delivers any notification sent before it.
+      await listener.query('SELECT 1');
+      expect(notifications).toBe(0);
+
+      // Another replica takes the relay lock: the next append still sends none (this relay held the lock
+      // last), but the relay's next batch finds the lock taken and passes the wake on with a NOTIFY.
+      await other.query('BEGIN');
+      await other.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [relayLockName('shop')]);
+      await store.append('cart-6-x', 'no_stream', [{ type: 'tick', data: { n: 9 } }], { subjectScope: 'c6' });
+      await eventually(async () => {
+        await listener.query('SELECT 1');
+        expect(notifications).toBe(1);
+      }, 3_000);
+    } finally {
+      await other.query('ROLLBACK').catch(() => undefined);
+      await other.end();
+      await listener.end();
+      await sub.stop();
     }
   });
 
   it('is woken promptly when concurrent appends leave the NOTIFY to one sent after their commits', async () => {
     relay = startOutboxRelay({ store, bus, pollIntervalMs: 60_000 });
     await new Promise((r) => setTimeout(r, 300));
+    // Appends of another process: this relay hears them only through Postgres.
+    const elsewhere = await createEventStore({ databaseUrl: database.url, schema: 'shop', registry: shopRegistry(), migrate: false });
     const ids: string[] = [];
     const sub = await bus.events.consume({ durable: 'relay-notify-many', filterSubject: 'evt.shop.*.c5' }, async (message) => {
       ids.push(message.msgId);
@@ -95,12 +146,13 @@ describe('outbox relay on the NATS bus', () => {
       // Three rounds of 16 appends at once; each round must be published well before the poll.
       for (let round = 0; round < 3; round++) {
         const results = await Promise.all(Array.from({ length: 16 }, (_, i) =>
-          store.append(`cart-5-${round}-${i}`, 'no_stream', [{ type: 'tick', data: { n: 1 } }], { subjectScope: 'c5' })));
+          elsewhere.append(`cart-5-${round}-${i}`, 'no_stream', [{ type: 'tick', data: { n: 1 } }], { subjectScope: 'c5' })));
         const appended = results.map((r) => r.events[0]!.id);
         await eventually(() => expect(ids).toEqual(expect.arrayContaining(appended)), 3_000);
       }
     } finally {
       await sub.stop();
+      await elsewhere.close();
     }
   });
 

@@ -112,9 +112,14 @@ export interface EventStore {
   append(streamId: string, expectedVersion: ExpectedVersion, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
   /**
    * Reads the stream, lets `decide` choose events, appends them; re-runs on a lost race. With
-   * `after`, only the events after that mark are read (and handed to `decide`).
+   * `after`, only the events after that mark are read (and handed to `decide`); with `speculate`
+   * too, the first try reads nothing: it decides on the mark alone and appends at its version, and
+   * only when that decision appends nothing, throws, or finds the stream moved on does it read
+   * and decide again (one round trip instead of two while the mark is the stream's end).
    */
-  appendWithRetry(streamId: string, decide: Decide, options?: AppendOptions & RetryOptions & { readonly after?: StreamMark }): Promise<AppendResult>;
+  appendWithRetry(
+    streamId: string, decide: Decide, options?: AppendOptions & RetryOptions & { readonly after?: StreamMark; readonly speculate?: boolean },
+  ): Promise<AppendResult>;
   /** The stream's events in version order, upcast to the current schema versions. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<EventEnvelope[]>;
   /** The same, each event with its global position. */

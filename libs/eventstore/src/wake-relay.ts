@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Pool } from 'pg';
+import type { LocalRelays } from './relay/local';
 
 /**
  * Decides how an append wakes the outbox relay (a NOTIFY on the schema's channel).
@@ -14,6 +15,10 @@ import type { Pool } from 'pg';
  *
  * The NOTIFY is only a wake-up: rows are committed before it is sent, and if it never arrives
  * (process died, pool closed) the relay's poll still finds them.
+ *
+ * A relay of this process is woken directly after every commit; while it holds the relay lock no
+ * NOTIFY is sent at all (it would only wake that relay). Should it lose the lock to another
+ * replica, its next batch finds that and sends a NOTIFY on its behalf (startOutboxRelay).
  */
 export interface RelayWaker {
   /** Before an append: true when its statement should NOTIFY itself. */
@@ -27,7 +32,7 @@ const NOTIFY = { name: 'cadre_outbox_notify', text: "SELECT pg_notify($1, '')" }
 /** 1 ms bounds the wake-up delay it adds, and the NOTIFYs to 1,000/s however many appends. */
 const MIN_GAP_MS = 1;
 
-export function createRelayWaker(pool: Pool, channel: string, minGapMs = MIN_GAP_MS): RelayWaker {
+export function createRelayWaker(pool: Pool, channel: string, local: LocalRelays, minGapMs = MIN_GAP_MS): RelayWaker {
   let active = 0;
   // A commit is waiting for a NOTIFY sent after it.
   let wanted = false;
@@ -56,11 +61,13 @@ export function createRelayWaker(pool: Pool, channel: string, minGapMs = MIN_GAP
   return {
     enter() {
       active++;
-      return active === 1 && !busy;
+      return active === 1 && !busy && !local.covering();
     },
     leave(committed, notified) {
       active--;
-      if (!committed || notified) return;
+      if (!committed) return;
+      local.wake();
+      if (notified || local.covering()) return;
       wanted = true;
       if (!busy) flush();
     },

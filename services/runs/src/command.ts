@@ -57,7 +57,9 @@ export async function requireRun(ctx: Pick<RunsContext, 'store'>, runId: string,
 /**
  * Runs one command on one run through handleCommand: read, fold, decide, append at the version
  * read (a lost race with another replica re-reads and decides again), then the after-commit
- * reactions (runReactions: enqueue a queued step, write the read models, …).
+ * reactions (runReactions: enqueue a queued step, write the read models, …). On a live run this
+ * replica commanded last, it reads nothing: it decides on the state it kept (`runSnapshots`) and
+ * appends at that version, reading only when the append finds another writer was there first.
  *
  * A run carries its pipeline (the definition it was created with): no lookup. The pipeline of a
  * create, or of an older run without one that this replica knows, is fetched beside the events
@@ -92,8 +94,12 @@ async function executeRunCommand(
   ctx: RunsContext, runId: string, command: RunCommand, known: string | undefined, early: Promise<Pipeline | undefined> | undefined,
   onWriting: (writing: Promise<void>) => void, meta?: NewEventMeta, caller?: Call,
 ): Promise<Outcome> {
+  const stream = runStream(runId);
+  // A run id this service has just made (a create, not a spawn, which names its own) has no stream yet.
+  if (command.kind === 'create' && command.spawn === undefined) ctx.runSnapshots.fresh(stream);
   const outcome = await handleCommand(ctx.store, runDecider, {
-    stream: runStream(runId),
+    stream,
+    snapshots: ctx.runSnapshots,
     subjectScope: runId,
     ...(meta !== undefined ? { meta } : {}),
     // Every event of a run carries its creator as owner: the stream shows it to them and admins.

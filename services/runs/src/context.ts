@@ -5,6 +5,7 @@ import type { EventStore } from '@cadre/eventstore';
 import type { Logger } from '@cadre/logging';
 import type { Pipeline } from '@cadre/pipelines';
 import type { PipelineRegistry } from './pipelines/registry';
+import type { RunSnapshots } from './run/snapshots';
 
 /** What a replica remembers of a run's pipeline. */
 export type KnownPipeline = { readonly own: Pipeline } | { readonly id: string };
@@ -25,6 +26,8 @@ export interface RunsContext {
    * Neither ever changes after `run_created`, so this never goes stale.
    */
   readonly runPipelines: LRUCache<string, KnownPipeline>;
+  /** The state of the live runs this replica commanded lately: a report appends without reading. */
+  readonly runSnapshots: RunSnapshots;
   /** Version up to which this replica wrote each run's read models lately (the projection passes those over). */
   readonly syncedViews: LRUCache<string, number>;
   /**

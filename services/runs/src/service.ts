@@ -11,11 +11,15 @@ import { startDispatcher } from './orchestration/dispatcher';
 import { startTimeoutSweeper } from './orchestration/sweeper';
 import { createPipelineRegistry } from './pipelines/registry';
 import type { RunsDatabase } from './storage/database';
+import { runSnapshots } from './run/snapshots';
 import { runsMigrations } from './storage/migrations';
 import { runViewsProjection } from './view/projection';
 
 /** How much of the runs' own pipelines a replica keeps, measured as their JSON (a few times more in memory). */
 const RUN_PIPELINES_MAX_BYTES = 64 * 1024 * 1024;
+
+/** How much of the live runs' states a replica keeps (roughly measured; their pipelines and outputs as JSON). */
+const RUN_STATES_MAX_BYTES = 64 * 1024 * 1024;
 
 /** The runs context and the sweep interval its sweeper needs. */
 interface RunsRuntime extends RunsContext {
@@ -48,6 +52,7 @@ export const runsService = defineService({
         max: 50_000, maxSize: RUN_PIPELINES_MAX_BYTES,
         sizeCalculation: (known) => ('own' in known ? JSON.stringify(known.own).length : 0) + 64,
       }),
+      runSnapshots: runSnapshots(RUN_STATES_MAX_BYTES),
       syncedViews: new LRUCache({ max: 50_000 }),
       enqueuedSteps: new LRUCache({ max: 50_000 }),
       writingViews: new Map(),

@@ -2,11 +2,13 @@ import type { ClientConfig } from 'pg';
 import { outboxChannel } from '../connection';
 import { relayBatch, type BatchContext } from './batch';
 import { listenForNotifications } from './listener';
+import { localRelays } from './local';
 import { silentLogger, type OutboxRelay, type OutboxRelayOptions } from './options';
 import { createWakeup, sleep } from './wakeup';
 
 /**
- * Starts the outbox relay of one store: woken by NOTIFY from appends (with a safety poll),
+ * Starts the outbox relay of one store: woken by NOTIFY from appends (with a safety poll), or
+ * directly by the appends of this process,
  * it publishes the events of each outbox row (one per append) to the bus, with msgId = event id:
  * the events of one stream in order, one after the other, and up to `publishWindow` streams side
  * by side; it deletes a row once all its events are acknowledged. Bus or database outages are retried with backoff; nothing is lost.
@@ -27,6 +29,18 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   };
   const wakeup = createWakeup();
   const stopping = new AbortController();
+  // This process's appends to the store wake the relay directly, and skip their NOTIFY while it holds the lock.
+  const local = localRelays(ctx.pool, ctx.schema).join(() => wakeup.wake());
+  let held = false;
+  /**
+   * Says whether the last batch held the relay lock. On losing it (another replica relays now), the
+   * appends that counted on this relay and sent no NOTIFY are passed on with one, to wake that replica.
+   */
+  const holding = (now: boolean): void => {
+    local.holding(now);
+    if (held && !now) ctx.pool.query({ text: 'SELECT pg_notify($1, \'\')', values: [outboxChannel(ctx.schema)] }).catch(() => undefined);
+    held = now;
+  };
 
   const listener = listenForNotifications({
     config: options.store.pool.options as ClientConfig,
@@ -46,12 +60,14 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       try {
         outcome = await relayBatch(ctx);
       } catch (error) {
+        holding(false);
         failures++;
         count('batch_failures', 1);
         logger.warn({ err: error, failures }, 'outbox relay batch failed');
         await backOff();
         continue;
       }
+      holding(outcome.locked);
       if (outcome.published > 0) {
         count('published', outcome.published);
         count('batches', 1);
@@ -78,6 +94,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       stopping.abort();
       wakeup.wake();
       await running;
+      local.leave();
       await listener.close();
       logger.info({ schema: ctx.schema }, 'outbox relay stopped');
     },

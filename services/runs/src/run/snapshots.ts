@@ -1,0 +1,56 @@
+import { LRUCache } from 'lru-cache';
+import type { Snapshot, Snapshots } from '@cadre/eventstore';
+import { initialRunState, isTerminal, type RunState } from './state';
+
+/** Bytes of JSON each object was measured at: a state shares most objects with the one before it. */
+const measured = new WeakMap<object, number>();
+
+function jsonBytes(value: object | undefined): number {
+  if (value === undefined) return 0;
+  let size = measured.get(value);
+  if (size === undefined) {
+    size = JSON.stringify(value)?.length ?? 0;
+    measured.set(value, size);
+  }
+  return size;
+}
+
+/** A run state's memory, roughly: its pipeline definition and outputs as JSON, and a share per attempt. */
+function estimate(state: RunState): number {
+  let bytes = 1_024 + jsonBytes(state.pipelineSnapshot);
+  for (const attempt of state.attempts) bytes += 512 + jsonBytes(attempt.outputs);
+  return bytes;
+}
+
+/** What one replica keeps of the runs it commands: see runSnapshots. */
+export interface RunSnapshots extends Snapshots<RunState> {
+  /** Marks the stream of a run id just made: it does not exist yet (a create then appends at once). */
+  fresh(streamId: string): void;
+}
+
+/**
+ * The state of each live run this replica commanded lately, at the version it last wrote or read
+ * (bounded by `maxBytes`, roughly measured). A report then decides on it and appends at its version
+ * without reading the stream; if another replica wrote in between, the append finds the stream
+ * moved on and the command reads and decides again. A run that ended is forgotten: what follows
+ * an end (a restart, a late report) is rare and reads.
+ */
+export function runSnapshots(maxBytes: number): RunSnapshots {
+  const cache = new LRUCache<string, Snapshot<RunState>>({ max: 100_000, maxSize: maxBytes, sizeCalculation: (s) => estimate(s.state) });
+  return {
+    get: (streamId) => cache.get(streamId),
+    set(streamId, snapshot) {
+      if (isTerminal(snapshot.state)) {
+        cache.delete(streamId);
+        return;
+      }
+      // Another command of this replica may have stored a later one meanwhile: never go back.
+      const known = cache.peek(streamId);
+      if (known !== undefined && known.version > snapshot.version) return;
+      cache.set(streamId, snapshot);
+    },
+    fresh(streamId) {
+      if (!cache.has(streamId)) cache.set(streamId, { state: initialRunState, version: 0, lastPosition: 0 });
+    },
+  };
+}
