@@ -146,6 +146,58 @@ describe.each(['embedded', 'nats'] as const)('projections fed from the store and
     }
   });
 
+  it('hands a batch to applyMany in one call, a lone event to apply, and a failing batch to apply one by one', async () => {
+    const batches: string[][] = [];
+    const singles: string[] = [];
+    let open!: () => void;
+    let gate = new Promise<void>((resolve) => { open = resolve; });
+    const mine = (event: EventEnvelope) => String(event.data.cart_id).startsWith('many-');
+    const worker = await start({
+      name: 'batched_many', events: ['item_added'], orderFree: true,
+      apply: async (event, trx) => {
+        if (!mine(event)) return;
+        await gate;
+        singles.push(String(event.data.cart_id));
+        await applyToCartTotals(trx, event);
+        if (event.data.cart_id === 'many-bad') throw new Error('this one cannot be applied');
+      },
+      applyMany: async (events, trx) => {
+        const ids = events.filter(mine).map((event) => String(event.data.cart_id));
+        batches.push(ids);
+        for (const event of events.filter(mine)) await applyToCartTotals(trx, event);
+        if (ids.includes('many-bad')) throw new Error('a batch with the bad one fails');
+      },
+    });
+    try {
+      const round = async (ids: readonly string[]) => {
+        await writer.append('cart-many', 'any', ids.map((id) => ({ type: 'item_added', data: { cart_id: id, sku: 's', quantity: 1 } })), { subjectScope: 'many' });
+        await relayed();
+        // The first waits on the gate alone; the others arrive meanwhile and go together.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        open();
+      };
+      const good = Array.from({ length: 10 }, (_, i) => `many-${i}`);
+      await round(good);
+      for (const id of good) await eventually(async () => expect(await totals(id)).toEqual([{ units: 1, events: 1 }]), 10_000, 20);
+      expect(singles).toEqual(['many-0']);
+      expect(batches.flat().sort()).toEqual(good.slice(1).sort());
+      expect(batches.length).toBeLessThanOrEqual(2);
+
+      batches.length = 0;
+      singles.length = 0;
+      gate = new Promise<void>((resolve) => { open = resolve; });
+      const second = ['many-a', 'many-b', 'many-bad', 'many-c'];
+      await round(second);
+      for (const id of ['many-a', 'many-b', 'many-c']) await eventually(async () => expect(await totals(id)).toEqual([{ units: 1, events: 1 }]), 10_000, 20);
+      expect(await totals('many-bad')).toEqual([]);
+      // The batch holding the bad one was rolled back and each of its events tried alone.
+      expect(batches.some((ids) => ids.includes('many-bad'))).toBe(true);
+      expect(singles).toEqual(expect.arrayContaining(['many-a', 'many-bad']));
+    } finally {
+      await worker.stop();
+    }
+  });
+
   it('applies the others of a batch when one of its events cannot be applied, each once', async () => {
     let open!: () => void;
     const gate = new Promise<void>((resolve) => { open = resolve; });

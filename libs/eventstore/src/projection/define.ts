@@ -34,6 +34,13 @@ export interface ProjectionDefinition<DB = unknown> {
    * at or below its checkpoint for a redelivery, so even an `apply` that adds up stays exact.
    */
   readonly orderFree?: boolean;
+  /**
+   * For an order-free projection: writes what several events change at once (one statement for
+   * the batch rather than one per event), with the same effect as `apply` on each. It is given a
+   * batch of two or more; `apply` still takes a lone event, a rebuild's, and each event of a batch
+   * that failed and is tried again one by one.
+   */
+  readonly applyMany?: (events: readonly EventEnvelope[], trx: Transaction<DB>) => Promise<void>;
   /** Empties the read model; runs in a rebuild's transaction. Without it a rebuild applies over the rows. */
   readonly reset?: (trx: Transaction<DB>) => Promise<void>;
 }

@@ -80,6 +80,7 @@ export async function createProjection<DB = unknown>(options: ProjectionOptions<
   let pending = 0;
 
   const orderFree = options.orderFree ?? false;
+  if (options.applyMany !== undefined && !orderFree) throw new Error(`projection ${name}: applyMany is for an order-free projection`);
   const needsApplying = async (event: EventEnvelope): Promise<boolean> =>
     handles.has(event.type) && !((await options.alreadyApplied?.(event)) ?? false);
 
@@ -100,7 +101,8 @@ export async function createProjection<DB = unknown>(options: ProjectionOptions<
         // locks it — one round trip, and the replicas' batches still commit one at a time.
         const next = Math.max(highest, pending);
         await raiseCheckpoint(trx, schema, name, next);
-        for (const { event, position: at } of due) await apply(event, trx, at);
+        if (options.applyMany !== undefined && due.length > 1) await options.applyMany(due.map((record) => record.event), trx);
+        else for (const { event, position: at } of due) await apply(event, trx, at);
         return { applied: due.length, saved: next };
       } : async (trx) => {
         const stored = await lockCheckpoint(trx, schema, name);

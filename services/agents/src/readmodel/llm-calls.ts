@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { ProjectionDefinition } from '@cadre/eventstore';
-import { NotFoundError, type LlmCallView, type agentRuns, type llmCallList, type llmCallSummary, type usageHistory, type usageSummary } from '@cadre/proto';
+import { NotFoundError, type EventEnvelope, type LlmCallView, type agentRuns, type llmCallList, type llmCallSummary, type usageHistory, type usageSummary } from '@cadre/proto';
 import type { z } from 'zod';
 
 type Reply<M extends { reply: z.ZodType }> = z.input<M['reply']>;
@@ -31,12 +31,34 @@ export function llmCallsProjection(schema: string): ProjectionDefinition {
     events: ['llm_call'],
     orderFree: true,
     apply: async (event, trx) => {
-      const d = event.data as Record<string, unknown> & { id: string; provider: string; model: string; input_tokens: number; output_tokens: number; cost_usd: number; duration_ms: number };
-      await sql`insert into ${s}.llm_calls (id, run_id, step_id, agent_id, user_id, provider, model, input_tokens, output_tokens, cost_usd, duration_ms, stop_reason, created_at)
-        values (${d.id}, ${d.run_id ?? null}, ${d.step_id ?? null}, ${d.agent_id ?? null}, ${d.user_id ?? null}, ${d.provider}, ${d.model}, ${d.input_tokens}, ${d.output_tokens},
-          ${d.cost_usd}, ${d.duration_ms}, ${d.stop_reason ?? null}, ${event.occurredAt})
+      const r = callRow(event);
+      await sql`insert into ${s}.llm_calls (${COLUMNS})
+        values (${r.id}, ${r.run_id}, ${r.step_id}, ${r.agent_id}, ${r.user_id}, ${r.provider}, ${r.model}, ${r.input_tokens}, ${r.output_tokens},
+          ${r.cost_usd}, ${r.duration_ms}, ${r.stop_reason}, ${r.created_at})
         on conflict (id) do nothing`.execute(trx);
     },
+    // A batch in one statement: the rows as one JSON array, each call once.
+    applyMany: async (events, trx) => {
+      const rows = [...new Map(events.map((event) => { const row = callRow(event); return [row.id, row] as const; })).values()];
+      await sql`insert into ${s}.llm_calls (${COLUMNS})
+        select ${COLUMNS} from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
+          id text, run_id text, step_id text, agent_id text, user_id text, provider text, model text, input_tokens bigint, output_tokens bigint,
+          cost_usd double precision, duration_ms double precision, stop_reason text, created_at timestamptz)
+        on conflict (id) do nothing`.execute(trx);
+    },
+  };
+}
+
+const COLUMNS = sql.raw('id, run_id, step_id, agent_id, user_id, provider, model, input_tokens, output_tokens, cost_usd, duration_ms, stop_reason, created_at');
+
+/** The row of one `llm_call` event. */
+function callRow(event: EventEnvelope) {
+  const d = event.data as Record<string, unknown> & { id: string; provider: string; model: string; input_tokens: number; output_tokens: number; cost_usd: number; duration_ms: number };
+  return {
+    id: d.id, run_id: (d.run_id as string | undefined) ?? null, step_id: (d.step_id as string | undefined) ?? null,
+    agent_id: (d.agent_id as string | undefined) ?? null, user_id: (d.user_id as string | undefined) ?? null, provider: d.provider, model: d.model,
+    input_tokens: d.input_tokens, output_tokens: d.output_tokens, cost_usd: d.cost_usd, duration_ms: d.duration_ms,
+    stop_reason: (d.stop_reason as string | undefined) ?? null, created_at: event.occurredAt,
   };
 }
 
