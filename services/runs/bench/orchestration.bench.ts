@@ -6,6 +6,8 @@ import { REQUEST_ID_HEADER, domainFilter, runCreate } from '@cadre/proto';
 import { startDefinedService } from '@cadre/kit';
 import type { Service } from '@cadre/runtime';
 import { createTestDatabase, startNats, type TestDatabase, type TestNats } from '@cadre/testing';
+import { cpus } from 'node:os';
+import { cpuBetween, readCpu } from '../../../bench/machine-cpu';
 import { fmt, percentile, ratio, verdict, runAlone, type BenchResult, type Headline } from '../../../bench/stats';
 import { registry } from '@cadre/cadre';
 import { HANDOFF_SAMPLES, measureChains, measureHandoff } from './baselines';
@@ -155,6 +157,8 @@ interface TransportResult {
   readonly chainBurstPerSecond: number;
   /** CPU time of this process (the runs and agents services, the bench's subscriber) per step of the burst. */
   readonly burstCpuPerStepMs: number;
+  /** The same window from /proc: Postgres's processes, nats-server, and the whole machine, per step (Linux only). */
+  readonly burstMachine: { readonly postgresMs: number; readonly natsMs: number; readonly machineMs: number } | undefined;
   /** With the statement counter: its tables (sequential runs, burst). */
   readonly statements: readonly string[];
 }
@@ -217,21 +221,44 @@ async function measureTransport(transport: 'embedded' | 'nats'): Promise<Transpo
     const burst = emptyGaps();
     const burstBegan = performance.now();
     const cpuBefore = process.cpuUsage();
+    const machineBefore = readCpu();
     if (BURST_RUNS > 0) counter?.start();
     const burstIds = await Promise.all(Array.from({ length: BURST_RUNS }, (_, i) => oneRun(100_000 + i)));
     const burstPerSecond = BURST_RUNS / ((performance.now() - burstBegan) / 1000);
     const cpu = process.cpuUsage(cpuBefore);
+    const machine = cpuBetween(machineBefore, readCpu());
+    const steps = Math.max(1, BURST_RUNS * 3);
+    const burstMachine = machine === undefined ? undefined : {
+      postgresMs: machine.commandMs('postgres') / steps, natsMs: machine.commandMs('nats-server') / steps, machineMs: machine.machineBusyMs / steps,
+    };
     if (counter && BURST_RUNS > 0) {
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       statements.push(...statementsPerStep(`burst of ${BURST_RUNS} runs (${transport})`, counter.stop(), BURST_RUNS * 3));
     }
     const burstCpuPerStepMs = (cpu.user + cpu.system) / 1000 / (BURST_RUNS * 3);
     for (const id of burstIds) gapsOf(byRun.get(id) ?? [], burst);
-    return { sequential, load, runsPerSecond, runMs, handoff, burstPerSecond, burst, chainMs, chainBurstPerSecond, burstCpuPerStepMs, statements };
+    return { sequential, load, runsPerSecond, runMs, handoff, burstPerSecond, burst, chainMs, chainBurstPerSecond, burstCpuPerStepMs, burstMachine, statements };
   } finally {
     await subscription.stop();
     await stack.stop();
   }
+}
+
+/**
+ * The burst's CPU per step by process (from /proc) and what it allows: at W ms of the machine's
+ * CPU a step, its cores complete at most cores × 1000 / W steps a second, whatever the code waits on.
+ */
+function machineLine(result: TransportResult): string[] {
+  const m = result.burstMachine;
+  if (m === undefined) return [];
+  const cores = cpus().length;
+  const ceiling = (cores * 1000) / m.machineMs / 3;
+  return [
+    '',
+    `CPU per step in that burst, from /proc: services' process ${fmt(result.burstCpuPerStepMs)} ms, Postgres ${fmt(m.postgresMs)} ms, nats-server ${fmt(m.natsMs)} ms; ` +
+      `the whole machine (every process) ${fmt(m.machineMs)} ms. At that cost ${cores} cores complete at most **${fmt(ceiling, 1)} runs/s** (3 steps each) — ` +
+      `100 runs/s needs ≤ ${fmt((cores * 1000) / 300)} ms of the machine per step.`,
+  ];
 }
 
 const row = (name: string, samples: readonly number[], baseline: readonly number[] | undefined, target = true): string => {
@@ -305,6 +332,7 @@ export async function run(): Promise<BenchResult> {
       `### ${transport === 'nats' ? 'NATS' : 'Embedded (Postgres bus)'}`,
       '',
       `Runs completed per second, ${BURST_RUNS} created at once: **${fmt(result.burstPerSecond, 1)}** (bus-only chains, same run: ${fmt(result.chainBurstPerSecond, 1)}/s); CPU of the services' process per step: ${fmt(result.burstCpuPerStepMs)} ms (Postgres and nats-server not counted). ${LOAD_RUNS} runs with ${LOAD_IN_FLIGHT} in flight: **${fmt(result.runsPerSecond, 1)}**/s (3 steps each).`,
+      ...machineLine(result),
       `One run alone, created → run_complete: p50 ${fmt(runP50)} ms, p99 ${fmt(percentile(result.runMs, 99))} ms (bus-only chain of its hops: p50 ${fmt(chainP50)} ms, p99 ${fmt(percentile(result.chainMs, 99))} ms).`,
       '',
       '| hand-off | samples | p50 ms | p99 ms | max ms | vs baseline (p50 / p99) | target |',
