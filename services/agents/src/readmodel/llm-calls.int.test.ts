@@ -8,7 +8,7 @@ import { agentsMigrations } from '../storage/migrations';
 import { llmCallsProjection } from './llm-calls';
 
 const call = (id: string, extra: Record<string, unknown> = {}, occurredAt = '2026-12-06T10:00:00.123Z'): EventEnvelope => ({
-  id: `evt-${id}-${Math.random()}`, type: 'llm_call', stream: 'exec-run-1', version: 1, occurredAt, meta: {},
+  id: `evt-${id}-${Math.random()}`, type: 'llm_call', stream: 'exec-run-1', version: 1, occurredAt, meta: { schemaVersion: 1 },
   data: {
     id, provider: 'anthropic', model: 'claude-x', input_tokens: 1_200, output_tokens: 3_000_000_000, cost_usd: 0.125, duration_ms: 812.5, ...extra,
   },
