@@ -28,10 +28,11 @@ export function announceCancel(ctx: Pick<RunsContext, 'bus'>, runId: string): vo
  *    first);
  * 3. a step it queued goes on the work queue now, beside that write, not after a trip through
  *    the relay and the dispatcher's consumer (which still covers a crash right here);
- * 4. the read models are written before the reply, so a query that follows sees the change
- *    (an executor's report waits for them too: answered sooner, the model call it lets go would
- *    race the relay of `step_started` more closely, and the stream shows a step's first tool
- *    call after its start only because that race is won);
+ * 4. the read models are written before the reply, so a query that follows sees the change —
+ *    except for the executor's `started` report, which no query follows: its reply lets the model
+ *    call go, and the step's time is what a run waits for (the write goes on beside the call; a
+ *    step's tool calls are events of the agents' store, relayed apart from the run's, so the
+ *    stream never promised them after `step_started` — their occurredAt is after it);
  * 5. a cancellation is announced to the executors.
  */
 export function runReactions(ctx: RunsContext, runId: string, onWriting: (writing: Promise<void>) => void): ReadonlyArray<Reaction<RunState, boolean, RunRequest>> {
@@ -57,8 +58,8 @@ export function runReactions(ctx: RunsContext, runId: string, onWriting: (writin
       await enqueueQueuedStep(ctx, outcome.state, outcome.command.pipeline)
         .catch((err: unknown) => ctx.logger.warn({ err, runId }, 'queued step not enqueued; the dispatcher will'));
     },
-    async () => {
-      await written;
+    async ({ command }) => {
+      if (command.command.kind !== 'step_started') await written;
     },
     ({ appended, command }) => {
       if (appended.length > 0 && command.command.kind === 'cancel') announceCancel(ctx, runId);
