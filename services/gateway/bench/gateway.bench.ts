@@ -1,6 +1,8 @@
 import { connect } from '@nats-io/transport-node';
 import { domainFilter, eventSubject } from '@cadre/proto';
 import { fmt, measure, percentile, ratio, verdict, runAlone, type BenchResult, type Headline } from '../../../bench/stats';
+import { cpus } from 'node:os';
+import { cpuBetween, readCpu } from '../../../bench/machine-cpu';
 import { httpClient, startHelloWorld } from './http-load';
 import { startSubscribers } from './sse-subscribers';
 import { startEmbeddedStack, startNatsStack, type BenchStack } from './stack';
@@ -12,7 +14,21 @@ const RATE = 100;
 const PACED_SECONDS = 10;
 const BURST = 2000;
 
-type Row = { name: string; clients: number; perSecond: number; p50: number; p99: number };
+type Row = { name: string; clients: number; perSecond: number; p50: number; p99: number; cpu?: CpuPerRequest };
+
+/** CPU per request over a row's measurement, from /proc, in µs: the node processes, Postgres, nats-server, the machine. */
+type CpuPerRequest = { node: number; postgres: number; nats: number; machine: number };
+
+/** Measures `op` and, where /proc is there, what each kind of process spent on it. */
+async function measureWithCpu(op: () => Promise<unknown>, total: number, clients: number) {
+  const before = readCpu();
+  const measured = await measure(op, total, clients);
+  const used = cpuBetween(before, readCpu());
+  const per = (ms: number) => (ms * 1000) / total;
+  const cpu = used === undefined ? undefined
+    : { node: per(used.commandMs('node')), postgres: per(used.commandMs('postgres')), nats: per(used.commandMs('nats-server')), machine: per(used.machineBusyMs) };
+  return { ...measured, ...(cpu !== undefined ? { cpu } : {}) };
+}
 
 async function commandRows(name: string, url: string, path: string, headers: Record<string, string>): Promise<Row[]> {
   const rows: Row[] = [];
@@ -23,7 +39,7 @@ async function commandRows(name: string, url: string, path: string, headers: Rec
       if (status !== 201) throw new Error(`${name}: status ${status}`);
     };
     await measure(op, 500, clients); // warm-up
-    rows.push({ name, clients, ...(await measure(op, TOTAL, clients)) });
+    rows.push({ name, clients, ...(await measureWithCpu(op, TOTAL, clients)) });
     client.close();
   }
   return rows;
@@ -123,6 +139,29 @@ async function sseRows(stack: BenchStack): Promise<SseFigures> {
   return { rows, pacedP99: percentile(paced.latencies, 99), pacedBaselineP99: percentile(base.paced, 99) };
 }
 
+/**
+ * Where a request's CPU went at 16 clients (from /proc), and the throughput the machine's cores
+ * allow at that cost: the gateway command's ceiling against the hello-world's.
+ */
+function cpuRows(rows: readonly Row[], baseline: (clients: number) => Row): string[] {
+  const at16 = rows.filter((r) => r.clients === 16 && r.cpu !== undefined);
+  if (at16.length === 0) return [];
+  const cores = cpus().length;
+  const us = (n: number) => fmt(n, 0);
+  return [
+    '',
+    `CPU per request at 16 clients, from /proc (µs; "node" is the bench process — gateway or hello-world server and the load client — with the services' process): ${cores} cores at that cost serve at most cores × 10⁶ / machine µs requests a second.`,
+    '',
+    '| target | node | Postgres | nats-server | machine (every process) | ceiling req/s | ceiling vs hello-world |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...at16.map((r) => {
+      const c = r.cpu!;
+      const ceiling = (cores * 1e6) / c.machine;
+      return `| ${r.name} | ${us(c.node)} | ${us(c.postgres)} | ${us(c.nats)} | ${us(c.machine)} | ${fmt(ceiling, 0)} | ${ratio(ceiling, baseline(16).perSecond)} |`;
+    }),
+  ];
+}
+
 /** Gateway round trip beside an Express hello-world, and SSE fan-out to 1,000 subscribers. */
 export async function run(): Promise<BenchResult> {
   const hello = await startHelloWorld();
@@ -201,6 +240,7 @@ export async function run(): Promise<BenchResult> {
     `The gateway's own share of a query (1 client, p50): ${fmt(query?.p50 ?? Number.NaN, 3)} ms − ${fmt(raw.p50, 3)} ms raw NATS request − ${fmt(baseline(1).p50, 3)} ms hello-world = ${fmt((query?.p50 ?? Number.NaN) - raw.p50 - baseline(1).p50, 3)} ms (target ≤ 0.3 ms).`,
     '',
     'Targets: command throughput ≥ 25 % of the hello-world; p50 < 2 ms at 1 client.',
+    ...cpuRows(rows, (clients) => baseline(clients)),
     '',
     `### SSE fan-out (${SUBSCRIBERS} subscribers on one gateway, NATS; subscribers in a worker thread)`,
     '',
