@@ -97,9 +97,11 @@ async function executeRunCommand(
   const stream = runStream(runId);
   // A run id this service has just made (a create, not a spawn, which names its own) has no stream yet.
   if (command.kind === 'create' && command.spawn === undefined) ctx.runSnapshots.fresh(stream);
+  const kept = ctx.runSnapshots.get(stream) !== undefined;
   const outcome = await handleCommand(ctx.store, runDecider, {
     stream,
     snapshots: ctx.runSnapshots,
+    speculate: ctx.runSnapshots.speculating(),
     subjectScope: runId,
     ...(meta !== undefined ? { meta } : {}),
     // Every event of a run carries its creator as owner: the stream shows it to them and admins.
@@ -117,5 +119,7 @@ async function executeRunCommand(
     },
     reactions: runReactions(ctx, runId, onWriting),
   });
+  // What was read after the kept state (nothing when the speculation stood) says whether it was current.
+  if (kept) ctx.runSnapshots.observe(outcome.history.length === 0);
   return { state: outcome.state, pipeline: outcome.command.pipeline, accepted: outcome.result };
 }

@@ -26,7 +26,20 @@ function estimate(state: RunState): number {
 export interface RunSnapshots extends Snapshots<RunState> {
   /** Marks the stream of a run id just made: it does not exist yet (a create then appends at once). */
   fresh(streamId: string): void;
+  /**
+   * Whether a command should decide on the kept state without reading: while most kept states
+   * were still the stream's end. A hit costs one round trip and a miss three (the append that
+   * finds the stream moved on, the read, the append) against two for reading first, so it pays
+   * above one hit in two — one replica, or a few whose commands on a run mostly land where the
+   * last one did; with many replicas taking a run's reports at random, reading first is cheaper.
+   */
+  speculating(): boolean;
+  /** After a command that began from a kept state: whether that state was still the stream's end. */
+  observe(wasCurrent: boolean): void;
 }
+
+/** How many recent commands the hit rate mostly reflects (an exponential average over about these). */
+const HIT_RATE_WINDOW = 16;
 
 /**
  * The state of each live run this replica commanded lately, at the version it last wrote or read
@@ -37,7 +50,13 @@ export interface RunSnapshots extends Snapshots<RunState> {
  */
 export function runSnapshots(maxBytes: number): RunSnapshots {
   const cache = new LRUCache<string, Snapshot<RunState>>({ max: 100_000, maxSize: maxBytes, sizeCalculation: (s) => estimate(s.state) });
+  // Measured whether speculating or not: a command that reads first still sees whether anything followed the kept state.
+  let hitRate = 1;
   return {
+    speculating: () => hitRate >= 0.5,
+    observe(wasCurrent) {
+      hitRate += ((wasCurrent ? 1 : 0) - hitRate) / HIT_RATE_WINDOW;
+    },
     get: (streamId) => cache.get(streamId),
     set(streamId, snapshot) {
       if (isTerminal(snapshot.state)) {
