@@ -96,8 +96,9 @@ async function executeRunCommand(
 ): Promise<Outcome> {
   const stream = runStream(runId);
   // A run id this service has just made (a create, not a spawn, which names its own) has no stream yet.
-  if (command.kind === 'create' && command.spawn === undefined) ctx.runSnapshots.fresh(stream);
+  // Whether this replica kept the run's state (a create's is not: it says nothing of other replicas).
   const kept = ctx.runSnapshots.get(stream) !== undefined;
+  if (command.kind === 'create' && command.spawn === undefined) ctx.runSnapshots.fresh(stream);
   const outcome = await handleCommand(ctx.store, runDecider, {
     stream,
     snapshots: ctx.runSnapshots,
