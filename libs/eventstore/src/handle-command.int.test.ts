@@ -233,6 +233,22 @@ describe('handleCommand', () => {
         expect(await store.streamVersion('cart-p3')).toBe(4);
       });
 
+      it('reads the stream whole when the snapshot is ahead of it (a restored database), and keeps what it read', async () => {
+        const snapshots = snapshotCache<Cart>(8);
+        await handleCommand(store, cartDecider, { stream: 'cart-p5', command: add('p5', 'apple'), snapshots });
+        // The snapshot claims four versions the stream does not have.
+        snapshots.set('cart-p5', { state: { units: { apple: 1, ghost: 9 }, checkedOut: false }, version: 5, lastPosition: 1e12 });
+        const outcome = await handleCommand(store, cartDecider, { stream: 'cart-p5', command: add('p5', 'pear'), snapshots, backoffMs: 1 });
+        expect(outcome).toMatchObject({ result: 2, version: 2, state: { units: { apple: 1, pear: 1 } } });
+        expect(outcome.history.map((e) => e.version)).toEqual([1]);
+        expect(snapshots.get('cart-p5')).toMatchObject({ version: 2, state: { units: { apple: 1, pear: 1 } } });
+        // Healed: the next command speculates from it again.
+        const before = streamReads;
+        await handleCommand(store, cartDecider, { stream: 'cart-p5', command: add('p5', 'fig'), snapshots });
+        expect(streamReads - before).toBe(0);
+        expect((await store.readStream('cart-p5')).map((e) => e.data.sku)).toEqual(['apple', 'pear', 'fig']);
+      });
+
       it('takes neither a refusal nor a decision of no events from the snapshot alone', async () => {
         const snapshots = snapshotCache<Cart>(8);
         await handleCommand(store, cartDecider, { stream: 'cart-p4', command: add('p4', 'apple'), snapshots });

@@ -11,13 +11,14 @@ export interface Snapshot<State> extends StreamMark {
 /** Snapshots of streams by id, kept by one process (any replica's own; never shared, never required). */
 export interface Snapshots<State> {
   get(streamId: string): Snapshot<State> | undefined;
+  /** Stores a snapshot unless a later one is stored already. */
   set(streamId: string, snapshot: Snapshot<State>): void;
-}
-
-/** Snapshots kept in memory, which a caller may also forget (a stream it will not command again). */
-export interface SnapshotCache<State> extends Snapshots<State> {
+  /** Forgets a stream's snapshot (one found ahead of the stream: a restored database). */
   delete(streamId: string): void;
 }
+
+/** Snapshots kept in memory. */
+export type SnapshotCache<State> = Snapshots<State>;
 
 /**
  * The snapshots of the last `capacity` streams used. For streams that live long and grow (a
@@ -159,14 +160,15 @@ export async function handleCommand<Command, State, Event extends DomainEvent, R
   const { stream, meta, subjectScope, now, attempts, backoffMs } = options;
   // The decision of the try that stood (a closure sets it, hence the assertion).
   let stood = undefined as
-    | { readonly command: Command; readonly history: readonly EventEnvelope[]; readonly state: State; readonly result: Result }
+    | { readonly command: Command; readonly history: readonly EventEnvelope[]; readonly state: State; readonly result: Result; readonly whole: boolean }
     | undefined;
   const snapshot = options.snapshots?.get(stream);
   const appended = await store.appendWithRetry(stream, async (current) => {
-    const state = foldEnvelopes(decider, snapshot?.state ?? decider.initialState, current.events);
+    // The store reads the whole stream again when the snapshot turned out to be ahead of it.
+    const state = foldEnvelopes(decider, current.after !== undefined && snapshot !== undefined ? snapshot.state : decider.initialState, current.events);
     const command = options.commandFor !== undefined ? await options.commandFor(state) : (options.command as Command);
     const { events, result } = decided(decider.decide(command, state));
-    stood = { command, history: current.events, state, result };
+    stood = { command, history: current.events, state, result, whole: current.after === undefined };
     const owner = options.owner?.(state, command);
     const stamped = owner === undefined ? meta : { ...meta, owner };
     return events.map((event) => toNewEvent(event, stamped));
@@ -187,6 +189,8 @@ export async function handleCommand<Command, State, Event extends DomainEvent, R
     version: appended.nextVersion,
     lastPosition: appended.lastPosition,
   };
+  // A snapshot found ahead of the stream (the store read it whole) gives way to what was read.
+  if (snapshot !== undefined && stood.whole) options.snapshots?.delete(stream);
   options.snapshots?.set(stream, { state: outcome.state, version: outcome.version, lastPosition: outcome.lastPosition });
   for (const react of options.reactions ?? []) await react(outcome);
   return outcome;

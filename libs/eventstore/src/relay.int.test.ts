@@ -132,6 +132,25 @@ describe('outbox relay on the NATS bus', () => {
     }
   });
 
+  it('hands over with a NOTIFY when it stops while holding the lock, so another replica hears of appends that sent none', async () => {
+    const stopping = startOutboxRelay({ store, bus, pollIntervalMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 300)); // its first batch took the lock
+    const listener = new Client({ connectionString: database.url });
+    await listener.connect();
+    let notifications = 0;
+    listener.on('notification', () => notifications++);
+    await listener.query(`LISTEN "${outboxChannel('shop')}"`);
+    try {
+      await stopping.stop();
+      await eventually(async () => {
+        await listener.query('SELECT 1');
+        expect(notifications).toBe(1);
+      }, 3_000);
+    } finally {
+      await listener.end();
+    }
+  });
+
   it('is woken promptly when concurrent appends leave the NOTIFY to one sent after their commits', async () => {
     relay = startOutboxRelay({ store, bus, pollIntervalMs: 60_000 });
     await new Promise((r) => setTimeout(r, 300));

@@ -4,7 +4,7 @@ import { appendStatements } from './append-sql';
 import { migrateEventStore } from './migrate';
 import { iterateAllRecords, readAllRecords, readStreamRecords, streamVersion } from './read';
 import { withConcurrencyRetry } from './retry';
-import { ConcurrencyError, ConflictError } from '@cadre/proto';
+import { ConcurrencyError, ConflictError, ValidationError } from '@cadre/proto';
 import type { AppendResult, EventStore, EventStoreOptions, NewEvent, StreamMark } from './types';
 import { localRelays } from './relay/local';
 import { createRelayWaker } from './wake-relay';
@@ -36,22 +36,30 @@ export async function createEventStore(options: EventStoreOptions): Promise<Even
     db,
     append: (streamId, expectedVersion, events, appendOptions) => appendToStream(ctx, streamId, expectedVersion, events, appendOptions),
     appendWithRetry: (streamId, decide, retryOptions = {}) => {
-      const after = retryOptions.after;
+      let mark = retryOptions.after;
       // A speculation is tried once, before the first read; anything but its append standing falls back to reading.
-      let speculate = after !== undefined && retryOptions.speculate === true;
+      let speculate = mark !== undefined && retryOptions.speculate === true;
       return withConcurrencyRetry(async (): Promise<AppendResult> => {
-        if (speculate && after !== undefined) {
+        if (speculate && mark !== undefined) {
           speculate = false;
-          const stood = await speculativeAppend(after);
+          const stood = await speculativeAppend(mark);
           if (stood !== undefined) return stood;
         }
-        const records = await readStreamRecords(ctx, streamId, after !== undefined ? { fromVersion: after.version + 1 } : {});
-        const version = records.at(-1)?.event.version ?? after?.version ?? 0;
-        const lastPosition = records.at(-1)?.position ?? after?.lastPosition ?? 0;
+        const from = mark;
+        const records = await readStreamRecords(ctx, streamId, from !== undefined ? { fromVersion: from.version + 1 } : {});
+        const version = records.at(-1)?.event.version ?? from?.version ?? 0;
+        const lastPosition = records.at(-1)?.position ?? from?.lastPosition ?? 0;
         const events = records.map((record) => record.event);
-        const decided = await decide({ events, version, lastPosition });
+        const decided = await decide({ events, version, lastPosition, ...(from !== undefined ? { after: from } : {}) });
         if (decided.length === 0) return { events: [], nextVersion: version, lastPosition };
-        return appendToStream(ctx, streamId, version === 0 ? 'no_stream' : version, decided, retryOptions);
+        try {
+          return await appendToStream(ctx, streamId, version === 0 ? 'no_stream' : version, decided, retryOptions);
+        } catch (error) {
+          // Nothing after the mark, yet the stream is not at its version: the mark may be ahead of the
+          // stream (a restored database, a commit lost in a failover). The next try reads it whole.
+          if (error instanceof ConcurrencyError && from !== undefined && records.length === 0) mark = undefined;
+          throw error;
+        }
       }, retryOptions);
 
       /**
@@ -63,7 +71,7 @@ export async function createEventStore(options: EventStoreOptions): Promise<Even
       async function speculativeAppend(mark: StreamMark): Promise<AppendResult | undefined> {
         let decided: readonly NewEvent[];
         try {
-          decided = await decide({ events: [], version: mark.version, lastPosition: mark.lastPosition });
+          decided = await decide({ events: [], version: mark.version, lastPosition: mark.lastPosition, after: mark });
         } catch {
           return undefined;
         }
@@ -71,7 +79,9 @@ export async function createEventStore(options: EventStoreOptions): Promise<Even
         try {
           return await appendToStream(ctx, streamId, mark.version === 0 ? 'no_stream' : mark.version, decided, retryOptions, false);
         } catch (error) {
-          if (error instanceof ConcurrencyError || error instanceof ConflictError) return undefined;
+          // The stream moved on (or the events do not hold on it): decide again on what is read. A
+          // store that cannot be reached is no reason to read.
+          if (error instanceof ConcurrencyError || error instanceof ConflictError || error instanceof ValidationError) return undefined;
           throw error;
         }
       }

@@ -58,7 +58,12 @@ export interface ReadAllOptions {
 
 /** The current state of a stream as `decide` sees it. */
 export interface StreamState {
+  /**
+   * The events read: all of the stream's, or — when `after` is given — only those after that mark
+   * (the caller folds them onto its state at the mark; without `after`, onto the initial state).
+   */
   readonly events: readonly EventEnvelope[];
+  readonly after?: StreamMark;
   readonly version: number;
   /** Position of the stream's last event, 0 for a new stream. */
   readonly lastPosition: number;

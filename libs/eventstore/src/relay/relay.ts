@@ -74,6 +74,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       }
       if (outcome.duplicates > 0) count('duplicates', outcome.duplicates);
       if (outcome.error !== undefined) {
+        // Backing off, it relays nothing: appends wake other replicas again meanwhile.
+        holding(false);
         failures++;
         count('publish_failures', 1);
         logger.warn({ err: outcome.error, failures, published: outcome.published }, 'outbox relay could not publish');
@@ -86,7 +88,11 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
   };
 
-  const running = loop().catch((error: unknown) => logger.error({ err: error }, 'outbox relay stopped unexpectedly'));
+  const running = loop().catch((error: unknown) => {
+    holding(false);
+    local.leave();
+    logger.error({ err: error }, 'outbox relay stopped unexpectedly');
+  });
   logger.info({ schema: ctx.schema }, 'outbox relay started');
 
   return {
@@ -94,6 +100,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       stopping.abort();
       wakeup.wake();
       await running;
+      // Another replica takes over: it hears of the appends that counted on this one.
+      holding(false);
       local.leave();
       await listener.close();
       logger.info({ schema: ctx.schema }, 'outbox relay stopped');

@@ -39,7 +39,13 @@ export function llmCallsProjection(schema: string): ProjectionDefinition {
     },
     // A batch in one statement: the rows as one JSON array, each call once.
     applyMany: async (events, trx) => {
-      const rows = [...new Map(events.map((event) => { const row = callRow(event); return [row.id, row] as const; })).values()];
+      // The first event of a call stands, as `on conflict do nothing` keeps the first row.
+      const byId = new Map<string, ReturnType<typeof callRow>>();
+      for (const event of events) {
+        const row = callRow(event);
+        if (!byId.has(row.id)) byId.set(row.id, row);
+      }
+      const rows = [...byId.values()];
       await sql`insert into ${s}.llm_calls (${COLUMNS})
         select ${COLUMNS} from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
           id text, run_id text, step_id text, agent_id text, user_id text, provider text, model text, input_tokens bigint, output_tokens bigint,

@@ -15,11 +15,12 @@ function jsonBytes(value: object | undefined): number {
   return size;
 }
 
-/** A run state's memory, roughly: its pipeline definition and outputs as JSON, and a share per attempt. */
+/** A run state's memory, roughly: its texts, pipeline definition and outputs as JSON, and a share per attempt (twice that for the heap). */
 function estimate(state: RunState): number {
-  let bytes = 1_024 + jsonBytes(state.pipelineSnapshot);
-  for (const attempt of state.attempts) bytes += 512 + jsonBytes(attempt.outputs);
-  return bytes;
+  let bytes = 1_024 + jsonBytes(state.pipelineSnapshot) + jsonBytes(state.spawn) + state.taskDescription.length
+    + (state.humanContext?.length ?? 0) + (state.error?.length ?? 0);
+  for (const attempt of state.attempts) bytes += 512 + jsonBytes(attempt.outputs) + (attempt.feedback?.length ?? 0) + (attempt.error?.length ?? 0);
+  return 2 * bytes;
 }
 
 /** What one replica keeps of the runs it commands: see runSnapshots. */
@@ -50,6 +51,8 @@ const HIT_RATE_WINDOW = 16;
  */
 export function runSnapshots(maxBytes: number): RunSnapshots {
   const cache = new LRUCache<string, Snapshot<RunState>>({ max: 100_000, maxSize: maxBytes, sizeCalculation: (s) => estimate(s.state) });
+  // The version at which each run lately ended here: an older command's state, stored after, must not bring it back.
+  const ended = new LRUCache<string, number>({ max: 100_000 });
   // Measured whether speculating or not: a command that reads first still sees whether anything followed the kept state.
   let hitRate = 1;
   return {
@@ -58,11 +61,15 @@ export function runSnapshots(maxBytes: number): RunSnapshots {
       hitRate += ((wasCurrent ? 1 : 0) - hitRate) / HIT_RATE_WINDOW;
     },
     get: (streamId) => cache.get(streamId),
+    delete: (streamId) => void cache.delete(streamId),
     set(streamId, snapshot) {
       if (isTerminal(snapshot.state)) {
         cache.delete(streamId);
+        ended.set(streamId, Math.max(ended.get(streamId) ?? 0, snapshot.version));
         return;
       }
+      // A restart brings a run back at a later version than its end.
+      if ((ended.get(streamId) ?? -1) >= snapshot.version) return;
       // Another command of this replica may have stored a later one meanwhile: never go back.
       const known = cache.peek(streamId);
       if (known !== undefined && known.version > snapshot.version) return;

@@ -11,6 +11,12 @@ describe('the runs a replica keeps', () => {
     expect(snapshots.get('run-r1')?.version).toBe(3);
     snapshots.set('run-r1', { state: { ...live(4), status: 'completed' }, version: 4, lastPosition: 40 });
     expect(snapshots.get('run-r1')).toBeUndefined();
+    // A command that committed before the end but stores its state after it does not bring the run back…
+    snapshots.set('run-r1', { state: live(3), version: 3, lastPosition: 30 });
+    expect(snapshots.get('run-r1')).toBeUndefined();
+    // …a restart (a later version) does.
+    snapshots.set('run-r1', { state: live(5), version: 5, lastPosition: 50 });
+    expect(snapshots.get('run-r1')?.version).toBe(5);
     snapshots.fresh('run-r2');
     expect(snapshots.get('run-r2')).toEqual({ state: initialRunState, version: 0, lastPosition: 0 });
   });
