@@ -17,14 +17,11 @@ export interface Snapshots<State> {
   delete(streamId: string): void;
 }
 
-/** Snapshots kept in memory. */
-export type SnapshotCache<State> = Snapshots<State>;
-
 /**
  * The snapshots of the last `capacity` streams used. For streams that live long and grow (a
  * project's index jobs, say): a command or a read then reads only the events after the snapshot.
  */
-export function snapshotCache<State>(capacity: number): SnapshotCache<State> {
+export function snapshotCache<State>(capacity: number): Snapshots<State> {
   const entries = new Map<string, Snapshot<State>>();
   return {
     delete(streamId) {

@@ -16,4 +16,4 @@ export { runProjection, type ProjectionFeed, type RunProjectionOptions, type Run
 export { followProjection, type FollowedProjection, type FollowOptions } from './projection/follow';
 export { decodeEvent, subjectFilterFor } from './projection/decode';
 export { decided, foldEnvelopes, foldEvents, type Decided, type Decider, type Decision, type DomainEvent } from './decider';
-export { handleCommand, readState, snapshotCache, type CommandOutcome, type HandleCommandOptions, type Reaction, type Snapshot, type SnapshotCache, type Snapshots } from './handle-command';
+export { handleCommand, readState, snapshotCache, type CommandOutcome, type HandleCommandOptions, type Reaction, type Snapshot, type Snapshots } from './handle-command';

@@ -29,6 +29,11 @@ export interface RelayWaker {
 
 const NOTIFY = { name: 'cadre_outbox_notify', text: "SELECT pg_notify($1, '')" };
 
+/** Sends the relays' wake-up on `channel`, in a statement of its own. */
+export function notifyRelays(pool: Pick<Pool, 'query'>, channel: string): Promise<unknown> {
+  return pool.query({ ...NOTIFY, values: [channel] });
+}
+
 /** 1 ms bounds the wake-up delay it adds, and the NOTIFYs to 1,000/s however many appends. */
 const MIN_GAP_MS = 1;
 
@@ -44,7 +49,7 @@ export function createRelayWaker(pool: Pool, channel: string, local: LocalRelays
     wanted = false; // everything committed so far is covered by this NOTIFY
     lastSent = performance.now();
     // Through a promise, so that even a synchronous throw ends in `finally` and never leaves `busy`.
-    Promise.resolve().then(() => pool.query({ ...NOTIFY, values: [channel] })).catch(() => undefined).finally(() => {
+    Promise.resolve().then(() => notifyRelays(pool, channel)).catch(() => undefined).finally(() => {
       busy = false;
       if (wanted) flush();
     });

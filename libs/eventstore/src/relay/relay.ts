@@ -5,6 +5,7 @@ import { listenForNotifications } from './listener';
 import { localRelays } from './local';
 import { silentLogger, type OutboxRelay, type OutboxRelayOptions } from './options';
 import { createWakeup, sleep } from './wakeup';
+import { notifyRelays } from '../wake-relay';
 
 /**
  * Starts the outbox relay of one store: woken by NOTIFY from appends (with a safety poll), or
@@ -38,7 +39,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
    */
   const holding = (now: boolean): void => {
     local.holding(now);
-    if (held && !now) ctx.pool.query({ text: 'SELECT pg_notify($1, \'\')', values: [outboxChannel(ctx.schema)] }).catch(() => undefined);
+    if (held && !now) notifyRelays(ctx.pool, outboxChannel(ctx.schema)).catch(() => undefined);
     held = now;
   };
 
