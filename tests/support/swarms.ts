@@ -27,13 +27,35 @@ export async function swarmTasks(baseUrl: string, token: string, swarmId: string
   return Object.fromEntries(reply.body.tasks.map((t) => [t.key, t]));
 }
 
-/** Polls `GET /v1/swarm/{id}` until the swarm has `status`. */
-export function waitForSwarmStatus(baseUrl: string, token: string, swarmId: string, status: SwarmView['status'], timeoutMs = 30_000): Promise<SwarmView> {
-  return eventually(async () => {
-    const swarm = await getSwarm(baseUrl, token, swarmId);
-    expect(swarm.status).toBe(status);
-    return swarm;
-  }, timeoutMs, 50);
+/**
+ * Polls `GET /v1/swarm/{id}` until the swarm has `status`. Should it never, the failure says where
+ * the swarm stands: each task, and each of its runs with its steps (a test that hangs explains itself).
+ */
+export async function waitForSwarmStatus(baseUrl: string, token: string, swarmId: string, status: SwarmView['status'], timeoutMs = 30_000): Promise<SwarmView> {
+  try {
+    return await eventually(async () => {
+      const swarm = await getSwarm(baseUrl, token, swarmId);
+      expect(swarm.status).toBe(status);
+      return swarm;
+    }, timeoutMs, 50);
+  } catch (error) {
+    const where = await whereSwarmStands(baseUrl, token, swarmId).catch((err: unknown) => `(not read: ${String(err)})`);
+    if (error instanceof Error) error.message += `\n\nswarm ${swarmId} as the wait ended:\n${where}`;
+    throw error;
+  }
+}
+
+async function whereSwarmStands(baseUrl: string, token: string, swarmId: string): Promise<string> {
+  const tasks = await swarmTasks(baseUrl, token, swarmId);
+  const lines = await Promise.all(Object.values(tasks).map(async (task) => {
+    const runs = await Promise.all((task.run_ids ?? []).map(async (runId) => {
+      const reply = await call<{ status?: string; steps?: Array<{ step_id: string; status: string; attempt?: number }> }>(baseUrl, 'GET', `/v1/runs/${runId}`, { token });
+      const steps = (reply.body.steps ?? []).map((s) => `${s.step_id}#${s.attempt ?? 1} ${s.status}`).join(', ');
+      return `    run ${runId}: ${reply.status === 200 ? `${reply.body.status} [${steps}]` : `HTTP ${reply.status}`}`;
+    }));
+    return [`  task ${task.key}: ${task.status}, attempts ${task.attempts}`, ...runs].join('\n');
+  }));
+  return lines.join('\n');
 }
 
 /** Follows one swarm's events from the start of the stream (`?swarm_id=`). */
