@@ -1,3 +1,5 @@
+import type { Alongside } from './types';
+
 /** A prepared statement as node-postgres takes it: parsed and planned once per connection. */
 export interface NamedStatement {
   readonly name: string;
@@ -8,7 +10,12 @@ export interface NamedStatement {
 export interface AppendStatements {
   readonly one: NamedStatement;
   readonly many: NamedStatement;
+  /** The statement with writes alongside (see Alongside), made once per key and form. */
+  alongside(many: boolean, alongside: Alongside): NamedStatement;
 }
+
+/** Parameters of the append itself; those of the writes alongside follow. */
+const APPEND_PARAMETERS = 9;
 
 /**
  * One statement does the whole append, so it is atomic without an explicit transaction and
@@ -30,9 +37,10 @@ export interface AppendStatements {
  *
  * Parameters: $1 stream id, $2 expected version (null = any); $3 id, $4 type, $5 data and
  * $6 meta (JSON text), $7 occurred_at, $8 subject (scalars for one event, arrays in event order
- * for several); $9 NOTIFY channel (null = the caller wakes the relay).
+ * for several); $9 NOTIFY channel (null = the caller wakes the relay); from $10 those of the
+ * writes alongside, CTEs after `ins` that the CTE `appended` lets write only when events went in.
  */
-function appendSql(schema: string, many: boolean): string {
+function appendSql(schema: string, many: boolean, alongside?: Alongside): string {
   const events = `"${schema}".events`;
   const outbox = `"${schema}".outbox`;
   const rows = many
@@ -54,7 +62,9 @@ function appendSql(schema: string, many: boolean): string {
       INSERT INTO ${events} (id, stream_id, version, type, data, meta, occurred_at)
       ${rows}
       RETURNING position, version
-    )
+    )${alongside === undefined ? '' : `,
+    appended AS (SELECT 1 FROM ins LIMIT 1),
+    ${alongside.ctes((index) => `$${APPEND_PARAMETERS + index}`)}`}
     INSERT INTO ${outbox} (position, stream_id, first_version, subjects)
     ${outboxRow}
     RETURNING ${lastPosition}::text AS last_position, (SELECT v FROM cur) AS current_version,
@@ -63,9 +73,19 @@ function appendSql(schema: string, many: boolean): string {
 
 /** Both statements of `schema`, named uniquely per schema. */
 export function appendStatements(schema: string): AppendStatements {
+  const made = new Map<string, NamedStatement>();
   return {
     one: { name: `cadre_append_one_${schema}`, text: appendSql(schema, false) },
     many: { name: `cadre_append_many_${schema}`, text: appendSql(schema, true) },
+    alongside(many, alongside) {
+      const name = `cadre_append_${many ? 'many' : 'one'}_${schema}_${alongside.key}`;
+      let statement = made.get(name);
+      if (statement === undefined) {
+        statement = { name, text: appendSql(schema, many, alongside) };
+        made.set(name, statement);
+      }
+      return statement;
+    },
   };
 }
 

@@ -11,7 +11,7 @@ import type { Database } from './database';
 import { isUniqueViolation, toStoreError } from './errors';
 import { streamVersion } from './read';
 import { withConcurrencyRetry } from './retry';
-import type { AppendOptions, AppendResult, AppendedEventRef, ExpectedVersion, NewEvent } from './types';
+import type { Alongside, AppendOptions, AppendResult, AppendedEventRef, ExpectedVersion, NewEvent } from './types';
 import type { RelayWaker } from './wake-relay';
 
 /** What the append needs from its store. */
@@ -106,8 +106,22 @@ export async function appendToStream(
   const expected = expectedAsNumber(expectedVersion);
   const rows = prepare(ctx, streamId, events, options);
   // 'any' promises the caller no conflict, so a race for the next version is retried here.
-  if (expected === null) return withConcurrencyRetry(() => insert(ctx, streamId, expectedVersion, expected, rows, true), { attempts: ANY_ATTEMPTS });
-  return insert(ctx, streamId, expectedVersion, expected, rows, describeConflict);
+  if (expected === null) {
+    if (options.alongside !== undefined) throw new ValidationError('writes alongside an append need an expected version', { streamId });
+    return withConcurrencyRetry(() => insert(ctx, streamId, expectedVersion, expected, rows, true), { attempts: ANY_ATTEMPTS });
+  }
+  const alongside = options.alongside?.(envelopesOf(streamId, expected, rows));
+  if (alongside !== undefined && !ALONGSIDE_KEY.test(alongside.key)) throw new ValidationError('the key of writes alongside an append is letters, digits and _', { key: alongside.key });
+  return insert(ctx, streamId, expectedVersion, expected, rows, describeConflict, alongside);
+}
+
+const ALONGSIDE_KEY = /^[A-Za-z0-9_]{1,40}$/;
+
+/** The envelopes of the events as appended after version `before`. */
+function envelopesOf(streamId: string, before: number, rows: readonly PreparedEvent[]): EventEnvelope[] {
+  return rows.map((row, i) => ({
+    id: row.id, type: row.type, stream: streamId, version: before + 1 + i, occurredAt: row.occurred_at, data: row.data, meta: row.meta,
+  }));
 }
 
 /**
@@ -116,7 +130,7 @@ export async function appendToStream(
  */
 async function insert(
   ctx: AppendContext, streamId: string, expectedVersion: ExpectedVersion, expected: number | null, rows: readonly PreparedEvent[],
-  describeConflict: boolean,
+  describeConflict: boolean, alongside?: Alongside,
 ): Promise<AppendResult> {
   let result: AppendRow | undefined;
   const notify = ctx.waker.enter();
@@ -126,8 +140,9 @@ async function insert(
     const values = [
       streamId, expected, column((r) => r.id), column((r) => r.type), column((r) => JSON.stringify(r.data)),
       column((r) => JSON.stringify(r.meta)), column((r) => r.occurred_at), column((r) => r.subject), notify ? ctx.channel : null,
+      ...(alongside?.values ?? []),
     ];
-    const statement = one ? ctx.statements.one : ctx.statements.many;
+    const statement = alongside !== undefined ? ctx.statements.alongside(!one, alongside) : one ? ctx.statements.one : ctx.statements.many;
     result = (await ctx.pool.query<AppendRow>({ ...statement, values })).rows[0];
   } catch (error) {
     ctx.waker.leave(false, false);
@@ -155,8 +170,5 @@ async function insert(
     }
   }
   const before = result.current_version;
-  const envelopes: EventEnvelope[] = rows.map((row, i) => ({
-    id: row.id, type: row.type, stream: streamId, version: before + 1 + i, occurredAt: row.occurred_at, data: row.data, meta: row.meta,
-  }));
-  return { events: envelopes, nextVersion: before + rows.length, lastPosition: Number(result.last_position) };
+  return { events: envelopesOf(streamId, before, rows), nextVersion: before + rows.length, lastPosition: Number(result.last_position) };
 }

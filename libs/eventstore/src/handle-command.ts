@@ -1,7 +1,7 @@
 import type { EventEnvelope } from '@cadre/proto';
 import { decided, foldEnvelopes, type Decider, type DomainEvent } from './decider';
 import type { RetryOptions } from './retry';
-import type { AppendOptions, EventStore, NewEvent, NewEventMeta, StreamMark } from './types';
+import type { Alongside, AppendOptions, EventStore, NewEvent, NewEventMeta, StreamMark } from './types';
 
 /** A stream's state folded up to a version: where the next command or read of it starts. */
 export interface Snapshot<State> extends StreamMark {
@@ -102,7 +102,7 @@ type CommandSource<Command, State> =
       readonly command?: never;
     };
 
-export type HandleCommandOptions<Command, State, Result> = CommandSource<Command, State> & AppendOptions & RetryOptions & {
+export type HandleCommandOptions<Command, State, Result> = CommandSource<Command, State> & Omit<AppendOptions, 'alongside'> & RetryOptions & {
   readonly stream: string;
   /** Stamped on every event appended (correlation id, actor, …). */
   readonly meta?: NewEventMeta;
@@ -127,6 +127,13 @@ export type HandleCommandOptions<Command, State, Result> = CommandSource<Command
    * A decision of no events or a refusal is never taken from the snapshot alone: those read first.
    */
   readonly speculate?: boolean;
+  /**
+   * Writes that commit with the decided events, in the append's statement (see Alongside): given
+   * the state those events lead to, the command decided and the events as they will be appended.
+   * A read model written this way is current the moment the command commits, with no round trip
+   * of its own.
+   */
+  readonly alongside?: (after: State, command: Command, events: readonly EventEnvelope[]) => Alongside | undefined;
 };
 
 function toNewEvent(event: DomainEvent, meta: NewEventMeta | undefined): NewEvent {
@@ -160,6 +167,9 @@ export async function handleCommand<Command, State, Event extends DomainEvent, R
     | { readonly command: Command; readonly history: readonly EventEnvelope[]; readonly state: State; readonly result: Result; readonly whole: boolean }
     | undefined;
   const snapshot = options.snapshots?.get(stream);
+  // The append asks on each try, right after that try's decision.
+  const writesAlongside = (events: readonly EventEnvelope[]): Alongside | undefined =>
+    stood === undefined ? undefined : options.alongside?.(foldEnvelopes(decider, stood.state, events), stood.command, events);
   const appended = await store.appendWithRetry(stream, async (current) => {
     // The store reads the whole stream again when the snapshot turned out to be ahead of it.
     const state = foldEnvelopes(decider, current.after !== undefined && snapshot !== undefined ? snapshot.state : decider.initialState, current.events);
@@ -175,6 +185,7 @@ export async function handleCommand<Command, State, Event extends DomainEvent, R
     ...(attempts !== undefined ? { attempts } : {}),
     ...(backoffMs !== undefined ? { backoffMs } : {}),
     ...(snapshot !== undefined ? { after: { version: snapshot.version, lastPosition: snapshot.lastPosition }, speculate: options.speculate ?? true } : {}),
+    ...(options.alongside !== undefined ? { alongside: writesAlongside } : {}),
   });
   if (stood === undefined) throw new Error('handleCommand: the store never asked for a decision');
   const outcome: CommandOutcome<State, Result, Command> = {

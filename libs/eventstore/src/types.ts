@@ -28,6 +28,26 @@ export interface AppendOptions {
   readonly subjectScope?: string;
   /** Time stamped on events that carry no `occurredAt`; the store's clock when absent. */
   readonly now?: Date;
+  /**
+   * Writes that commit with the events or not at all, in the append's own statement (one round
+   * trip for both): given the envelopes about to be appended (validated, with their versions), it
+   * answers the writes, or undefined for none. Not with expected version 'any' (the versions are
+   * not known before the append).
+   */
+  readonly alongside?: (events: readonly EventEnvelope[]) => Alongside | undefined;
+}
+
+/**
+ * Data-modifying CTEs run in an append's statement, e.g. a read model's upsert. Each must write
+ * only when the events went in: guard it with `WHERE EXISTS (SELECT 1 FROM appended)` (the CTE
+ * `appended` has a row when they did), and name its CTEs apart from the store's (`cur`, `ins`,
+ * `appended`). Its parameters are written `param(1)`, `param(2)`, … for `values[0]`, `values[1]`, …
+ */
+export interface Alongside {
+  /** Names the statement, prepared once per connection: the same key must always give the same text. */
+  readonly key: string;
+  readonly ctes: (param: (index: number) => string) => string;
+  readonly values: readonly unknown[];
 }
 
 export interface AppendResult {
