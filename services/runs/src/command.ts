@@ -9,6 +9,7 @@ import { runStream } from './run/events';
 import { ownerOfCommand, runOwner } from './run/owner';
 import type { RunState } from './run/state';
 import { runReactions } from './reactions';
+import { runViewsAlongside } from './view/sync';
 import { SPAWN_PIPELINE_ID, hasOwnPipeline, ownPipeline, spawnPipeline } from './pipelines/spawn';
 
 /**
@@ -56,10 +57,11 @@ export async function requireRun(ctx: Pick<RunsContext, 'store'>, runId: string,
 
 /**
  * Runs one command on one run through handleCommand: read, fold, decide, append at the version
- * read (a lost race with another replica re-reads and decides again), then the after-commit
- * reactions (runReactions: enqueue a queued step, write the read models, …). On a live run this
- * replica commanded last, it reads nothing: it decides on the state it kept (`runSnapshots`) and
- * appends at that version, reading only when the append finds another writer was there first.
+ * read (a lost race with another replica re-reads and decides again), with the run's read
+ * models written in the same statement, then the after-commit reactions (runReactions: enqueue a
+ * queued step, …). On a live run this replica commanded last, it reads nothing: it decides on the
+ * state it kept (`runSnapshots`) and appends at that version, reading only when the append finds
+ * another writer was there first.
  *
  * A run carries its pipeline (the definition it was created with): no lookup. The pipeline of a
  * create, or of an older run without one that this replica knows, is fetched beside the events
@@ -72,9 +74,10 @@ export async function executeRun(ctx: RunsContext, runId: string, command: RunCo
   const early = known === undefined || known === SPAWN_PIPELINE_ID ? undefined : ctx.pipelines.get(known);
   // Awaited below when the run turns out to use it; never left as an unhandled rejection.
   early?.catch(() => undefined);
-  // From now until this command's read-model write is done (or the command ends without one),
-  // the read models' projection waits before it judges an event of this run: the relay may hand
-  // it the events this command commits before the command's reactions have even begun.
+  // From now until this command has noted that the read models hold what it committed (or ends
+  // without committing), the read models' projection waits before it judges an event of this run:
+  // the relay may hand it the events this command commits before its reactions have even begun,
+  // and it would write the same rows again.
   let settle!: (writing?: Promise<void>) => void;
   const mine = new Promise<void>((resolve) => { settle = resolve; });
   const previous = ctx.writingViews.get(runId);
@@ -86,7 +89,7 @@ export async function executeRun(ctx: RunsContext, runId: string, command: RunCo
   try {
     return await executeRunCommand(ctx, runId, command, known, early, settle, meta, caller);
   } finally {
-    settle(); // no read-model write: nothing to wait for (ignored once settled with the write)
+    settle(); // nothing committed: nothing to wait for (ignored once settled by the reaction)
   }
 }
 
@@ -118,6 +121,8 @@ async function executeRunCommand(
       const pipeline = pipelineId === known ? await early : await ctx.pipelines.get(pipelineId);
       return { command, pipeline, now: ctx.clock() };
     },
+    // The read models commit with the events: a query after the reply sees the change, and no round trip is spent on them.
+    alongside: (after, request) => runViewsAlongside(ctx.schema, after, request.pipeline),
     reactions: runReactions(ctx, runId, onWriting),
   });
   // What was read after the kept state (nothing when the speculation stood) says whether it was current.

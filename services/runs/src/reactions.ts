@@ -5,7 +5,6 @@ import type { RunRequest } from './run/decider';
 import type { RunState } from './run/state';
 import { enqueueQueuedStep } from './orchestration/job';
 import { hasOwnPipeline } from './pipelines/spawn';
-import { syncRunViews } from './view/sync';
 
 /** The outcome of one command on a run, as its reactions see it. */
 export type RunOutcome = CommandOutcome<RunState, boolean, RunRequest>;
@@ -18,25 +17,19 @@ export function announceCancel(ctx: Pick<RunsContext, 'bus'>, runId: string): vo
 }
 
 /**
- * What follows a command on a run once it committed, in this order (each repairs itself or is
- * repaired elsewhere, so none fails the reply):
+ * What follows a command on a run once it committed (its read models committed with it: see
+ * executeRun), in this order, none failing the reply:
  * 1. the run's pipeline is remembered: its own (the definition it was created with, never looked
  *    up again), or for an older run the id, so the next command reads it beside the events;
- * 2. the read models' write begins (the read models' projection, should the relayed events reach
- *    it meanwhile, waits for it — `executeRun` registered it before the append — and passes over
- *    what it wrote rather than write the same rows again; it writes them should this replica die
- *    first);
- * 3. a step it queued goes on the work queue now, beside that write, not after a trip through
- *    the relay and the dispatcher's consumer (which still covers a crash right here);
- * 4. the read models are written before the reply, so a query that follows sees the change —
- *    except for the executor's `started` report, which no query follows: its reply lets the model
- *    call go, and the step's time is what a run waits for (the write goes on beside the call; a
- *    step's tool calls are events of the agents' store, relayed apart from the run's, so the
- *    stream never promised them after `step_started` — their occurredAt is after it);
- * 5. a cancellation is announced to the executors.
+ * 2. the read models' projection hears that they hold this version already: should the relayed
+ *    events reach it (it waits for this — `executeRun` registered the command before the append),
+ *    it passes over them rather than write the same rows again; it writes them should this
+ *    replica die first;
+ * 3. a step it queued goes on the work queue now, not after a trip through the relay and the
+ *    dispatcher's consumer (which still covers a crash right here);
+ * 4. a cancellation is announced to the executors.
  */
 export function runReactions(ctx: RunsContext, runId: string, onWriting: (writing: Promise<void>) => void): ReadonlyArray<Reaction<RunState, boolean, RunRequest>> {
-  let written: Promise<void> | undefined;
   return [
     ({ state, command }) => {
       if (!state.exists) return;
@@ -45,21 +38,15 @@ export function runReactions(ctx: RunsContext, runId: string, onWriting: (writin
       if (!hasOwnPipeline(state)) ctx.runPipelines.set(runId, { id: state.pipelineId });
       else if (command.command.kind === 'create' && command.pipeline !== undefined) ctx.runPipelines.set(runId, { own: command.pipeline });
     },
-    ({ appended, state, command }) => {
+    ({ appended, state }) => {
       if (appended.length === 0) return;
-      written = syncRunViews(ctx.pool, ctx.schema, state, command.pipeline)
-        .then(() => void ctx.syncedViews.set(runId, Math.max(ctx.syncedViews.get(runId) ?? 0, state.version)))
-        .catch((err: unknown) => ctx.logger.warn({ err, runId }, 'run views not updated; the projection will'));
-      // The projection waits for it (executeRun registered this command's write in writingViews).
-      onWriting(written);
+      ctx.syncedViews.set(runId, Math.max(ctx.syncedViews.get(runId) ?? 0, state.version));
+      onWriting(Promise.resolve());
     },
     async (outcome) => {
       if (!queuedAStep(outcome)) return;
       await enqueueQueuedStep(ctx, outcome.state, outcome.command.pipeline)
         .catch((err: unknown) => ctx.logger.warn({ err, runId }, 'queued step not enqueued; the dispatcher will'));
-    },
-    async ({ command }) => {
-      if (command.command.kind !== 'step_started') await written;
     },
     ({ appended, command }) => {
       if (appended.length > 0 && command.command.kind === 'cancel') announceCancel(ctx, runId);

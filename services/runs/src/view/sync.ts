@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Alongside } from '@cadre/eventstore';
 import type { Pipeline } from '@cadre/pipelines';
 import { runOwner } from '../run/owner';
 import type { RunState } from '../run/state';
@@ -27,11 +27,28 @@ function firstByKey<T>(items: readonly T[], key: (item: T) => string): T[] {
  * and the answer is false.
  *
  * One round trip for the run, its steps and its history (data-modifying CTEs, the rows as JSON
- * records): it is on the step hand-off, before the runs service replies to the executor.
+ * records). The projection writes this way; a command writes the same CTEs in its append
+ * (runViewsAlongside).
  */
 export async function writeRunViews(execute: Execute, schema: string, state: RunState, pipeline: Pipeline | undefined): Promise<boolean> {
   if (!state.exists) return false;
-  const s = `"${schema}"`;
+  const ctes = runViewCtes(`"${schema}"`, (index) => `$${index}`, '');
+  const updated = await execute(`with ${ctes} select count(*)::int as written from view_run`, runViewValues(state, pipeline));
+  return Number(updated[0]?.written ?? 0) > 0;
+}
+
+/**
+ * The run's read models written in the append of the events that lead to `state` (see
+ * Alongside): they commit together, so the read models are current when the command is, with no
+ * round trip of their own.
+ */
+export function runViewsAlongside(schema: string, state: RunState, pipeline: Pipeline | undefined): Alongside | undefined {
+  if (!state.exists) return undefined;
+  return { key: 'run_views', ctes: (param) => runViewCtes(`"${schema}"`, param, 'where exists (select 1 from appended)'), values: runViewValues(state, pipeline) };
+}
+
+/** The parameters of runViewCtes for a run's state: the run's row, then its steps and history as JSON records. */
+function runViewValues(state: RunState, pipeline: Pipeline | undefined): unknown[] {
   const run = presentRun(state, pipeline, false);
   const steps = firstByKey(presentSteps(state, pipeline), (step) => step.step_id).map((step) => {
     const attempt = state.attempts.findLast((a) => a.stepId === step.step_id);
@@ -43,45 +60,41 @@ export async function writeRunViews(execute: Execute, schema: string, state: Run
     run_id: entry.run_id, step_id: entry.step_id, attempt: entry.attempt, agent_id: entry.agent_id, status: entry.status,
     project_id: entry.project_id, task_id: entry.task_id, queued_at: entry.queued_at, body: entry,
   }));
-  const updated = await execute(
-    `with run as (
+  return [
+    run.id, run.version, run.pipeline_id, run.status, run.created_at, run.updated_at, JSON.stringify(run), runOwner(state) ?? null,
+    state.runId, state.version, JSON.stringify(steps), JSON.stringify(history),
+  ];
+}
+
+/**
+ * The upserts of a run, its steps and its history (data-modifying CTEs `view_run`, `view_steps`,
+ * `view_history`; the rows as JSON records), the run's only when `guard` holds. The run's row
+ * decides: when it was at that version already, no step or history row is written either.
+ */
+function runViewCtes(s: string, p: (index: number) => string, guard: string): string {
+  return `view_run as (
        insert into ${s}.run_view (run_id, version, pipeline_id, status, created_at, updated_at, body, owner)
-       values ($1, $2, $3, $4, $5, $6, $7, $8)
+       select ${p(1)}::text, ${p(2)}::int, ${p(3)}::text, ${p(4)}::text, ${p(5)}::timestamptz, ${p(6)}::timestamptz, ${p(7)}::jsonb, ${p(8)}::text
+       ${guard}
        on conflict (run_id) do update set version = excluded.version, status = excluded.status, updated_at = excluded.updated_at, body = excluded.body,
          owner = excluded.owner
        where ${s}.run_view.version < excluded.version
        returning run_id
-     ), steps as (
+     ), view_steps as (
        insert into ${s}.step_view (run_id, step_id, version, status, attempt, deadline, body)
-       select $9, x.step_id, $10, x.status, x.attempt, x.deadline, x.body
-       from jsonb_to_recordset($11::jsonb) as x(step_id text, status text, attempt integer, deadline timestamptz, body jsonb)
-       where exists (select 1 from run)
+       select ${p(9)}::text, x.step_id, ${p(10)}::int, x.status, x.attempt, x.deadline, x.body
+       from jsonb_to_recordset(${p(11)}::jsonb) as x(step_id text, status text, attempt integer, deadline timestamptz, body jsonb)
+       where exists (select 1 from view_run)
        on conflict (run_id, step_id) do update set version = excluded.version, status = excluded.status, attempt = excluded.attempt,
          deadline = excluded.deadline, body = excluded.body
        where ${s}.step_view.version < excluded.version
-     ), history as (
+     ), view_history as (
        insert into ${s}.run_history (run_id, step_id, attempt, version, agent_id, status, project_id, task_id, queued_at, body)
-       select x.run_id, x.step_id, x.attempt, $10, x.agent_id, x.status, x.project_id, x.task_id, x.queued_at, x.body
-       from jsonb_to_recordset($12::jsonb)
+       select x.run_id, x.step_id, x.attempt, ${p(10)}::int, x.agent_id, x.status, x.project_id, x.task_id, x.queued_at, x.body
+       from jsonb_to_recordset(${p(12)}::jsonb)
          as x(run_id text, step_id text, attempt integer, agent_id text, status text, project_id text, task_id text, queued_at timestamptz, body jsonb)
-       where exists (select 1 from run)
+       where exists (select 1 from view_run)
        on conflict (run_id, step_id, attempt) do update set version = excluded.version, status = excluded.status, body = excluded.body
        where ${s}.run_history.version < excluded.version
-     )
-     select count(*)::int as written from run`,
-    [
-      run.id, run.version, run.pipeline_id, run.status, run.created_at, run.updated_at, JSON.stringify(run), runOwner(state) ?? null,
-      state.runId, state.version, JSON.stringify(steps), JSON.stringify(history),
-    ],
-  );
-  return Number(updated[0]?.written ?? 0) > 0;
-}
-
-/**
- * Writes a run's state into the read models (one statement, so one round trip and no explicit
- * transaction): the writer's path, before it replies, so that a query that follows the command sees it.
- */
-export async function syncRunViews(pool: Pool, schema: string, state: RunState, pipeline: Pipeline | undefined): Promise<void> {
-  if (!state.exists) return;
-  await writeRunViews(async (text, values) => (await pool.query<Record<string, unknown>>(text, [...values])).rows, schema, state, pipeline);
+     )`;
 }
