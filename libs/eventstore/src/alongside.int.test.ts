@@ -5,13 +5,13 @@ import { cartDecider, type Cart, type CartCommand } from './test-support/cart-de
 import { shopRegistry } from './test-support/events';
 
 /** A cart's read model upserted in the append's statement: its units as of a stream version. */
-const cartView = (streamId: string, version: number, cart: Cart): Alongside => ({
+const cartView = (streamId: string, version: number, cart: Cart, schema = 'shop'): Alongside => ({
   key: 'cart_view',
   ctes: (p) => `cart_view_row AS (
-      INSERT INTO shop.cart_view (stream_id, version, units)
+      INSERT INTO "${schema}".cart_view (stream_id, version, units)
       SELECT ${p(1)}::text, ${p(2)}::int, ${p(3)}::jsonb WHERE EXISTS (SELECT 1 FROM appended)
       ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, units = excluded.units
-      WHERE shop.cart_view.version < excluded.version)`,
+      WHERE "${schema}".cart_view.version < excluded.version)`,
   values: [streamId, version, JSON.stringify(cart.units)],
 });
 
@@ -72,6 +72,25 @@ describe('writes alongside an append', () => {
       alongside: () => ({ ...cartView('cart-b', 1, { units: {}, checkedOut: false }), key: 'a"; drop' }),
     })).rejects.toBeInstanceOf(ValidationError);
     expect(await store.streamVersion('cart-b')).toBe(0);
+  });
+
+  it('are named apart for schemas and keys of any length, and one key keeps one statement', async () => {
+    // Two stores on one pool whose schema names (48 characters) differ only at the end: names spelled out would be cut at 63 bytes and meet.
+    const pool = store.pool;
+    const long = (end: string) => `${'s'.repeat(47)}${end}`;
+    const stores = await Promise.all(['a', 'b'].map((end) => createEventStore({ pool, schema: long(end), registry: shopRegistry() })));
+    for (const [i, other] of stores.entries()) {
+      await pool.query(`CREATE TABLE "${other.schema}".cart_view (stream_id text PRIMARY KEY, version int NOT NULL, units jsonb NOT NULL)`);
+      const view = (): Alongside => cartView('cart-l', 2, { units: { n: i }, checkedOut: false }, other.schema);
+      await other.append('cart-l', 'no_stream', [{ type: 'item_added', data: { cart_id: 'l', sku: 'n', quantity: 1 } }]);
+      await other.append('cart-l', 1, [{ type: 'item_added', data: { cart_id: 'l', sku: 'n', quantity: 1 } }], { alongside: view });
+      expect((await pool.query(`SELECT units FROM "${other.schema}".cart_view`)).rows).toEqual([{ units: { n: i } }]);
+    }
+    // The same key with another text is a mistake, told at once rather than run as the first text.
+    const other = (): Alongside => ({ ...cartView('cart-k', 1, { units: {}, checkedOut: false }), ctes: () => 'cart_view_other AS (SELECT 1)' });
+    await expect(store.append('cart-k', 'no_stream', [{ type: 'item_added', data: { cart_id: 'k', sku: 'x', quantity: 1 } }], { alongside: other }))
+      .rejects.toThrow(/another statement/);
+    expect(await store.streamVersion('cart-k')).toBe(0);
   });
 
   it('through handleCommand, hold the state the decision that stood leads to, after a stale snapshot too', async () => {

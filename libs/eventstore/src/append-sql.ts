@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Alongside } from './types';
 
 /** A prepared statement as node-postgres takes it: parsed and planned once per connection. */
@@ -6,11 +7,14 @@ export interface NamedStatement {
   readonly text: string;
 }
 
-/** The append statements of one schema: one for a single event, one for several. */
+/** The append statements of one schema: for a single event, for several, and either with writes alongside. */
 export interface AppendStatements {
   readonly one: NamedStatement;
   readonly many: NamedStatement;
-  /** The statement with writes alongside (see Alongside), made once per key and form. */
+  /**
+   * The statement with writes alongside (see Alongside), named once per key and form; a key
+   * whose writes come with another text than the first time is a mistake, and throws.
+   */
   alongside(many: boolean, alongside: Alongside): NamedStatement;
 }
 
@@ -71,21 +75,27 @@ function appendSql(schema: string, many: boolean, alongside?: Alongside): string
               (SELECT count(*) FROM (SELECT pg_notify($9, '') WHERE $9::text IS NOT NULL) n)::int AS notified`;
 }
 
-/** Both statements of `schema`, named uniquely per schema. */
+/**
+ * Names a statement of the store: Postgres keeps 63 bytes of a name, and a schema may take 48, so
+ * the schema (and the key of writes alongside) go in as a digest, which no two share.
+ */
+function statementName(form: string, ...parts: string[]): string {
+  return `cadre_append_${form}_${createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32)}`;
+}
+
+/** The statements of `schema`, named uniquely per schema (and key). */
 export function appendStatements(schema: string): AppendStatements {
   const made = new Map<string, NamedStatement>();
   return {
-    one: { name: `cadre_append_one_${schema}`, text: appendSql(schema, false) },
-    many: { name: `cadre_append_many_${schema}`, text: appendSql(schema, true) },
+    one: { name: statementName('one', schema), text: appendSql(schema, false) },
+    many: { name: statementName('many', schema), text: appendSql(schema, true) },
     alongside(many, alongside) {
-      const name = `cadre_append_${many ? 'many' : 'one'}_${schema}_${alongside.key}`;
-      let statement = made.get(name);
-      if (statement === undefined) {
-        statement = { name, text: appendSql(schema, many, alongside) };
-        made.set(name, statement);
-      }
-      return statement;
+      const text = appendSql(schema, many, alongside);
+      const name = statementName(many ? 'with_many' : 'with_one', schema, alongside.key);
+      const known = made.get(name);
+      if (known === undefined) made.set(name, { name, text });
+      else if (known.text !== text) throw new Error(`writes alongside an append: key ${alongside.key} came with another statement`);
+      return known ?? { name, text };
     },
   };
 }
-

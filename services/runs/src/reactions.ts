@@ -23,8 +23,7 @@ export function announceCancel(ctx: Pick<RunsContext, 'bus'>, runId: string): vo
  *    up again), or for an older run the id, so the next command reads it beside the events;
  * 2. the read models' projection hears that they hold this version already: should the relayed
  *    events reach it (it waits for this — `executeRun` registered the command before the append),
- *    it passes over them rather than write the same rows again; it writes them should this
- *    replica die first;
+ *    it passes over them rather than read the run and find its rows current;
  * 3. a step it queued goes on the work queue now, not after a trip through the relay and the
  *    dispatcher's consumer (which still covers a crash right here);
  * 4. a cancellation is announced to the executors.

@@ -10,13 +10,13 @@ const runIdOf = (event: EventEnvelope): string | undefined => (typeof event.data
 
 /**
  * The run, step and history read models as a projection of the run events on the bus. The
- * replica that appends a run's events writes its rows itself before replying (read-your-writes,
- * and no wait on the step hand-off); the projection makes every replica's rows converge, and
- * covers a writer that died between its append and that write. An event whose version this
- * replica wrote (or is writing: the projection waits for that write, outside any transaction)
- * is passed over; any other brings the run's rows up to the run read from the store (upcast),
- * unless they are at that version already. That makes it order-free: the rows carry the run's
- * version and only a newer one replaces them.
+ * replica that appends a run's events writes its rows in that append (runViewsAlongside: they
+ * commit together); the projection rebuilds the rows (a new read model, one made again) and
+ * brings those of an older writer up to date. An event whose version this replica committed
+ * (or is committing: the projection waits for that command, outside any transaction) is passed
+ * over; any other brings the run's rows up to the run read from the store (upcast), unless they
+ * are at that version already. That makes it order-free: the rows carry the run's version and
+ * only a newer one replaces them.
  */
 export function runViewsProjection(ctx: Pick<RunsContext, 'schema' | 'store' | 'pipelines' | 'runPipelines' | 'syncedViews' | 'writingViews'>): ProjectionDefinition {
   const runView = `"${ctx.schema}".run_view`;
