@@ -74,11 +74,10 @@ export async function executeRun(ctx: RunsContext, runId: string, command: RunCo
   const early = known === undefined || known === SPAWN_PIPELINE_ID ? undefined : ctx.pipelines.get(known);
   // Awaited below when the run turns out to use it; never left as an unhandled rejection.
   early?.catch(() => undefined);
-  // From now until this command has noted that the read models hold what it committed (or ends
-  // without committing), the read models' projection waits before it judges an event of this run:
-  // the relay may hand it the events this command commits before its reactions have even begun,
-  // and it would write the same rows again.
-  let settle!: (writing?: Promise<void>) => void;
+  // Until this command ends, the read models' projection waits before it judges an event of this
+  // run: the relay may hand it the events this command commits before its reactions have noted
+  // (syncedViews) that the rows committed with them, and it would read the run to find them current.
+  let settle!: () => void;
   const mine = new Promise<void>((resolve) => { settle = resolve; });
   const previous = ctx.writingViews.get(runId);
   const writing = previous === undefined ? mine : Promise.all([previous, mine]).then(() => undefined);
@@ -87,15 +86,15 @@ export async function executeRun(ctx: RunsContext, runId: string, command: RunCo
     if (ctx.writingViews.get(runId) === writing) ctx.writingViews.delete(runId);
   });
   try {
-    return await executeRunCommand(ctx, runId, command, known, early, settle, meta, caller);
+    return await executeRunCommand(ctx, runId, command, known, early, meta, caller);
   } finally {
-    settle(); // nothing committed: nothing to wait for (ignored once settled by the reaction)
+    settle();
   }
 }
 
 async function executeRunCommand(
   ctx: RunsContext, runId: string, command: RunCommand, known: string | undefined, early: Promise<Pipeline | undefined> | undefined,
-  onWriting: (writing: Promise<void>) => void, meta?: NewEventMeta, caller?: Call,
+  meta?: NewEventMeta, caller?: Call,
 ): Promise<Outcome> {
   const stream = runStream(runId);
   // A run id this service has just made (a create, not a spawn, which names its own) has no stream yet.
@@ -123,7 +122,7 @@ async function executeRunCommand(
     },
     // The read models commit with the events: a query after the reply sees the change, and no round trip is spent on them.
     alongside: (after, request) => runViewsAlongside(ctx.schema, after, request.pipeline),
-    reactions: runReactions(ctx, runId, onWriting),
+    reactions: runReactions(ctx, runId),
   });
   // What was read after the kept state (nothing when the speculation stood) says whether it was current.
   if (kept) ctx.runSnapshots.observe(outcome.history.length === 0);

@@ -36,8 +36,8 @@ export interface RunsContext {
    */
   readonly enqueuedSteps: LRUCache<string, true>;
   /**
-   * This replica's commands on a run in progress, until their read-model write is done (the
-   * projection waits for them rather than write alongside; a command registers before it appends).
+   * This replica's commands on a run in progress, until they end (the projection waits for them
+   * to note what they committed in syncedViews; a command registers before it appends).
    */
   readonly writingViews: Map<string, Promise<void>>;
   /** A page of the runs list stops growing past this many bytes. */

@@ -22,13 +22,13 @@ export function announceCancel(ctx: Pick<RunsContext, 'bus'>, runId: string): vo
  * 1. the run's pipeline is remembered: its own (the definition it was created with, never looked
  *    up again), or for an older run the id, so the next command reads it beside the events;
  * 2. the read models' projection hears that they hold this version already: should the relayed
- *    events reach it (it waits for this — `executeRun` registered the command before the append),
+ *    events reach it (it waits for the command — `executeRun` registered it before the append),
  *    it passes over them rather than read the run and find its rows current;
  * 3. a step it queued goes on the work queue now, not after a trip through the relay and the
  *    dispatcher's consumer (which still covers a crash right here);
  * 4. a cancellation is announced to the executors.
  */
-export function runReactions(ctx: RunsContext, runId: string, onWriting: (writing: Promise<void>) => void): ReadonlyArray<Reaction<RunState, boolean, RunRequest>> {
+export function runReactions(ctx: RunsContext, runId: string): ReadonlyArray<Reaction<RunState, boolean, RunRequest>> {
   return [
     ({ state, command }) => {
       if (!state.exists) return;
@@ -40,7 +40,6 @@ export function runReactions(ctx: RunsContext, runId: string, onWriting: (writin
     ({ appended, state }) => {
       if (appended.length === 0) return;
       ctx.syncedViews.set(runId, Math.max(ctx.syncedViews.get(runId) ?? 0, state.version));
-      onWriting(Promise.resolve());
     },
     async (outcome) => {
       if (!queuedAStep(outcome)) return;
