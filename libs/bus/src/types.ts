@@ -104,7 +104,10 @@ export interface DeliveredMessage extends StreamMessage {
 export type MessageHandler = (message: DeliveredMessage) => Promise<void>;
 
 export interface Subscription {
-  /** Stops delivery; messages in flight finish first. */
+  /**
+   * Stops delivery; messages in flight finish first. A handler may call it on its own
+   * subscription but must not await it (that would wait for the handler itself).
+   */
   stop(): Promise<void>;
   /** Resolves when the subscription ended (stopped or closed by the bus). */
   readonly closed: Promise<void>;

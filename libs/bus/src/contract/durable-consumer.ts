@@ -174,6 +174,29 @@ export function registerDurableConsumers(ctx: ContractContext): void {
       expect(events).toEqual(['start 0', 'end 0', 'stopped']);
     });
 
+    it('lets a handler stop its own subscription: its stop() ends once that handler is done', async () => {
+      const topic = unique('dc');
+      await publishAll([`evt.${topic}.1`, `evt.${topic}.2`, `evt.${topic}.3`]);
+      const events: string[] = [];
+      let stopped: Promise<void> | undefined;
+      const holder: { sub?: Subscription } = {};
+      const sub = await ctx.b().events.consume({ durable: unique('d'), filterSubject: `evt.${topic}.>` }, async (m) => {
+        const i = m.json<{ i: number }>().i;
+        events.push(`start ${i}`);
+        await until('the subscription', () => holder.sub !== undefined);
+        // Not awaited: stop() waits for the handlers in flight, this one included.
+        stopped ??= holder.sub!.stop().then(() => void events.push('stopped'));
+        await sleep(100);
+        events.push(`end ${i}`);
+        await m.ack();
+      });
+      holder.sub = sub;
+      await until('the stop', () => stopped !== undefined);
+      await stopped;
+      await sleep(300);
+      expect(events).toEqual(['start 0', 'end 0', 'stopped']);
+    });
+
     it('deletes a durable: consuming it again starts over', async () => {
       const topic = unique('dc');
       const durable = unique('d');

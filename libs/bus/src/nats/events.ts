@@ -174,7 +174,7 @@ async function consumeSession(
     for await (const msg of messages) {
       // Held but not started when the stop came: hand it straight back to the other replicas.
       if (session.signal.aborted) deps.conn.whenConnected(() => msg.nak());
-      else await session.inHandler(() => handleDelivery(deps.conn, deps.logger, durable, msg, handler));
+      else await handleDelivery(deps.conn, deps.logger, durable, msg, handler);
     }
   } finally {
     off();
@@ -215,7 +215,7 @@ async function replaySession(
       if (session.signal.aborted) break;
       const message = streamMessage(msg);
       try {
-        await session.inHandler(async () => withTraceContext(message.headers, () => handler(message)));
+        await withTraceContext(message.headers, () => handler(message));
       } catch (error) {
         deps.logger.warn({ seq: msg.seq, err: error }, 'replay handler failed; replay ends');
         throw new HandlerFailed(`replay handler failed at ${msg.seq}`, { cause: error });

@@ -151,7 +151,7 @@ async function workerSession(
     try {
       for await (const msg of batch) {
         if (session.signal.aborted) deps.conn.whenConnected(() => msg.nak());
-        else void running.run(() => session.inHandler(() => run(msg)));
+        else void running.run(() => run(msg));
       }
     } finally {
       clearTimeout(watchdog);
