@@ -11,6 +11,8 @@ export interface NamedStatement {
 export interface AppendStatements {
   readonly one: NamedStatement;
   readonly many: NamedStatement;
+  /** Appends of version 'any' to several streams in one statement (see anyBatchSql). */
+  readonly batch: NamedStatement;
   /**
    * The statement with writes alongside (see Alongside), named once per key and form; a key
    * whose writes come with another text than the first time is a mistake, and throws.
@@ -76,6 +78,51 @@ function appendSql(schema: string, many: boolean, alongside?: Alongside): string
 }
 
 /**
+ * Several appends of version 'any', to one stream or many, in one statement: what an append costs
+ * Postgres and the client (a round trip, a transaction, a socket write) is paid once for all.
+ * The events come as parallel arrays grouped by stream, each stream's in the order appended, so a
+ * stream's events take consecutive positions and each stream gets one outbox row, as one append
+ * of them all would. Each stream's version is read in the statement, as for a single append; two
+ * writers racing for one collide on UNIQUE(stream_id, version) and the batch is tried again.
+ *
+ * Parameters: $1 stream ids, $2 ids, $3 types, $4 data and $5 meta (JSON text), $6 occurred_at,
+ * $7 subjects (arrays, one element per event); $8 the NOTIFY channel (null = the caller wakes the
+ * relay). Returns a row per event in the order given: its position and version.
+ */
+function anyBatchSql(schema: string): string {
+  const events = `"${schema}".events`;
+  const outbox = `"${schema}".outbox`;
+  return `
+    WITH e AS (
+      SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[], $6::timestamptz[], $7::text[])
+                    WITH ORDINALITY AS e(stream_id, id, type, data, meta, occurred_at, subject, ord)
+    ),
+    cur AS (
+      SELECT s.stream_id, coalesce((SELECT max(version) FROM ${events} WHERE stream_id = s.stream_id), 0)::int AS v
+      FROM (SELECT DISTINCT stream_id FROM e) s
+    ),
+    numbered AS (
+      SELECT e.*, (cur.v + row_number() OVER (PARTITION BY e.stream_id ORDER BY e.ord))::int AS version
+      FROM e JOIN cur USING (stream_id)
+    ),
+    ins AS (
+      INSERT INTO ${events} (id, stream_id, version, type, data, meta, occurred_at)
+      SELECT id, stream_id, version, type, data, meta, occurred_at FROM numbered ORDER BY ord
+      RETURNING position, stream_id, version
+    ),
+    box AS (
+      INSERT INTO ${outbox} (position, stream_id, first_version, subjects)
+      SELECT min(i.position), n.stream_id, min(n.version), array_agg(n.subject ORDER BY n.version)
+      FROM ins i JOIN numbered n USING (stream_id, version)
+      GROUP BY n.stream_id
+    )
+    SELECT i.position::text AS position, i.version,
+           (SELECT count(*) FROM (SELECT pg_notify($8, '') WHERE $8::text IS NOT NULL) n)::int AS notified
+    FROM ins i JOIN numbered n USING (stream_id, version)
+    ORDER BY n.ord`;
+}
+
+/**
  * Names a statement of the store: Postgres keeps 63 bytes of a name, and a schema may take 48, so
  * the schema (and the key of writes alongside) go in as a digest, which no two share.
  */
@@ -89,13 +136,19 @@ export function appendStatements(schema: string): AppendStatements {
   return {
     one: { name: statementName('one', schema), text: appendSql(schema, false) },
     many: { name: statementName('many', schema), text: appendSql(schema, true) },
+    batch: { name: statementName('batch', schema), text: anyBatchSql(schema) },
     alongside(many, alongside) {
       const text = appendSql(schema, many, alongside);
-      const name = statementName(many ? 'with_many' : 'with_one', schema, alongside.key);
-      const known = made.get(name);
-      if (known === undefined) made.set(name, { name, text });
-      else if (known.text !== text) throw new Error(`writes alongside an append: key ${alongside.key} came with another statement`);
-      return known ?? { name, text };
+      // Named (a digest) the first time a key comes; after that its text is only compared.
+      const form = `${many ? 'many' : 'one'}\u0000${alongside.key}`;
+      const known = made.get(form);
+      if (known === undefined) {
+        const statement = { name: statementName(many ? 'with_many' : 'with_one', schema, alongside.key), text };
+        made.set(form, statement);
+        return statement;
+      }
+      if (known.text !== text) throw new Error(`writes alongside an append: key ${alongside.key} came with another statement`);
+      return known;
     },
   };
 }

@@ -7,6 +7,7 @@ import {
   type EventEnvelope, type EventRegistry,
 } from '@cadre/proto';
 import type { AppendStatements } from './append-sql';
+import { groupCommit, type GroupCommitLimits } from './group-commit';
 import type { Database } from './database';
 import { isUniqueViolation, toStoreError } from './errors';
 import { streamVersion } from './read';
@@ -29,9 +30,19 @@ export interface AppendContext {
   readonly clock: () => Date;
   /** Hears of each committed append (metrics); its failures never fail the append. */
   readonly onAppended?: (events: readonly AppendedEventRef[]) => void;
+  /** The store's appends of version 'any', committed in groups (anyAppends). */
+  readonly any: (append: AnyAppend) => void;
 }
 
-interface PreparedEvent {
+/** An append of version 'any' waiting for its statement. */
+export interface AnyAppend {
+  readonly streamId: string;
+  readonly rows: readonly PreparedEvent[];
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
+export interface PreparedEvent {
   readonly id: string;
   readonly type: string;
   readonly data: Record<string, unknown>;
@@ -105,10 +116,9 @@ export async function appendToStream(
 ): Promise<AppendResult> {
   const expected = expectedAsNumber(expectedVersion);
   const rows = prepare(ctx, streamId, events, options);
-  // 'any' promises the caller no conflict, so a race for the next version is retried here.
   if (expected === null) {
     if (options.alongside !== undefined) throw new ValidationError('writes alongside an append need an expected version', { streamId });
-    return withConcurrencyRetry(() => insert(ctx, streamId, expectedVersion, expected, rows, true), { attempts: ANY_ATTEMPTS });
+    return new Promise((resolve, reject) => ctx.any({ streamId, rows, resolve, reject }));
   }
   const alongside = options.alongside?.(envelopesOf(streamId, expected, rows));
   if (alongside !== undefined && !ALONGSIDE_KEY.test(alongside.key)) throw new ValidationError('the key of writes alongside an append is letters, digits and _', { key: alongside.key });
@@ -116,6 +126,90 @@ export async function appendToStream(
 }
 
 const ALONGSIDE_KEY = /^[A-Za-z0-9_]{1,40}$/;
+
+/**
+ * The appends of version 'any' of one store (see groupCommit): one alone is the usual append; those
+ * that came while others were committing go in one statement (append-sql's batch), events counted
+ * against `maxSize`. 'any' promises the caller no conflict, so a race for a stream's next version
+ * is retried here. Should the statement fail for one append's sake (an event id already stored),
+ * each append is tried alone, so that only its own caller hears of it.
+ */
+export function anyAppends(ctx: () => AppendContext, limits?: GroupCommitLimits): (append: AnyAppend) => void {
+  return groupCommit<AnyAppend>(async (appends) => {
+    if (appends.length === 1) return alone(ctx(), appends[0]!);
+    let results: AppendResult[];
+    try {
+      results = await withConcurrencyRetry(() => insertBatch(ctx(), appends), { attempts: ANY_ATTEMPTS });
+    } catch (error) {
+      if (error instanceof ConflictError) {
+        await Promise.all(appends.map((append) => alone(ctx(), append)));
+        return;
+      }
+      for (const append of appends) append.reject(error);
+      return;
+    }
+    appends.forEach((append, i) => append.resolve(results[i]!));
+  }, (append) => append.rows.length, limits);
+}
+
+function alone(ctx: AppendContext, append: AnyAppend): Promise<void> {
+  return withConcurrencyRetry(() => insert(ctx, append.streamId, 'any', null, append.rows, true), { attempts: ANY_ATTEMPTS })
+    .then(append.resolve, append.reject);
+}
+
+/** One row of the batch statement: an event's position and version, in the order given. */
+interface BatchRow {
+  readonly position: string;
+  readonly version: number;
+}
+
+/** Several 'any' appends in one statement, their events grouped by stream (see anyBatchSql). */
+async function insertBatch(ctx: AppendContext, appends: readonly AnyAppend[]): Promise<AppendResult[]> {
+  const byStream = new Map<string, AnyAppend[]>();
+  for (const append of appends) byStream.set(append.streamId, [...(byStream.get(append.streamId) ?? []), append]);
+  const ordered = [...byStream.values()].flat();
+  const rows = ordered.flatMap((append) => append.rows.map((row) => ({ streamId: append.streamId, row })));
+  const notify = ctx.waker.enter();
+  let result: BatchRow[];
+  try {
+    const values = [
+      rows.map((r) => r.streamId), rows.map((r) => r.row.id), rows.map((r) => r.row.type), rows.map((r) => JSON.stringify(r.row.data)),
+      rows.map((r) => JSON.stringify(r.row.meta)), rows.map((r) => r.row.occurred_at), rows.map((r) => r.row.subject), notify ? ctx.channel : null,
+    ];
+    result = (await ctx.pool.query<BatchRow>({ ...ctx.statements.batch, values })).rows;
+  } catch (error) {
+    ctx.waker.leave(false, false);
+    if (isUniqueViolation(error, 'events_stream_version_key')) {
+      throw new ConcurrencyError('a stream of the batch was appended to concurrently', { streams: [...byStream.keys()] });
+    }
+    if (isUniqueViolation(error, 'events_id_key')) throw new ConflictError('an event with this id was already appended', {});
+    throw toStoreError(error, 'append');
+  }
+  ctx.waker.leave(true, notify);
+  if (result.length !== rows.length) throw new Error(`append batch: ${rows.length} events sent, ${result.length} written`);
+  const results = new Map<AnyAppend, AppendResult>();
+  let at = 0;
+  for (const append of ordered) {
+    const mine = result.slice(at, at + append.rows.length);
+    at += append.rows.length;
+    const before = mine[0]!.version - 1;
+    results.set(append, {
+      events: envelopesOf(append.streamId, before, append.rows), nextVersion: before + append.rows.length, lastPosition: Number(mine.at(-1)!.position),
+    });
+    counted(ctx, append.rows);
+  }
+  return appends.map((append) => results.get(append)!);
+}
+
+/** Tells onAppended of a committed append; a metric must not fail it. */
+function counted(ctx: AppendContext, rows: readonly PreparedEvent[]): void {
+  if (!ctx.onAppended) return;
+  try {
+    ctx.onAppended(rows.map((row) => ({ domain: row.domain, type: row.type })));
+  } catch {
+    // A metric must not turn a committed append into a failure the caller would retry.
+  }
+}
 
 /** The envelopes of the events as appended after version `before`. */
 function envelopesOf(streamId: string, before: number, rows: readonly PreparedEvent[]): EventEnvelope[] {
@@ -162,13 +256,7 @@ async function insert(
     throw new ConcurrencyError(`stream ${streamId} is at version ${current}, expected ${expectedVersion}`, { streamId, expectedVersion, currentVersion: current });
   }
   // The statement has committed (it runs outside any transaction): only now is it counted.
-  if (ctx.onAppended) {
-    try {
-      ctx.onAppended(rows.map((row) => ({ domain: row.domain, type: row.type })));
-    } catch {
-      // A metric must not turn a committed append into a failure the caller would retry.
-    }
-  }
+  counted(ctx, rows);
   const before = result.current_version;
   return { events: envelopesOf(streamId, before, rows), nextVersion: before + rows.length, lastPosition: Number(result.last_position) };
 }
