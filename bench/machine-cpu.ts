@@ -6,6 +6,7 @@ const TICKS_PER_SECOND = 100;
 /** CPU time (ms) of every process, by command name, and of the whole machine, at one moment. */
 export interface CpuReading {
   readonly byCommand: ReadonlyMap<string, number>;
+  readonly byPid: ReadonlyMap<number, number>;
   /** Busy time of all cores together (everything but idle and iowait). */
   readonly machineBusyMs: number;
 }
@@ -13,6 +14,8 @@ export interface CpuReading {
 /** What each process's CPU went to between two readings, in ms. */
 export interface CpuWindow {
   commandMs(name: string): number;
+  /** One process's CPU (0 for a pid not seen at both readings). */
+  pidMs(pid: number): number;
   readonly machineBusyMs: number;
 }
 
@@ -32,6 +35,7 @@ export function readCpu(): CpuReading | undefined {
   // user nice system idle iowait irq softirq steal …
   const busyTicks = fields.reduce((a, b) => a + b, 0) - (fields[3] ?? 0) - (fields[4] ?? 0);
   const byCommand = new Map<string, number>();
+  const byPid = new Map<number, number>();
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     let line: string;
@@ -45,10 +49,11 @@ export function readCpu(): CpuReading | undefined {
     const name = line.slice(open + 1, close);
     const rest = line.slice(close + 2).split(' ');
     // After the name: state, ppid, …; utime and stime are fields 14 and 15 of the line (11 and 12 here).
-    const ticks = Number(rest[11]) + Number(rest[12]);
-    byCommand.set(name, (byCommand.get(name) ?? 0) + (ticks * 1000) / TICKS_PER_SECOND);
+    const ms = ((Number(rest[11]) + Number(rest[12])) * 1000) / TICKS_PER_SECOND;
+    byCommand.set(name, (byCommand.get(name) ?? 0) + ms);
+    byPid.set(Number(pid), ms);
   }
-  return { byCommand, machineBusyMs: (busyTicks * 1000) / TICKS_PER_SECOND };
+  return { byCommand, byPid, machineBusyMs: (busyTicks * 1000) / TICKS_PER_SECOND };
 }
 
 /** The CPU used between two readings (undefined without /proc). */
@@ -56,6 +61,7 @@ export function cpuBetween(before: CpuReading | undefined, after: CpuReading | u
   if (before === undefined || after === undefined) return undefined;
   return {
     commandMs: (name) => Math.max(0, (after.byCommand.get(name) ?? 0) - (before.byCommand.get(name) ?? 0)),
+    pidMs: (pid) => (before.byPid.has(pid) && after.byPid.has(pid) ? Math.max(0, after.byPid.get(pid)! - before.byPid.get(pid)!) : 0),
     machineBusyMs: after.machineBusyMs - before.machineBusyMs,
   };
 }

@@ -12,10 +12,12 @@ import { fmt, percentile, ratio, verdict, runAlone, type BenchResult, type Headl
 import { registry } from '@cadre/cadre';
 import { HANDOFF_SAMPLES, measureChains, measureHandoff } from './baselines';
 import { installStatementCounter, statementsPerStep, type StatementCounter } from './statement-counter';
+import { Fleet } from '../../../tests/support/fleet';
 
 // Orchestration overhead with the dry-run model (zero model latency): the runs and agents
 // services in this process, each with its own bus connection on NATS (one shared bus when
-// embedded), running the built-in 3-step `demo` pipeline. Times are taken when the events
+// embedded), or, as deployed on NATS (`processes`), each in a process of its own started by the
+// one entry point — running the built-in 3-step `demo` pipeline. Times are taken when the events
 // arrive on a bus subscription of the bench (sub-millisecond), and from the events' own
 // `occurredAt` (millisecond resolution, the runs service's clock).
 
@@ -28,7 +30,7 @@ const TARGET_P50_MS = 5;
 const TARGET_P99_MS = 25;
 /** Issue 17's targets. */
 const TARGET_RUNS_PER_SECOND = 100;
-const TARGET_RUN_P50_MS: Record<'embedded' | 'nats', number> = { embedded: 60, nats: 40 };
+const TARGET_RUN_P50_MS: Record<Transport, number> = { embedded: 60, nats: 40, processes: 40 };
 const TARGET_EXECUTOR_P50_MS = 5;
 /**
  * `BENCH_ORCH_COUNT_STATEMENTS=1`: count this process's Postgres round trips (grouped by
@@ -48,12 +50,18 @@ export interface Stack {
   readonly client: Bus;
   /** A second connection (NATS), playing the executor in the baseline. */
   readonly worker: Bus;
+  /** The services' own processes, by service (`processes` only). */
+  readonly pids: ReadonlyMap<string, number>;
   stop(): Promise<void>;
 }
 
-async function startStack(transport: 'embedded' | 'nats'): Promise<Stack> {
+/** Where the services run: this process on either bus, or a process each on NATS (as deployed). */
+type Transport = 'embedded' | 'nats' | 'processes';
+const TRANSPORT_NAMES: Record<Transport, string> = { embedded: 'embedded', nats: 'NATS', processes: 'NATS, a process per service' };
+
+async function startStack(transport: Transport): Promise<Stack> {
   const database: TestDatabase = await createTestDatabase('cadre_bench_runs');
-  const nats: TestNats | undefined = transport === 'nats' ? await startNats() : undefined;
+  const nats: TestNats | undefined = transport !== 'embedded' ? await startNats() : undefined;
   const embedded = nats ? undefined : await createEmbeddedBus({ databaseUrl: database.url });
   const buses: Bus[] = embedded ? [embedded] : [];
   const pools: Pool[] = [];
@@ -73,15 +81,23 @@ async function startStack(transport: 'embedded' | 'nats'): Promise<Stack> {
   // The orchestration services of the registry, as every composition root starts them.
   const env = { CADRE_SECRET_KEY: 'a bench key that is long enough to be used', AGENTS_CONCURRENCY: String(LOAD_IN_FLIGHT) };
   const services: Service[] = [];
-  for (const definition of registry.filter((service) => ['runs', 'agents'].includes(service.name))) {
-    services.push(await startDefinedService(definition, await deps(definition.name), { env }));
+  // As a deployment runs them: `main.ts runs` and `main.ts agents`, configured by env only.
+  const fleet = transport === 'processes' ? new Fleet({ ...env, DATABASE_URL: database.url, NATS_URL: nats!.url, LOG_LEVEL: 'warn' }) : undefined;
+  if (fleet) {
+    await fleet.startWaves([['runs'], ['agents']]);
+  } else {
+    for (const definition of registry.filter((service) => ['runs', 'agents'].includes(service.name))) {
+      services.push(await startDefinedService(definition, await deps(definition.name), { env }));
+    }
   }
   const client = await connect('bench');
   const worker = await connect('bench-worker');
   return {
     client,
     worker,
+    pids: new Map((fleet?.all() ?? []).map((replica) => [replica.service, replica.child.pid ?? 0])),
     async stop() {
+      await fleet?.stop();
       for (const service of services.reverse()) await service.shutdown('bench over');
       await Promise.allSettled(buses.map((bus) => bus.drain()));
       await Promise.allSettled(pools.map((pool) => pool.end()));
@@ -159,12 +175,16 @@ interface TransportResult {
   readonly burstCpuPerStepMs: number;
   /** The same window from /proc: Postgres's processes, nats-server, and the whole machine, per step (Linux only). */
   readonly burstMachine: { readonly postgresMs: number; readonly natsMs: number; readonly machineMs: number } | undefined;
+  /** `processes`: each service's process per step of the burst (from /proc). */
+  readonly burstServices: ReadonlyMap<string, number>;
   /** With the statement counter: its tables (sequential runs, burst). */
   readonly statements: readonly string[];
 }
 
-async function measureTransport(transport: 'embedded' | 'nats'): Promise<TransportResult> {
+async function measureTransport(transport: Transport): Promise<TransportResult> {
   const stack = await startStack(transport);
+  // The counter sees this process's statements: none when the services run in their own.
+  const counting = transport === 'processes' ? undefined : counter;
   const byRun = new Map<string, Seen[]>();
   const waiting = new Map<string, () => void>();
   const finished = new Set<string>();
@@ -195,7 +215,7 @@ async function measureTransport(transport: 'embedded' | 'nats'): Promise<Transpo
     const sequential = emptyGaps();
     const runMs: number[] = [];
     const statements: string[] = [];
-    counter?.start();
+    counting?.start();
     for (let i = 0; i < SEQUENTIAL_RUNS; i++) {
       const t0 = performance.now();
       const id = await oneRun(i);
@@ -203,9 +223,9 @@ async function measureTransport(transport: 'embedded' | 'nats'): Promise<Transpo
       gapsOf(byRun.get(id) ?? [], sequential);
     }
     // The relays and projections of the last run settle before the window closes.
-    if (counter) {
+    if (counting) {
       await new Promise((resolve) => setTimeout(resolve, 1_500));
-      statements.push(...statementsPerStep(`${SEQUENTIAL_RUNS} sequential runs (${transport})`, counter.stop(), SEQUENTIAL_RUNS * 3));
+      statements.push(...statementsPerStep(`${SEQUENTIAL_RUNS} sequential runs (${transport})`, counting.stop(), SEQUENTIAL_RUNS * 3));
     }
     // Throughput: many runs with a fixed number in flight.
     const load = emptyGaps();
@@ -222,7 +242,7 @@ async function measureTransport(transport: 'embedded' | 'nats'): Promise<Transpo
     const burstBegan = performance.now();
     const cpuBefore = process.cpuUsage();
     const machineBefore = readCpu();
-    if (BURST_RUNS > 0) counter?.start();
+    if (BURST_RUNS > 0) counting?.start();
     const burstIds = await Promise.all(Array.from({ length: BURST_RUNS }, (_, i) => oneRun(100_000 + i)));
     const burstPerSecond = BURST_RUNS / ((performance.now() - burstBegan) / 1000);
     const cpu = process.cpuUsage(cpuBefore);
@@ -231,17 +251,26 @@ async function measureTransport(transport: 'embedded' | 'nats'): Promise<Transpo
     const burstMachine = machine === undefined ? undefined : {
       postgresMs: machine.commandMs('postgres') / steps, natsMs: machine.commandMs('nats-server') / steps, machineMs: machine.machineBusyMs / steps,
     };
-    if (counter && BURST_RUNS > 0) {
+    if (counting && BURST_RUNS > 0) {
       await new Promise((resolve) => setTimeout(resolve, 1_500));
-      statements.push(...statementsPerStep(`burst of ${BURST_RUNS} runs (${transport})`, counter.stop(), BURST_RUNS * 3));
+      statements.push(...statementsPerStep(`burst of ${BURST_RUNS} runs (${transport})`, counting.stop(), BURST_RUNS * 3));
     }
-    const burstCpuPerStepMs = (cpu.user + cpu.system) / 1000 / (BURST_RUNS * 3);
+    const burstCpuPerStepMs = (cpu.user + cpu.system) / 1000 / steps;
+    const burstServices = new Map([...stack.pids].map(([service, pid]) => [service, (machine?.pidMs(pid) ?? 0) / steps]));
     for (const id of burstIds) gapsOf(byRun.get(id) ?? [], burst);
-    return { sequential, load, runsPerSecond, runMs, handoff, burstPerSecond, burst, chainMs, chainBurstPerSecond, burstCpuPerStepMs, burstMachine, statements };
+    return {
+      sequential, load, runsPerSecond, runMs, handoff, burstPerSecond, burst, chainMs, chainBurstPerSecond, burstCpuPerStepMs, burstMachine, burstServices, statements,
+    };
   } finally {
     await subscription.stop();
     await stack.stop();
   }
+}
+
+/** The node processes of the burst: the services' one, or each service's and the bench's. */
+function processesOf(result: TransportResult): string {
+  if (result.burstServices.size === 0) return `services' process ${fmt(result.burstCpuPerStepMs)} ms`;
+  return [...result.burstServices].map(([service, ms]) => `${service} process ${fmt(ms)} ms`).join(', ') + `, the bench's client ${fmt(result.burstCpuPerStepMs)} ms`;
 }
 
 /**
@@ -255,7 +284,7 @@ function machineLine(result: TransportResult): string[] {
   const ceiling = (cores * 1000) / m.machineMs / 3;
   return [
     '',
-    `CPU per step in that burst, from /proc: services' process ${fmt(result.burstCpuPerStepMs)} ms, Postgres ${fmt(m.postgresMs)} ms, nats-server ${fmt(m.natsMs)} ms; ` +
+    `CPU per step in that burst, from /proc: ${processesOf(result)}, Postgres ${fmt(m.postgresMs)} ms, nats-server ${fmt(m.natsMs)} ms; ` +
       `the whole machine (every process) ${fmt(m.machineMs)} ms. At that cost ${cores} cores complete at most **${fmt(ceiling, 1)} runs/s** (3 steps each) — ` +
       `100 runs/s needs ≤ ${fmt((cores * 1000) / 300)} ms of the machine per step.`,
   ];
@@ -285,10 +314,10 @@ export async function run(): Promise<BenchResult> {
     '',
   ];
   const headlines: Headline[] = [];
-  const transports = (['embedded', 'nats'] as const).filter((t) => (process.env.BENCH_ORCH_TRANSPORTS ?? 'embedded,nats').split(',').includes(t));
+  const transports = (['embedded', 'nats', 'processes'] as const).filter((t) => (process.env.BENCH_ORCH_TRANSPORTS ?? 'embedded,nats,processes').split(',').includes(t));
   for (const transport of transports) {
     const result = await measureTransport(transport);
-    const name = transport === 'nats' ? 'NATS' : 'embedded';
+    const name = TRANSPORT_NAMES[transport];
     const samples = result.sequential.queuedToStarted;
     const runP50 = percentile(result.runMs, 50);
     const chainP50 = percentile(result.chainMs, 50);
@@ -329,9 +358,9 @@ export async function run(): Promise<BenchResult> {
       },
     );
     lines.push(
-      `### ${transport === 'nats' ? 'NATS' : 'Embedded (Postgres bus)'}`,
+      `### ${{ embedded: 'Embedded (Postgres bus)', nats: 'NATS', processes: 'NATS, the runs and agents services each in a process of its own (as deployed)' }[transport]}`,
       '',
-      `Runs completed per second, ${BURST_RUNS} created at once: **${fmt(result.burstPerSecond, 1)}** (bus-only chains, same run: ${fmt(result.chainBurstPerSecond, 1)}/s); CPU of the services' process per step: ${fmt(result.burstCpuPerStepMs)} ms (Postgres and nats-server not counted). ${LOAD_RUNS} runs with ${LOAD_IN_FLIGHT} in flight: **${fmt(result.runsPerSecond, 1)}**/s (3 steps each).`,
+      `Runs completed per second, ${BURST_RUNS} created at once: **${fmt(result.burstPerSecond, 1)}** (bus-only chains, same run: ${fmt(result.chainBurstPerSecond, 1)}/s); CPU per step of ${processesOf(result)} (Postgres and nats-server not counted). ${LOAD_RUNS} runs with ${LOAD_IN_FLIGHT} in flight: **${fmt(result.runsPerSecond, 1)}**/s (3 steps each).`,
       ...machineLine(result),
       `One run alone, created → run_complete: p50 ${fmt(runP50)} ms, p99 ${fmt(percentile(result.runMs, 99))} ms (bus-only chain of its hops: p50 ${fmt(chainP50)} ms, p99 ${fmt(percentile(result.chainMs, 99))} ms).`,
       '',
