@@ -3,6 +3,7 @@ import { NotFoundError } from '@cadre/proto';
 import { requireAccess, userOfActor, type Call } from '@cadre/runtime';
 import type { SwarmsContext } from './context';
 import { swarmReactions } from './reactions';
+import { swarmViewAlongside } from './view/write';
 import type { SwarmCommand, SwarmRequest } from './swarm/decide';
 import { swarmDecider } from './swarm/decider';
 import { swarmStream } from './swarm/events';
@@ -65,6 +66,8 @@ export async function executeSwarm(ctx: SwarmsContext, swarmId: string, command:
     },
     // Many runs of one swarm end at once: conflicts are expected, so try more often than the default.
     attempts: 50,
+    // The list row commits with the events: `GET /v1/swarms` after the reply sees the change.
+    alongside: (after) => swarmViewAlongside(ctx.schema, after),
     reactions: [({ state }) => remember(ctx, state), ...swarmReactions(ctx, swarmId, (id) => executeSwarm(ctx, id, { kind: 'tick' }))],
   });
 }

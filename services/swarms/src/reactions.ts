@@ -3,7 +3,6 @@ import type { SwarmsContext } from './context';
 import type { SwarmRequest } from './swarm/decide';
 import type { SwarmState } from './swarm/state';
 import { cancelTaskRun } from './swarm/tasks';
-import { writeSwarmView } from './view/write';
 
 /** When a running swarm next needs a look: its earliest retry due, else its global timeout. */
 export function wakeAt(state: SwarmState): Date | undefined {
@@ -39,7 +38,8 @@ type SwarmReaction = Reaction<SwarmState, boolean, SwarmRequest>;
  * elsewhere, so none fails the reply):
  * 1. the runs of tasks it cancelled or timed out are cancelled, aborting their model calls (the
  *    runs of tasks it started are spawned by the consumer of `swarm_task_started`: workers/dispatch);
- * 2. the swarm's list row is written (read-your-writes for `GET /v1/swarms`);
+ * 2. the projection is told the swarm's list row is current (it was written in the append, so
+ *    `GET /v1/swarms` after the reply sees the change);
  * 3. the wake-up timer is set for the next retry due or the global timeout.
  */
 export function swarmReactions(ctx: SwarmsContext, swarmId: string, tick?: (swarmId: string) => Promise<unknown>): readonly SwarmReaction[] {
@@ -56,12 +56,9 @@ export function swarmReactions(ctx: SwarmsContext, swarmId: string, tick?: (swar
       await Promise.all(runs.map(({ runId, reason }) => cancelTaskRun(ctx, state, runId, reason)
         .catch((err: unknown) => ctx.logger.warn({ err, swarmId, runId }, 'task run not cancelled; the swarm_cancelled consumer will'))));
     },
-    async ({ appended, state }) => {
-      if (appended.length === 0) return;
-      await writeSwarmView(ctx.db, state).then(
-        () => void ctx.writtenViews.set(swarmId, Math.max(ctx.writtenViews.get(swarmId) ?? 0, state.version)),
-        (err: unknown) => ctx.logger.warn({ err, swarmId }, 'swarm list row not written; the projection will'),
-      );
+    ({ appended, state }) => {
+      // The list row was written in the append (swarmViewAlongside): the projection passes these events over.
+      if (appended.length > 0) ctx.writtenViews.set(swarmId, Math.max(ctx.writtenViews.get(swarmId) ?? 0, state.version));
     },
     ({ appended, state }) => {
       if (appended.length > 0 && tick !== undefined) scheduleWake(ctx, state, tick);

@@ -11,7 +11,7 @@ import { swarmsService } from './service';
 const ALICE: Principal = { kind: 'user', user_id: 'u-alice', role: 'member', credential_id: 's-alice' };
 const headers = { [PRINCIPAL_HEADER]: JSON.stringify(ALICE) };
 
-describe('the global timeout of a swarm', () => {
+describe('the global timeout of a swarm (and the list row)', () => {
   let bed: Testbed;
   const services: Service[] = [];
   /** The swarms service's clock runs this far ahead of the wall clock. */
@@ -30,6 +30,20 @@ describe('the global timeout of a swarm', () => {
     for (const service of services.reverse()) await service.shutdown('test over');
     await bed?.bus.drain();
     await bed?.dispose();
+  });
+
+  it("writes a swarm's list row in the transaction of the events it reflects", async () => {
+    const launched = await call(bed.bus, swarmExecute, {
+      agent_id: 'demo-writer', tasks: [{ key: 'one', title: 'One', execution_prompt: 'Write a line.' }],
+    }, { headers });
+    // Read at once after the reply: the row is there, at the version of an event appended in the same transaction.
+    const { rows } = await bed.pool.query<{ row_xmin: string; event_xmin: string | null; version: number }>(
+      `select v.xmin::text as row_xmin, v.version,
+              (select e.xmin::text from swarms.events e where e.stream_id = $2 and e.version = v.version) as event_xmin
+       from swarms.swarm_view v where v.swarm_id = $1`, [launched.swarm_id, `swarm-${launched.swarm_id}`]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.version).toBeGreaterThan(0);
+    expect(rows[0]!.event_xmin).toBe(rows[0]!.row_xmin);
   });
 
   it('fails the swarm when it passes: the running task fails and its run is cancelled, the rest is skipped (found by the sweeper)', async () => {

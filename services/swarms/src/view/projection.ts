@@ -7,9 +7,10 @@ import type { SwarmsDatabase } from '../storage/database';
 import { writeSwarmView } from './write';
 
 /**
- * The swarm list as a projection of the swarm events. The replica that appends writes the row
- * before replying (and passes over those events here); this makes every row converge and covers
- * a replica that died between its append and that write. Order-free: a row carries its stream version and only a newer one
+ * The swarm list as a projection of the swarm events. The replica that appends writes the row in
+ * that append (swarmViewAlongside: they commit together) and passes over those events here; this
+ * rebuilds the rows (a new read model, one made again) and brings those of an older writer up to
+ * date. Order-free: a row carries its stream version and only a newer one
  * replaces it, so an event at or below the row's version changes nothing.
  */
 const swarmIdOf = (event: EventEnvelope): string | undefined => (typeof event.data.swarm_id === 'string' ? event.data.swarm_id : undefined);
@@ -19,7 +20,7 @@ export function swarmViewsProjection(ctx: Pick<SwarmsContext, 'schema' | 'store'
     name: 'swarm_views',
     events: swarmEventTypes,
     orderFree: true,
-    // The replica that appended an event wrote its row before replying: nothing to do here.
+    // The replica that appended an event wrote its row in that append: nothing to do here.
     alreadyApplied: (event) => {
       const swarmId = swarmIdOf(event);
       return swarmId !== undefined && (ctx.writtenViews.get(swarmId) ?? 0) >= event.version;
