@@ -13,6 +13,8 @@ export const agentsConfigShape = {
   AGENTS_JOB_ACK_WAIT_MS: env.int(30_000, 1000).describe('A job without a heartbeat for this long goes to another worker'),
   AGENTS_JOB_MAX_ATTEMPTS: env.int(5, 1).describe('Deliveries of a step job before it is dead-lettered'),
   AGENTS_OUTPUT_FLUSH_MS: env.int(50, 0).describe('Streamed text is published in batches at most this often'),
+  AGENTS_ACTIVITY_LINGER_MS: env.int(50, 0)
+    .describe("An agent's opening line of a step waits this long for the step's next event, to be stored with it in one commit"),
   AGENTS_REPORT_TIMEOUT_MS: env.int(15_000, 100).describe('How long a report to the runs service may take'),
 };
 

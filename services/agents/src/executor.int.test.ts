@@ -109,6 +109,33 @@ describe('agent executor', () => {
     expect(rows.map((r) => `${r.kind}:${r.step_id}`)).toEqual(['agent_started:first', 'agent_completed:first', 'agent_started:second', 'agent_completed:second']);
   });
 
+  it("stores a fast step's opening and closing lines in one commit, stamped when each happened", async () => {
+    h.server.enqueue(openAiStream({ text: 'quick' }));
+    await h.enqueue({ run_id: 'run-one-commit', step_id: 's' });
+    await h.outcome('run-one-commit');
+    const { rows } = await h.pool.query<{ kind: string; tx: string; at: Date }>(
+      "select data->>'kind' as kind, xmin::text as tx, occurred_at as at from agents.events where stream_id = 'exec-run-one-commit' and type = 'activity' order by version");
+    expect(rows.map((r) => r.kind)).toEqual(['agent_started', 'agent_completed']);
+    expect(rows[0]!.tx).toBe(rows[1]!.tx);
+    expect(rows[0]!.at.getTime()).toBeLessThanOrEqual(rows[1]!.at.getTime());
+  });
+
+  it("stores a slow step's opening line while the step still runs", async () => {
+    const before = h.server.requests.length;
+    h.server.enqueue(openAiStream({ text: 'A model that takes its time', then: 'hang' }));
+    await h.enqueue({ run_id: 'run-slow-line', step_id: 's' });
+    await h.server.waitForRequests(before + 1);
+    // The harness holds a line 100 ms: it is stored alone, long before the step ends.
+    await eventually(async () => {
+      const { rows } = await h.pool.query<{ kind: string }>(
+        "select data->>'kind' as kind from agents.events where stream_id = 'exec-run-slow-line' and type = 'activity'");
+      expect(rows.map((r) => r.kind)).toEqual(['agent_started']);
+    }, 5_000);
+    expect(h.reports.filter((r) => r.payload.run_id === 'run-slow-line').map((r) => r.kind)).toEqual(['started']);
+    h.cancel('run-slow-line');
+    await h.server.waitForClientClose(before);
+  });
+
   it('takes the final text as the output when the model ends without calling complete', async () => {
     h.server.enqueue(openAiStream({ text: 'The answer is 42.' }));
     await h.enqueue({ run_id: 'run-text', step_id: 'answer', outputs: ['answer', 'notes'] });

@@ -18,11 +18,27 @@ export interface StepEvents {
    */
   llmCall(record: LlmCallRecord): void;
   activity(kind: ActivityKind, message: string): Promise<void>;
+  /**
+   * Keeps a line, stamped now, for the step's next append; alone, it is appended once `lingerMs`
+   * passed. A step that ends sooner (a fast model) stores its opening and closing lines in one
+   * commit instead of two, and nothing waits for the first.
+   */
+  hold(kind: ActivityKind, message: string): void;
   /** Appends the model calls still kept, and waits for every append asked so far. */
   flush(): Promise<void>;
 }
 
-export function createStepEvents(store: EventStore, job: StepJob, newId: () => string): StepEvents {
+export interface StepEventsOptions {
+  readonly newId: () => string;
+  readonly clock: () => Date;
+  /** How long a held line waits for the step's next append (ms). */
+  readonly lingerMs: number;
+  /** Hears of a held line that could not be appended once its wait was over. */
+  readonly onLingerError: (err: unknown) => void;
+}
+
+export function createStepEvents(store: EventStore, job: StepJob, options: StepEventsOptions): StepEvents {
+  const { newId } = options;
   const ref = { run_id: job.run_id, step_id: job.step_id, agent_id: job.agent_id, ...(job.swarm_id !== undefined ? { swarm_id: job.swarm_id } : {}) };
   const scope = { subjectScope: job.run_id };
   // One stream per run (its steps go one at a time): the relay publishes a stream's events in the
@@ -34,13 +50,17 @@ export function createStepEvents(store: EventStore, job: StepJob, newId: () => s
   // The run's owner owns what its steps did: the stream shows these events to them and admins.
   const meta = job.user_id !== undefined ? { owner: job.user_id } : {};
   const line = (kind: ActivityKind, message: string): NewEvent => ({ type: 'activity', data: { kind, message, ...ref }, meta });
-  // Model calls recorded but not yet appended; the next append takes them first.
+  // Model calls and held lines not yet appended; the next append takes them first.
   let kept: NewEvent[] = [];
+  // Appends what is held once its wait is over (cleared by any append that takes it first).
+  let lingering: NodeJS.Timeout | undefined;
   // One append at a time, in the order asked: a model call kept while an append is in flight
   // goes in the next one, so calls, tool calls and lines stay in order.
   let tail: Promise<unknown> = Promise.resolve();
   const append = (events: readonly NewEvent[]): Promise<void> => {
     const run = async (): Promise<void> => {
+      clearTimeout(lingering);
+      lingering = undefined;
       const all = [...kept, ...events];
       kept = [];
       if (all.length > 0) await store.append(stream, 'any', all, scope);
@@ -77,6 +97,13 @@ export function createStepEvents(store: EventStore, job: StepJob, newId: () => s
     },
     async activity(kind, message) {
       await append([line(kind, message)]);
+    },
+    hold(kind, message) {
+      kept.push({ ...line(kind, message), occurredAt: options.clock() });
+      lingering ??= setTimeout(() => {
+        lingering = undefined;
+        append([]).catch(options.onLingerError);
+      }, options.lingerMs);
     },
     async flush() {
       await append([]);

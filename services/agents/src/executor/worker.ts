@@ -57,7 +57,10 @@ async function handleJob(ctx: AgentsContext, job: Job): Promise<void> {
   }, Math.max(500, Math.floor(ctx.config.AGENTS_JOB_ACK_WAIT_MS / 3)));
   const reporter = createStepReporter(ctx.bus, step, job.attemptId, ctx.config.AGENTS_REPORT_TIMEOUT_MS);
   const output = createOutputStream({ bus: ctx.bus, job: step, flushMs: ctx.config.AGENTS_OUTPUT_FLUSH_MS, newId: ctx.newId, clock: ctx.clock, logger });
-  const events = createStepEvents(ctx.store, step, ctx.newId);
+  const events = createStepEvents(ctx.store, step, {
+    newId: ctx.newId, clock: ctx.clock, lingerMs: ctx.config.AGENTS_ACTIVITY_LINGER_MS,
+    onLingerError: (err) => logger.warn({ err, kind: 'agent_started' }, 'activity line not recorded'),
+  });
   // A feed line that cannot be stored is logged, never fails the step.
   const tell = (kind: ActivityKind, message: string) => events.activity(kind, message)
     .catch((err: unknown) => logger.warn({ err, kind }, 'activity line not recorded'));
@@ -71,9 +74,10 @@ async function handleJob(ctx: AgentsContext, job: Job): Promise<void> {
       logger.info({}, 'step moved on before it started; job dropped');
       return;
     }
-    // Told once the runs service took the start: a stale attempt says nothing. Not awaited: the
-    // step's appends go one at a time in the order asked, so the line still comes first.
-    void tell('agent_started', `${step.agent_id} started ${which}`);
+    // Told once the runs service took the start: a stale attempt says nothing. Held for the step's
+    // next append (a tool call, its closing line) or AGENTS_ACTIVITY_LINGER_MS, whichever comes
+    // first: the step's appends go one at a time in the order asked, so the line still comes first.
+    events.hold('agent_started', `${step.agent_id} started ${which}`);
     let outcome: StepOutcome;
     try {
       const plan = await planning;

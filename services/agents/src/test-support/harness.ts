@@ -58,7 +58,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const { pool, bus } = bed;
   const server = await testing.startScriptedServer();
   const base = loadAgentsConfig({
-    AGENTS_OUTPUT_FLUSH_MS: '20', AGENTS_JOB_ACK_WAIT_MS: '5000', CADRE_SECRET_KEY: 'a test key that is long enough to be used ok', ...options.env,
+    AGENTS_OUTPUT_FLUSH_MS: '20', AGENTS_ACTIVITY_LINGER_MS: '100', AGENTS_JOB_ACK_WAIT_MS: '5000', CADRE_SECRET_KEY: 'a test key that is long enough to be used ok', ...options.env,
   });
   const llm: LlmSettings = {
     providers: {
