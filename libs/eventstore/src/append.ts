@@ -1,13 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { injectTraceContext } from '@cadre/bus';
 import {
   ConcurrencyError, ConflictError, EventMeta, ValidationError, eventSubject, issuesToDetails,
   type EventEnvelope, type EventRegistry,
 } from '@cadre/proto';
 import type { AppendStatements } from './append-sql';
-import { groupCommit, type GroupCommitLimits } from './group-commit';
+import { groupCommit, injectTraceContext, type GroupCommitLimits } from '@cadre/bus';
 import type { Database } from './database';
 import { isUniqueViolation, toStoreError } from './errors';
 import { streamVersion } from './read';

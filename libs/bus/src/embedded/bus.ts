@@ -12,6 +12,8 @@ import { embeddedWorkQueue } from './jobs/queue';
 import { silentLogger, type BusLogger } from '../logger';
 import { sendRequest, serveService } from './rpc';
 import { migrate } from './schema';
+import { groupedRemovals } from './events/acks';
+import { groupedPublishes } from './events/publish';
 
 /** Where the embedded bus keeps its durable parts. */
 export interface EmbeddedBusOptions {
@@ -66,6 +68,8 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Bu
       subscriptions.add(subscription);
       return () => subscriptions.delete(subscription);
     },
+    publishes: groupedPublishes(db),
+    removals: groupedRemovals(db),
   };
   const workQueues = new Map<string, WorkQueue>();
   const blobStores = new Map<string, BlobStore>();

@@ -2,6 +2,8 @@ import type { Subscription } from '../types';
 import type { Db } from './db';
 import type { Hub } from './hub';
 import type { BusLogger } from '../logger';
+import type { PendingRemoval } from './events/acks';
+import type { PendingPublish } from './events/publish';
 
 /** What the parts of one bus share. */
 export interface BusContext {
@@ -18,6 +20,10 @@ export interface BusContext {
   assertAccepting(what: string): void;
   /** Registers a subscription so drain stops it; returns the unregister function. */
   track(subscription: Subscription): () => void;
+  /** Publishes to the stream, grouped (groupedPublishes). */
+  readonly publishes: (publish: PendingPublish) => void;
+  /** Acks and terms, grouped (groupedRemovals). */
+  readonly removals: (removal: PendingRemoval) => void;
 }
 
 /** Backoff for a loop whose database calls fail: 100 ms doubling to 2 s. */

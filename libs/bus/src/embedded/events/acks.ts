@@ -1,5 +1,6 @@
 import { NotFoundError, ValidationError } from '@cadre/proto';
 import type { DeliveredMessage } from '../../types';
+import { groupCommit } from '../../group-commit';
 import type { Db } from '../db';
 import type { Claimed } from './claim';
 import { toStreamMessage } from './message';
@@ -16,7 +17,7 @@ export interface Delivery {
  * work is done / unwanted whoever holds it now); nak and working are, so a replica that lost
  * the message to a redelivery cannot push back the new holder's deadline.
  */
-export function toDelivery(db: Db, durable: string, claimed: Claimed, onSettled: () => void): Delivery {
+export function toDelivery(db: Db, removals: (removal: PendingRemoval) => void, durable: string, claimed: Claimed, onSettled: () => void): Delivery {
   let settled = false;
   const pending = db.t('consumer_pending');
   const key = [durable, claimed.row.seq];
@@ -25,8 +26,8 @@ export function toDelivery(db: Db, durable: string, claimed: Claimed, onSettled:
     onSettled();
   };
   const remove = async (what: string): Promise<void> => {
-    const { rowCount } = await db.query(what, `DELETE FROM ${pending} WHERE consumer = $1 AND seq = $2`, key);
-    if (!rowCount) await assertConsumer(db, durable, what);
+    const found = await new Promise<boolean>((resolve, reject) => removals({ durable, seq: claimed.row.seq, resolve, reject }));
+    if (!found) await assertConsumer(db, durable, what);
     settle();
   };
   const message: DeliveredMessage = {
@@ -51,6 +52,40 @@ export function toDelivery(db: Db, durable: string, claimed: Claimed, onSettled:
     },
   };
   return { message: Object.freeze(message), settled: () => settled };
+}
+
+/** An ack or term waiting for its statement: resolves with whether the message was still pending. */
+export interface PendingRemoval {
+  readonly durable: string;
+  readonly seq: string;
+  resolve(found: boolean): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * The acks and terms of one bus (both remove the message from its consumer's pending), several
+ * in one statement when they come while others are committing (see groupCommit). A failed
+ * statement fails each of its removals, as it would have alone (the database is unreachable).
+ */
+export function groupedRemovals(db: Db): (removal: PendingRemoval) => void {
+  const pending = db.t('consumer_pending');
+  return groupCommit<PendingRemoval>(async (items) => {
+    try {
+      if (items.length === 1) {
+        const { rowCount } = await db.query('ack', `DELETE FROM ${pending} WHERE consumer = $1 AND seq = $2`, [items[0]!.durable, items[0]!.seq]);
+        items[0]!.resolve((rowCount ?? 0) > 0);
+        return;
+      }
+      const { rows } = await db.query<{ consumer: string; seq: string }>('ack',
+        `DELETE FROM ${pending} p USING unnest($1::text[], $2::bigint[]) AS r(consumer, seq)
+          WHERE p.consumer = r.consumer AND p.seq = r.seq RETURNING p.consumer, p.seq::text AS seq`,
+        [items.map((item) => item.durable), items.map((item) => item.seq)]);
+      const found = new Set(rows.map((row) => `${row.consumer}\u0000${row.seq}`));
+      for (const item of items) item.resolve(found.has(`${item.durable}\u0000${item.seq}`));
+    } catch (error) {
+      for (const item of items) item.reject(error);
+    }
+  }, () => 1, { inFlight: 2, maxSize: 256 });
 }
 
 /**

@@ -65,7 +65,7 @@ async function run(ctx: BusContext, durable: string, handler: MessageHandler, si
 async function handle(ctx: BusContext, durable: string, claimed: Claimed, handler: MessageHandler, settled: Pulse, wakeup: Wakeup): Promise<void> {
   // A settled message frees a maxAckPending slot: replicas here claim again without waiting
   // for the poll (replicas in other processes find the room at their next poll).
-  const delivery = toDelivery(ctx.db, durable, claimed, () => settled.notify());
+  const delivery = toDelivery(ctx.db, ctx.removals, durable, claimed, () => settled.notify());
   try {
     await withTraceContext(delivery.message.headers, () => handler(delivery.message));
   } catch (error) {

@@ -1,6 +1,7 @@
 import { assertSubject, ValidationError } from '@cadre/proto';
 import type { PoolClient } from 'pg';
 import type { Headers, PublishAck, PublishOptions } from '../../types';
+import { groupCommit } from '../../group-commit';
 import type { Db } from '../db';
 import { outgoingHeaders } from '../headers';
 
@@ -32,13 +33,68 @@ export async function publishEvent(
   options: PublishOptions,
   client?: PoolClient,
 ): Promise<PublishAck> {
-  const headers = checkPublish(subject, data, options);
+  return insertMessage(db, subject, options.msgId!, checkPublish(subject, data, options), data, client);
+}
+
+/** publishEvent once checkPublish passed (its headers are the ones stored). */
+async function insertMessage(db: Db, subject: string, msgId: string, headers: Headers, data: Uint8Array, client?: PoolClient): Promise<PublishAck> {
   const text = `SELECT out_seq AS seq, out_duplicate AS duplicate FROM ${db.t('publish')}($1, $2, $3, $4)`;
-  const values = [subject, options.msgId, JSON.stringify(headers), Buffer.from(data.buffer, data.byteOffset, data.byteLength)];
+  const values = [subject, msgId, JSON.stringify(headers), Buffer.from(data.buffer, data.byteOffset, data.byteLength)];
   const result = client
     ? await client.query<{ seq: string; duplicate: boolean }>(text, values)
     : await db.query<{ seq: string; duplicate: boolean }>('publish', text, values);
   const row = result.rows[0];
   if (!row) throw new Error('publish returned no row');
   return { seq: Number(row.seq), duplicate: row.duplicate };
+}
+
+/** A publish waiting for its statement (see groupedPublishes), checked by checkPublish. */
+export interface PendingPublish {
+  readonly subject: string;
+  readonly msgId: string;
+  readonly headers: Headers;
+  readonly data: Uint8Array;
+  resolve(ack: PublishAck): void;
+  reject(error: unknown): void;
+}
+
+/** Most publishes one statement carries. */
+const MAX_PUBLISHES = 256;
+
+/**
+ * The stream's publishes of one bus, several in one statement when they come while one is
+ * committing (see groupCommit). Every publish takes the stream's lock and commits alone anyway,
+ * so those that waited for it go in one transaction that takes it once: `publish` is called for
+ * each in the order they were made (a msgId met earlier in the statement is a duplicate, as it
+ * would be alone), so sequences follow that order. Should the statement fail, each is published
+ * again alone, in order, and hears its own outcome.
+ */
+export function groupedPublishes(db: Db): (publish: PendingPublish) => void {
+  const one = async (item: PendingPublish): Promise<void> => {
+    try {
+      item.resolve(await insertMessage(db, item.subject, item.msgId, item.headers, item.data));
+    } catch (error) {
+      item.reject(error);
+    }
+  };
+  return groupCommit<PendingPublish>(async (items) => {
+    if (items.length === 1) return one(items[0]!);
+    let rows: { seq: string; duplicate: boolean }[];
+    try {
+      ({ rows } = await db.query<{ seq: string; duplicate: boolean }>('publish',
+        `SELECT p.out_seq AS seq, p.out_duplicate AS duplicate
+           FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::bytea[]) WITH ORDINALITY AS m(subject, msg_id, headers, data, ord)
+           CROSS JOIN LATERAL ${db.t('publish')}(m.subject, m.msg_id, m.headers, m.data) p
+          ORDER BY m.ord`,
+        [
+          items.map((item) => item.subject), items.map((item) => item.msgId), items.map((item) => JSON.stringify(item.headers)),
+          items.map((item) => Buffer.from(item.data.buffer, item.data.byteOffset, item.data.byteLength)),
+        ]));
+      if (rows.length !== items.length) throw new Error(`publish: ${items.length} messages sent, ${rows.length} answered`);
+    } catch {
+      for (const item of items) await one(item);
+      return;
+    }
+    items.forEach((item, i) => item.resolve({ seq: Number(rows[i]!.seq), duplicate: rows[i]!.duplicate }));
+  }, () => 1, { inFlight: 1, maxSize: MAX_PUBLISHES });
 }

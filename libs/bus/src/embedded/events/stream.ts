@@ -1,9 +1,9 @@
 import { assertName } from '@cadre/proto';
-import type { EventStream } from '../../types';
+import type { EventStream, PublishAck } from '../../types';
 import type { BusContext } from '../context';
 import { consume } from './consumer';
 import { consumerLag } from './lag';
-import { publishEvent } from './publish';
+import { checkPublish } from './publish';
 import { replay } from './replay';
 
 /** The durable event stream of the embedded bus, stored in Postgres. */
@@ -11,7 +11,8 @@ export function embeddedEventStream(ctx: BusContext): EventStream {
   const { db } = ctx;
   return {
     async publish(subject, data, options) {
-      const ack = await publishEvent(db, subject, data, options);
+      const headers = checkPublish(subject, data, options);
+      const ack = await new Promise<PublishAck>((resolve, reject) => ctx.publishes({ subject, msgId: options.msgId!, headers, data, resolve, reject }));
       // This process's loops wake at once; other processes get the NOTIFY the insert fired.
       if (!ack.duplicate) ctx.hub.pulse('events').notify();
       return ack;

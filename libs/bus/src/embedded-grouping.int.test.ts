@@ -1,0 +1,85 @@
+import { Pool } from 'pg';
+import { createTestDatabase, eventually, type TestDatabase } from '@cadre/testing';
+import { createEmbeddedBus } from './embedded';
+import type { Bus, DeliveredMessage, Subscription } from './types';
+
+const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
+
+/** Counts the statements sent through `pool` whose text matches each pattern. */
+function countStatements(pool: Pool, patterns: Readonly<Record<string, RegExp>>): Map<string, number> {
+  const counts = new Map<string, number>();
+  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  (pool as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text ?? '';
+    for (const [name, pattern] of Object.entries(patterns)) if (pattern.test(text)) counts.set(name, (counts.get(name) ?? 0) + 1);
+    return query(...args);
+  };
+  return counts;
+}
+
+describe('the embedded bus groups what comes at once', () => {
+  let database: TestDatabase;
+  let pool: Pool;
+  let bus: Bus;
+  let counts: Map<string, number>;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('cadre_bus_grouping');
+    pool = new Pool({ connectionString: database.url, max: 10 });
+    counts = countStatements(pool, { publish: /publish"?\(/, ack: /DELETE FROM .*consumer_pending/ });
+    bus = await createEmbeddedBus({ pool, pollIntervalMs: 200 });
+  });
+
+  beforeEach(() => counts.clear());
+
+  afterAll(async () => {
+    await bus?.drain();
+    await pool?.end();
+    await database?.dispose();
+  });
+
+  it('publishes 100 messages made at once in fewer statements, numbered in the order made; a msgId met earlier is a duplicate', async () => {
+    const ids = Array.from({ length: 100 }, (_, i) => (i % 10 === 9 ? `grp-${i - 5}` : `grp-${i}`));
+    const acks = await Promise.all(ids.map((msgId, i) => bus.events.publish(`evt.grouping.pub.${i}`, bytes({ i }), { msgId })));
+    expect(counts.get('publish') ?? 0).toBeLessThan(50);
+    const fresh = acks.filter((ack) => !ack.duplicate);
+    expect(fresh).toHaveLength(90);
+    // Each new message after the one made before it.
+    expect(fresh.map((ack) => ack.seq)).toEqual([...fresh.map((ack) => ack.seq)].sort((a, b) => a - b));
+    expect(new Set(fresh.map((ack) => ack.seq)).size).toBe(90);
+    // A duplicate answers the sequence of the message it repeats.
+    ids.forEach((msgId, i) => {
+      if (acks[i]!.duplicate) expect(acks[i]!.seq).toBe(acks[ids.indexOf(msgId)]!.seq);
+    });
+    const seen: number[] = [];
+    const replay = await bus.events.replay({ fromSeq: fresh[0]!.seq, filterSubject: 'evt.grouping.pub.>' }, (m) => void seen.push(m.json<{ i: number }>().i));
+    await eventually(() => expect(seen).toHaveLength(90));
+    await replay.stop();
+    expect(seen).toEqual(ids.flatMap((msgId, i) => (acks[i]!.duplicate ? [] : [i])));
+  });
+
+  it('settles the acks of many consumers at once in fewer statements, each message once', async () => {
+    const durables = Array.from({ length: 12 }, (_, i) => `grouping-acks-${i}`);
+    for (let i = 0; i < 10; i++) await bus.events.publish(`evt.grouping.ack.${i}`, bytes({ i }), { msgId: `ack-${i}` });
+    const received = new Map<string, number[]>(durables.map((d) => [d, []]));
+    counts.clear();
+    const subs: Subscription[] = await Promise.all(durables.map((durable) => bus.events.consume(
+      { durable, filterSubject: 'evt.grouping.ack.>', deliverFrom: { kind: 'all' } },
+      async (m: DeliveredMessage) => {
+        received.get(durable)!.push(m.json<{ i: number }>().i);
+        await m.ack();
+      },
+    )));
+    try {
+      await eventually(() => expect([...received.values()].every((list) => list.length === 10)).toBe(true), 15_000);
+      for (const list of received.values()) expect(list).toEqual(Array.from({ length: 10 }, (_, i) => i));
+      expect(counts.get('ack') ?? 0).toBeLessThan(120);
+      await eventually(async () => {
+        const lags = await Promise.all(durables.map((durable) => bus.events.consumerLag(durable)));
+        expect(lags.map((lag) => [lag?.pending, lag?.ackPending])).toEqual(durables.map(() => [0, 0]));
+      });
+    } finally {
+      await Promise.all(subs.map((sub) => sub.stop()));
+    }
+  });
+});
