@@ -60,11 +60,17 @@ export interface PendingPublish {
 
 /** Most publishes one statement carries. */
 const MAX_PUBLISHES = 256;
+/**
+ * Statements in flight before publishes wait here: the stream's lock queues them in Postgres,
+ * which hands over at each commit with no round trip back to this process (with one in flight,
+ * a step's publish waited for another's reply: +1 ms a step, one run at a time).
+ */
+const PUBLISHES_IN_FLIGHT = 4;
 
 /**
- * The stream's publishes of one bus, several in one statement when they come while one is
- * committing (see groupCommit). Every publish takes the stream's lock and commits alone anyway,
- * so those that waited for it go in one transaction that takes it once: `publish` is called for
+ * The stream's publishes of one bus, several in one statement when they come while
+ * PUBLISHES_IN_FLIGHT are committing (see groupCommit). Every publish takes the stream's lock and
+ * commits alone anyway, so those that waited go in one transaction that takes it once: `publish` is called for
  * each in the order they were made (a msgId met earlier in the statement is a duplicate, as it
  * would be alone), so sequences follow that order. Should the statement fail, each is published
  * again alone, in order, and hears its own outcome.
@@ -96,5 +102,5 @@ export function groupedPublishes(db: Db): (publish: PendingPublish) => void {
       return;
     }
     items.forEach((item, i) => item.resolve({ seq: Number(rows[i]!.seq), duplicate: rows[i]!.duplicate }));
-  }, () => 1, { inFlight: 1, maxSize: MAX_PUBLISHES });
+  }, () => 1, { inFlight: PUBLISHES_IN_FLIGHT, maxSize: MAX_PUBLISHES });
 }
