@@ -111,6 +111,20 @@ describe("appends of version 'any', committed in groups", () => {
     expect(landed.map((e) => e.n).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1).filter((n) => n !== 11));
   });
 
+  it('fails only the append whose data Postgres refuses; the others of its statement land', async () => {
+    await store.append('nul-first', 'any', [{ type: 'tick', data: { n: 1 } }]);
+    counts.clear();
+    // Valid to the schema, refused by jsonb (a NUL character in a string).
+    const outcomes = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => (i === 12
+      ? store.append('nul-2', 'any', [{ type: 'item_added', data: { cart_id: 'c', sku: 'a\u0000b', quantity: 1 } }])
+      : store.append(`nul-${i % 3}`, 'any', [{ type: 'tick', data: { n: i + 1 } }]))));
+    expect(counts.get('batch') ?? 0).toBeGreaterThan(0);
+    expect(outcomes.flatMap((o, i) => (o.status === 'rejected' ? [i] : []))).toEqual([12]);
+    const landed = (await Promise.all([0, 1, 2].map((s) => stored(store, `nul-${s}`)))).flat();
+    expect(landed.filter((e) => e.n !== null).map((e) => e.n).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 30 }, (_, i) => i + 1).filter((n) => n !== 13));
+  });
+
   it('stays gapless when another store appends to the same streams at the same time', async () => {
     const other = await createEventStore({ databaseUrl: database.url, schema: 'shop', registry: shopRegistry(), migrate: false, maxConnections: 20 });
     try {

@@ -130,26 +130,26 @@ const ALONGSIDE_KEY = /^[A-Za-z0-9_]{1,40}$/;
  * The appends of version 'any' of one store (see groupCommit): one alone is the usual append; those
  * that came while others were committing go in one statement (append-sql's batch), events counted
  * against `maxSize`. 'any' promises the caller no conflict, so a race for a stream's next version
- * is retried here. Should the statement fail for one append's sake (an event id already stored),
- * each append is tried alone, so that only its own caller hears of it.
+ * is retried here. Should the statement fail for whatever reason (an event id already stored, data
+ * Postgres refuses, a deadlock, the database gone), each append is tried alone, so that each
+ * caller hears of its own append only, as without the group.
  */
 export function anyAppends(ctx: () => AppendContext, limits?: GroupCommitLimits): (append: AnyAppend) => void {
   return groupCommit<AnyAppend>(async (appends) => {
     if (appends.length === 1) return alone(ctx(), appends[0]!);
     let results: AppendResult[];
     try {
-      results = await withConcurrencyRetry(() => insertBatch(ctx(), appends), { attempts: ANY_ATTEMPTS });
-    } catch (error) {
-      if (error instanceof ConflictError) {
-        await Promise.all(appends.map((append) => alone(ctx(), append)));
-        return;
-      }
-      for (const append of appends) append.reject(error);
+      results = await withConcurrencyRetry(() => insertBatch(ctx(), appends), { attempts: BATCH_ATTEMPTS });
+    } catch {
+      await Promise.all(appends.map((append) => alone(ctx(), append)));
       return;
     }
     appends.forEach((append, i) => append.resolve(results[i]!));
   }, (append) => append.rows.length, limits);
 }
+
+/** Tries of a group's statement before its appends go alone (each then retries its own race). */
+const BATCH_ATTEMPTS = 5;
 
 function alone(ctx: AppendContext, append: AnyAppend): Promise<void> {
   return withConcurrencyRetry(() => insert(ctx, append.streamId, 'any', null, append.rows, true), { attempts: ANY_ATTEMPTS })
@@ -162,11 +162,15 @@ interface BatchRow {
   readonly version: number;
 }
 
-/** Several 'any' appends in one statement, their events grouped by stream (see anyBatchSql). */
+/**
+ * Several 'any' appends in one statement, their events grouped by stream (see anyBatchSql). The
+ * streams go in the order of their ids, so that two statements in flight take the rows' locks in
+ * the same order and cannot deadlock; each stream's appends stay in the order they came.
+ */
 async function insertBatch(ctx: AppendContext, appends: readonly AnyAppend[]): Promise<AppendResult[]> {
   const byStream = new Map<string, AnyAppend[]>();
   for (const append of appends) byStream.set(append.streamId, [...(byStream.get(append.streamId) ?? []), append]);
-  const ordered = [...byStream.values()].flat();
+  const ordered = [...byStream.keys()].sort().flatMap((streamId) => byStream.get(streamId)!);
   const rows = ordered.flatMap((append) => append.rows.map((row) => ({ streamId: append.streamId, row })));
   const notify = ctx.waker.enter();
   let result: BatchRow[];

@@ -64,27 +64,36 @@ export interface PendingRemoval {
 
 /**
  * The acks and terms of one bus (both remove the message from its consumer's pending), several
- * in one statement when they come while others are committing (see groupCommit). A failed
- * statement fails each of its removals, as it would have alone (the database is unreachable).
+ * in one statement when they come while others are committing (see groupCommit), in the order
+ * of consumer and sequence, the order a claim locks them in. Should the statement fail (a
+ * deadlock with another transaction, the database gone), each removal is tried alone and hears
+ * its own outcome.
  */
 export function groupedRemovals(db: Db): (removal: PendingRemoval) => void {
   const pending = db.t('consumer_pending');
-  return groupCommit<PendingRemoval>(async (items) => {
+  const one = async (item: PendingRemoval): Promise<void> => {
     try {
-      if (items.length === 1) {
-        const { rowCount } = await db.query('ack', `DELETE FROM ${pending} WHERE consumer = $1 AND seq = $2`, [items[0]!.durable, items[0]!.seq]);
-        items[0]!.resolve((rowCount ?? 0) > 0);
-        return;
-      }
-      const { rows } = await db.query<{ consumer: string; seq: string }>('ack',
+      const { rowCount } = await db.query('ack', `DELETE FROM ${pending} WHERE consumer = $1 AND seq = $2`, [item.durable, item.seq]);
+      item.resolve((rowCount ?? 0) > 0);
+    } catch (error) {
+      item.reject(error);
+    }
+  };
+  return groupCommit<PendingRemoval>(async (items) => {
+    if (items.length === 1) return one(items[0]!);
+    const sorted = [...items].sort((a, b) => (a.durable === b.durable ? Number(a.seq) - Number(b.seq) : a.durable < b.durable ? -1 : 1));
+    let rows: { consumer: string; seq: string }[];
+    try {
+      ({ rows } = await db.query<{ consumer: string; seq: string }>('ack',
         `DELETE FROM ${pending} p USING unnest($1::text[], $2::bigint[]) AS r(consumer, seq)
           WHERE p.consumer = r.consumer AND p.seq = r.seq RETURNING p.consumer, p.seq::text AS seq`,
-        [items.map((item) => item.durable), items.map((item) => item.seq)]);
-      const found = new Set(rows.map((row) => `${row.consumer}\u0000${row.seq}`));
-      for (const item of items) item.resolve(found.has(`${item.durable}\u0000${item.seq}`));
-    } catch (error) {
-      for (const item of items) item.reject(error);
+        [sorted.map((item) => item.durable), sorted.map((item) => item.seq)]));
+    } catch {
+      for (const item of sorted) await one(item);
+      return;
     }
+    const found = new Set(rows.map((row) => `${row.consumer}\u0000${row.seq}`));
+    for (const item of items) item.resolve(found.has(`${item.durable}\u0000${item.seq}`));
   }, () => 1, { inFlight: 2, maxSize: 256 });
 }
 
