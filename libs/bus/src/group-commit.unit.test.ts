@@ -8,7 +8,8 @@ interface Statement {
 
 function harness(limits: { inFlight?: number; maxSize?: number }, sizeOf: (item: number) => number = () => 1) {
   const statements: Statement[] = [];
-  const submit = groupCommit<number>((items) => new Promise<void>((resolve, reject) => {
+  const settled: number[] = [];
+  const statement = (items: readonly number[]) => new Promise<void>((resolve, reject) => {
     statements.push({
       items,
       end: async (fail = false) => {
@@ -18,8 +19,17 @@ function harness(limits: { inFlight?: number; maxSize?: number }, sizeOf: (item:
         await new Promise((r) => setImmediate(r));
       },
     });
-  }), sizeOf, limits);
-  return { statements, submit };
+  });
+  const submit = groupCommit<number, number>({
+    alone: (item) => statement([item]).then(() => void settled.push(item), () => undefined),
+    together: async (items) => {
+      await statement(items);
+      return items;
+    },
+    settle: (item) => void settled.push(item),
+    sizeOf,
+  }, limits);
+  return { statements, settled, submit };
 }
 
 describe('group commit', () => {
@@ -63,5 +73,20 @@ describe('group commit', () => {
     submit(2);
     await statements[0]!.end(true);
     expect(statements.map((s) => s.items)).toEqual([[1], [2]]);
+  });
+
+  it('tries a group whose statement failed item by item, in order, each settled once', async () => {
+    const { statements, settled, submit } = harness({ inFlight: 1 });
+    submit(1);
+    submit(2);
+    submit(3);
+    await statements[0]!.end();
+    expect(statements[1]!.items).toEqual([2, 3]);
+    await statements[1]!.end(true);
+    expect(statements[2]!.items).toEqual([2]);
+    await statements[2]!.end();
+    expect(statements[3]!.items).toEqual([3]);
+    await statements[3]!.end();
+    expect(settled).toEqual([1, 2, 3]);
   });
 });

@@ -4,4 +4,4 @@ export { connectNatsBus, type NatsBusOptions } from './nats';
 export { createEmbeddedBus, type EmbeddedBusOptions } from './embedded';
 export { injectTraceContext, extractTraceContext, withTraceContext } from './trace';
 export { encodeJson, decodeJson } from './codec';
-export { groupCommit, type GroupCommitLimits } from './group-commit';
+export { groupCommit, type GroupCommitLimits, type GroupCommitParts } from './group-commit';

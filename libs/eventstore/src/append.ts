@@ -130,31 +130,22 @@ const ALONGSIDE_KEY = /^[A-Za-z0-9_]{1,40}$/;
  * The appends of version 'any' of one store (see groupCommit): one alone is the usual append; those
  * that came while others were committing go in one statement (append-sql's batch), events counted
  * against `maxSize`. 'any' promises the caller no conflict, so a race for a stream's next version
- * is retried here. Should the statement fail for whatever reason (an event id already stored, data
- * Postgres refuses, a deadlock, the database gone), each append is tried alone, so that each
- * caller hears of its own append only, as without the group.
+ * is retried here (a group's statement a few times, then each append alone: groupCommit tries a
+ * failed group item by item, so that an event id already stored or data Postgres refuses fails
+ * only its own append).
  */
 export function anyAppends(ctx: () => AppendContext, limits?: GroupCommitLimits): (append: AnyAppend) => void {
-  return groupCommit<AnyAppend>(async (appends) => {
-    if (appends.length === 1) return alone(ctx(), appends[0]!);
-    let results: AppendResult[];
-    try {
-      results = await withConcurrencyRetry(() => insertBatch(ctx(), appends), { attempts: BATCH_ATTEMPTS });
-    } catch {
-      await Promise.all(appends.map((append) => alone(ctx(), append)));
-      return;
-    }
-    appends.forEach((append, i) => append.resolve(results[i]!));
-  }, (append) => append.rows.length, limits);
+  return groupCommit<AnyAppend, AppendResult>({
+    alone: (append) => withConcurrencyRetry(() => insert(ctx(), append.streamId, 'any', null, append.rows, true), { attempts: ANY_ATTEMPTS })
+      .then(append.resolve, append.reject),
+    together: (appends) => withConcurrencyRetry(() => insertBatch(ctx(), appends), { attempts: BATCH_ATTEMPTS }),
+    settle: (append, result) => append.resolve(result),
+    sizeOf: (append) => append.rows.length,
+  }, limits);
 }
 
 /** Tries of a group's statement before its appends go alone (each then retries its own race). */
 const BATCH_ATTEMPTS = 5;
-
-function alone(ctx: AppendContext, append: AnyAppend): Promise<void> {
-  return withConcurrencyRetry(() => insert(ctx, append.streamId, 'any', null, append.rows, true), { attempts: ANY_ATTEMPTS })
-    .then(append.resolve, append.reject);
-}
 
 /** One row of the batch statement: an event's position and version, in the order given. */
 interface BatchRow {
@@ -169,7 +160,11 @@ interface BatchRow {
  */
 async function insertBatch(ctx: AppendContext, appends: readonly AnyAppend[]): Promise<AppendResult[]> {
   const byStream = new Map<string, AnyAppend[]>();
-  for (const append of appends) byStream.set(append.streamId, [...(byStream.get(append.streamId) ?? []), append]);
+  for (const append of appends) {
+    const same = byStream.get(append.streamId);
+    if (same) same.push(append);
+    else byStream.set(append.streamId, [append]);
+  }
   const ordered = [...byStream.keys()].sort().flatMap((streamId) => byStream.get(streamId)!);
   const rows = ordered.flatMap((append) => append.rows.map((row) => ({ streamId: append.streamId, row })));
   const notify = ctx.waker.enter();
@@ -182,11 +177,11 @@ async function insertBatch(ctx: AppendContext, appends: readonly AnyAppend[]): P
     result = (await ctx.pool.query<BatchRow>({ ...ctx.statements.batch, values })).rows;
   } catch (error) {
     ctx.waker.leave(false, false);
+    // A race for a stream's next version is tried again; anything else sends the appends alone.
     if (isUniqueViolation(error, 'events_stream_version_key')) {
       throw new ConcurrencyError('a stream of the batch was appended to concurrently', { streams: [...byStream.keys()] });
     }
-    if (isUniqueViolation(error, 'events_id_key')) throw new ConflictError('an event with this id was already appended', {});
-    throw toStoreError(error, 'append');
+    throw error;
   }
   ctx.waker.leave(true, notify);
   if (result.length !== rows.length) throw new Error(`append batch: ${rows.length} events sent, ${result.length} written`);

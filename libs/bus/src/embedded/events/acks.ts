@@ -65,36 +65,24 @@ export interface PendingRemoval {
 /**
  * The acks and terms of one bus (both remove the message from its consumer's pending), several
  * in one statement when they come while others are committing (see groupCommit), in the order
- * of consumer and sequence, the order a claim locks them in. Should the statement fail (a
- * deadlock with another transaction, the database gone), each removal is tried alone and hears
- * its own outcome.
+ * of consumer and sequence, the order a claim locks them in.
  */
 export function groupedRemovals(db: Db): (removal: PendingRemoval) => void {
   const pending = db.t('consumer_pending');
-  const one = async (item: PendingRemoval): Promise<void> => {
-    try {
-      const { rowCount } = await db.query('ack', `DELETE FROM ${pending} WHERE consumer = $1 AND seq = $2`, [item.durable, item.seq]);
-      item.resolve((rowCount ?? 0) > 0);
-    } catch (error) {
-      item.reject(error);
-    }
-  };
-  return groupCommit<PendingRemoval>(async (items) => {
-    if (items.length === 1) return one(items[0]!);
-    const sorted = [...items].sort((a, b) => (a.durable === b.durable ? Number(a.seq) - Number(b.seq) : a.durable < b.durable ? -1 : 1));
-    let rows: { consumer: string; seq: string }[];
-    try {
-      ({ rows } = await db.query<{ consumer: string; seq: string }>('ack',
+  return groupCommit<PendingRemoval, boolean>({
+    alone: (item) => db.query('ack', `DELETE FROM ${pending} WHERE consumer = $1 AND seq = $2`, [item.durable, item.seq])
+      .then(({ rowCount }) => item.resolve((rowCount ?? 0) > 0), item.reject),
+    async together(items) {
+      const sorted = [...items].sort((a, b) => (a.durable === b.durable ? Number(a.seq) - Number(b.seq) : a.durable < b.durable ? -1 : 1));
+      const { rows } = await db.query<{ consumer: string; seq: string }>('ack',
         `DELETE FROM ${pending} p USING unnest($1::text[], $2::bigint[]) AS r(consumer, seq)
           WHERE p.consumer = r.consumer AND p.seq = r.seq RETURNING p.consumer, p.seq::text AS seq`,
-        [sorted.map((item) => item.durable), sorted.map((item) => item.seq)]));
-    } catch {
-      for (const item of sorted) await one(item);
-      return;
-    }
-    const found = new Set(rows.map((row) => `${row.consumer}\u0000${row.seq}`));
-    for (const item of items) item.resolve(found.has(`${item.durable}\u0000${item.seq}`));
-  }, () => 1, { inFlight: 2, maxSize: 256 });
+        [sorted.map((item) => item.durable), sorted.map((item) => item.seq)]);
+      const found = new Set(rows.map((row) => `${row.consumer}\u0000${row.seq}`));
+      return items.map((item) => found.has(`${item.durable}\u0000${item.seq}`));
+    },
+    settle: (item, found) => item.resolve(found),
+  }, { inFlight: 2, maxSize: 256 });
 }
 
 /**

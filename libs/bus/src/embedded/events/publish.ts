@@ -72,22 +72,13 @@ const PUBLISHES_IN_FLIGHT = 4;
  * PUBLISHES_IN_FLIGHT are committing (see groupCommit). Every publish takes the stream's lock and
  * commits alone anyway, so those that waited go in one transaction that takes it once: `publish` is called for
  * each in the order they were made (a msgId met earlier in the statement is a duplicate, as it
- * would be alone), so sequences follow that order. Should the statement fail, each is published
- * again alone, in order, and hears its own outcome.
+ * would be alone), so sequences follow that order.
  */
 export function groupedPublishes(db: Db): (publish: PendingPublish) => void {
-  const one = async (item: PendingPublish): Promise<void> => {
-    try {
-      item.resolve(await insertMessage(db, item.subject, item.msgId, item.headers, item.data));
-    } catch (error) {
-      item.reject(error);
-    }
-  };
-  return groupCommit<PendingPublish>(async (items) => {
-    if (items.length === 1) return one(items[0]!);
-    let rows: { seq: string; duplicate: boolean }[];
-    try {
-      ({ rows } = await db.query<{ seq: string; duplicate: boolean }>('publish',
+  return groupCommit<PendingPublish, PublishAck>({
+    alone: (item) => insertMessage(db, item.subject, item.msgId, item.headers, item.data).then(item.resolve, item.reject),
+    async together(items) {
+      const { rows } = await db.query<{ seq: string; duplicate: boolean }>('publish',
         `SELECT p.out_seq AS seq, p.out_duplicate AS duplicate
            FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::bytea[]) WITH ORDINALITY AS m(subject, msg_id, headers, data, ord)
            CROSS JOIN LATERAL ${db.t('publish')}(m.subject, m.msg_id, m.headers, m.data) p
@@ -95,12 +86,10 @@ export function groupedPublishes(db: Db): (publish: PendingPublish) => void {
         [
           items.map((item) => item.subject), items.map((item) => item.msgId), items.map((item) => JSON.stringify(item.headers)),
           items.map((item) => Buffer.from(item.data.buffer, item.data.byteOffset, item.data.byteLength)),
-        ]));
+        ]);
       if (rows.length !== items.length) throw new Error(`publish: ${items.length} messages sent, ${rows.length} answered`);
-    } catch {
-      for (const item of items) await one(item);
-      return;
-    }
-    items.forEach((item, i) => item.resolve({ seq: Number(rows[i]!.seq), duplicate: rows[i]!.duplicate }));
-  }, () => 1, { inFlight: PUBLISHES_IN_FLIGHT, maxSize: MAX_PUBLISHES });
+      return rows.map((row) => ({ seq: Number(row.seq), duplicate: row.duplicate }));
+    },
+    settle: (item, ack) => item.resolve(ack),
+  }, { inFlight: PUBLISHES_IN_FLIGHT, maxSize: MAX_PUBLISHES });
 }
