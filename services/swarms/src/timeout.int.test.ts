@@ -6,7 +6,13 @@ import { runsService } from '@cadre/runs';
 import { call, type Service } from '@cadre/runtime';
 import { startTestbed, type Testbed } from '@cadre/testbed';
 import { eventually } from '@cadre/testing';
+import { createEventStore } from '@cadre/eventstore';
+import { createEventRegistry } from '@cadre/proto';
+import { Kysely, PostgresDialect } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import { swarmsService } from './service';
+import type { SwarmsDatabase } from './storage/database';
+import { swarmViewsProjection } from './view/projection';
 
 const ALICE: Principal = { kind: 'user', user_id: 'u-alice', role: 'member', credential_id: 's-alice' };
 const headers = { [PRINCIPAL_HEADER]: JSON.stringify(ALICE) };
@@ -44,6 +50,30 @@ describe('the global timeout of a swarm (and the list row)', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]!.version).toBeGreaterThan(0);
     expect(rows[0]!.event_xmin).toBe(rows[0]!.row_xmin);
+  });
+
+  it("rewrites a swarm's list row from its stream, in the projection, as the append wrote it", async () => {
+    const launched = await call(bed.bus, swarmExecute, {
+      agent_id: 'demo-writer', tasks: [{ key: 'one', title: 'One', execution_prompt: 'Write a line.' }],
+    }, { headers });
+    const rowOf = async () => (await bed.pool.query(
+      'select swarm_id, version, owner, agent_id, status, created_at, updated_at, wake_at, body from swarms.swarm_view where swarm_id = $1',
+      [launched.swarm_id])).rows;
+    const written = await rowOf();
+    expect(written).toHaveLength(1);
+    const store = await createEventStore({ pool: bed.pool, schema: 'swarms', registry: createEventRegistry(), migrate: false });
+    const db = new Kysely<SwarmsDatabase>({ dialect: new PostgresDialect({ pool: bed.pool }) });
+    try {
+      const events = (await store.readStream(`swarm-${launched.swarm_id}`)).filter((e) => e.version <= Number(written[0]!.version));
+      await bed.pool.query('delete from swarms.swarm_view where swarm_id = $1', [launched.swarm_id]);
+      // A replica that did not write it (nothing in writtenViews) applies the swarm's last event.
+      const projection = swarmViewsProjection({ schema: 'swarms', store, writtenViews: new LRUCache<string, number>({ max: 10 }) });
+      await db.transaction().execute((trx) => projection.apply(events.at(-1)!, trx, 0));
+      // Nothing happens to the swarm meanwhile (its task's model takes seconds a chunk): the same row.
+      expect(await rowOf()).toEqual(written);
+    } finally {
+      await store.close();
+    }
   });
 
   it('fails the swarm when it passes: the running task fails and its run is cancelled, the rest is skipped (found by the sweeper)', async () => {

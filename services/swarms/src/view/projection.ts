@@ -32,7 +32,7 @@ export function swarmViewsProjection(ctx: Pick<SwarmsContext, 'schema' | 'store'
       if ((row?.version ?? 0) >= event.version) return;
       const state = await loadSwarm(ctx, swarmId);
       if (state.version < event.version) return;
-      await writeSwarmView(trx.withSchema(ctx.schema), state);
+      await writeSwarmView(trx, ctx.schema, state);
     },
   };
 }
