@@ -167,9 +167,14 @@ export async function handleCommand<Command, State, Event extends DomainEvent, R
     | { readonly command: Command; readonly history: readonly EventEnvelope[]; readonly state: State; readonly result: Result; readonly whole: boolean }
     | undefined;
   const snapshot = options.snapshots?.get(stream);
-  // The append asks on each try, right after that try's decision.
-  const writesAlongside = (events: readonly EventEnvelope[]): Alongside | undefined =>
-    stood === undefined ? undefined : options.alongside?.(foldEnvelopes(decider, stood.state, events), stood.command, events);
+  // The append asks on each try, right after that try's decision; the state it folds is the
+  // outcome's when those events are the ones appended.
+  let foldedAlongside: { readonly events: readonly EventEnvelope[]; readonly state: State } | undefined;
+  const writesAlongside = (events: readonly EventEnvelope[]): Alongside | undefined => {
+    if (stood === undefined) return undefined;
+    foldedAlongside = { events, state: foldEnvelopes(decider, stood.state, events) };
+    return options.alongside?.(foldedAlongside.state, stood.command, events);
+  };
   const appended = await store.appendWithRetry(stream, async (current) => {
     // The store reads the whole stream again when the snapshot turned out to be ahead of it.
     const state = foldEnvelopes(decider, current.after !== undefined && snapshot !== undefined ? snapshot.state : decider.initialState, current.events);
@@ -193,7 +198,9 @@ export async function handleCommand<Command, State, Event extends DomainEvent, R
     result: stood.result,
     appended: appended.events,
     history: stood.history,
-    state: foldEnvelopes(decider, stood.state, appended.events),
+    state: foldedAlongside !== undefined && sameEvents(foldedAlongside.events, appended.events)
+      ? foldedAlongside.state
+      : foldEnvelopes(decider, stood.state, appended.events),
     version: appended.nextVersion,
     lastPosition: appended.lastPosition,
   };
@@ -202,4 +209,9 @@ export async function handleCommand<Command, State, Event extends DomainEvent, R
   options.snapshots?.set(stream, { state: outcome.state, version: outcome.version, lastPosition: outcome.lastPosition });
   for (const react of options.reactions ?? []) await react(outcome);
   return outcome;
+}
+
+/** True when both lists hold the same events (by id), in the same order. */
+function sameEvents(a: readonly EventEnvelope[], b: readonly EventEnvelope[]): boolean {
+  return a.length === b.length && a.every((event, i) => event.id === b[i]!.id);
 }
