@@ -1,21 +1,9 @@
 import { Pool } from 'pg';
-import { createTestDatabase, eventually, type TestDatabase } from '@cadre/testing';
+import { countStatements, createTestDatabase, eventually, type TestDatabase } from '@cadre/testing';
 import { createEmbeddedBus } from './embedded';
 import type { Bus, DeliveredMessage, Subscription } from './types';
 
 const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
-
-/** Counts the statements sent through `pool` whose text matches each pattern. */
-function countStatements(pool: Pool, patterns: Readonly<Record<string, RegExp>>): Map<string, number> {
-  const counts = new Map<string, number>();
-  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
-  (pool as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
-    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text ?? '';
-    for (const [name, pattern] of Object.entries(patterns)) if (pattern.test(text)) counts.set(name, (counts.get(name) ?? 0) + 1);
-    return query(...args);
-  };
-  return counts;
-}
 
 describe('the embedded bus groups what comes at once', () => {
   let database: TestDatabase;

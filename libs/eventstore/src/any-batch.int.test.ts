@@ -1,23 +1,14 @@
 import { createEmbeddedBus, type Bus, type StreamMessage } from '@cadre/bus';
 import { ConflictError, type EventEnvelope } from '@cadre/proto';
-import { createTestDatabase, eventually, type TestDatabase } from '@cadre/testing';
+import { countStatements, createTestDatabase, eventually, type TestDatabase } from '@cadre/testing';
 import type { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { createEventStore, startOutboxRelay, type AppendResult, type EventStore } from './index';
 import { shopRegistry } from './test-support/events';
 
-/** Counts the store's append statements by form (one, many, batch) as they go to Postgres. */
-function countAppends(pool: Pool): Map<string, number> {
-  const counts = new Map<string, number>();
-  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
-  (pool as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
-    const name = (args[0] as { name?: string } | undefined)?.name;
-    const form = name?.match(/^cadre_append_([a-z_]+)_[0-9a-f]{32}$/)?.[1];
-    if (form !== undefined) counts.set(form, (counts.get(form) ?? 0) + 1);
-    return query(...args);
-  };
-  return counts;
-}
+/** The store's append statements by form, as they go to Postgres. */
+const countAppends = (pool: Pool): Map<string, number> =>
+  countStatements(pool, { one: /^cadre_append_one_/, many: /^cadre_append_many_/, batch: /^cadre_append_batch_/ });
 
 const total = (counts: Map<string, number>): number => [...counts.values()].reduce((a, b) => a + b, 0);
 
