@@ -127,6 +127,7 @@ interface Gaps {
   startedToComplete: number[];
   queuedToStartedClock: number[];
   completeToQueuedClock: number[];
+  startedToCompleteClock: number[];
 }
 
 function gapsOf(events: readonly Seen[], into: Gaps): void {
@@ -151,13 +152,16 @@ function gapsOf(events: readonly Seen[], into: Gaps): void {
       started.set(key(event), event);
     } else if (event.type === 'step_complete') {
       const s = [...started.values()].find((e) => e.stepId === event.stepId);
-      if (s) into.startedToComplete.push(event.at - s.at);
+      if (s) {
+        into.startedToComplete.push(event.at - s.at);
+        into.startedToCompleteClock.push(event.occurredAt - s.occurredAt);
+      }
       lastComplete = event;
     }
   }
 }
 
-const emptyGaps = (): Gaps => ({ queuedToStarted: [], completeToQueued: [], startedToComplete: [], queuedToStartedClock: [], completeToQueuedClock: [] });
+const emptyGaps = (): Gaps => ({ queuedToStarted: [], completeToQueued: [], startedToComplete: [], queuedToStartedClock: [], completeToQueuedClock: [], startedToCompleteClock: [] });
 
 interface TransportResult {
   readonly sequential: Gaps;
@@ -372,6 +376,7 @@ export async function run(): Promise<BenchResult> {
       row('sequential: step_complete → next step_queued (receipt)', result.sequential.completeToQueued, undefined),
       row('sequential: step_complete → next step_queued (occurredAt)', result.sequential.completeToQueuedClock, undefined),
       row('sequential: step_started → step_complete (dry-run executor, for scale)', result.sequential.startedToComplete, undefined, false),
+      row('sequential: step_started → step_complete (occurredAt)', result.sequential.startedToCompleteClock, undefined, false),
       row('load: step_queued → step_started (receipt, queueing included)', result.load.queuedToStarted, result.handoff, false),
       row('load: step_complete → next step_queued (receipt)', result.load.completeToQueued, undefined, false),
       row('load: step_started → step_complete (dry-run executor, for scale)', result.load.startedToComplete, undefined, false),
