@@ -46,6 +46,36 @@ describe('the embedded bus groups what comes at once', () => {
     expect(seen).toEqual([...fresh].sort((a, b) => a.seq - b.seq));
   });
 
+  it('stores a publishAll in one statement, all or none, alone or in a group that fails', async () => {
+    const stored = async (prefix: string) => Number((await pool.query(`SELECT count(*) AS n FROM cadre_bus.stream_messages WHERE msg_id LIKE $1`, [`${prefix}%`])).rows[0].n);
+    const run = (prefix: string, badAt?: number) => Array.from({ length: 20 }, (_, i) => ({
+      subject: `evt.grouping.all.${i}`, data: bytes({ i }),
+      // jsonb takes no NUL: the statement that carries this header fails in Postgres, after every check here passed.
+      options: { msgId: `${prefix}${i}`, headers: { 'x-i': i === badAt ? 'nul \u0000 here' : String(i) } },
+    }));
+
+    const whole = await bus.events.publishAll(run('all-ok-'));
+    expect(whole.error).toBeUndefined();
+    expect(whole.acks.map((ack) => ack.seq)).toEqual(Array.from({ length: 20 }, (_, i) => whole.acks[0]!.seq + i));
+    expect(counts.get('publish')).toBe(1);
+
+    const refused = await bus.events.publishAll(run('all-bad-', 7));
+    expect(refused.acks).toEqual([]);
+    expect(refused.error).toBeInstanceOf(Error);
+    expect(await stored('all-bad-')).toBe(0);
+
+    // In a group with others: the group's statement fails, each item is tried alone; the others are stored, the run none.
+    counts.clear();
+    const [bad, ...singles] = await Promise.all([
+      bus.events.publishAll(run('grp-bad-', 19)),
+      ...Array.from({ length: 30 }, (_, i) => bus.events.publish(`evt.grouping.single.${i}`, bytes({ i }), { msgId: `single-${i}` })),
+    ]);
+    expect((bad as { acks: unknown[] }).acks).toEqual([]);
+    expect(singles.every((ack) => !(ack as { duplicate: boolean }).duplicate)).toBe(true);
+    expect(await stored('grp-bad-')).toBe(0);
+    expect(await stored('single-')).toBe(30);
+  });
+
   it('settles the acks of many consumers at once in fewer statements, each message once', async () => {
     const durables = Array.from({ length: 12 }, (_, i) => `grouping-acks-${i}`);
     for (let i = 0; i < 10; i++) await bus.events.publish(`evt.grouping.ack.${i}`, bytes({ i }), { msgId: `ack-${i}` });

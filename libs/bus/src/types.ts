@@ -68,6 +68,20 @@ export interface PublishAck {
   readonly duplicate: boolean;
 }
 
+/** One message of `publishAll`. */
+export interface OutgoingMessage {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly options: PublishOptions;
+}
+
+/** What `publishAll` stored: an ack for each message stored (a prefix of those given), and what stopped the rest. */
+export interface PublishAllResult {
+  readonly acks: readonly PublishAck[];
+  /** Why the messages after the acknowledged ones were not stored; undefined when all were. */
+  readonly error?: unknown;
+}
+
 export type DeliverFrom =
   | { readonly kind: 'all' }
   | { readonly kind: 'new' }
@@ -132,6 +146,16 @@ export interface ReplayOptions {
 export interface EventStream {
   /** Publishes to the durable stream, deduplicated by `msgId`. Subjects start with `evt.`. */
   publish(subject: string, data: Uint8Array, options: PublishOptions): Promise<PublishAck>;
+  /**
+   * Publishes messages in the order given, as `publish` would one after another, and never
+   * stores one without all those before it: the first that is not stored stops the rest. The
+   * embedded bus stores them all or none, in one statement; NATS (no atomic batch before
+   * server 2.12) one after the other, each after the last one's ack, stopping before the next
+   * once `signal` is aborted. Every message is checked first: a ValidationError stores none.
+   * The outbox relay publishes each stream's events with it, so that an append's events leave
+   * in one round trip where the bus can take them so.
+   */
+  publishAll(messages: readonly OutgoingMessage[], options?: { readonly signal?: AbortSignal }): Promise<PublishAllResult>;
   /**
    * Runs a durable consumer: explicit ack, redelivery after the ack wait, bounded deliveries.
    * The handler acks, naks or terms; a handler that throws naks.

@@ -1,5 +1,6 @@
 import { createEmbeddedBus, type Bus } from '@cadre/bus';
-import { createTestDatabase, eventually, type TestDatabase } from '@cadre/testing';
+import { Pool } from 'pg';
+import { countStatements, createTestDatabase, eventually, type TestDatabase } from '@cadre/testing';
 import { createEventStore, createProjection, runProjectionFromBus, startOutboxRelay, type EventStore, type OutboxRelay } from './index';
 import { applyToCartTotals, createCartTotalsTable, type CartTotalsDb } from './test-support/cart-totals';
 import { shopRegistry } from './test-support/events';
@@ -10,17 +11,22 @@ describe('outbox relay on the embedded bus', () => {
   let store: EventStore;
   let bus: Bus;
   let relay: OutboxRelay;
+  let busPool: Pool;
+  let counts: Map<string, number>;
 
   beforeAll(async () => {
     database = await createTestDatabase('eventstore_embedded');
     store = await createEventStore({ databaseUrl: database.url, schema: 'shop', registry: shopRegistry() });
-    bus = await createEmbeddedBus({ databaseUrl: database.url });
+    busPool = new Pool({ connectionString: database.url, max: 10 });
+    counts = countStatements(busPool, { publish: /publish"?\(/ });
+    bus = await createEmbeddedBus({ pool: busPool });
     relay = startOutboxRelay({ store, bus });
   });
 
   afterAll(async () => {
     await relay?.stop();
     await bus?.drain();
+    await busPool?.end();
     await store?.close();
     await database?.dispose();
   });
@@ -31,6 +37,19 @@ describe('outbox relay on the embedded bus', () => {
     await eventually(() => expect(distinctIds(received)).toBe(200), 20_000, 100);
     await subscription.stop();
     expect(verifyDelivery(appended, received)).toMatchObject({ missing: 0, unexpected: 0, outOfOrder: [], storedTwice: 0 });
+  });
+
+  it("publishes an append's events in one statement, in order", async () => {
+    const { received, subscription } = await collect(bus, 'embedded-one-statement', 'evt.shop.tick.>');
+    counts.clear();
+    const { events } = await store.append('cart-many', 'no_stream', Array.from({ length: 20 }, (_, i) => ({ type: 'tick', data: { n: i + 1 } })));
+    const mine = () => received.filter((m) => m.event.stream === 'cart-many');
+    await eventually(() => expect(mine().map((m) => m.event.id)).toEqual(events.map((e) => e.id)), 10_000, 50);
+    await subscription.stop();
+    // One after another, each after the last one's ack, these were 20 round trips with the stream's lock taken 20 times.
+    expect(counts.get('publish')).toBe(1);
+    const seqs = mine().map((m) => m.seq);
+    expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
   });
 
   it('feeds a projection from a durable consumer, using the stream sequence as its position', async () => {

@@ -1,6 +1,7 @@
 import { connectNatsBus, type Bus } from '@cadre/bus';
 import { createTestDatabase, eventually, startNats, type TestDatabase, type TestNats } from '@cadre/testing';
 import { createEventStore, startOutboxRelay, type EventStore, type OutboxRelay, type RelayCounter } from './index';
+import { publishingEach } from './test-support/bus';
 import { shopRegistry } from './test-support/events';
 import { collect, distinctIds, verifyDelivery, writeLoad } from './test-support/load';
 
@@ -27,22 +28,19 @@ function observed(bus: Bus, gauge: Gauge, replica: number): Pick<Bus, 'events'> 
     return n;
   };
   return {
-    events: {
-      ...bus.events,
-      publish: async (subject, data, options) => {
-        const stream = (JSON.parse(Buffer.from(data).toString()) as { stream: string }).stream;
-        bump(gauge.byReplica, replica, 1);
-        if (bump(gauge.byStream, stream, 1) > 1) gauge.sameStream++;
-        gauge.replicasMax = Math.max(gauge.replicasMax, [...gauge.byReplica.values()].filter((n) => n > 0).length);
-        gauge.inFlightMax = Math.max(gauge.inFlightMax, [...gauge.byReplica.values()].reduce((a, b) => a + b, 0));
-        try {
-          return await bus.events.publish(subject, data, options);
-        } finally {
-          bump(gauge.byReplica, replica, -1);
-          bump(gauge.byStream, stream, -1);
-        }
-      },
-    },
+    events: publishingEach(bus.events, async (subject, data, options) => {
+      const stream = (JSON.parse(Buffer.from(data).toString()) as { stream: string }).stream;
+      bump(gauge.byReplica, replica, 1);
+      if (bump(gauge.byStream, stream, 1) > 1) gauge.sameStream++;
+      gauge.replicasMax = Math.max(gauge.replicasMax, [...gauge.byReplica.values()].filter((n) => n > 0).length);
+      gauge.inFlightMax = Math.max(gauge.inFlightMax, [...gauge.byReplica.values()].reduce((a, b) => a + b, 0));
+      try {
+        return await bus.events.publish(subject, data, options);
+      } finally {
+        bump(gauge.byReplica, replica, -1);
+        bump(gauge.byStream, stream, -1);
+      }
+    }),
   };
 }
 

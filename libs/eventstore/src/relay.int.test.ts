@@ -12,6 +12,7 @@ import { Client } from 'pg';
 import { outboxChannel, relayLockName } from './connection';
 import { outboxBatchSql } from './relay/batch';
 import { applyToCartTotals, createCartTotalsTable, type CartTotalsDb } from './test-support/cart-totals';
+import { publishingEach } from './test-support/bus';
 import { shopRegistry } from './test-support/events';
 
 describe('outbox relay on the NATS bus', () => {
@@ -256,7 +257,7 @@ describe('outbox relay on the NATS bus', () => {
     // The bus refuses the append's second event once: the first went out, the row must stay.
     let calls = 0;
     const flaky: Pick<Bus, 'events'> = {
-      events: { ...bus.events, publish: (...args) => (++calls === 2 ? Promise.reject(new Error('refused')) : bus.events.publish(...args)) },
+      events: publishingEach(bus.events, (...args) => (++calls === 2 ? Promise.reject(new Error('refused')) : bus.events.publish(...args))),
     };
     const counters = new Map<RelayCounter, number>();
     relay = startOutboxRelay({ store, bus: flaky, retryMinMs: 10, onCounter: (name, n) => counters.set(name, (counters.get(name) ?? 0) + n) });
@@ -294,26 +295,23 @@ describe('outbox relay on the NATS bus', () => {
     let othersInFlightAtRefusal = 0;
     let refusals = 0;
     const slow: Pick<Bus, 'events'> = {
-      events: {
-        ...bus.events,
-        publish: async (subject, data, options) => {
-          const stream = (JSON.parse(Buffer.from(data).toString()) as EventEnvelope).stream;
-          if ((inFlight.get(stream) ?? 0) > 0) sameStreamOverlaps++;
-          inFlight.set(stream, (inFlight.get(stream) ?? 0) + 1);
-          mostInFlight = Math.max(mostInFlight, [...inFlight.values()].reduce((a, b) => a + b, 0));
-          try {
-            await new Promise((r) => setTimeout(r, 5));
-            if (options.msgId === refused && refusals === 0) {
-              refusals++;
-              othersInFlightAtRefusal = [...inFlight.values()].reduce((a, b) => a + b, 0) - 1;
-              throw new Error('refused by the bus');
-            }
-            return await bus.events.publish(subject, data, options);
-          } finally {
-            inFlight.set(stream, (inFlight.get(stream) ?? 0) - 1);
+      events: publishingEach(bus.events, async (subject, data, options) => {
+        const stream = (JSON.parse(Buffer.from(data).toString()) as EventEnvelope).stream;
+        if ((inFlight.get(stream) ?? 0) > 0) sameStreamOverlaps++;
+        inFlight.set(stream, (inFlight.get(stream) ?? 0) + 1);
+        mostInFlight = Math.max(mostInFlight, [...inFlight.values()].reduce((a, b) => a + b, 0));
+        try {
+          await new Promise((r) => setTimeout(r, 5));
+          if (options.msgId === refused && refusals === 0) {
+            refusals++;
+            othersInFlightAtRefusal = [...inFlight.values()].reduce((a, b) => a + b, 0) - 1;
+            throw new Error('refused by the bus');
           }
-        },
-      },
+          return await bus.events.publish(subject, data, options);
+        } finally {
+          inFlight.set(stream, (inFlight.get(stream) ?? 0) - 1);
+        }
+      }),
     };
     const received = new Map<string, string[]>();
     const sub = await bus.events.consume({ durable: 'relay-window', filterSubject: 'evt.shop.*.w' }, async (message) => {

@@ -18,6 +18,47 @@ export function registerEventStream(ctx: ContractContext): void {
       expect(await ctx.b().events.lastSeq()).toBeGreaterThanOrEqual(other.seq);
     });
 
+    it('publishes several messages in order with publishAll, a stored msgId as a duplicate', async () => {
+      const topic = unique('es');
+      const known = unique('id');
+      const stored = await ctx.a().events.publish(`evt.${topic}.known`, bytes({ n: 0 }), { msgId: known });
+      const messages = [1, 2, 3].map((n) => ({ subject: `evt.${topic}.n.${n}`, data: bytes({ n }), options: { msgId: unique('id'), headers: { 'x-n': String(n) } } }));
+      const result = await ctx.b().events.publishAll([messages[0]!, { subject: `evt.${topic}.known`, data: bytes({ n: 0 }), options: { msgId: known } }, ...messages.slice(1)]);
+      expect(result.error).toBeUndefined();
+      expect(result.acks.map((ack) => ack.duplicate)).toEqual([false, true, false, false]);
+      expect(result.acks[1]).toEqual({ seq: stored.seq, duplicate: true });
+      const fresh = result.acks.filter((ack) => !ack.duplicate).map((ack) => ack.seq);
+      expect([...fresh].sort((a, b) => a - b)).toEqual(fresh);
+      const seen: StreamMessage[] = [];
+      const sub = await ctx.c().events.replay({ fromSeq: stored.seq, filterSubject: `evt.${topic}.>` }, (message) => {
+        seen.push(message);
+      });
+      try {
+        await until('the messages', () => seen.length >= 4);
+        expect(seen.map((m) => m.subject)).toEqual([`evt.${topic}.known`, ...messages.map((m) => m.subject)]);
+        expect(seen.map((m) => m.headers['x-n'])).toEqual([undefined, '1', '2', '3']);
+      } finally {
+        await sub.stop();
+      }
+      expect(await ctx.a().events.publishAll([])).toEqual({ acks: [] });
+    });
+
+    it('stores nothing of a publishAll with an invalid message, or one aborted before it began', async () => {
+      const topic = unique('es');
+      const good = { subject: `evt.${topic}.ok`, data: bytes(1), options: { msgId: unique('id') } };
+      const before = await ctx.a().events.lastSeq();
+      await expect(ctx.a().events.publishAll([good, { subject: `not-evt.${topic}`, data: bytes(2), options: { msgId: unique('id') } }])).rejects.toMatchObject({ kind: 'validation_failed' });
+      await expect(ctx.a().events.publishAll([good, { subject: `evt.${topic}.ok`, data: bytes(2), options: { msgId: '' } }])).rejects.toMatchObject({ kind: 'validation_failed' });
+      const aborted = new AbortController();
+      aborted.abort(new Error('given up'));
+      const result = await ctx.a().events.publishAll([good], { signal: aborted.signal });
+      expect(result.acks).toEqual([]);
+      expect(result.error).toEqual(new Error('given up'));
+      expect(await ctx.a().events.lastSeq()).toBe(before);
+      // The same message, once allowed, is not a duplicate: it was never stored.
+      expect((await ctx.a().events.publishAll([good])).acks).toEqual([{ seq: expect.any(Number), duplicate: false }]);
+    });
+
     it('replays in order from a sequence, then delivers live events, with subject filtering', async () => {
       const topic = unique('es');
       const seqs: number[] = [];

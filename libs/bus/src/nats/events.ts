@@ -38,6 +38,20 @@ export function natsEventStream(deps: EventDeps): EventStream {
       return publishDeduplicated(deps, subject, data, options);
     },
 
+    async publishAll(messages, options) {
+      for (const message of messages) checkDeduplicated(message.subject, message.data, message.options);
+      const acks: PublishAck[] = [];
+      for (const message of messages) {
+        if (options?.signal?.aborted) return { acks, error: options.signal.reason ?? new Error('publishAll aborted') };
+        try {
+          acks.push(await publishDeduplicated(deps, message.subject, message.data, message.options));
+        } catch (error) {
+          return { acks, error };
+        }
+      }
+      return { acks };
+    },
+
     async consume(options, handler) {
       validateConsumerOptions(options);
       if (options.filterSubject !== undefined) assertEventFilter(options.filterSubject);
@@ -127,8 +141,7 @@ export function natsEventStream(deps: EventDeps): EventStream {
 
 /** Publishes to JetStream with `Nats-Msg-Id` dedup and the active trace context. */
 export async function publishDeduplicated(deps: Pick<EventDeps, 'conn' | 'js'>, subject: string, data: Uint8Array, options: PublishOptions): Promise<PublishAck> {
-  if (typeof options?.msgId !== 'string' || options.msgId.length === 0) throw new ValidationError('msgId is required', { subject });
-  if (!(data instanceof Uint8Array)) throw new ValidationError('data must be bytes', { subject });
+  checkDeduplicated(subject, data, options, false);
   const headers = toNatsHeaders(injectTraceContext(options.headers));
   deps.conn.assertConnected(`publish ${subject}`);
   try {
@@ -137,6 +150,13 @@ export async function publishDeduplicated(deps: Pick<EventDeps, 'conn' | 'js'>, 
   } catch (error) {
     throw mapNatsError(error, `publish ${subject}`);
   }
+}
+
+/** What a publish to the stream needs (its subject too, unless `subject` is false): a ValidationError otherwise. */
+function checkDeduplicated(subject: string, data: Uint8Array, options: PublishOptions | undefined, checkSubject = true): void {
+  if (checkSubject) assertEventSubject(subject);
+  if (typeof options?.msgId !== 'string' || options.msgId.length === 0) throw new ValidationError('msgId is required', { subject });
+  if (!(data instanceof Uint8Array)) throw new ValidationError('data must be bytes', { subject });
 }
 
 function assertEventSubject(subject: string): void {

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient, QueryResult } from 'pg';
-import type { Bus } from '@cadre/bus';
+import type { Bus, PublishAllResult } from '@cadre/bus';
 import { relayLockName } from '../connection';
 
 export interface BatchContext {
@@ -38,14 +38,6 @@ interface OutboxItem {
   readonly tracestate: string | null;
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} not acknowledged within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 /** Where the event came from, and the writer's trace context so consumers join its trace. */
 function headersOf(ctx: BatchContext, item: OutboxItem): Record<string, string> {
   return {
@@ -56,21 +48,37 @@ function headersOf(ctx: BatchContext, item: OutboxItem): Record<string, string> 
   };
 }
 
-function publishOne(ctx: BatchContext, item: OutboxItem) {
-  return withTimeout(
-    ctx.bus.events.publish(item.subject, Buffer.from(item.payload), { msgId: item.event_id, headers: headersOf(ctx, item) }),
-    ctx.publishTimeoutMs,
-    `publish of event ${item.event_id}`,
-  );
+/**
+ * Publishes a stream's events in order with one `publishAll`, which never stores an event
+ * without those before it (the embedded bus takes them in one statement, NATS one after the
+ * other). Given up after the publish timeout: then nothing of the run counts as acknowledged,
+ * and the bus stops before its next event.
+ */
+async function publishRun(ctx: BatchContext, run: readonly OutboxItem[]): Promise<PublishAllResult> {
+  const abort = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<PublishAllResult>((resolve) => {
+    timer = setTimeout(() => {
+      const error = new Error(`publish of ${run.length} event(s) of stream ${run[0]?.stream_id} not acknowledged within ${ctx.publishTimeoutMs} ms`);
+      abort.abort(error);
+      resolve({ acks: [], error });
+    }, ctx.publishTimeoutMs);
+  });
+  const messages = run.map((item) => ({ subject: item.subject, data: Buffer.from(item.payload), options: { msgId: item.event_id, headers: headersOf(ctx, item) } }));
+  const published = ctx.bus.events.publishAll(messages, { signal: abort.signal }).catch((error: unknown): PublishAllResult => ({ acks: [], error }));
+  try {
+    return await Promise.race([published, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
- * Publishes the batch in windows: up to `publishWindow` publishes in flight, never two of the same
- * stream. Within a stream each publish waits for the ack of the one before, and a refused publish
- * (or one not acknowledged in time) stops its stream for this batch: nothing later of that stream
- * goes out before it — the bus could not take back a later event already sent. The other streams
- * go on. Streams start in the order of their oldest event, so the window follows position order.
- * Answers the event ids acknowledged.
+ * Publishes the batch in windows: up to `publishWindow` streams in flight, each stream's events
+ * in one `publishAll`, so that a refused publish (or one not acknowledged in time) stops its
+ * stream for this batch: nothing later of that stream goes out before it — the bus could not
+ * take back a later event already sent. The other streams go on. Streams start in the order of
+ * their oldest event, so the window follows position order. Answers the event ids acknowledged.
  */
 async function publishWindowed(ctx: BatchContext, items: readonly OutboxItem[]) {
   const streams = new Map<string, OutboxItem[]>();
@@ -86,16 +94,12 @@ async function publishWindowed(ctx: BatchContext, items: readonly OutboxItem[]) 
   // Each lane takes the next waiting stream and publishes it to its end (or its first refusal).
   const lane = async (): Promise<void> => {
     for (let queue = waiting.shift(); queue !== undefined; queue = waiting.shift()) {
-      for (const item of queue) {
-        try {
-          const ack = await publishOne(ctx, item);
-          if (ack.duplicate) duplicates++;
-          acknowledged.add(item.event_id);
-        } catch (failure) {
-          error ??= failure;
-          break;
-        }
-      }
+      const { acks, error: refused } = await publishRun(ctx, queue);
+      acks.forEach((ack, i) => {
+        if (ack.duplicate) duplicates++;
+        acknowledged.add(queue[i]!.event_id);
+      });
+      if (refused !== undefined) error ??= refused;
     }
   };
   await Promise.all(Array.from({ length: Math.min(Math.max(1, ctx.publishWindow), waiting.length) }, lane));

@@ -48,17 +48,25 @@ async function insertMessage(db: Db, subject: string, msgId: string, headers: He
   return { seq: Number(row.seq), duplicate: row.duplicate };
 }
 
-/** A publish waiting for its statement (see groupedPublishes), checked by checkPublish. */
-export interface PendingPublish {
+/** A message checked by checkPublish, waiting for its statement. */
+export interface CheckedMessage {
   readonly subject: string;
   readonly msgId: string;
   readonly headers: Headers;
   readonly data: Uint8Array;
-  resolve(ack: PublishAck): void;
+}
+
+/**
+ * Publishes waiting for their statement (see groupedPublishes): one message of `publish`, or
+ * the messages of one `publishAll`, which are stored all or none.
+ */
+export interface PendingPublish {
+  readonly messages: readonly CheckedMessage[];
+  resolve(acks: readonly PublishAck[]): void;
   reject(error: unknown): void;
 }
 
-/** Most publishes one statement carries. */
+/** Most messages one statement carries (a `publishAll` larger than this goes alone, whole). */
 const MAX_PUBLISHES = 256;
 /**
  * Statements in flight before publishes wait here: the stream's lock queues them in Postgres,
@@ -68,28 +76,45 @@ const MAX_PUBLISHES = 256;
 const PUBLISHES_IN_FLIGHT = 4;
 
 /**
+ * The messages in one statement, in their order: `publish` is called for each (a msgId met
+ * earlier in the statement is a duplicate, as it would be alone), so sequences follow that
+ * order. One statement is one transaction: if any message is refused, none is stored.
+ */
+async function insertMessages(db: Db, messages: readonly CheckedMessage[]): Promise<PublishAck[]> {
+  const { rows } = await db.query<{ seq: string; duplicate: boolean }>('publish',
+    `SELECT p.out_seq AS seq, p.out_duplicate AS duplicate
+       FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::bytea[]) WITH ORDINALITY AS m(subject, msg_id, headers, data, ord)
+       CROSS JOIN LATERAL ${db.t('publish')}(m.subject, m.msg_id, m.headers, m.data) p
+      ORDER BY m.ord`,
+    [
+      messages.map((m) => m.subject), messages.map((m) => m.msgId), messages.map((m) => JSON.stringify(m.headers)),
+      messages.map((m) => Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength)),
+    ]);
+  if (rows.length !== messages.length) throw new Error(`publish: ${messages.length} messages sent, ${rows.length} answered`);
+  return rows.map((row) => ({ seq: Number(row.seq), duplicate: row.duplicate }));
+}
+
+/**
  * The stream's publishes of one bus, several in one statement when they come while
  * PUBLISHES_IN_FLIGHT are committing (see groupCommit). Every publish takes the stream's lock and
- * commits alone anyway, so those that waited go in one transaction that takes it once: `publish` is called for
- * each in the order they were made (a msgId met earlier in the statement is a duplicate, as it
- * would be alone), so sequences follow that order.
+ * commits alone anyway, so those that waited go in one transaction that takes it once, in the
+ * order they were made. A `publishAll` is one item: alone it is still one statement, so its
+ * messages are stored all or none even when its group's statement failed and each item is
+ * tried again by itself.
  */
 export function groupedPublishes(db: Db): (publish: PendingPublish) => void {
-  return groupCommit<PendingPublish, PublishAck>({
-    alone: (item) => insertMessage(db, item.subject, item.msgId, item.headers, item.data).then(item.resolve, item.reject),
+  const alone = (messages: readonly CheckedMessage[]): Promise<PublishAck[]> => {
+    const only = messages.length === 1 ? messages[0]! : undefined;
+    return only ? insertMessage(db, only.subject, only.msgId, only.headers, only.data).then((ack) => [ack]) : insertMessages(db, messages);
+  };
+  return groupCommit<PendingPublish, readonly PublishAck[]>({
+    alone: (item) => alone(item.messages).then(item.resolve, item.reject),
     async together(items) {
-      const { rows } = await db.query<{ seq: string; duplicate: boolean }>('publish',
-        `SELECT p.out_seq AS seq, p.out_duplicate AS duplicate
-           FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::bytea[]) WITH ORDINALITY AS m(subject, msg_id, headers, data, ord)
-           CROSS JOIN LATERAL ${db.t('publish')}(m.subject, m.msg_id, m.headers, m.data) p
-          ORDER BY m.ord`,
-        [
-          items.map((item) => item.subject), items.map((item) => item.msgId), items.map((item) => JSON.stringify(item.headers)),
-          items.map((item) => Buffer.from(item.data.buffer, item.data.byteOffset, item.data.byteLength)),
-        ]);
-      if (rows.length !== items.length) throw new Error(`publish: ${items.length} messages sent, ${rows.length} answered`);
-      return rows.map((row) => ({ seq: Number(row.seq), duplicate: row.duplicate }));
+      const acks = await insertMessages(db, items.flatMap((item) => item.messages));
+      let at = 0;
+      return items.map((item) => acks.slice(at, (at += item.messages.length)));
     },
-    settle: (item, ack) => item.resolve(ack),
+    settle: (item, acks) => item.resolve(acks),
+    sizeOf: (item) => item.messages.length,
   }, { inFlight: PUBLISHES_IN_FLIGHT, maxSize: MAX_PUBLISHES });
 }

@@ -3,8 +3,16 @@ import type { EventStream, PublishAck } from '../../types';
 import type { BusContext } from '../context';
 import { consume } from './consumer';
 import { consumerLag } from './lag';
-import { checkPublish } from './publish';
+import { checkPublish, type CheckedMessage } from './publish';
 import { replay } from './replay';
+
+/** Stores messages in one statement (grouped with others waiting), all or none; wakes the readers of the stream. */
+async function store(ctx: BusContext, messages: readonly CheckedMessage[]): Promise<readonly PublishAck[]> {
+  const acks = await new Promise<readonly PublishAck[]>((resolve, reject) => ctx.publishes({ messages, resolve, reject }));
+  // This process's loops wake at once; other processes get the NOTIFY the insert fired.
+  if (acks.some((ack) => !ack.duplicate)) ctx.hub.pulse('events').notify();
+  return acks;
+}
 
 /** The durable event stream of the embedded bus, stored in Postgres. */
 export function embeddedEventStream(ctx: BusContext): EventStream {
@@ -12,10 +20,19 @@ export function embeddedEventStream(ctx: BusContext): EventStream {
   return {
     async publish(subject, data, options) {
       const headers = checkPublish(subject, data, options);
-      const ack = await new Promise<PublishAck>((resolve, reject) => ctx.publishes({ subject, msgId: options.msgId!, headers, data, resolve, reject }));
-      // This process's loops wake at once; other processes get the NOTIFY the insert fired.
-      if (!ack.duplicate) ctx.hub.pulse('events').notify();
-      return ack;
+      const [ack] = await store(ctx, [{ subject, msgId: options.msgId!, headers, data }]);
+      return ack!;
+    },
+    async publishAll(messages, options) {
+      const checked = messages.map((m): CheckedMessage => ({ subject: m.subject, msgId: m.options?.msgId, headers: checkPublish(m.subject, m.data, m.options), data: m.data }));
+      if (checked.length === 0) return { acks: [] };
+      if (options?.signal?.aborted) return { acks: [], error: options.signal.reason ?? new Error('publishAll aborted') };
+      try {
+        return { acks: await store(ctx, checked) };
+      } catch (error) {
+        // One statement: nothing of it was stored.
+        return { acks: [], error };
+      }
     },
     consume: (options, handler) => consume(ctx, options, handler),
     replay: (options, handler) => replay(ctx, options, handler),
