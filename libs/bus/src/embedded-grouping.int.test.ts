@@ -14,7 +14,7 @@ describe('the embedded bus groups what comes at once', () => {
   beforeAll(async () => {
     database = await createTestDatabase('cadre_bus_grouping');
     pool = new Pool({ connectionString: database.url, max: 10 });
-    counts = countStatements(pool, { publish: /publish"?\(/, ack: /DELETE FROM .*consumer_pending/ });
+    counts = countStatements(pool, { publish: /publish"?\(/, ack: /DELETE FROM .*consumer_pending/, enqueue: /INSERT INTO .*jobs/, done: /SET status = 'done'/ });
     bus = await createEmbeddedBus({ pool, pollIntervalMs: 200 });
   });
 
@@ -99,5 +99,33 @@ describe('the embedded bus groups what comes at once', () => {
     } finally {
       await Promise.all(subs.map((sub) => sub.stop()));
     }
+  });
+
+  it('enqueues jobs made at once in fewer statements (a msgId met twice is one job) and marks them done in groups', async () => {
+    const queue = bus.workQueue('grouping-jobs');
+    const ids = Array.from({ length: 100 }, (_, i) => (i % 10 === 9 ? `job-${i - 5}` : `job-${i}`));
+    const results = await Promise.all(ids.map((msgId, i) => queue.enqueue(bytes({ i }), { msgId })));
+    expect(counts.get('enqueue') ?? 0).toBeLessThan(50);
+    expect(results.filter((r) => r.duplicate)).toHaveLength(10);
+    // A duplicate answers the job that holds its msgId.
+    ids.forEach((msgId, i) => {
+      if (results[i]!.duplicate) expect(results[i]!.jobId).toBe(results[ids.indexOf(msgId)]!.jobId);
+    });
+    expect(new Set(results.map((r) => r.jobId)).size).toBe(90);
+    expect(await queue.depth()).toBe(90);
+
+    const ran: number[] = [];
+    const worker = await queue.process(async (job) => {
+      ran.push(job.json<{ i: number }>().i);
+    }, { concurrency: 32 });
+    try {
+      await eventually(async () => expect(await queue.depth()).toBe(0), 15_000);
+    } finally {
+      await worker.stop();
+    }
+    expect(ran).toHaveLength(90);
+    expect(counts.get('done') ?? 0).toBeLessThan(90);
+    const { rows } = await pool.query(`SELECT status, count(*)::int AS n FROM cadre_bus.jobs WHERE queue = 'grouping-jobs' GROUP BY status`);
+    expect(rows).toEqual([{ status: 'done', n: 90 }]);
   });
 });

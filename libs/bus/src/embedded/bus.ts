@@ -14,6 +14,7 @@ import { sendRequest, serveService } from './rpc';
 import { migrate } from './schema';
 import { groupedRemovals } from './events/acks';
 import { groupedPublishes } from './events/publish';
+import { groupedCompletions, groupedEnqueues } from './jobs/grouped';
 
 /** Where the embedded bus keeps its durable parts. */
 export interface EmbeddedBusOptions {
@@ -70,6 +71,8 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Bu
     },
     publishes: groupedPublishes(db),
     removals: groupedRemovals(db),
+    enqueues: groupedEnqueues(db),
+    completions: groupedCompletions(db),
   };
   const workQueues = new Map<string, WorkQueue>();
   const blobStores = new Map<string, BlobStore>();

@@ -4,6 +4,7 @@ import type { Hub } from './hub';
 import type { BusLogger } from '../logger';
 import type { PendingRemoval } from './events/acks';
 import type { PendingPublish } from './events/publish';
+import type { PendingCompletion, PendingEnqueue } from './jobs/grouped';
 
 /** What the parts of one bus share. */
 export interface BusContext {
@@ -24,6 +25,10 @@ export interface BusContext {
   readonly publishes: (publish: PendingPublish) => void;
   /** Acks and terms, grouped (groupedRemovals). */
   readonly removals: (removal: PendingRemoval) => void;
+  /** Jobs enqueued, grouped (groupedEnqueues). */
+  readonly enqueues: (enqueue: PendingEnqueue) => void;
+  /** Jobs done, grouped (groupedCompletions). */
+  readonly completions: (completion: PendingCompletion) => void;
 }
 
 /** Backoff for a loop whose database calls fail: 100 ms doubling to 2 s. */

@@ -22,22 +22,11 @@ export function embeddedWorkQueue(ctx: BusContext, name: string): WorkQueue {
       }
       const headers = outgoingHeaders(options.headers);
       const jobId = uuidv7();
-      const msgId = options.msgId ?? jobId;
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const inserted = await db.query<{ job_id: string }>('enqueue',
-          `INSERT INTO ${jobs} (job_id, queue, msg_id, data, headers) VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (queue, msg_id) DO NOTHING RETURNING job_id`,
-          [jobId, name, msgId, Buffer.from(data.buffer, data.byteOffset, data.byteLength), JSON.stringify(headers)]);
-        if (inserted.rows[0]) {
-          ctx.hub.pulse(`jobs:${name}`).notify();
-          return { jobId, duplicate: false };
-        }
-        const existing = await db.query<{ job_id: string }>('enqueue', `SELECT job_id FROM ${jobs} WHERE queue = $1 AND msg_id = $2`, [name, msgId]);
-        const found = existing.rows[0];
-        if (found) return { jobId: found.job_id, duplicate: true };
-        // The duplicate was purged between the two statements: insert again.
-      }
-      throw new Error('enqueue: could not settle a duplicate');
+      const result = await new Promise<{ jobId: string; duplicate: boolean }>((resolve, reject) => ctx.enqueues({
+        jobId, queue: name, msgId: options.msgId ?? jobId, data, headers: JSON.stringify(headers), resolve, reject,
+      }));
+      if (!result.duplicate) ctx.hub.pulse(`jobs:${name}`).notify();
+      return result;
     },
     async process(handler, options) {
       ctx.assertAccepting('process');

@@ -50,7 +50,7 @@ export async function runJob(ctx: BusContext, queue: string, claimed: ClaimedJob
     await withTraceContext(headers, () => handler(job));
     if (settled) return;
     settled = true;
-    await complete(db, claimed);
+    await new Promise<void>((resolve, reject) => ctx.completions({ jobId: claimed.jobId, resolve, reject }));
   } catch (error) {
     if (settled) {
       logger.warn({ ...log, err: error }, 'embedded bus: job finished but settling it failed; it may run again');
@@ -66,13 +66,6 @@ export async function runJob(ctx: BusContext, queue: string, claimed: ClaimedJob
 function reasonOf(error: unknown): string {
   const message = (error as { message?: unknown } | null)?.message;
   return typeof message === 'string' ? message : String(error);
-}
-
-// Completion is not fenced by the attempt: the work is done, whoever holds the lease now.
-async function complete(db: Db, claimed: ClaimedJob): Promise<void> {
-  await db.query('ack job',
-    `UPDATE ${db.t('jobs')} SET status = 'done', finished_at = now(), data = '\\x'::bytea WHERE job_id = $1 AND status = 'queued'`,
-    [claimed.jobId]);
 }
 
 // Retries and heartbeats are fenced by the attempt id: a worker that lost its lease must not
