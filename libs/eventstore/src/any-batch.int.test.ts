@@ -1,5 +1,5 @@
 import { createEmbeddedBus, type Bus, type StreamMessage } from '@cadre/bus';
-import { ConflictError, type EventEnvelope } from '@cadre/proto';
+import { ConcurrencyError, ConflictError, type EventEnvelope } from '@cadre/proto';
 import { countStatements, createTestDatabase, eventually, type TestDatabase } from '@cadre/testing';
 import type { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
@@ -20,7 +20,7 @@ async function stored(store: EventStore, stream: string): Promise<{ id: string; 
   return rows.map((row) => ({ ...row, position: Number(row.position) }));
 }
 
-describe("appends of version 'any', committed in groups", () => {
+describe('appends without writes alongside, committed in groups', () => {
   let database: TestDatabase;
   let store: EventStore;
   let counts: Map<string, number>;
@@ -86,6 +86,45 @@ describe("appends of version 'any', committed in groups", () => {
       expect(covered.map((c) => c.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
       expect(new Set(covered.map((c) => c.subject))).toEqual(new Set([`evt.shop.tick.scope-${s}`]));
     }
+  });
+
+  it('groups appends at an expected version too; one whose stream is elsewhere fails alone, naming the version', async () => {
+    await store.append('moved-0', 'no_stream', [{ type: 'tick', data: { n: 1 } }, { type: 'tick', data: { n: 2 } }]);
+    await store.append('moved-1', 'no_stream', [{ type: 'tick', data: { n: 1 } }]);
+    counts.clear();
+    const outcomes = await Promise.allSettled([
+      ...Array.from({ length: 60 }, (_, i) => store.append(`fresh-${i}`, 'no_stream', [{ type: 'tick', data: { n: 1 } }])),
+      store.append('moved-0', 1, [{ type: 'tick', data: { n: 3 } }]),
+      store.append('moved-1', 1, [{ type: 'tick', data: { n: 2 } }]),
+      ...Array.from({ length: 20 }, (_, i) => store.append(`loose-${i % 4}`, 'any', [{ type: 'tick', data: { n: i + 1 } }])),
+    ]);
+    expect(counts.get('batch') ?? 0).toBeGreaterThan(0);
+    expect(total(counts)).toBeLessThan(60);
+    const rejected = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [{ i, reason: o.reason as ConcurrencyError }] : []));
+    expect(rejected.map((r) => r.i)).toEqual([60]);
+    expect(rejected[0]!.reason).toBeInstanceOf(ConcurrencyError);
+    expect(rejected[0]!.reason.details).toMatchObject({ streamId: 'moved-0', expectedVersion: 1, currentVersion: 2 });
+    expect((outcomes[61] as PromiseFulfilledResult<AppendResult>).value.nextVersion).toBe(2);
+    for (let i = 0; i < 60; i++) {
+      const result = (outcomes[i] as PromiseFulfilledResult<AppendResult>).value;
+      const events = await stored(store, `fresh-${i}`);
+      expect(events.map((e) => [e.id, e.version, e.position])).toEqual([[result.events[0]!.id, 1, result.lastPosition]]);
+    }
+    expect((await stored(store, 'moved-0')).map((e) => e.n)).toEqual([1, 2]);
+    for (let s = 0; s < 4; s++) expect((await stored(store, `loose-${s}`)).map((e) => e.version)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('lets one of many appends at the same expected version of a stream win, the others fail', async () => {
+    const outcomes = await Promise.allSettled([
+      ...Array.from({ length: 20 }, (_, i) => store.append('contested', 'no_stream', [{ type: 'tick', data: { n: i + 1 } }])),
+      ...Array.from({ length: 20 }, (_, i) => store.append(`beside-${i}`, 'no_stream', [{ type: 'tick', data: { n: 1 } }])),
+    ]);
+    const contested = outcomes.slice(0, 20);
+    expect(contested.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    expect(contested.filter((o) => o.status === 'rejected').every((o) => (o as PromiseRejectedResult).reason instanceof ConcurrencyError)).toBe(true);
+    expect(outcomes.slice(20).every((o) => o.status === 'fulfilled')).toBe(true);
+    const winner = contested.findIndex((o) => o.status === 'fulfilled');
+    expect((await stored(store, 'contested')).map((e) => [e.version, e.n])).toEqual([[1, winner + 1]]);
   });
 
   it('fails only the append whose event id is already stored; the others of its statement land', async () => {

@@ -11,7 +11,7 @@ export interface NamedStatement {
 export interface AppendStatements {
   readonly one: NamedStatement;
   readonly many: NamedStatement;
-  /** Appends of version 'any' to several streams in one statement (see anyBatchSql). */
+  /** Several appends (of version 'any', or one a stream at an expected version) in one statement (see batchSql). */
   readonly batch: NamedStatement;
   /**
    * The statement with writes alongside (see Alongside), named once per key and form; a key
@@ -78,32 +78,37 @@ function appendSql(schema: string, many: boolean, alongside?: Alongside): string
 }
 
 /**
- * Several appends of version 'any', to one stream or many, in one statement: what an append costs
- * Postgres and the client (a round trip, a transaction, a socket write) is paid once for all.
- * The events come as parallel arrays grouped by stream, each stream's in the order appended, so a
- * stream's events take consecutive positions and each stream gets one outbox row, as one append
- * of them all would. Each stream's version is read in the statement, as for a single append; two
- * writers racing for one collide on UNIQUE(stream_id, version) and the batch is tried again.
+ * Several appends, to one stream or many, in one statement: what an append costs Postgres and
+ * the client (a round trip, a transaction, a socket write) is paid once for all. The events come
+ * as parallel arrays grouped by stream, each stream's in the order appended, so a stream's events
+ * take consecutive positions and each stream gets one outbox row, as one append of them all
+ * would. Each stream's version is read in the statement, as for a single append. A stream's
+ * appends are either all of version 'any' (expected null) or one with an expected version: a
+ * stream not at that version gets nothing written, and the others go on. Two writers racing for
+ * a stream collide on UNIQUE(stream_id, version) and the batch is tried again.
  *
  * Parameters: $1 stream ids, $2 ids, $3 types, $4 data and $5 meta (JSON text), $6 occurred_at,
- * $7 subjects (arrays, one element per event); $8 the NOTIFY channel (null = the caller wakes the
- * relay). Returns a row per event in the order given: its position and version.
+ * $7 subjects, $9 the expected version of the event's stream (null: any) (arrays, one element
+ * per event); $8 the NOTIFY channel (null = the caller wakes the relay). Returns a row per event
+ * in the order given: its position and version (null when its stream was not at the expected
+ * version), and its stream's version before the statement.
  */
-function anyBatchSql(schema: string): string {
+function batchSql(schema: string): string {
   const events = `"${schema}".events`;
   const outbox = `"${schema}".outbox`;
   return `
     WITH e AS (
-      SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[], $6::timestamptz[], $7::text[])
-                    WITH ORDINALITY AS e(stream_id, id, type, data, meta, occurred_at, subject, ord)
+      SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[], $6::timestamptz[], $7::text[], $9::int[])
+                    WITH ORDINALITY AS e(stream_id, id, type, data, meta, occurred_at, subject, expected, ord)
     ),
     cur AS (
-      SELECT s.stream_id, coalesce((SELECT max(version) FROM ${events} WHERE stream_id = s.stream_id), 0)::int AS v
-      FROM (SELECT DISTINCT stream_id FROM e) s
+      SELECT s.stream_id, s.expected, coalesce((SELECT max(version) FROM ${events} WHERE stream_id = s.stream_id), 0)::int AS v
+      FROM (SELECT stream_id, max(expected) AS expected FROM e GROUP BY stream_id) s
     ),
     numbered AS (
       SELECT e.*, (cur.v + row_number() OVER (PARTITION BY e.stream_id ORDER BY e.ord))::int AS version
       FROM e JOIN cur USING (stream_id)
+      WHERE cur.expected IS NULL OR cur.expected = cur.v
     ),
     ins AS (
       INSERT INTO ${events} (id, stream_id, version, type, data, meta, occurred_at)
@@ -116,10 +121,12 @@ function anyBatchSql(schema: string): string {
       FROM ins i JOIN numbered n USING (stream_id, version)
       GROUP BY n.stream_id
     )
-    SELECT i.position::text AS position, i.version,
+    SELECT i.position::text AS position, i.version, cur.v AS current_version,
            (SELECT count(*) FROM (SELECT pg_notify($8, '') WHERE $8::text IS NOT NULL) n)::int AS notified
-    FROM ins i JOIN numbered n USING (stream_id, version)
-    ORDER BY n.ord`;
+    FROM e JOIN cur USING (stream_id)
+    LEFT JOIN numbered n ON n.ord = e.ord
+    LEFT JOIN ins i ON i.stream_id = n.stream_id AND i.version = n.version
+    ORDER BY e.ord`;
 }
 
 /**
@@ -136,7 +143,7 @@ export function appendStatements(schema: string): AppendStatements {
   return {
     one: { name: statementName('one', schema), text: appendSql(schema, false) },
     many: { name: statementName('many', schema), text: appendSql(schema, true) },
-    batch: { name: statementName('batch', schema), text: anyBatchSql(schema) },
+    batch: { name: statementName('batch', schema), text: batchSql(schema) },
     alongside(many, alongside) {
       const text = appendSql(schema, many, alongside);
       // Named (a digest) the first time a key comes; after that its text is only compared.

@@ -29,14 +29,18 @@ export interface AppendContext {
   readonly clock: () => Date;
   /** Hears of each committed append (metrics); its failures never fail the append. */
   readonly onAppended?: (events: readonly AppendedEventRef[]) => void;
-  /** The store's appends of version 'any', committed in groups (anyAppends). */
-  readonly any: (append: AnyAppend) => void;
+  /** The store's appends without writes alongside, committed in groups (groupedAppends). */
+  readonly grouped: (append: PendingAppend) => void;
 }
 
-/** An append of version 'any' waiting for its statement. */
-export interface AnyAppend {
+/** An append without writes alongside, waiting for its statement. */
+export interface PendingAppend {
   readonly streamId: string;
+  /** The version the stream must be at, as the caller gave it ('any': none). */
+  readonly expectedVersion: ExpectedVersion;
   readonly rows: readonly PreparedEvent[];
+  /** Whether a ConcurrencyError of the append alone names the stream's version (see insert). */
+  readonly describeConflict: boolean;
   resolve(result: AppendResult): void;
   reject(error: unknown): void;
 }
@@ -115,11 +119,11 @@ export async function appendToStream(
 ): Promise<AppendResult> {
   const expected = expectedAsNumber(expectedVersion);
   const rows = prepare(ctx, streamId, events, options);
-  if (expected === null) {
-    if (options.alongside !== undefined) throw new ValidationError('writes alongside an append need an expected version', { streamId });
-    return new Promise((resolve, reject) => ctx.any({ streamId, rows, resolve, reject }));
+  if (expected === null && options.alongside !== undefined) throw new ValidationError('writes alongside an append need an expected version', { streamId });
+  if (expected === null || options.alongside === undefined) {
+    return new Promise((resolve, reject) => ctx.grouped({ streamId, expectedVersion, rows, describeConflict, resolve, reject }));
   }
-  const alongside = options.alongside?.(envelopesOf(streamId, expected, rows));
+  const alongside = options.alongside(envelopesOf(streamId, expected, rows));
   if (alongside !== undefined && !ALONGSIDE_KEY.test(alongside.key)) throw new ValidationError('the key of writes alongside an append is letters, digits and _', { key: alongside.key });
   return insert(ctx, streamId, expectedVersion, expected, rows, describeConflict, alongside);
 }
@@ -127,19 +131,23 @@ export async function appendToStream(
 const ALONGSIDE_KEY = /^[A-Za-z0-9_]{1,40}$/;
 
 /**
- * The appends of version 'any' of one store (see groupCommit): one alone is the usual append; those
- * that came while others were committing go in one statement (append-sql's batch), events counted
- * against `maxSize`. 'any' promises the caller no conflict, so a race for a stream's next version
- * is retried here (a group's statement a few times, then each append alone: groupCommit tries a
- * failed group item by item, so that an event id already stored or data Postgres refuses fails
- * only its own append).
+ * The appends of one store that write nothing alongside (see groupCommit): one alone is the usual
+ * append; those that came while others were committing go in one statement (append-sql's batch),
+ * events counted against `maxSize`. 'any' promises the caller no conflict, so a race for a
+ * stream's next version is retried here (a group's statement a few times, then each append
+ * alone: groupCommit tries a failed group item by item, so that an event id already stored or
+ * data Postgres refuses fails only its own append). An append at an expected version that its
+ * stream is not at fails alone with a ConcurrencyError, as it would outside a group.
  */
-export function anyAppends(ctx: () => AppendContext, limits?: GroupCommitLimits): (append: AnyAppend) => void {
-  return groupCommit<AnyAppend, AppendResult>({
-    alone: (append) => withConcurrencyRetry(() => insert(ctx(), append.streamId, 'any', null, append.rows, true), { attempts: ANY_ATTEMPTS })
-      .then(append.resolve, append.reject),
+export function groupedAppends(ctx: () => AppendContext, limits?: GroupCommitLimits): (append: PendingAppend) => void {
+  return groupCommit<PendingAppend, AppendResult | ConcurrencyError>({
+    alone: (append) => {
+      const expected = expectedAsNumber(append.expectedVersion);
+      const once = () => insert(ctx(), append.streamId, append.expectedVersion, expected, append.rows, append.describeConflict);
+      return (expected === null ? withConcurrencyRetry(once, { attempts: ANY_ATTEMPTS }) : once()).then(append.resolve, append.reject);
+    },
     together: (appends) => withConcurrencyRetry(() => insertBatch(ctx(), appends), { attempts: BATCH_ATTEMPTS }),
-    settle: (append, result) => append.resolve(result),
+    settle: (append, result) => (result instanceof ConcurrencyError ? append.reject(result) : append.resolve(result)),
     sizeOf: (append) => append.rows.length,
   }, limits);
 }
@@ -147,32 +155,42 @@ export function anyAppends(ctx: () => AppendContext, limits?: GroupCommitLimits)
 /** Tries of a group's statement before its appends go alone (each then retries its own race). */
 const BATCH_ATTEMPTS = 5;
 
-/** One row of the batch statement: an event's position and version, in the order given. */
+/** One row of the batch statement per event, in the order given. */
 interface BatchRow {
-  readonly position: string;
-  readonly version: number;
+  /** Null when its stream was not at the version its append expected (nothing of it written). */
+  readonly position: string | null;
+  readonly version: number | null;
+  /** Its stream's version before the statement. */
+  readonly current_version: number;
 }
 
 /**
- * Several 'any' appends in one statement, their events grouped by stream (see anyBatchSql). The
- * streams go in the order of their ids, so that two statements in flight take the rows' locks in
- * the same order and cannot deadlock; each stream's appends stay in the order they came.
+ * Several appends in one statement, their events grouped by stream (see batchSql). The streams
+ * go in the order of their ids, so that two statements in flight take the rows' locks in the
+ * same order and cannot deadlock; each stream's appends stay in the order they came. A stream
+ * with an append at an expected version has no other append in the statement (a second one's
+ * expected version would be judged against the stream before the first): such a group is sent
+ * item by item instead, by throwing.
  */
-async function insertBatch(ctx: AppendContext, appends: readonly AnyAppend[]): Promise<AppendResult[]> {
-  const byStream = new Map<string, AnyAppend[]>();
+async function insertBatch(ctx: AppendContext, appends: readonly PendingAppend[]): Promise<(AppendResult | ConcurrencyError)[]> {
+  const byStream = new Map<string, PendingAppend[]>();
   for (const append of appends) {
     const same = byStream.get(append.streamId);
     if (same) same.push(append);
     else byStream.set(append.streamId, [append]);
   }
+  for (const same of byStream.values()) {
+    if (same.length > 1 && same.some((append) => append.expectedVersion !== 'any')) throw new Error('a stream at an expected version twice in a group');
+  }
   const ordered = [...byStream.keys()].sort().flatMap((streamId) => byStream.get(streamId)!);
-  const rows = ordered.flatMap((append) => append.rows.map((row) => ({ streamId: append.streamId, row })));
+  const rows = ordered.flatMap((append) => append.rows.map((row) => ({ append, row })));
   const notify = ctx.waker.enter();
   let result: BatchRow[];
   try {
     const values = [
-      rows.map((r) => r.streamId), rows.map((r) => r.row.id), rows.map((r) => r.row.type), rows.map((r) => JSON.stringify(r.row.data)),
+      rows.map((r) => r.append.streamId), rows.map((r) => r.row.id), rows.map((r) => r.row.type), rows.map((r) => JSON.stringify(r.row.data)),
       rows.map((r) => JSON.stringify(r.row.meta)), rows.map((r) => r.row.occurred_at), rows.map((r) => r.row.subject), notify ? ctx.channel : null,
+      rows.map((r) => expectedAsNumber(r.append.expectedVersion)),
     ];
     result = (await ctx.pool.query<BatchRow>({ ...ctx.statements.batch, values })).rows;
   } catch (error) {
@@ -183,14 +201,25 @@ async function insertBatch(ctx: AppendContext, appends: readonly AnyAppend[]): P
     }
     throw error;
   }
-  ctx.waker.leave(true, notify);
-  if (result.length !== rows.length) throw new Error(`append batch: ${rows.length} events sent, ${result.length} written`);
-  const results = new Map<AnyAppend, AppendResult>();
+  if (result.length !== rows.length) {
+    ctx.waker.leave(false, false);
+    throw new Error(`append batch: ${rows.length} events sent, ${result.length} answered`);
+  }
+  ctx.waker.leave(result.some((row) => row.position !== null), notify);
+  const results = new Map<PendingAppend, AppendResult | ConcurrencyError>();
   let at = 0;
   for (const append of ordered) {
     const mine = result.slice(at, at + append.rows.length);
     at += append.rows.length;
-    const before = mine[0]!.version - 1;
+    const first = mine[0]!;
+    if (first.position === null || first.version === null) {
+      const { streamId, expectedVersion } = append;
+      results.set(append, new ConcurrencyError(`stream ${streamId} is at version ${first.current_version}, expected ${expectedVersion}`, {
+        streamId, expectedVersion, currentVersion: first.current_version,
+      }));
+      continue;
+    }
+    const before = first.version - 1;
     results.set(append, {
       events: envelopesOf(append.streamId, before, append.rows), nextVersion: before + append.rows.length, lastPosition: Number(mine.at(-1)!.position),
     });

@@ -1,5 +1,5 @@
 import { assertSchemaName, openConnection, outboxChannel } from './connection';
-import { anyAppends, appendToStream, type AppendContext } from './append';
+import { appendToStream, groupedAppends, type AppendContext } from './append';
 import { appendStatements } from './append-sql';
 import { migrateEventStore } from './migrate';
 import { iterateAllRecords, readAllRecords, readStreamRecords, streamVersion } from './read';
@@ -21,7 +21,7 @@ export async function createEventStore(options: EventStoreOptions): Promise<Even
     channel, waker: createRelayWaker(pool, channel, localRelays(pool, schema)),
     ...(options.domain !== undefined ? { domain: options.domain } : {}),
     ...(options.onAppended !== undefined ? { onAppended: options.onAppended } : {}),
-    any: anyAppends(() => ctx),
+    grouped: groupedAppends(() => ctx),
   };
   try {
     if (options.migrate ?? true) await migrateEventStore(db, schema);
