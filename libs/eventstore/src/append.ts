@@ -120,10 +120,13 @@ export async function appendToStream(
   const expected = expectedAsNumber(expectedVersion);
   const rows = prepare(ctx, streamId, events, options);
   if (expected === null && options.alongside !== undefined) throw new ValidationError('writes alongside an append need an expected version', { streamId });
-  if (expected === null || options.alongside === undefined) {
+  // At an expected version, only a one-event append without writes alongside joins a group: several
+  // events of one append cost more in the group's statement than in their own (measured: 16
+  // writers of 10 events, 0.46–0.50× raw INSERT grouped, 0.56–0.58× alone).
+  if (expected === null || (options.alongside === undefined && rows.length === 1)) {
     return new Promise((resolve, reject) => ctx.grouped({ streamId, expectedVersion, rows, describeConflict, resolve, reject }));
   }
-  const alongside = options.alongside(envelopesOf(streamId, expected, rows));
+  const alongside = options.alongside?.(envelopesOf(streamId, expected, rows));
   if (alongside !== undefined && !ALONGSIDE_KEY.test(alongside.key)) throw new ValidationError('the key of writes alongside an append is letters, digits and _', { key: alongside.key });
   return insert(ctx, streamId, expectedVersion, expected, rows, describeConflict, alongside);
 }
