@@ -52,6 +52,16 @@ describe('outbox relay on the embedded bus', () => {
     expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
   });
 
+  it('publishes a long append 256 events at a time, in order', async () => {
+    const { received, subscription } = await collect(bus, 'embedded-chunks', 'evt.shop.tick.>');
+    counts.clear();
+    const { events } = await store.append('cart-long', 'no_stream', Array.from({ length: 600 }, (_, i) => ({ type: 'tick', data: { n: i + 1 } })));
+    const mine = () => received.filter((m) => m.event.stream === 'cart-long');
+    await eventually(() => expect(mine().map((m) => m.event.id)).toEqual(events.map((e) => e.id)), 20_000, 100);
+    await subscription.stop();
+    expect(counts.get('publish')).toBe(3);
+  });
+
   it('feeds a projection from a durable consumer, using the stream sequence as its position', async () => {
     await createCartTotalsTable(store.pool);
     const projection = await createProjection<CartTotalsDb>({ pool: store.pool, schema: 'shop', name: 'embedded_totals', events: ['item_added'], apply: (e, trx) => applyToCartTotals(trx, e) });

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient, QueryResult } from 'pg';
-import type { Bus, PublishAllResult } from '@cadre/bus';
+import type { Bus, PublishAck, PublishAllResult } from '@cadre/bus';
 import { relayLockName } from '../connection';
 
 export interface BatchContext {
@@ -48,23 +48,40 @@ function headersOf(ctx: BatchContext, item: OutboxItem): Record<string, string> 
   };
 }
 
+/** Most events of a stream handed to the bus in one `publishAll` (an append may hold thousands). */
+const RUN_CHUNK = 256;
+
 /**
- * Publishes a stream's events in order with one `publishAll`, which never stores an event
- * without those before it (the embedded bus takes them in one statement, NATS one after the
- * other). Given up after the publish timeout: then nothing of the run counts as acknowledged,
- * and the bus stops before its next event.
+ * Publishes a stream's events in order, up to RUN_CHUNK at a time with `publishAll`, which never
+ * stores an event without those before it (the embedded bus takes them in one statement, NATS one
+ * after the other); a chunk goes only once the one before was stored whole. Given up after the
+ * publish timeout (a chunk's): then nothing of that chunk counts as acknowledged, and the bus
+ * stops before its next event.
  */
 async function publishRun(ctx: BatchContext, run: readonly OutboxItem[]): Promise<PublishAllResult> {
+  const acks: PublishAck[] = [];
+  for (let start = 0; start < run.length; start += RUN_CHUNK) {
+    const chunk = run.slice(start, start + RUN_CHUNK);
+    const result = await publishChunk(ctx, chunk);
+    acks.push(...result.acks);
+    if (result.error !== undefined || result.acks.length < chunk.length) {
+      return { acks, error: result.error ?? new Error(`publish of stream ${chunk[0]?.stream_id}: ${result.acks.length} of ${chunk.length} events acknowledged`) };
+    }
+  }
+  return { acks };
+}
+
+async function publishChunk(ctx: BatchContext, chunk: readonly OutboxItem[]): Promise<PublishAllResult> {
   const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<PublishAllResult>((resolve) => {
     timer = setTimeout(() => {
-      const error = new Error(`publish of ${run.length} event(s) of stream ${run[0]?.stream_id} not acknowledged within ${ctx.publishTimeoutMs} ms`);
+      const error = new Error(`publish of ${chunk.length} event(s) of stream ${chunk[0]?.stream_id} not acknowledged within ${ctx.publishTimeoutMs} ms`);
       abort.abort(error);
       resolve({ acks: [], error });
     }, ctx.publishTimeoutMs);
   });
-  const messages = run.map((item) => ({ subject: item.subject, data: Buffer.from(item.payload), options: { msgId: item.event_id, headers: headersOf(ctx, item) } }));
+  const messages = chunk.map((item) => ({ subject: item.subject, data: Buffer.from(item.payload), options: { msgId: item.event_id, headers: headersOf(ctx, item) } }));
   const published = ctx.bus.events.publishAll(messages, { signal: abort.signal }).catch((error: unknown): PublishAllResult => ({ acks: [], error }));
   try {
     return await Promise.race([published, timeout]);
