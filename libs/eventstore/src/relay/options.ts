@@ -30,11 +30,14 @@ export interface OutboxRelayOptions {
   /** Backoff after a failure, doubling from min to max (default 100 ms to 5 s). */
   readonly retryMinMs?: number;
   readonly retryMaxMs?: number;
-  /** A publish not acknowledged within this time counts as failed (default 10 s). */
+  /**
+   * A stream's `publishAll` (up to 256 of its events) not acknowledged within this time counts as
+   * failed (default 10 s): nothing of it is deleted from the outbox, and it goes again.
+   */
   readonly publishTimeoutMs?: number;
   /**
-   * Publishes in flight at once, each of a different stream (default 32); 1 publishes one event
-   * at a time. Events of one stream always go one after the other, each after the last one's ack.
+   * Streams published at once (default 32); 1 publishes one stream at a time. A stream's events
+   * go in order in a `publishAll`, the next 256 once those were stored.
    */
   readonly publishWindow?: number;
   readonly onCounter?: (name: RelayCounter, increment: number) => void;

@@ -11,8 +11,8 @@ import { notifyRelays } from '../wake-relay';
  * Starts the outbox relay of one store: woken by NOTIFY from appends (with a safety poll), or
  * directly by the appends of this process,
  * it publishes the events of each outbox row (one per append) to the bus, with msgId = event id:
- * the events of one stream in order, one after the other, and up to `publishWindow` streams side
- * by side; it deletes a row once all its events are acknowledged. Bus or database outages are retried with backoff; nothing is lost.
+ * the events of one stream in order, in a `publishAll` (one statement on the embedded bus), and up
+ * to `publishWindow` streams side by side; it deletes a row once all its events are acknowledged. Bus or database outages are retried with backoff; nothing is lost.
  */
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const logger = options.logger ?? silentLogger;
