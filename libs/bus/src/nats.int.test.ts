@@ -59,6 +59,30 @@ describe('NATS transport', () => {
     expect(jobs.config).toMatchObject({ subjects: ['jobs.>'], retention: 'workqueue' });
   });
 
+  it('stops a publishAll at the first message the server refuses: those before are stored, none after', async () => {
+    const topic = unique('all');
+    const first = await client.events.lastSeq();
+    const messages = [1, 2, 3].map((n) => ({
+      subject: `evt.${topic}.n.${n}`,
+      // The second is over the server's max_payload (1 MB): refused, after the first was stored.
+      data: n === 2 ? new Uint8Array(2 * 1024 * 1024) : bytes({ n }),
+      options: { msgId: unique('id') },
+    }));
+    const result = await client.events.publishAll(messages);
+    expect(result.acks).toHaveLength(1);
+    expect(result.error).toBeDefined();
+    const seen: string[] = [];
+    const sub = await client.events.replay({ fromSeq: first + 1, filterSubject: `evt.${topic}.>` }, (m) => void seen.push(m.subject));
+    try {
+      await eventually(() => expect(seen).toEqual([`evt.${topic}.n.1`]));
+      // The third never went out: nothing comes after the first.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(seen).toEqual([`evt.${topic}.n.1`]);
+    } finally {
+      await sub.stop();
+    }
+  });
+
   it('is discoverable through $SRV.INFO, and answers non-JSON payloads with a validation error', async () => {
     const name = unique('disc');
     const service = await server.serve({ name, version: '2.1.0', description: 'discovery test', endpoints: { [`${name}.echo`]: (p) => p } });

@@ -127,6 +127,26 @@ describe('appends without writes alongside, committed in groups', () => {
     expect((await stored(store, 'contested')).map((e) => [e.version, e.n])).toEqual([[1, winner + 1]]);
   });
 
+  it('sends alone only the appends of a stream contested at an expected version; the rest of the group stays together', async () => {
+    await store.append('warmup-contested', 'any', [{ type: 'tick', data: { n: 1 } }]);
+    counts.clear();
+    // The first two appends take the statements in flight; the rest wait and make one group, in
+    // which one stream has two appends at the same expected version.
+    const outcomes = await Promise.allSettled([
+      ...Array.from({ length: 2 }, (_, i) => store.append(`lead-${i}`, 'any', [{ type: 'tick', data: { n: 1 } }])),
+      store.append('twice', 'no_stream', [{ type: 'tick', data: { n: 1 } }]),
+      store.append('twice', 'no_stream', [{ type: 'tick', data: { n: 2 } }]),
+      ...Array.from({ length: 30 }, (_, i) => store.append(`crowd-${i % 10}`, 'any', [{ type: 'tick', data: { n: Math.floor(i / 10) + 1 } }])),
+    ]);
+    const twice = outcomes.slice(2, 4);
+    expect(twice.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    expect(twice.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason)).toEqual([expect.any(ConcurrencyError)]);
+    expect(outcomes.slice(4).every((o) => o.status === 'fulfilled')).toBe(true);
+    // The two leads, one statement for the crowd, and the two appends of 'twice' alone.
+    expect(total(counts)).toBeLessThan(10);
+    for (let s = 0; s < 10; s++) expect((await stored(store, `crowd-${s}`)).map((e) => e.n)).toEqual([1, 2, 3]);
+  });
+
   it('fails only the append whose event id is already stored; the others of its statement land', async () => {
     const taken = uuidv7();
     await store.append('dup-first', 'any', [{ id: taken, type: 'tick', data: { n: 1 } }]);

@@ -143,17 +143,26 @@ const ALONGSIDE_KEY = /^[A-Za-z0-9_]{1,40}$/;
  * stream is not at fails alone with a ConcurrencyError, as it would outside a group.
  */
 export function groupedAppends(ctx: () => AppendContext, limits?: GroupCommitLimits): (append: PendingAppend) => void {
-  return groupCommit<PendingAppend, AppendResult | ConcurrencyError>({
-    alone: (append) => {
-      const expected = expectedAsNumber(append.expectedVersion);
-      const once = () => insert(ctx(), append.streamId, append.expectedVersion, expected, append.rows, append.describeConflict);
-      return (expected === null ? withConcurrencyRetry(once, { attempts: ANY_ATTEMPTS }) : once()).then(append.resolve, append.reject);
-    },
+  const alone = (append: PendingAppend): Promise<void> => {
+    const expected = expectedAsNumber(append.expectedVersion);
+    const once = () => insert(ctx(), append.streamId, append.expectedVersion, expected, append.rows, append.describeConflict);
+    return (expected === null ? withConcurrencyRetry(once, { attempts: ANY_ATTEMPTS }) : once()).then(append.resolve, append.reject);
+  };
+  return groupCommit<PendingAppend, BatchOutcome>({
+    alone,
     together: (appends) => withConcurrencyRetry(() => insertBatch(ctx(), appends), { attempts: BATCH_ATTEMPTS }),
-    settle: (append, result) => (result instanceof ConcurrencyError ? append.reject(result) : append.resolve(result)),
+    settle(append, outcome) {
+      if (outcome === ALONE) void alone(append);
+      else if (outcome instanceof ConcurrencyError) append.reject(outcome);
+      else append.resolve(outcome);
+    },
     sizeOf: (append) => append.rows.length,
   }, limits);
 }
+
+/** What the group's statement did for an append: its result, its conflict, or left it to go alone. */
+type BatchOutcome = AppendResult | ConcurrencyError | typeof ALONE;
+const ALONE = Symbol('alone');
 
 /** Tries of a group's statement before its appends go alone (each then retries its own race). */
 const BATCH_ATTEMPTS = 5;
@@ -171,20 +180,25 @@ interface BatchRow {
  * Several appends in one statement, their events grouped by stream (see batchSql). The streams
  * go in the order of their ids, so that two statements in flight take the rows' locks in the
  * same order and cannot deadlock; each stream's appends stay in the order they came. A stream
- * with an append at an expected version has no other append in the statement (a second one's
- * expected version would be judged against the stream before the first): such a group is sent
- * item by item instead, by throwing.
+ * with an append at an expected version and another append in the group stays out of the
+ * statement (the second's expected version would be judged against the stream before the
+ * first): its appends go alone, as they would without the group.
  */
-async function insertBatch(ctx: AppendContext, appends: readonly PendingAppend[]): Promise<(AppendResult | ConcurrencyError)[]> {
+async function insertBatch(ctx: AppendContext, appends: readonly PendingAppend[]): Promise<BatchOutcome[]> {
   const byStream = new Map<string, PendingAppend[]>();
   for (const append of appends) {
     const same = byStream.get(append.streamId);
     if (same) same.push(append);
     else byStream.set(append.streamId, [append]);
   }
-  for (const same of byStream.values()) {
-    if (same.length > 1 && same.some((append) => append.expectedVersion !== 'any')) throw new Error('a stream at an expected version twice in a group');
+  const results = new Map<PendingAppend, BatchOutcome>();
+  for (const [streamId, same] of byStream) {
+    if (same.length > 1 && same.some((append) => append.expectedVersion !== 'any')) {
+      for (const append of same) results.set(append, ALONE);
+      byStream.delete(streamId);
+    }
   }
+  if (byStream.size === 0) return appends.map((append) => results.get(append)!);
   const ordered = [...byStream.keys()].sort().flatMap((streamId) => byStream.get(streamId)!);
   const rows = ordered.flatMap((append) => append.rows.map((row) => ({ append, row })));
   const notify = ctx.waker.enter();
@@ -209,7 +223,6 @@ async function insertBatch(ctx: AppendContext, appends: readonly PendingAppend[]
     throw new Error(`append batch: ${rows.length} events sent, ${result.length} answered`);
   }
   ctx.waker.leave(result.some((row) => row.position !== null), notify);
-  const results = new Map<PendingAppend, AppendResult | ConcurrencyError>();
   let at = 0;
   for (const append of ordered) {
     const mine = result.slice(at, at + append.rows.length);

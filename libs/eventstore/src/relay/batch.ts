@@ -54,9 +54,9 @@ const RUN_CHUNK = 256;
 /**
  * Publishes a stream's events in order, up to RUN_CHUNK at a time with `publishAll`, which never
  * stores an event without those before it (the embedded bus takes them in one statement, NATS one
- * after the other); a chunk goes only once the one before was stored whole. Given up after the
- * publish timeout (a chunk's): then nothing of that chunk counts as acknowledged, and the bus
- * stops before its next event.
+ * after the other); a chunk goes only once the one before was stored whole. A chunk of n events
+ * is given up after n publish timeouts (the budget they had one by one): then nothing of it counts
+ * as acknowledged, and the bus stops before its next event.
  */
 async function publishRun(ctx: BatchContext, run: readonly OutboxItem[]): Promise<PublishAllResult> {
   const acks: PublishAck[] = [];
@@ -73,16 +73,20 @@ async function publishRun(ctx: BatchContext, run: readonly OutboxItem[]): Promis
 
 async function publishChunk(ctx: BatchContext, chunk: readonly OutboxItem[]): Promise<PublishAllResult> {
   const abort = new AbortController();
+  const limitMs = ctx.publishTimeoutMs * chunk.length;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<PublishAllResult>((resolve) => {
     timer = setTimeout(() => {
-      const error = new Error(`publish of ${chunk.length} event(s) of stream ${chunk[0]?.stream_id} not acknowledged within ${ctx.publishTimeoutMs} ms`);
+      const error = new Error(`publish of ${chunk.length} event(s) of stream ${chunk[0]?.stream_id} not acknowledged within ${limitMs} ms`);
       abort.abort(error);
       resolve({ acks: [], error });
-    }, ctx.publishTimeoutMs);
+    }, limitMs);
   });
   const messages = chunk.map((item) => ({ subject: item.subject, data: Buffer.from(item.payload), options: { msgId: item.event_id, headers: headersOf(ctx, item) } }));
-  const published = ctx.bus.events.publishAll(messages, { signal: abort.signal }).catch((error: unknown): PublishAllResult => ({ acks: [], error }));
+  // Through a promise, so that a bus that throws rather than rejects is heard the same way.
+  const published = Promise.resolve()
+    .then(() => ctx.bus.events.publishAll(messages, { signal: abort.signal }))
+    .catch((error: unknown): PublishAllResult => ({ acks: [], error }));
   try {
     return await Promise.race([published, timeout]);
   } finally {

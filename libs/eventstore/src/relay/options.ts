@@ -31,8 +31,9 @@ export interface OutboxRelayOptions {
   readonly retryMinMs?: number;
   readonly retryMaxMs?: number;
   /**
-   * A stream's `publishAll` (up to 256 of its events) not acknowledged within this time counts as
-   * failed (default 10 s): nothing of it is deleted from the outbox, and it goes again.
+   * A publish not acknowledged within this time counts as failed (default 10 s); a stream's
+   * `publishAll` of n events (up to 256) gets n times it. Nothing of a failed one is deleted from
+   * the outbox: it goes again, and the bus drops what it already has.
    */
   readonly publishTimeoutMs?: number;
   /**
