@@ -5,3 +5,4 @@ export { createEmbeddedBus, type EmbeddedBusOptions } from './embedded';
 export { injectTraceContext, extractTraceContext, withTraceContext } from './trace';
 export { encodeJson, decodeJson } from './codec';
 export { groupCommit, type GroupCommitLimits, type GroupCommitParts } from './group-commit';
+export { publishInTurn } from './publish-in-turn';

@@ -218,11 +218,9 @@ async function insertBatch(ctx: AppendContext, appends: readonly PendingAppend[]
     }
     throw error;
   }
-  if (result.length !== rows.length) {
-    ctx.waker.leave(false, false);
-    throw new Error(`append batch: ${rows.length} events sent, ${result.length} answered`);
-  }
+  // The statement committed: the relay hears of what it wrote whatever follows.
   ctx.waker.leave(result.some((row) => row.position !== null), notify);
+  if (result.length !== rows.length) throw new Error(`append batch: ${rows.length} events sent, ${result.length} answered`);
   let at = 0;
   for (const append of ordered) {
     const mine = result.slice(at, at + append.rows.length);

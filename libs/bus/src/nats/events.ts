@@ -6,6 +6,7 @@ import type { Connection } from './connection';
 import { CONSUMER_DEFAULTS, durableConfig, ensureDurable, validateConsumerOptions } from './consumers';
 import { isNotFound, mapNatsError } from './errors';
 import { toNatsHeaders } from './headers';
+import { publishInTurn } from '../publish-in-turn';
 import type { BusLogger } from '../logger';
 import { resilientLoop, type Session } from './loop';
 import { deliveredMessage, streamMessage } from './messages';
@@ -40,16 +41,7 @@ export function natsEventStream(deps: EventDeps): EventStream {
 
     async publishAll(messages, options) {
       for (const message of messages) checkDeduplicated(message.subject, message.data, message.options);
-      const acks: PublishAck[] = [];
-      for (const message of messages) {
-        if (options?.signal?.aborted) return { acks, error: options.signal.reason ?? new Error('publishAll aborted') };
-        try {
-          acks.push(await publishDeduplicated(deps, message.subject, message.data, message.options));
-        } catch (error) {
-          return { acks, error };
-        }
-      }
-      return { acks };
+      return publishInTurn(messages, (message) => sendDeduplicated(deps, message.subject, message.data, message.options), options?.signal);
     },
 
     async consume(options, handler) {
@@ -142,6 +134,11 @@ export function natsEventStream(deps: EventDeps): EventStream {
 /** Publishes to JetStream with `Nats-Msg-Id` dedup and the active trace context. */
 export async function publishDeduplicated(deps: Pick<EventDeps, 'conn' | 'js'>, subject: string, data: Uint8Array, options: PublishOptions): Promise<PublishAck> {
   checkDeduplicated(subject, data, options, false);
+  return sendDeduplicated(deps, subject, data, options);
+}
+
+/** publishDeduplicated once its arguments were checked. */
+async function sendDeduplicated(deps: Pick<EventDeps, 'conn' | 'js'>, subject: string, data: Uint8Array, options: PublishOptions): Promise<PublishAck> {
   const headers = toNatsHeaders(injectTraceContext(options.headers));
   deps.conn.assertConnected(`publish ${subject}`);
   try {
