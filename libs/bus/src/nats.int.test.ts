@@ -2,11 +2,12 @@ import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { ServiceErrorCodeHeader } from '@nats-io/services';
-import { UnavailableError } from '@cadre/proto';
+import { TimeoutError, UnavailableError } from '@cadre/proto';
 import { eventually, freePort, startNats, type TestNats } from '@cadre/testing';
 import { describeBusContract } from './contract';
 import { connectNatsBus } from './nats';
 import { openConnection } from './nats/connection';
+import { replies } from './nats/replies';
 import type { Bus } from './types';
 
 const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
@@ -227,6 +228,38 @@ describe('NATS transport', () => {
       expect(warnings).toContain('NATS connection lost');
     } finally {
       await connection.nc.close();
+    }
+  });
+
+  it('answers requests over one inbox subscription, and fails those waiting at once when the connection closes', async () => {
+    const own = await connect({ servers: nats.url });
+    const subject = unique('replies');
+    const answering = raw.subscribe(`${subject}.*`, {
+      callback: (_error, msg) => {
+        if (msg.subject.endsWith('.echo')) msg.respond(msg.data);
+      },
+    });
+    await raw.flush();
+    try {
+      const requests = replies(own);
+      const subscriptions = (): number => (own as unknown as { protocol: { subscriptions: { size(): number } } }).protocol.subscriptions.size();
+      const before = subscriptions();
+      const echoed = await Promise.all(Array.from({ length: 50 }, (_, i) => requests.request(`${subject}.echo`, bytes(i), { timeoutMs: 5_000, what: 'echo' })));
+      expect(echoed.map((msg) => msg.json<number>())).toEqual(Array.from({ length: 50 }, (_, i) => i));
+      expect(subscriptions()).toBe(before + 1);
+      await expect(requests.request(`${unique('nobody')}.here`, bytes(1), { timeoutMs: 5_000, what: 'nobody' })).rejects.toBeInstanceOf(UnavailableError);
+      await expect(requests.request(`${subject}.silent`, bytes(1), { timeoutMs: 100, what: 'silent' })).rejects.toBeInstanceOf(TimeoutError);
+
+      const waiting = requests.request(`${subject}.silent`, bytes(2), { timeoutMs: 30_000, what: 'silent' });
+      const started = Date.now();
+      await own.close();
+      const error = await waiting.then(() => undefined, (thrown: unknown) => thrown);
+      expect(error).toBeInstanceOf(UnavailableError);
+      expect((error as Error).message).toBe('silent: bus connection closed');
+      expect(Date.now() - started).toBeLessThan(1_000);
+    } finally {
+      answering.unsubscribe();
+      if (!own.isClosed()) await own.close();
     }
   });
 

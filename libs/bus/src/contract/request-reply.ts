@@ -84,6 +84,39 @@ export function registerRequestReply(ctx: ContractContext): void {
       }
     });
 
+    it('hands each of many requests in flight its own reply, whatever order they are answered in; a late reply reaches no one', async () => {
+      const id = unique('rr');
+      const service = await ctx.a().serve({
+        name: id,
+        version: '1.0.0',
+        endpoints: {
+          // The first sent is answered last.
+          [`${id}.echo`]: async (payload) => {
+            await sleep(2 * (60 - (payload as number)));
+            return payload;
+          },
+          [`${id}.late`]: async (payload) => {
+            await sleep(payload === 'slow' ? 400 : 0);
+            return payload;
+          },
+        },
+      });
+      try {
+        const replies = await Promise.all(Array.from({ length: 60 }, (_, i) => ctx.b().request<number>(`${id}.echo`, i)));
+        expect(replies).toEqual(Array.from({ length: 60 }, (_, i) => i));
+
+        expect(await rejection(ctx.b().request(`${id}.late`, 'slow', { timeoutMs: 100 }))).toBeInstanceOf(TimeoutError);
+        // Requests sent while the timed-out one's answer is on its way each get their own.
+        const after = await Promise.all(Array.from({ length: 20 }, async (_, i) => {
+          await sleep(i * 25);
+          return ctx.b().request<string>(`${id}.late`, `fast-${i}`);
+        }));
+        expect(after).toEqual(Array.from({ length: 20 }, (_, i) => `fast-${i}`));
+      } finally {
+        await service.stop();
+      }
+    });
+
     it('answers a payload the handler cannot read with a ValidationError, and keeps serving', async () => {
       const id = unique('rr');
       const service = await ctx.a().serve({

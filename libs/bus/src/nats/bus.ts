@@ -9,6 +9,7 @@ import { mapNatsError } from './errors';
 import { natsEventStream } from './events';
 import type { BusLogger } from '../logger';
 import { silentLogger } from '../logger';
+import { replies } from './replies';
 import { sendRequest, serveService } from './services';
 import { ensureStreams } from './streams';
 import { natsWorkQueue } from './work-queue';
@@ -57,6 +58,7 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
   }
 
   const services = new Set<ServiceHandle>();
+  const requests = replies(conn.nc);
   const subscriptions = new Set<Subscription>();
   const track = (subscription: Subscription): Subscription => {
     subscriptions.add(subscription);
@@ -90,7 +92,7 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
         },
       };
     },
-    request: (subject, payload, requestOptions) => sendRequest(conn, subject, payload, requestOptions),
+    request: (subject, payload, requestOptions) => sendRequest(conn, requests, subject, payload, requestOptions),
     events: natsEventStream({ conn, js, jsm, stream: names.events, logger, track }),
     workQueue(name) {
       let queue = workQueues.get(name);
