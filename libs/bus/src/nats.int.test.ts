@@ -1,6 +1,6 @@
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { DiscardPolicy, JetStreamApiError, jetstreamManager } from '@nats-io/jetstream';
 import { ServiceErrorCodeHeader } from '@nats-io/services';
 import { TimeoutError, UnavailableError } from '@cadre/proto';
 import { eventually, freePort, startNats, type TestNats } from '@cadre/testing';
@@ -8,6 +8,8 @@ import { describeBusContract } from './contract';
 import { connectNatsBus } from './nats';
 import { openConnection } from './nats/connection';
 import { replies } from './nats/replies';
+import { publishToStream } from './nats/stream-publish';
+import { mapNatsError } from './nats/errors';
 import type { Bus } from './types';
 
 const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
@@ -260,6 +262,27 @@ describe('NATS transport', () => {
     } finally {
       answering.unsubscribe();
       if (!own.isClosed()) await own.close();
+    }
+  });
+
+  it("publishes to a stream through the bus's replies: the stream's ack, a duplicate, and the stream's refusal as nats.js's error", async () => {
+    const jsm = await jetstreamManager(raw);
+    const name = unique('LIMITED');
+    await jsm.streams.add({ name, subjects: [`${name}.>`], max_msgs: 1, discard: DiscardPolicy.New });
+    try {
+      const conn = { replies: replies(raw) };
+      const first = await publishToStream(conn, `${name}.a`, bytes(1), { msgId: 'm1', what: 'publish a' });
+      expect(first).toEqual({ seq: 1, duplicate: false });
+      expect(await publishToStream(conn, `${name}.a`, bytes(1), { msgId: 'm1', what: 'publish a' })).toEqual({ seq: 1, duplicate: true });
+      const refused = await publishToStream(conn, `${name}.b`, bytes(2), { msgId: 'm2', what: 'publish b' }).then(() => undefined, (error: unknown) => error);
+      expect(refused).toBeInstanceOf(JetStreamApiError);
+      expect((refused as JetStreamApiError).message).toMatch(/maximum messages/i);
+      expect(mapNatsError(refused, 'publish b')).toBeInstanceOf(UnavailableError);
+      expect((await jsm.streams.info(name)).state.messages).toBe(1);
+      // No stream takes the subject: nobody answers, at once.
+      await expect(publishToStream(conn, `${unique('nostream')}.x`, bytes(3), { what: 'publish x' })).rejects.toBeInstanceOf(UnavailableError);
+    } finally {
+      await jsm.streams.delete(name);
     }
   });
 

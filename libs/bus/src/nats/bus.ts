@@ -9,8 +9,8 @@ import { mapNatsError } from './errors';
 import { natsEventStream } from './events';
 import type { BusLogger } from '../logger';
 import { silentLogger } from '../logger';
-import { replies } from './replies';
 import { sendRequest, serveService } from './services';
+import { JETSTREAM_TIMEOUT_MS } from './stream-publish';
 import { ensureStreams } from './streams';
 import { natsWorkQueue } from './work-queue';
 
@@ -30,7 +30,6 @@ export interface NatsBusOptions {
   readonly logger?: BusLogger;
 }
 
-const API_TIMEOUT_MS = 5_000;
 
 /**
  * Connects a bus to NATS with JetStream: creates or updates its streams, then reconnects
@@ -47,10 +46,10 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
     connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
     logger,
   });
-  const js = jetstream(conn.nc, { timeout: API_TIMEOUT_MS });
+  const js = jetstream(conn.nc, { timeout: JETSTREAM_TIMEOUT_MS });
   let jsm;
   try {
-    jsm = await jetstreamManager(conn.nc, { timeout: API_TIMEOUT_MS });
+    jsm = await jetstreamManager(conn.nc, { timeout: JETSTREAM_TIMEOUT_MS });
     await ensureStreams(jsm, names, duplicateWindowMs);
   } catch (error) {
     await conn.nc.close().catch(() => undefined);
@@ -58,7 +57,6 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
   }
 
   const services = new Set<ServiceHandle>();
-  const requests = replies(conn.nc);
   const subscriptions = new Set<Subscription>();
   const track = (subscription: Subscription): Subscription => {
     subscriptions.add(subscription);
@@ -92,7 +90,7 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
         },
       };
     },
-    request: (subject, payload, requestOptions) => sendRequest(conn, requests, subject, payload, requestOptions),
+    request: (subject, payload, requestOptions) => sendRequest(conn, subject, payload, requestOptions),
     events: natsEventStream({ conn, js, jsm, stream: names.events, logger, track }),
     workQueue(name) {
       let queue = workQueues.get(name);

@@ -2,10 +2,13 @@ import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { UnavailableError } from '@cadre/proto';
 import type { BusLogger } from '../logger';
+import { replies, type Replies } from './replies';
 
 /** A NATS connection and what the bus needs to know of its state. */
 export interface Connection {
   readonly nc: NatsConnection;
+  /** Requests over the connection's own inbox subscription (bus requests, stream publishes, confirmed acks). */
+  readonly replies: Replies;
   /** True while the client holds a live connection to a server. */
   isConnected(): boolean;
   /** Throws an UnavailableError at once when disconnected, so callers never wait on a dead link. */
@@ -130,6 +133,7 @@ function trackConnection(nc: NatsConnection, logger: BusLogger): Connection {
 
   return {
     nc,
+    replies: replies(nc),
     isConnected: () => connected && !nc.isClosed(),
     assertConnected(what) {
       if (!connected || nc.isClosed() || nc.isDraining()) throw new UnavailableError(`${what}: bus disconnected`);

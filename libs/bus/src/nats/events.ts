@@ -10,6 +10,7 @@ import { publishInTurn } from '../publish-in-turn';
 import type { BusLogger } from '../logger';
 import { resilientLoop, type Session } from './loop';
 import { deliveredMessage, streamMessage } from './messages';
+import { publishToStream } from './stream-publish';
 
 /** What the event stream needs from the bus. */
 export interface EventDeps {
@@ -132,18 +133,18 @@ export function natsEventStream(deps: EventDeps): EventStream {
 }
 
 /** Publishes to JetStream with `Nats-Msg-Id` dedup and the active trace context. */
-export async function publishDeduplicated(deps: Pick<EventDeps, 'conn' | 'js'>, subject: string, data: Uint8Array, options: PublishOptions): Promise<PublishAck> {
+export async function publishDeduplicated(deps: Pick<EventDeps, 'conn'>, subject: string, data: Uint8Array, options: PublishOptions): Promise<PublishAck> {
   checkDeduplicated(subject, data, options, false);
   return sendDeduplicated(deps, subject, data, options);
 }
 
 /** publishDeduplicated once its arguments were checked. */
-async function sendDeduplicated(deps: Pick<EventDeps, 'conn' | 'js'>, subject: string, data: Uint8Array, options: PublishOptions): Promise<PublishAck> {
+async function sendDeduplicated(deps: Pick<EventDeps, 'conn'>, subject: string, data: Uint8Array, options: PublishOptions): Promise<PublishAck> {
   const headers = toNatsHeaders(injectTraceContext(options.headers));
   deps.conn.assertConnected(`publish ${subject}`);
   try {
-    const ack = await deps.conn.guard(deps.js.publish(subject, data, { msgID: options.msgId, headers }), `publish ${subject}`);
-    return { seq: ack.seq, duplicate: ack.duplicate };
+    const what = `publish ${subject}`;
+    return await deps.conn.guard(publishToStream(deps.conn, subject, data, { msgId: options.msgId, what, ...(headers !== undefined ? { headers } : {}) }), what);
   } catch (error) {
     throw mapNatsError(error, `publish ${subject}`);
   }

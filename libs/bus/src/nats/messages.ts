@@ -5,6 +5,7 @@ import type { DeliveredMessage, StreamMessage } from '../types';
 import type { Connection } from './connection';
 import { mapNatsError } from './errors';
 import { fromNatsHeaders } from './headers';
+import { confirmAck } from './stream-publish';
 
 const MSG_ID = 'Nats-Msg-Id';
 
@@ -29,7 +30,7 @@ export interface Settlement {
 }
 
 /** A JetStream delivery with its ack methods; `settlement` records whether it was answered. */
-export function deliveredMessage(msg: JsMsg, settlement: Settlement, conn: Pick<Connection, 'whenConnected'>): DeliveredMessage {
+export function deliveredMessage(msg: JsMsg, settlement: Settlement, conn: Pick<Connection, 'whenConnected' | 'replies'>): DeliveredMessage {
   const base = streamMessage({ seq: msg.seq, subject: msg.subject, headers: msg.headers, data: msg.data, time: msg.time });
   const settle = (fn: () => void): Promise<void> => {
     settlement.settled = true;
@@ -43,7 +44,7 @@ export function deliveredMessage(msg: JsMsg, settlement: Settlement, conn: Pick<
       settlement.settled = true;
       try {
         // A confirmed ack: once it resolves, the server will not redeliver.
-        await msg.ackAck();
+        await confirmAck(conn, msg, `ack ${msg.subject}`);
       } catch (error) {
         // Unconfirmed (e.g. the connection dropped): ack again once connected, so the message
         // does not come back after its ack wait, and tell the handler.

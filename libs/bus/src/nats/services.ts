@@ -8,7 +8,6 @@ import type { Connection } from './connection';
 import { errorFromReply, mapNatsError } from './errors';
 import { fromNatsHeaders, toNatsHeaders } from './headers';
 import { inFlight } from './inflight';
-import type { Replies } from './replies';
 import type { BusLogger } from '../logger';
 
 const DEFAULT_TIMEOUT_MS = 5_000;
@@ -109,7 +108,7 @@ function respondWithError(msg: ServiceMsg, error: CadreError, logger: BusLogger)
 }
 
 /** Sends a request and returns the decoded reply, or throws the CadreError the reply carries. */
-export async function sendRequest<T>(conn: Connection, replies: Replies, subject: string, payload: unknown, options: RequestOptions = {}): Promise<T> {
+export async function sendRequest<T>(conn: Connection, subject: string, payload: unknown, options: RequestOptions = {}): Promise<T> {
   assertSubject(subject);
   const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!(timeout > 0)) throw new ValidationError('timeoutMs must be positive', { timeoutMs: timeout });
@@ -119,7 +118,7 @@ export async function sendRequest<T>(conn: Connection, replies: Replies, subject
   conn.assertConnected(what);
   let reply: Msg;
   try {
-    reply = await conn.guard(replies.request(subject, data, { timeoutMs: timeout, headers, what }), what);
+    reply = await conn.guard(conn.replies.request(subject, data, { timeoutMs: timeout, headers, what }), what);
   } catch (error) {
     throw mapNatsError(error, `request ${subject}`);
   }

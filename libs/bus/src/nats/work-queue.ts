@@ -15,6 +15,7 @@ import { backoffMs } from '../timing';
 import type { BusLogger } from '../logger';
 import { resilientLoop, type Session } from './loop';
 import { JOBS_PREFIX } from './streams';
+import { confirmAck, publishToStream } from './stream-publish';
 
 /** What a work queue needs from the bus. */
 export interface WorkQueueDeps {
@@ -38,7 +39,7 @@ export function natsWorkQueue(deps: WorkQueueDeps, name: string): WorkQueue {
   assertName('queue', name);
   const subject = `${JOBS_PREFIX}.${name}`;
   const durable = `wq_${name}`;
-  const { conn, js, jsm, logger } = deps;
+  const { conn, jsm, logger } = deps;
 
   return {
     name,
@@ -50,7 +51,8 @@ export function natsWorkQueue(deps: WorkQueueDeps, name: string): WorkQueue {
       const headers = toNatsHeaders(injectTraceContext(options.headers));
       conn.assertConnected(`enqueue ${name}`);
       try {
-        const ack = await conn.guard(js.publish(subject, data, { headers, ...(options.msgId ? { msgID: options.msgId } : {}) }), `enqueue ${name}`);
+        const what = `enqueue ${name}`;
+        const ack = await conn.guard(publishToStream(conn, subject, data, { what, ...(headers !== undefined ? { headers } : {}), ...(options.msgId ? { msgId: options.msgId } : {}) }), what);
         return { jobId: String(ack.seq), duplicate: ack.duplicate };
       } catch (error) {
         throw mapNatsError(error, `enqueue ${name}`);
@@ -196,7 +198,7 @@ async function runJob(deps: WorkQueueDeps, queue: string, maxAttempts: number, m
     await withTraceContext(headers, () => handler(job));
     if (settled) return;
     settled = true;
-    await msg.ackAck();
+    await confirmAck(deps.conn, msg, `ack job ${msg.seq} of ${queue}`);
   } catch (error) {
     if (settled) {
       deps.logger.warn({ ...log, err: error }, 'job finished but its ack failed; acked again once connected');
@@ -238,7 +240,7 @@ async function deadLetter(deps: WorkQueueDeps, queue: string, msg: JsMsg, attemp
   // Ack, not term: nats-server 2.9 keeps a termed message in a work-queue stream for good
   // (depth would count it). The dead letter holds the job now; the queue is done with it.
   try {
-    await msg.ackAck();
+    await confirmAck(deps.conn, msg, `ack job ${jobId} of ${queue}`);
   } catch (error) {
     // It comes back, finds its attempts used up, and is dead-lettered again (its letter kept, the same msgId: no duplicate event).
     deps.logger.warn({ queue, jobId, err: error }, 'ack of a dead-lettered job failed');
