@@ -1,6 +1,6 @@
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { DiscardPolicy, JetStreamApiError, jetstreamManager } from '@nats-io/jetstream';
+import { AckPolicy, DiscardPolicy, JetStreamApiError, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { ServiceErrorCodeHeader } from '@nats-io/services';
 import { TimeoutError, UnavailableError } from '@cadre/proto';
 import { eventually, freePort, startNats, type TestNats } from '@cadre/testing';
@@ -8,7 +8,7 @@ import { describeBusContract } from './contract';
 import { connectNatsBus } from './nats';
 import { openConnection } from './nats/connection';
 import { replies } from './nats/replies';
-import { publishToStream } from './nats/stream-publish';
+import { confirmAck, publishToStream } from './nats/stream-publish';
 import { mapNatsError } from './nats/errors';
 import type { Bus } from './types';
 
@@ -281,6 +281,33 @@ describe('NATS transport', () => {
       expect((await jsm.streams.info(name)).state.messages).toBe(1);
       // No stream takes the subject: nobody answers, at once.
       await expect(publishToStream(conn, `${unique('nostream')}.x`, bytes(3), { what: 'publish x' })).rejects.toBeInstanceOf(UnavailableError);
+    } finally {
+      await jsm.streams.delete(name);
+    }
+  });
+
+  it('confirms an ack through the bus\'s replies: the server holds the message no longer', async () => {
+    const jsm = await jetstreamManager(raw);
+    const name = unique('ACKED');
+    await jsm.streams.add({ name, subjects: [`${name}.>`] });
+    await jsm.consumers.add(name, { durable_name: 'c', ack_policy: AckPolicy.Explicit, ack_wait: 30_000_000_000 });
+    try {
+      const conn = { replies: replies(raw) };
+      await publishToStream(conn, `${name}.a`, bytes(1), { what: 'publish a' });
+      await publishToStream(conn, `${name}.b`, bytes(2), { what: 'publish b' });
+      const consumer = await jetstream(raw).consumers.get(name, 'c');
+      const first = await consumer.next({ expires: 2_000 });
+      const second = await consumer.next({ expires: 2_000 });
+      expect([first?.seq, second?.seq]).toEqual([1, 2]);
+      expect((await jsm.consumers.info(name, 'c')).num_ack_pending).toBe(2);
+      const started = Date.now();
+      await confirmAck(conn, first!, 'ack a');
+      // Confirmed: once it resolves, the server has the ack (no plain-ack fallback in play).
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect((await jsm.consumers.info(name, 'c')).num_ack_pending).toBe(1);
+      await confirmAck(conn, second!, 'ack b');
+      const info = await jsm.consumers.info(name, 'c');
+      expect([info.num_ack_pending, info.ack_floor.stream_seq]).toEqual([0, 2]);
     } finally {
       await jsm.streams.delete(name);
     }

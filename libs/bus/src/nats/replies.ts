@@ -1,5 +1,5 @@
 import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/nats-core';
-import { TimeoutError, UnavailableError } from '@cadre/proto';
+import { CadreError, TimeoutError, UnavailableError } from '@cadre/proto';
 
 interface Pending {
   readonly resolve: (reply: Msg) => void;
@@ -49,7 +49,15 @@ export function replies(nc: NatsConnection): Replies {
         if (error !== null) return; // the subscription's end (below) fails what it still holds
         const request = settle(msg.subject.slice(prefix.length));
         if (request === undefined) return; // a reply after its request timed out: nobody waits for it
-        if (msg.data.length === 0 && msg.headers?.code === 503) request.reject(new UnavailableError(`${request.what}: no responders`));
+        let noResponders: boolean;
+        try {
+          noResponders = msg.data.length === 0 && msg.headers?.code === 503;
+        } catch {
+          // Headers the client cannot decode (a foreign responder): the request fails now, not never.
+          request.reject(new CadreError('internal', `${request.what}: the reply's headers are unreadable`));
+          return;
+        }
+        if (noResponders) request.reject(new UnavailableError(`${request.what}: no responders`));
         else request.resolve(msg);
       },
     });
