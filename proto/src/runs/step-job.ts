@@ -83,3 +83,6 @@ export const reportStepFailed = defineCommand({
 export function runCancelSubject(runId: string): string {
   return `runs.cancelled.${subjectToken(runId)}`;
 }
+
+/** The filter of every run's cancellation subject (one subscription an executor holds for all its steps). */
+export const RUN_CANCEL_FILTER = 'runs.cancelled.*';

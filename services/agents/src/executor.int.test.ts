@@ -162,14 +162,24 @@ describe('agent executor', () => {
     expect(Date.now() - rejectedAt).toBeGreaterThanOrEqual(900);
   });
 
-  it('aborts the model request when the run is cancelled and reports nothing', async () => {
+  it('aborts the model request when the run is cancelled and reports nothing; a step of another run goes on', async () => {
     const before = h.server.requests.length;
-    h.server.enqueue(openAiStream({ text: 'I am writing a very long answer that never', then: 'hang' }));
+    h.server.enqueue(
+      openAiStream({ text: 'I am writing a very long answer that never', then: 'hang' }),
+      openAiStream({ text: 'Another run, another answer that never', then: 'hang' }),
+    );
     await h.enqueue({ run_id: 'run-cancel', step_id: 's' });
     await h.server.waitForRequests(before + 1);
+    await h.enqueue({ run_id: 'run-other', step_id: 's' });
+    await h.server.waitForRequests(before + 2);
     await eventually(() => expect(h.eventsOf('agent_output', 'run-cancel').length).toBeGreaterThan(0));
     h.cancel('run-cancel');
     await h.server.waitForClientClose(before);
+    // Only the cancelled run's step heard it; the other run's goes on until its own cancel.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(h.server.requests[before + 1]?.closedByClient).toBe(false);
+    h.cancel('run-other');
+    await h.server.waitForClientClose(before + 1);
     // The job is acked (the queue empties) and no completion or failure was reported.
     await eventually(async () => expect(await h.bus.workQueue('steps').depth()).toBe(0));
     await new Promise((resolve) => setTimeout(resolve, 300));

@@ -1,21 +1,37 @@
 import type { Job, Subscription } from '@cadre/bus';
 import { LlmError } from '@cadre/llm';
-import { CadreError, STEP_QUEUE, StepJob, runCancelSubject } from '@cadre/proto';
+import { CadreError, STEP_QUEUE, StepJob } from '@cadre/proto';
 import { enabledTools } from '../catalog/agent-state';
 import type { AgentsContext } from '../context';
 import { memoryLessons } from '../tools/memory';
+import { listenForCancels, type RunCancels } from './cancels';
 import { createOutputStream } from './output-stream';
 import { createStepReporter } from './report';
 import { runStepLoop, type StepOutcome, type StepPlan } from './run-step';
 import { createStepEvents, type ActivityKind } from './step-events';
 
 /** Starts the agent executor: takes step jobs from the work queue, `concurrency` at a time. */
-export function startExecutor(ctx: AgentsContext): Promise<Subscription> {
-  return ctx.bus.workQueue(STEP_QUEUE).process((job) => handleJob(ctx, job), {
-    concurrency: ctx.config.AGENTS_CONCURRENCY,
-    ackWaitMs: ctx.config.AGENTS_JOB_ACK_WAIT_MS,
-    maxAttempts: ctx.config.AGENTS_JOB_MAX_ATTEMPTS,
-  });
+export async function startExecutor(ctx: AgentsContext): Promise<Subscription> {
+  const cancels = listenForCancels(ctx.bus);
+  let worker: Subscription;
+  try {
+    worker = await ctx.bus.workQueue(STEP_QUEUE).process((job) => handleJob(ctx, cancels, job), {
+      concurrency: ctx.config.AGENTS_CONCURRENCY,
+      ackWaitMs: ctx.config.AGENTS_JOB_ACK_WAIT_MS,
+      maxAttempts: ctx.config.AGENTS_JOB_MAX_ATTEMPTS,
+    });
+  } catch (error) {
+    await cancels.subscription.stop();
+    throw error;
+  }
+  return {
+    closed: worker.closed,
+    // Steps in flight finish (and still hear a cancel) before the cancellations go unheard.
+    async stop() {
+      await worker.stop();
+      await cancels.subscription.stop();
+    },
+  };
 }
 
 /** The model, system prompt and tools of a step: the job's, with the agent's API overrides on top. */
@@ -37,7 +53,7 @@ function failureOf(error: unknown): { readonly error: string; readonly retryable
   return { error: error instanceof Error ? error.message : String(error), retryable: true };
 }
 
-async function handleJob(ctx: AgentsContext, job: Job): Promise<void> {
+async function handleJob(ctx: AgentsContext, cancels: RunCancels, job: Job): Promise<void> {
   const parsed = StepJob.safeParse(job.json());
   if (!parsed.success) {
     // A job that can never parse would be redelivered forever.
@@ -50,7 +66,7 @@ async function handleJob(ctx: AgentsContext, job: Job): Promise<void> {
   const cancelled = new AbortController();
   const timedOut = new AbortController();
   const signal = AbortSignal.any([cancelled.signal, timedOut.signal]);
-  const cancelSub = ctx.bus.ephemeral.subscribe(runCancelSubject(step.run_id), () => cancelled.abort(new Error('run cancelled')));
+  const unwatch = cancels.watch(step.run_id, () => cancelled.abort(new Error('run cancelled')));
   const timer = setTimeout(() => timedOut.abort(new Error('step timed out')), step.limits.timeout_seconds * 1000);
   const heartbeat = setInterval(() => {
     job.working().catch((err: unknown) => logger.warn({ err }, 'job heartbeat failed'));
@@ -109,7 +125,7 @@ async function handleJob(ctx: AgentsContext, job: Job): Promise<void> {
   } finally {
     clearTimeout(timer);
     clearInterval(heartbeat);
-    await cancelSub.stop();
+    unwatch();
     await output.close();
     // A cancelled or stale step still records the model calls it made (their cost is real).
     await events.flush().catch((err: unknown) => logger.warn({ err }, 'model calls of the step not recorded'));
