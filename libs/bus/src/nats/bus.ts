@@ -30,7 +30,6 @@ export interface NatsBusOptions {
   readonly logger?: BusLogger;
 }
 
-
 /**
  * Connects a bus to NATS with JetStream: creates or updates its streams, then reconnects
  * forever. Rejects with an UnavailableError when NATS cannot be reached in time.

@@ -141,12 +141,12 @@ export async function publishDeduplicated(deps: Pick<EventDeps, 'conn'>, subject
 /** publishDeduplicated once its arguments were checked. */
 async function sendDeduplicated(deps: Pick<EventDeps, 'conn'>, subject: string, data: Uint8Array, options: PublishOptions): Promise<PublishAck> {
   const headers = toNatsHeaders(injectTraceContext(options.headers));
-  deps.conn.assertConnected(`publish ${subject}`);
+  const what = `publish ${subject}`;
+  deps.conn.assertConnected(what);
   try {
-    const what = `publish ${subject}`;
     return await deps.conn.guard(publishToStream(deps.conn, subject, data, { msgId: options.msgId, what, ...(headers !== undefined ? { headers } : {}) }), what);
   } catch (error) {
-    throw mapNatsError(error, `publish ${subject}`);
+    throw mapNatsError(error, what);
   }
 }
 

@@ -1,4 +1,4 @@
-import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import { createInbox, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
 import { CadreError, TimeoutError, UnavailableError } from '@cadre/proto';
 
 interface Pending {
@@ -29,7 +29,8 @@ export interface Replies {
  */
 export function replies(nc: NatsConnection): Replies {
   const pending = new Map<string, Pending>();
-  let inbox: { prefix: string; subscription: Subscription } | undefined;
+  /** The prefix of the live inbox subscription's subject. */
+  let inbox: string | undefined;
   let next = 0;
 
   const settle = (token: string): Pending | undefined => {
@@ -41,7 +42,7 @@ export function replies(nc: NatsConnection): Replies {
   };
 
   const open = (): string => {
-    if (inbox !== undefined) return inbox.prefix;
+    if (inbox !== undefined) return inbox;
     // The connection keeps the client's default inbox prefix (`_INBOX`), as nats.js's own requests do.
     const prefix = `${createInbox()}.`;
     const subscription = nc.subscribe(`${prefix}*`, {
@@ -61,12 +62,11 @@ export function replies(nc: NatsConnection): Replies {
         else request.resolve(msg);
       },
     });
-    const current = { prefix, subscription };
-    inbox = current;
+    inbox = prefix;
     // A closed connection, a drain or a permissions error ends the subscription: what waits on it
     // fails now (not at its timeout), and the next request subscribes afresh if it still can.
     const ended = (): void => {
-      if (inbox === current) inbox = undefined;
+      if (inbox === prefix) inbox = undefined;
       for (const [token, request] of [...pending]) {
         if (request.prefix === prefix) settle(token)?.reject(new UnavailableError(`${request.what}: bus connection closed`));
       }

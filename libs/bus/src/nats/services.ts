@@ -120,7 +120,7 @@ export async function sendRequest<T>(conn: Connection, subject: string, payload:
   try {
     reply = await conn.guard(conn.replies.request(subject, data, { timeoutMs: timeout, headers, what }), what);
   } catch (error) {
-    throw mapNatsError(error, `request ${subject}`);
+    throw mapNatsError(error, what);
   }
   const failure = errorFromReply(reply);
   if (failure) throw failure;

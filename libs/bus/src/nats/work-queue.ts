@@ -49,13 +49,13 @@ export function natsWorkQueue(deps: WorkQueueDeps, name: string): WorkQueue {
         throw new ValidationError('msgId must be a non-empty string', { queue: name });
       }
       const headers = toNatsHeaders(injectTraceContext(options.headers));
-      conn.assertConnected(`enqueue ${name}`);
+      const what = `enqueue ${name}`;
+      conn.assertConnected(what);
       try {
-        const what = `enqueue ${name}`;
         const ack = await conn.guard(publishToStream(conn, subject, data, { what, ...(headers !== undefined ? { headers } : {}), ...(options.msgId ? { msgId: options.msgId } : {}) }), what);
         return { jobId: String(ack.seq), duplicate: ack.duplicate };
       } catch (error) {
-        throw mapNatsError(error, `enqueue ${name}`);
+        throw mapNatsError(error, what);
       }
     },
 

@@ -22,16 +22,12 @@ export function listenForCancels(bus: Bus): RunCancels {
     subscription,
     watch(runId, abort) {
       const subject = runCancelSubject(runId);
-      let watching = watchers.get(subject);
-      if (watching === undefined) {
-        watching = new Set();
-        watchers.set(subject, watching);
-      }
+      const watching = watchers.get(subject) ?? new Set<() => void>();
+      watchers.set(subject, watching);
       watching.add(abort);
-      const set = watching;
       return () => {
-        set.delete(abort);
-        if (set.size === 0 && watchers.get(subject) === set) watchers.delete(subject);
+        watching.delete(abort);
+        if (watching.size === 0 && watchers.get(subject) === watching) watchers.delete(subject);
       };
     },
   };
