@@ -1,4 +1,4 @@
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
 import { countStatements, createTestDatabase, eventually, type TestDatabase } from '@cadre/testing';
 import { createEmbeddedBus } from './embedded';
 import type { Bus, DeliveredMessage, Subscription } from './types';
@@ -14,7 +14,7 @@ describe('the embedded bus groups what comes at once', () => {
   beforeAll(async () => {
     database = await createTestDatabase('cadre_bus_grouping');
     pool = new Pool({ connectionString: database.url, max: 10 });
-    counts = countStatements(pool, { publish: /publish"?\(/, ack: /DELETE FROM .*consumer_pending/, enqueue: /INSERT INTO .*jobs/, done: /SET status = 'done'/ });
+    counts = countStatements(pool, { publish: /publish"?\(/, ack: /DELETE FROM .*consumer_pending/, enqueue: /INSERT INTO .*jobs/, done: /SET status = 'done'/, claim: /claim"?\(/ });
     bus = await createEmbeddedBus({ pool, pollIntervalMs: 200 });
   });
 
@@ -101,6 +101,118 @@ describe('the embedded bus groups what comes at once', () => {
       });
     } finally {
       await Promise.all(subs.map((sub) => sub.stop()));
+    }
+  });
+
+  it('claims for a durable consumer in one statement each (the claim function), redeliveries included', async () => {
+    for (let i = 0; i < 10; i++) await bus.events.publish(`evt.grouping.claim.${i}`, bytes({ i }), { msgId: `claim-${i}` });
+    const received: { i: number; delivery: number }[] = [];
+    counts.clear();
+    const sub = await bus.events.consume({ durable: 'grouping-claims', filterSubject: 'evt.grouping.claim.>', ackWaitMs: 300 }, async (m) => {
+      const i = m.json<{ i: number }>().i;
+      received.push({ i, delivery: m.deliveryCount });
+      // The odd ones are left unsettled once: they come back after the ack wait, in a later claim.
+      if (i % 2 === 0 || m.deliveryCount > 1) await m.ack();
+    });
+    try {
+      await eventually(() => expect(received).toHaveLength(15), 10_000);
+      expect(received.slice(0, 10)).toEqual(Array.from({ length: 10 }, (_, i) => ({ i, delivery: 1 })));
+      expect(received.slice(10)).toEqual([1, 3, 5, 7, 9].map((i) => ({ i, delivery: 2 })));
+      await eventually(async () => expect(await bus.events.consumerLag('grouping-claims')).toEqual({ pending: 0, ackPending: 0 }));
+      // A claim was a transaction of up to nine statements on a client of its own; now one call each.
+      expect(counts.get('claim') ?? 0).toBeGreaterThanOrEqual(2);
+    } finally {
+      await sub.stop();
+    }
+  });
+
+  it('claims by the filter the consumer has, when it is not the one the loop started with', async () => {
+    const received: string[] = [];
+    const sub = await bus.events.consume({ durable: 'grouping-refilter', filterSubject: 'evt.grouping.refilter.a.>' }, async (m) => {
+      received.push(m.subject);
+      await m.ack();
+    });
+    try {
+      await bus.events.publish('evt.grouping.refilter.a.1', bytes({}), { msgId: 'refilter-a1' });
+      await eventually(() => expect(received).toEqual(['evt.grouping.refilter.a.1']));
+      // As if the consumer had been deleted and made again elsewhere with another filter, between two claims.
+      await pool.query(`UPDATE cadre_bus.consumers SET filter = 'evt.grouping.refilter.b.>' WHERE name = 'grouping-refilter'`);
+      await bus.events.publish('evt.grouping.refilter.a.2', bytes({}), { msgId: 'refilter-a2' });
+      await bus.events.publish('evt.grouping.refilter.b.1', bytes({}), { msgId: 'refilter-b1' });
+      await eventually(() => expect(received).toEqual(['evt.grouping.refilter.a.1', 'evt.grouping.refilter.b.1']));
+      await eventually(async () => expect(await bus.events.consumerLag('grouping-refilter')).toEqual({ pending: 0, ackPending: 0 }));
+    } finally {
+      await sub.stop();
+    }
+  });
+
+  it('wakes a sleeping consumer for publishes its filter takes, not for others; another process\'s publish wakes it too', async () => {
+    // Polls once a minute: what reaches the handler sooner came by a wake-up.
+    const quiet = await createEmbeddedBus({ pool, pollIntervalMs: 60_000 });
+    const received: string[] = [];
+    const sub = await quiet.events.consume({ durable: 'grouping-wakes', filterSubject: 'evt.grouping.wanted.>' }, async (m) => {
+      received.push(m.subject);
+      await m.ack();
+    });
+    const foreign = new Client({ connectionString: database.url });
+    await foreign.connect();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      counts.clear();
+      // Others' subjects, from this process (a pulse naming them) and through the database's NOTIFY.
+      for (let i = 0; i < 20; i++) await quiet.events.publish(`evt.grouping.unwanted.${i}`, bytes({ i }), { msgId: `unwanted-${i}` });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(counts.get('claim') ?? 0).toBe(0);
+      await quiet.events.publish('evt.grouping.wanted.1', bytes({}), { msgId: 'wanted-1' });
+      await eventually(() => expect(received).toEqual(['evt.grouping.wanted.1']), 5_000);
+      // A message stored by another process reaches this one by NOTIFY alone.
+      await foreign.query(`SELECT * FROM cadre_bus.publish($1, $2, '{}'::jsonb, $3)`, ['evt.grouping.wanted.2', 'wanted-2', Buffer.from('{}')]);
+      await eventually(() => expect(received).toEqual(['evt.grouping.wanted.1', 'evt.grouping.wanted.2']), 5_000);
+    } finally {
+      await foreign.end();
+      await sub.stop();
+      await quiet.drain();
+    }
+  });
+
+  it('wakes a consumer held back by maxAckPending as soon as a message settles', async () => {
+    const quiet = await createEmbeddedBus({ pool, pollIntervalMs: 60_000 });
+    const received: number[] = [];
+    try {
+      for (let i = 0; i < 6; i++) await quiet.events.publish(`evt.grouping.held.${i}`, bytes({ i }), { msgId: `held-${i}` });
+      const sub = await quiet.events.consume({ durable: 'grouping-held', filterSubject: 'evt.grouping.held.>', maxAckPending: 2 }, async (m) => {
+        received.push(m.json<{ i: number }>().i);
+        await m.ack();
+      });
+      try {
+        // Two a claim, the next claimed as room frees: well before the minute's poll.
+        await eventually(() => expect(received).toEqual([0, 1, 2, 3, 4, 5]), 5_000);
+      } finally {
+        await sub.stop();
+      }
+    } finally {
+      await quiet.drain();
+    }
+  });
+
+  it('claims a nak\'d message again when its delay is over, with nothing else to wake the consumer', async () => {
+    const quiet = await createEmbeddedBus({ pool, pollIntervalMs: 60_000 });
+    const deliveries: number[] = [];
+    try {
+      const sub = await quiet.events.consume({ durable: 'grouping-nak', filterSubject: 'evt.grouping.nak.>' }, async (m) => {
+        deliveries.push(m.deliveryCount);
+        if (m.deliveryCount === 1) await m.nak(100);
+        else await m.ack();
+      });
+      try {
+        await quiet.events.publish('evt.grouping.nak.1', bytes({}), { msgId: 'nak-1' });
+        // Well before the minute's poll and the 30 s ack wait.
+        await eventually(() => expect(deliveries).toEqual([1, 2]), 5_000);
+      } finally {
+        await sub.stop();
+      }
+    } finally {
+      await quiet.drain();
     }
   });
 

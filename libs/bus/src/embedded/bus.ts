@@ -52,6 +52,7 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Bu
   const clientConfig: ClientConfig = options.databaseUrl ? { connectionString: options.databaseUrl } : { ...(options.pool?.options ?? {}) };
   const hub = acquireHub({ key: hubKey(schema, options.databaseUrl, options.pool), channel: db.channel, clientConfig, logger });
   const unsubscribeUp = hub.pulse('connected').subscribe(() => db.markUp());
+  const disownConnections = hub.ownConnections(db.pool);
   await Promise.race([hub.listener.ready, new Promise((resolve) => setTimeout(resolve, LISTENER_READY_MS).unref())]);
 
   let state: 'open' | 'draining' | 'closed' = 'open';
@@ -122,6 +123,7 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Bu
         await Promise.allSettled([...subscriptions].map((s) => s.stop()));
         state = 'closed';
         unsubscribeUp();
+        disownConnections();
         await releaseHub(hub);
         await db.close();
       })();

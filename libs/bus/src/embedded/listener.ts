@@ -14,8 +14,11 @@ export interface ListenerOptions {
   readonly config: ClientConfig;
   readonly channel: string;
   readonly logger: BusLogger;
-  /** A notification's payload, or undefined after a (re)connect: anything may have been missed. */
-  readonly onNotify: (payload: string | undefined) => void;
+  /**
+   * A notification's payload and the server process that sent it, or undefined after a
+   * (re)connect: anything may have been missed.
+   */
+  readonly onNotify: (payload: string | undefined, sender?: number) => void;
 }
 
 /** Starts listening on `channel`; notifications from other processes wake this one's loops. */
@@ -34,7 +37,7 @@ export function startListener(options: ListenerOptions): Listener {
       current.on('error', () => resolve());
       current.on('end', () => resolve());
     });
-    current.on('notification', (message) => onNotify(message.payload ?? ''));
+    current.on('notification', (message) => onNotify(message.payload ?? '', message.processId));
     await current.connect();
     await current.query(`LISTEN "${channel}"`);
     connected = true;

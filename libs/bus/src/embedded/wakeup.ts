@@ -1,15 +1,35 @@
-/** A named event source in the process ("a message was published", "a job was queued"). */
-export class Pulse {
-  private readonly listeners = new Set<() => void>();
+import { subjectMatches } from '@cadre/proto';
 
-  notify(): void {
-    for (const listener of [...this.listeners]) listener();
+/**
+ * A named event source in the process ("a message was published", "a job was queued"). A
+ * notification may name the subjects it concerns (the `events` pulse: the messages this process
+ * just stored); one that names none may concern anything.
+ */
+export class Pulse {
+  private readonly listeners = new Set<(subjects: readonly string[] | undefined) => void>();
+
+  notify(subjects?: readonly string[]): void {
+    for (const listener of [...this.listeners]) listener(subjects);
   }
 
-  subscribe(listener: () => void): () => void {
+  subscribe(listener: (subjects: readonly string[] | undefined) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
+}
+
+/** A pulse a loop sleeps on, and which of its notifications concern the loop (by the subjects they name, if any). */
+export interface Watched {
+  readonly pulse: Pulse;
+  readonly wants: (subjects: readonly string[] | undefined) => boolean;
+}
+
+/** Notifications naming no subject, or one that `filter` takes (a subject filter; null takes every subject). */
+export function subjectsFor(filter: () => string | null): (subjects: readonly string[] | undefined) => boolean {
+  return (subjects) => {
+    const current = filter();
+    return subjects === undefined || current === null || subjects.some((subject) => subjectMatches(current, subject));
+  };
 }
 
 /**
@@ -17,15 +37,23 @@ export class Pulse {
  * A pulse that fires while the loop is busy is remembered, so a wake-up between "found
  * nothing" and "go to sleep" is never lost.
  */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class Wakeup {
   private pending = false;
   private wake: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private readonly unsubscribe: Array<() => void>;
+  private closed = false;
 
-  constructor(pulses: readonly Pulse[], private readonly signal: AbortSignal) {
-    this.unsubscribe = pulses.map((pulse) => pulse.subscribe(() => this.fire()));
+  constructor(pulses: ReadonlyArray<Pulse | Watched>, private readonly signal: AbortSignal) {
+    this.unsubscribe = pulses.map((watched) => {
+      if (watched instanceof Pulse) return watched.subscribe(() => this.fire());
+      return watched.pulse.subscribe((subjects) => {
+        if (watched.wants(subjects)) this.fire();
+      });
+    });
     signal.addEventListener('abort', () => this.fire(), { once: true });
   }
 
@@ -34,16 +62,19 @@ export class Wakeup {
     this.wake?.();
   }
 
-  /** Wakes the loop after `delayMs` (the earliest of several requests wins). */
+  /** Wakes the loop after `delayMs` (the earliest of several requests wins; none once closed). */
   after(delayMs: number): void {
-    const at = Date.now() + Math.max(0, delayMs);
+    if (this.closed) return;
+    // setTimeout's longest delay; a loop woken that late claims and sets its next timer.
+    const delay = Math.min(Math.max(0, delayMs), MAX_TIMER_MS);
+    const at = Date.now() + delay;
     if (at >= this.timerAt) return;
     clearTimeout(this.timer);
     this.timerAt = at;
     this.timer = setTimeout(() => {
       this.timerAt = Infinity;
       this.fire();
-    }, Math.max(0, delayMs));
+    }, delay);
   }
 
   /** Sleeps until woken, or `maxMs` at most. */
@@ -62,6 +93,7 @@ export class Wakeup {
   }
 
   close(): void {
+    this.closed = true;
     clearTimeout(this.timer);
     for (const unsubscribe of this.unsubscribe) unsubscribe();
     this.wake?.();

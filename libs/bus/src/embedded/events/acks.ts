@@ -17,7 +17,14 @@ export interface Delivery {
  * work is done / unwanted whoever holds it now); nak and working are, so a replica that lost
  * the message to a redelivery cannot push back the new holder's deadline.
  */
-export function toDelivery(db: Db, removals: (removal: PendingRemoval) => void, durable: string, claimed: Claimed, onSettled: () => void): Delivery {
+export function toDelivery(
+  db: Db,
+  removals: (removal: PendingRemoval) => void,
+  durable: string,
+  claimed: Claimed,
+  onSettled: () => void,
+  onNak: (delayMs: number) => void,
+): Delivery {
   let settled = false;
   const pending = db.t('consumer_pending');
   const key = [durable, claimed.row.seq];
@@ -42,6 +49,7 @@ export function toDelivery(db: Db, removals: (removal: PendingRemoval) => void, 
         [...key, claimed.deliveries, Math.round(delayMs)]);
       if (!rowCount) await assertConsumer(db, durable, 'nak');
       settle();
+      onNak(Math.round(delayMs));
     },
     working: async () => {
       const { rowCount } = await db.query('working',
@@ -82,7 +90,7 @@ export function groupedRemovals(db: Db): (removal: PendingRemoval) => void {
       return items.map((item) => found.has(`${item.durable}\u0000${item.seq}`));
     },
     settle: (item, found) => item.resolve(found),
-  }, { inFlight: 2, maxSize: 256 });
+  }, { inFlight: 1, maxSize: 256 });
 }
 
 /**

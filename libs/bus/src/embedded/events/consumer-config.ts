@@ -67,9 +67,9 @@ function checkDeliverFrom(from: DeliverFrom): void {
 /**
  * Creates the consumer, or brings an existing one's ack wait and limits in line. Its position
  * and filter stay as they were (they define the consumer; deliverFrom is ignored, as the
- * contract says) — the NATS transport does the same.
+ * contract says) — the NATS transport does the same. Returns the filter it keeps.
  */
-export async function upsertConsumer(db: Db, config: ConsumerConfig, logger: BusLogger): Promise<void> {
+export async function upsertConsumer(db: Db, config: ConsumerConfig, logger: BusLogger): Promise<string | null> {
   const messages = db.t('stream_messages');
   const head = `(SELECT coalesce(max(seq), 0) FROM ${messages})`;
   const from = config.deliverFrom;
@@ -87,4 +87,5 @@ export async function upsertConsumer(db: Db, config: ConsumerConfig, logger: Bus
     [config.durable, config.filter, config.ackWaitMs, config.maxDeliver, config.maxAckPending, ...extra]);
   const kept = rows[0]?.filter ?? null;
   if (kept !== config.filter) logger.warn({ durable: config.durable, wanted: config.filter, actual: kept }, 'embedded bus: durable consumer keeps its original filter');
+  return kept;
 }

@@ -1,9 +1,9 @@
 import { withTraceContext } from '../../trace';
 import type { ConsumerOptions, MessageHandler, Subscription } from '../../types';
 import { loopSubscription, retryDelay, type BusContext } from '../context';
-import { Wakeup, type Pulse } from '../wakeup';
+import { subjectsFor, Wakeup, type Pulse } from '../wakeup';
 import { releaseClaims, renewClaim, toDelivery } from './acks';
-import { claimMessages, type Claimed } from './claim';
+import { claimMessages, knownFilter, type Claimed, type KnownFilter } from './claim';
 import { consumerConfig, upsertConsumer } from './consumer-config';
 
 /** Messages claimed per round trip: enough to amortise the claim, few enough not to sit long in a batch. */
@@ -13,33 +13,45 @@ const BATCH = 32;
 export async function consume(ctx: BusContext, options: ConsumerOptions, handler: MessageHandler): Promise<Subscription> {
   ctx.assertAccepting('consume');
   const config = consumerConfig(options);
-  await upsertConsumer(ctx.db, config, ctx.logger);
+  const filter = knownFilter(await upsertConsumer(ctx.db, config, ctx.logger));
   ctx.assertAccepting('consume');
-  const subscription = await loopSubscription(ctx, (signal, ready) => run(ctx, config.durable, handler, signal, ready));
+  const subscription = await loopSubscription(ctx, (signal, ready) => run(ctx, config.durable, filter, handler, signal, ready));
   return { stop: () => subscription.stop(), closed: subscription.closed, durable: config.durable };
 }
 
-async function run(ctx: BusContext, durable: string, handler: MessageHandler, signal: AbortSignal, ready: () => void): Promise<void> {
+async function run(ctx: BusContext, durable: string, filter: KnownFilter, handler: MessageHandler, signal: AbortSignal, ready: () => void): Promise<void> {
   const { db, logger } = ctx;
-  // Settles by any replica in this process free maxAckPending room for the others.
+  // Settles by any replica in this process free maxAckPending room, which matters to a loop
+  // whose last claim that limit bounded.
   const settled = ctx.hub.pulse(`settled:${durable}`);
-  const wakeup = new Wakeup([ctx.hub.pulse('events'), settled], signal);
+  // While a claim is out its answer is not known yet: a settle then may be the room it lacks.
+  let limited = false;
+  let claiming = false;
+  // This process's publishes wake the loop when one matches its filter (the stored one, as the last claim found it).
+  const wakeup = new Wakeup([
+    { pulse: ctx.hub.pulse('events'), wants: subjectsFor(() => filter.text) },
+    { pulse: settled, wants: () => limited || claiming },
+  ], signal);
   let failures = 0;
   try {
     while (!signal.aborted) {
       let claim;
+      claiming = true;
       try {
-        claim = await claimMessages(db, durable, BATCH);
+        claim = await claimMessages(db, durable, BATCH, filter);
         if (failures > 0) logger.info({ durable }, 'embedded bus: consumer resumed');
         failures = 0;
       } catch (error) {
+        claiming = false;
         if (failures++ === 0) logger.warn({ err: (error as Error).message, durable }, 'embedded bus: consumer cannot claim, retrying');
         ready();
         await wakeup.sleep(retryDelay(failures));
         continue;
       }
+      claiming = false;
       ready();
       if (claim.gone) return;
+      limited = claim.limited;
       const batch = [...claim.messages];
       const claimedAt = Date.now();
       while (batch.length > 0 && !signal.aborted) {
@@ -53,8 +65,11 @@ async function run(ctx: BusContext, durable: string, handler: MessageHandler, si
         await releaseClaims(db, durable, batch).catch((error: unknown) =>
           logger.debug({ err: (error as Error).message, durable }, 'embedded bus: release failed; messages come back after the ack wait'));
       }
-      if (claim.messages.length > 0) continue;
-      if (claim.nextDueMs !== undefined) wakeup.after(claim.nextDueMs);
+      // A full batch: more may be waiting now. Otherwise the claim took everything there was in
+      // its snapshot, and what came since woke the loop (a publish it takes, a settle that makes
+      // room) or will (a redelivery falling due, another process's NOTIFY, the poll).
+      if (claim.messages.length === BATCH) continue;
+      if (claim.nextDueMs !== undefined) wakeup.after(claim.nextDueMs - (Date.now() - claimedAt));
       await wakeup.sleep(ctx.pollMs);
     }
   } finally {
@@ -65,7 +80,8 @@ async function run(ctx: BusContext, durable: string, handler: MessageHandler, si
 async function handle(ctx: BusContext, durable: string, claimed: Claimed, handler: MessageHandler, settled: Pulse, wakeup: Wakeup): Promise<void> {
   // A settled message frees a maxAckPending slot: replicas here claim again without waiting
   // for the poll (replicas in other processes find the room at their next poll).
-  const delivery = toDelivery(ctx.db, ctx.removals, durable, claimed, () => settled.notify());
+  // A nak'd message is due again after its delay: the loop claims then (it does not claim again after every batch).
+  const delivery = toDelivery(ctx.db, ctx.removals, durable, claimed, () => settled.notify(), (delayMs) => wakeup.after(delayMs));
   try {
     await withTraceContext(delivery.message.headers, () => handler(delivery.message));
   } catch (error) {
@@ -75,6 +91,5 @@ async function handle(ctx: BusContext, durable: string, claimed: Claimed, handle
     // delay is short enough that a test or a retry does not notice).
     const backoff = Math.min(50 * 2 ** (claimed.deliveries - 1), 5_000);
     await delivery.message.nak(backoff).catch(() => undefined);
-    wakeup.after(backoff);
   }
 }

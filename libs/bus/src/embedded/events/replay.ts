@@ -2,7 +2,7 @@ import { ValidationError } from '@cadre/proto';
 import { withTraceContext } from '../../trace';
 import type { ReplayOptions, StreamMessage, Subscription } from '../../types';
 import { loopSubscription, retryDelay, type BusContext } from '../context';
-import { Wakeup } from '../wakeup';
+import { subjectsFor, Wakeup } from '../wakeup';
 import { assertEventFilter } from './consumer-config';
 import { filterCondition } from './filter';
 import { MESSAGE_COLUMNS, toStreamMessage, type MessageRow } from './message';
@@ -32,7 +32,8 @@ export async function replay(
                           WHERE seq > $1 AND ${filter.sql} ORDER BY seq LIMIT $2) m ON true
       ORDER BY m.seq`;
   return loopSubscription(ctx, async (signal, ready) => {
-    const wakeup = new Wakeup([ctx.hub.pulse('events')], signal);
+    // This process's publishes wake the replay when one matches its filter.
+    const wakeup = new Wakeup([{ pulse: ctx.hub.pulse('events'), wants: subjectsFor(() => options?.filterSubject ?? null) }], signal);
     let position = fromSeq - 1;
     let failures = 0;
     try {

@@ -8,9 +8,19 @@ import { replay } from './replay';
 
 /** Stores messages in one statement (grouped with others waiting), all or none; wakes the readers of the stream. */
 async function store(ctx: BusContext, messages: readonly CheckedMessage[]): Promise<readonly PublishAck[]> {
-  const acks = await new Promise<readonly PublishAck[]>((resolve, reject) => ctx.publishes({ messages, resolve, reject }));
+  let acks: readonly PublishAck[];
+  try {
+    acks = await new Promise<readonly PublishAck[]>((resolve, reject) => ctx.publishes({ messages, resolve, reject }));
+  } catch (error) {
+    // The statement may have committed before its answer was lost: wake every loop here, since
+    // the NOTIFY it sent is not passed on to this process (hub.ts).
+    ctx.hub.pulse('events').notify();
+    throw error;
+  }
   // This process's loops wake at once; other processes get the NOTIFY the insert fired.
-  if (acks.some((ack) => !ack.duplicate)) ctx.hub.pulse('events').notify();
+  // Loops whose filter takes none of these subjects sleep on (a duplicate stored nothing).
+  const subjects = messages.flatMap((message, i) => (acks[i]?.duplicate === false ? [message.subject] : []));
+  if (subjects.length > 0) ctx.hub.pulse('events').notify(subjects);
   return acks;
 }
 

@@ -65,7 +65,7 @@ export function groupedEnqueues(db: Db): (enqueue: PendingEnqueue) => void {
       if (added) item.resolve({ jobId: item.jobId, duplicate: false });
       else void alone(item);
     },
-  }, { inFlight: 2, maxSize: 256 });
+  }, { inFlight: 1, maxSize: 256 });
 }
 
 /**
@@ -85,5 +85,5 @@ export function groupedCompletions(db: Db): (completion: PendingCompletion) => v
       return items.map(() => undefined);
     },
     settle: (item) => item.resolve(),
-  }, { inFlight: 2, maxSize: 256 });
+  }, { inFlight: 1, maxSize: 256 });
 }

@@ -22,9 +22,15 @@ export function embeddedWorkQueue(ctx: BusContext, name: string): WorkQueue {
       }
       const headers = outgoingHeaders(options.headers);
       const jobId = uuidv7();
-      const result = await new Promise<{ jobId: string; duplicate: boolean }>((resolve, reject) => ctx.enqueues({
+      const queued = new Promise<{ jobId: string; duplicate: boolean }>((resolve, reject) => ctx.enqueues({
         jobId, queue: name, msgId: options.msgId ?? jobId, data, headers: JSON.stringify(headers), resolve, reject,
       }));
+      // Failed, the statement may still have committed (its answer lost); its NOTIFY is not passed
+      // on to this process (hub.ts), so the workers here are woken either way.
+      const result = await queued.catch((error: unknown) => {
+        ctx.hub.pulse(`jobs:${name}`).notify();
+        throw error;
+      });
       if (!result.duplicate) ctx.hub.pulse(`jobs:${name}`).notify();
       return result;
     },
