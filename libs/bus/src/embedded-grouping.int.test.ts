@@ -216,6 +216,28 @@ describe('the embedded bus groups what comes at once', () => {
     }
   });
 
+  it('brings a bus schema made before the claim function up to date on start, and consumes from it', async () => {
+    const schema = 'cadre_bus_upgrade';
+    await (await createEmbeddedBus({ pool, schema })).drain();
+    // As an install from before migration 2 left it.
+    await pool.query(`DROP FUNCTION ${schema}.claim; DELETE FROM ${schema}.migrations WHERE version = 2`);
+    const upgraded = await createEmbeddedBus({ pool, schema });
+    try {
+      const { rows } = await pool.query<{ version: number }>(`SELECT version FROM ${schema}.migrations ORDER BY version`);
+      expect(rows.map((row) => row.version)).toEqual([1, 2]);
+      const received: string[] = [];
+      const sub = await upgraded.events.consume({ durable: 'upgraded' }, async (m) => {
+        received.push(m.subject);
+        await m.ack();
+      });
+      await upgraded.events.publish('evt.grouping.upgraded.1', bytes({}), { msgId: 'upgraded-1' });
+      await eventually(() => expect(received).toEqual(['evt.grouping.upgraded.1']));
+      await sub.stop();
+    } finally {
+      await upgraded.drain();
+    }
+  });
+
   it('enqueues jobs made at once in fewer statements (a msgId met twice is one job) and marks them done in groups', async () => {
     const queue = bus.workQueue('grouping-jobs');
     const ids = Array.from({ length: 100 }, (_, i) => (i % 10 === 9 ? `job-${i - 5}` : `job-${i}`));
