@@ -14,7 +14,7 @@ describe('the embedded bus groups what comes at once', () => {
   beforeAll(async () => {
     database = await createTestDatabase('cadre_bus_grouping');
     pool = new Pool({ connectionString: database.url, max: 10 });
-    counts = countStatements(pool, { publish: /publish"?\(/, ack: /DELETE FROM .*consumer_pending/, enqueue: /INSERT INTO .*jobs/, done: /SET status = 'done'/, claim: /claim"?\(/ });
+    counts = countStatements(pool, { publish: /publish"?\(/, ack: /DELETE FROM .*consumer_pending/, enqueue: /INSERT INTO .*jobs/, done: /SET status = 'done'/, claim: /claim"?\(/, claimJobs: /SET attempts = CASE/ });
     bus = await createEmbeddedBus({ pool, pollIntervalMs: 200 });
   });
 
@@ -235,6 +235,33 @@ describe('the embedded bus groups what comes at once', () => {
       await sub.stop();
     } finally {
       await upgraded.drain();
+    }
+  });
+
+  it('a worker claims once a job when they come one at a time, and wakes for a retry when it is due', async () => {
+    const quiet = await createEmbeddedBus({ pool, pollIntervalMs: 60_000 });
+    const queue = quiet.workQueue('grouping-one-by-one');
+    const attempts = new Map<number, number>();
+    const worker = await queue.process(async (job) => {
+      const i = job.json<{ i: number }>().i;
+      attempts.set(i, (attempts.get(i) ?? 0) + 1);
+      // The last job fails once: its retry is due after the backoff (250 ms), not at the minute's poll.
+      if (i === 9 && job.attempt === 1) throw new Error('once');
+    }, { concurrency: 4 });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      counts.clear();
+      for (let i = 0; i < 10; i++) {
+        await queue.enqueue(bytes({ i }));
+        await eventually(() => expect(attempts.get(i)).toBeGreaterThanOrEqual(1), 5_000);
+      }
+      await eventually(() => expect(attempts.get(9)).toBe(2), 5_000);
+      // One claim a job (and one for the retry): a job done no longer sets off a claim that finds nothing.
+      expect(counts.get('claimJobs') ?? 0).toBeLessThanOrEqual(12);
+      await eventually(async () => expect(await queue.depth()).toBe(0));
+    } finally {
+      await worker.stop();
+      await quiet.drain();
     }
   });
 

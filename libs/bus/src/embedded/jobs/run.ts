@@ -11,16 +11,20 @@ import { publishEvent } from '../events/publish';
 import type { ClaimedJob } from './claim';
 import { retryBackoffMs, type WorkerSettings } from './settings';
 
-/** Runs one claimed job: ack on return, retry with backoff on throw, dead letter when attempts run out. */
-export async function runJob(ctx: BusContext, queue: string, claimed: ClaimedJob, handler: JobHandler, settings: WorkerSettings): Promise<void> {
+/**
+ * Runs one claimed job: ack on return, retry with backoff on throw, dead letter when attempts run
+ * out. Resolves with the delay of the retry it scheduled, if any (the worker wakes for it then).
+ */
+export async function runJob(ctx: BusContext, queue: string, claimed: ClaimedJob, handler: JobHandler, settings: WorkerSettings): Promise<number | undefined> {
   // The previous attempt crashed, timed out or naked as the last one allowed: it is over.
   if (claimed.previous >= settings.maxAttempts) {
     await deadLetter(ctx, queue, claimed, claimed.previous, 'attempts exhausted');
-    return;
+    return undefined;
   }
   const { db, logger } = ctx;
   const log = { queue, jobId: claimed.jobId, attempt: claimed.attempt };
   let settled = false;
+  let retryIn: number | undefined;
   const data = new Uint8Array(claimed.data);
   const headers = storedHeaders(claimed.headers);
   const job: Job = Object.freeze({
@@ -39,6 +43,7 @@ export async function runJob(ctx: BusContext, queue: string, claimed: ClaimedJob
       if (settled) return;
       settled = true;
       await retryLater(db, claimed, delayMs ?? 0);
+      retryIn = delayMs ?? 0;
     },
     term: async (reason?: string) => {
       if (settled) return;
@@ -48,18 +53,25 @@ export async function runJob(ctx: BusContext, queue: string, claimed: ClaimedJob
   });
   try {
     await withTraceContext(headers, () => handler(job));
-    if (settled) return;
+    if (settled) return retryIn;
     settled = true;
     await new Promise<void>((resolve, reject) => ctx.completions({ jobId: claimed.jobId, resolve, reject }));
+    return undefined;
   } catch (error) {
     if (settled) {
+      // It comes back when its lease ends, which the worker's timer already covers.
       logger.warn({ ...log, err: error }, 'embedded bus: job finished but settling it failed; it may run again');
-      return;
+      return undefined;
     }
     settled = true;
     logger.warn({ ...log, err: error }, 'embedded bus: job failed');
-    if (claimed.attempt >= settings.maxAttempts) await deadLetter(ctx, queue, claimed, claimed.attempt, reasonOf(error));
-    else await retryLater(db, claimed, retryBackoffMs(claimed.attempt));
+    if (claimed.attempt >= settings.maxAttempts) {
+      await deadLetter(ctx, queue, claimed, claimed.attempt, reasonOf(error));
+      return undefined;
+    }
+    const backoff = retryBackoffMs(claimed.attempt);
+    await retryLater(db, claimed, backoff);
+    return backoff;
   }
 }
 

@@ -37,13 +37,20 @@ export function startWorker(ctx: BusContext, queue: string, handler: JobHandler,
           continue;
         }
         ready();
-        // Jobs start before anything else is asked of the database.
+        // Jobs start before anything else is asked of the database. A job that ends frees a
+        // slot, which the loop takes at once when it was full (it waits on the running jobs
+        // then); a sleeping loop last found the queue without a ready job, so it wakes for a
+        // retry when that is due, or on anything unexpected, not for every job done.
         for (const job of claimed) {
           const task: Promise<void> = runJob(ctx, queue, job, handler, settings)
-            .catch((error: unknown) => ctx.logger.error({ err: error, queue, jobId: job.jobId }, 'embedded bus: job runner failed'))
+            .then((retryIn) => {
+              if (retryIn !== undefined) wakeup.after(retryIn);
+            }, (error: unknown) => {
+              ctx.logger.error({ err: error, queue, jobId: job.jobId }, 'embedded bus: job runner failed');
+              wakeup.fire();
+            })
             .finally(() => {
               running.delete(task);
-              wakeup.fire();
             });
           running.add(task);
         }
