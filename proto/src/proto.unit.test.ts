@@ -4,7 +4,7 @@ import { z } from 'zod';
 import {
   CadreError, ConcurrencyError, UnavailableError, ValidationError, assertSubject, assertSubjectFilter,
   createEventRegistry, defineCommand, defineEvent, EventRegistry, eventJsonSchemas, eventSubject, parseOrThrow,
-  scopeFilter, subjectMatches, toCadreError, allEvents, type EventDefinition,
+  scopeFilter, subjectMatcher, subjectMatches, toCadreError, allEvents, type EventDefinition,
   domainFilter, eventFilter, eventTypeFilter, eventTypePrefix, llmCall, stepQueued,
 } from '@cadre/proto';
 import * as activityContracts from './activity';
@@ -70,6 +70,17 @@ describe('subjects', () => {
     expect(subjectMatches('evt.a', 'evt.a.b')).toBe(false);
     expect(subjectMatches(scopeFilter('run-1'), eventSubject('runs', 'step_started', 'run-1'))).toBe(true);
     expect(subjectMatches(scopeFilter('run-1'), eventSubject('runs', 'step_started', 'run-2'))).toBe(false);
+  });
+
+  it('match the same with a filter read once (subjectMatcher) as with subjectMatches', () => {
+    const filters = ['evt.run.*', 'evt.run.>', 'evt.*.r1', 'evt.>', '*.run.*', '>', 'evt.ru_.*', 'evt.run.$x+y', 'evt.*.*.step', 'evt.*.b.>', 'evt', '*', 'evt.a.b.c'];
+    const subjects = ['evt.run.r1', 'evt.run.r1.step', 'evt.run', 'evt', 'evtX.run.r1', 'evt.ru_.r1', 'evt.run.$x+y', 'evt.a.b.c', 'evt.a.b', 'x', 'evt.runner.r1'];
+    for (const filter of filters) {
+      const matches = subjectMatcher(filter);
+      for (const subject of subjects) expect([filter, subject, matches(subject)]).toEqual([filter, subject, subjectMatches(filter, subject)]);
+    }
+    expect(subjectMatcher('evt.run.>')('evt.runner.r1')).toBe(false);
+    expect(subjectMatcher('evt.>')('evt')).toBe(false);
   });
 
   it('build event filters from a domain, a type or a scope', () => {

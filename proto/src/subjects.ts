@@ -28,7 +28,29 @@ export function isValidSubject(subject: string, allowWildcards: boolean): boolea
 
 /** True when a concrete subject matches a filter with `*` / `>` wildcards. */
 export function subjectMatches(filter: string, subject: string): boolean {
-  const f = filter.split('.');
+  return matchTokens(filter.split('.'), subject);
+}
+
+/**
+ * `subjectMatches` for one filter, read once: for a filter tested against many subjects (the
+ * endpoints, subscribers and loops of the embedded bus, at every request or publish). A filter
+ * without wildcards compares the subject; one whose only wildcard is a final `>` compares its
+ * prefix.
+ */
+export function subjectMatcher(filter: string): (subject: string) => boolean {
+  const tokens = filter.split('.');
+  const last = tokens.length - 1;
+  const wildcards = tokens.filter((token) => token === '*' || token === '>').length;
+  if (wildcards === 0) return (subject) => subject === filter;
+  if (wildcards === 1 && tokens[last] === '>') {
+    const prefix = last === 0 ? '' : `${tokens.slice(0, last).join('.')}.`;
+    // `>` takes one token or more: something must follow the prefix (a subject has no empty token).
+    return (subject) => subject.length > prefix.length && subject.startsWith(prefix);
+  }
+  return (subject) => matchTokens(tokens, subject);
+}
+
+function matchTokens(f: readonly string[], subject: string): boolean {
   const s = subject.split('.');
   for (let i = 0; i < f.length; i++) {
     const token = f[i];

@@ -1,4 +1,4 @@
-import { assertName, assertSubject, assertSubjectFilter, subjectMatches, UnavailableError, ValidationError } from '@cadre/proto';
+import { assertName, assertSubject, assertSubjectFilter, subjectMatcher, UnavailableError, ValidationError } from '@cadre/proto';
 import { decodeJson } from '../codec';
 import { withTraceContext } from '../trace';
 import type { Ephemeral, EphemeralMessage, Headers, Subscription } from '../types';
@@ -7,6 +7,8 @@ import type { BusLogger } from '../logger';
 
 interface Subscriber {
   readonly filter: string;
+  /** The filter, read once (see subjectMatcher). */
+  readonly matches: (subject: string) => boolean;
   readonly queue: string | undefined;
   readonly handler: (message: EphemeralMessage) => void;
   active: boolean;
@@ -29,7 +31,7 @@ export class EphemeralHub {
   }
 
   publish(subject: string, data: Uint8Array, headers: Headers): void {
-    const matching = this.subscribers.filter((s) => subjectMatches(s.filter, subject));
+    const matching = this.subscribers.filter((s) => s.matches(subject));
     const groups = new Map<string, Subscriber[]>();
     const targets: Subscriber[] = [];
     for (const s of matching) {
@@ -83,7 +85,7 @@ export function ephemeralFor(
       assertAccepting('ephemeral subscribe');
       assertSubjectFilter(subject);
       if (options?.queue !== undefined) assertName('queue', options.queue);
-      const subscriber: Subscriber = { filter: subject, queue: options?.queue, handler, active: true };
+      const subscriber: Subscriber = { filter: subject, matches: subjectMatcher(subject), queue: options?.queue, handler, active: true };
       hub.add(subscriber);
       let markClosed: () => void = () => undefined;
       const closed = new Promise<void>((resolve) => (markClosed = resolve));

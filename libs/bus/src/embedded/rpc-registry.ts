@@ -1,4 +1,4 @@
-import { subjectMatches } from '@cadre/proto';
+import { subjectMatcher } from '@cadre/proto';
 import type { Headers } from '../types';
 
 /** A reply as it crosses the in-process "wire": JSON bytes of the result or of an ErrorBody. */
@@ -15,9 +15,11 @@ export interface Endpoint {
 /** Endpoints by subject, shared by the buses of a hub; requests go round-robin within a queue group. */
 export class RpcRegistry {
   private endpoints: readonly Endpoint[] = [];
+  private readonly matchers = new WeakMap<Endpoint, (subject: string) => boolean>();
   private readonly turns = new Map<string, number>();
 
   add(endpoints: readonly Endpoint[]): void {
+    for (const endpoint of endpoints) this.matchers.set(endpoint, subjectMatcher(endpoint.subject));
     this.endpoints = [...this.endpoints, ...endpoints];
   }
 
@@ -32,7 +34,7 @@ export class RpcRegistry {
    * the caller the same outcome without running the handler several times.
    */
   pick(subject: string): Endpoint | undefined {
-    const matching = this.endpoints.filter((e) => subjectMatches(e.subject, subject));
+    const matching = this.endpoints.filter((e) => this.matchers.get(e)?.(subject) ?? false);
     const first = matching[0];
     if (!first) return undefined;
     const group = matching.filter((e) => e.queue === first.queue);

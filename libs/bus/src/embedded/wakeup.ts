@@ -1,4 +1,4 @@
-import { subjectMatches } from '@cadre/proto';
+import { subjectMatcher } from '@cadre/proto';
 
 /**
  * A named event source in the process ("a message was published", "a job was queued"). A
@@ -26,9 +26,16 @@ export interface Watched {
 
 /** Notifications naming no subject, or one that `filter` takes (a subject filter; null takes every subject). */
 export function subjectsFor(filter: () => string | null): (subjects: readonly string[] | undefined) => boolean {
+  let compiledFrom: string | null | undefined;
+  let matches: (subject: string) => boolean = () => true;
   return (subjects) => {
     const current = filter();
-    return subjects === undefined || current === null || subjects.some((subject) => subjectMatches(current, subject));
+    if (subjects === undefined || current === null) return true;
+    if (current !== compiledFrom) {
+      compiledFrom = current;
+      matches = subjectMatcher(current);
+    }
+    return subjects.some(matches);
   };
 }
 
