@@ -14,18 +14,17 @@ export interface Endpoint {
 
 /** Endpoints by subject, shared by the buses of a hub; requests go round-robin within a queue group. */
 export class RpcRegistry {
-  private endpoints: readonly Endpoint[] = [];
-  private readonly matchers = new WeakMap<Endpoint, (subject: string) => boolean>();
+  /** Each endpoint with its subject filter read once (see subjectMatcher). */
+  private endpoints: readonly { readonly endpoint: Endpoint; readonly matches: (subject: string) => boolean }[] = [];
   private readonly turns = new Map<string, number>();
 
   add(endpoints: readonly Endpoint[]): void {
-    for (const endpoint of endpoints) this.matchers.set(endpoint, subjectMatcher(endpoint.subject));
-    this.endpoints = [...this.endpoints, ...endpoints];
+    this.endpoints = [...this.endpoints, ...endpoints.map((endpoint) => ({ endpoint, matches: subjectMatcher(endpoint.subject) }))];
   }
 
   remove(endpoints: readonly Endpoint[]): void {
     const gone = new Set(endpoints);
-    this.endpoints = this.endpoints.filter((e) => !gone.has(e));
+    this.endpoints = this.endpoints.filter((e) => !gone.has(e.endpoint));
   }
 
   /**
@@ -34,7 +33,7 @@ export class RpcRegistry {
    * the caller the same outcome without running the handler several times.
    */
   pick(subject: string): Endpoint | undefined {
-    const matching = this.endpoints.filter((e) => this.matchers.get(e)?.(subject) ?? false);
+    const matching = this.endpoints.filter((e) => e.matches(subject)).map((e) => e.endpoint);
     const first = matching[0];
     if (!first) return undefined;
     const group = matching.filter((e) => e.queue === first.queue);

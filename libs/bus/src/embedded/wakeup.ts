@@ -39,13 +39,14 @@ export function subjectsFor(filter: () => string | null): (subjects: readonly st
   };
 }
 
+/** setTimeout's longest delay. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * What a polling loop sleeps on: any of its pulses, a timer it set, or a stop signal.
  * A pulse that fires while the loop is busy is remembered, so a wake-up between "found
  * nothing" and "go to sleep" is never lost.
  */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 export class Wakeup {
   private pending = false;
   private wake: (() => void) | undefined;
@@ -72,7 +73,7 @@ export class Wakeup {
   /** Wakes the loop after `delayMs` (the earliest of several requests wins; none once closed). */
   after(delayMs: number): void {
     if (this.closed) return;
-    // setTimeout's longest delay; a loop woken that late claims and sets its next timer.
+    // A loop woken at the longest delay claims and sets its next timer.
     const delay = Math.min(Math.max(0, delayMs), MAX_TIMER_MS);
     const at = Date.now() + delay;
     if (at >= this.timerAt) return;

@@ -59,9 +59,10 @@ export async function runJob(ctx: BusContext, queue: string, claimed: ClaimedJob
     return undefined;
   } catch (error) {
     if (settled) {
-      // It comes back when its lease ends, which the worker's timer already covers.
+      // A nak'd job is due after its delay; one whose completion failed comes back when its
+      // lease ends, which the worker's timer already covers.
       logger.warn({ ...log, err: error }, 'embedded bus: job finished but settling it failed; it may run again');
-      return undefined;
+      return retryIn;
     }
     settled = true;
     logger.warn({ ...log, err: error }, 'embedded bus: job failed');
