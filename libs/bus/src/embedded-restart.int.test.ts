@@ -117,10 +117,18 @@ describe('embedded bus while Postgres restarts', () => {
     await server.dispose();
   });
 
-  it('fails publishes with UnavailableError while the database is down, then carries on, consumers included', async () => {
-    const bus = await createEmbeddedBus({ databaseUrl: server.url, pollIntervalMs: 200 });
+  // Over TCP (a database elsewhere), and over the server's Unix socket (npm start's own Postgres),
+  // whose file is gone while the server is down.
+  it.each([
+    ['TCP', (s: EmbeddedPostgresServer) => s.url],
+    ['its Unix socket', (s: EmbeddedPostgresServer) => s.localUrl],
+  ])('fails publishes with UnavailableError while the database is down, then carries on, consumers included (over %s)', async (over, urlOf) => {
+    const databaseUrl = urlOf(server);
+    if (over !== 'TCP') expect(new URL(databaseUrl).searchParams.get('host')).toBeTruthy();
+    const topic = over === 'TCP' ? 'outage' : 'outage_socket';
+    const bus = await createEmbeddedBus({ databaseUrl, pollIntervalMs: 200 });
     const received = new Set<number>();
-    await bus.events.consume({ durable: 'outage', filterSubject: 'evt.outage.>' }, async (m) => {
+    await bus.events.consume({ durable: topic, filterSubject: `evt.${topic}.>` }, async (m) => {
       await m.ack();
       received.add(m.json<number>());
     });
@@ -130,7 +138,7 @@ describe('embedded bus while Postgres restarts', () => {
     const publishOne = async (): Promise<void> => {
       const i = n++;
       try {
-        await bus.events.publish(`evt.outage.${i}`, bytes(i), { msgId: `outage-${i}` });
+        await bus.events.publish(`evt.${topic}.${i}`, bytes(i), { msgId: `${topic}-${i}` });
         acked.push(i);
       } catch (error) {
         failures.push(error);

@@ -1,2 +1,3 @@
 export { startEmbeddedPostgres, type EmbeddedPostgresServer, type EmbeddedPostgresOptions } from './server';
 export { freePort } from './port';
+export { unixSocketUrl } from './socket';

@@ -1,10 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { unixSocketUrl } from '@cadre/embedded-postgres';
 import { startEmbeddedPostgres } from './postgres-server';
 
 /** A fresh database of its own for one suite. */
 export interface TestDatabase {
   readonly url: string;
+  /**
+   * The database as `npm start` reaches its own Postgres: over the server's Unix socket when the
+   * server is on this machine and has one, else `url` (benchmarks of the embedded mode).
+   */
+  readonly localUrl: string;
   readonly name: string;
   dispose(): Promise<void>;
 }
@@ -47,9 +53,11 @@ export async function createTestDatabase(prefix = 'cadre_test', onServer?: strin
   } finally {
     await admin.end();
   }
+  const url = withDatabase(server, name);
   return {
     name,
-    url: withDatabase(server, name),
+    url,
+    localUrl: unixSocketUrl(url) ?? url,
     dispose: async () => {
       const client = new Client({ connectionString: server });
       await client.connect();

@@ -44,14 +44,15 @@ export async function openPostgres(databaseUrl: string | undefined, dataDir: str
     settings: EMBEDDED_SETTINGS,
     onLog: (line) => logger.debug({ postgres: line.trim() }, 'postgres'),
   });
+  // This process and the server share the machine: every connection goes over the server's Unix socket.
   try {
-    if (existing) await adoptPassword(server.url, password, logger);
-    await ensureDatabase(server.url, DATABASE);
+    if (existing) await adoptPassword(server.localUrl, password, logger);
+    await ensureDatabase(server.localUrl, DATABASE);
   } catch (error) {
     await server.dispose();
     throw error;
   }
-  const url = new URL(server.url);
+  const url = new URL(server.localUrl);
   url.pathname = `/${DATABASE}`;
   return { url: url.toString(), embedded: true, close: () => server.dispose() };
 }

@@ -82,8 +82,9 @@ export async function startNatsStack(env: Record<string, string> = {}): Promise<
 /** Embedded: one process, one in-process bus, as `npm start` runs it. */
 export async function startEmbeddedStack(env: Record<string, string> = {}): Promise<BenchStack> {
   const database = await createTestDatabase('cadre_bench');
-  const bus = await createEmbeddedBus({ databaseUrl: database.url });
-  const pool = new Pool({ connectionString: database.url, max: 20 });
+  // Over Postgres's Unix socket, as `npm start` reaches its own.
+  const bus = await createEmbeddedBus({ databaseUrl: database.localUrl });
+  const pool = new Pool({ connectionString: database.localUrl, max: 20 });
   // Dropping the database at the end cuts every connection: expected then, not a failure.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));

@@ -62,7 +62,10 @@ const TRANSPORT_NAMES: Record<Transport, string> = { embedded: 'embedded', nats:
 async function startStack(transport: Transport): Promise<Stack> {
   const database: TestDatabase = await createTestDatabase('cadre_bench_runs');
   const nats: TestNats | undefined = transport !== 'embedded' ? await startNats() : undefined;
-  const embedded = nats ? undefined : await createEmbeddedBus({ databaseUrl: database.url });
+  // Embedded, Postgres is reached as `npm start` reaches its own: over its Unix socket. On NATS,
+  // over TCP, as a deployment reaches a database on another host.
+  const databaseUrl = nats ? database.url : database.localUrl;
+  const embedded = nats ? undefined : await createEmbeddedBus({ databaseUrl });
   const buses: Bus[] = embedded ? [embedded] : [];
   const pools: Pool[] = [];
   const connect = async (name: string): Promise<Bus> => {
@@ -72,7 +75,7 @@ async function startStack(transport: Transport): Promise<Stack> {
     return bus;
   };
   const deps = async (name: string) => {
-    const pool = new Pool({ connectionString: database.url, max: 10 });
+    const pool = new Pool({ connectionString: databaseUrl, max: 10 });
     // Dropping the database at the end cuts every connection: expected then, not a failure.
     pool.on('error', () => undefined);
     pools.push(pool);

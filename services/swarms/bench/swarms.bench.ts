@@ -29,7 +29,9 @@ interface Stack {
 async function startStack(transport: 'embedded' | 'nats'): Promise<Stack> {
   const database: TestDatabase = await createTestDatabase('cadre_bench_swarms');
   const nats: TestNats | undefined = transport === 'nats' ? await startNats() : undefined;
-  const embedded = nats ? undefined : await createEmbeddedBus({ databaseUrl: database.url });
+  // Embedded, over Postgres's Unix socket as `npm start` does; on NATS over TCP, as deployed.
+  const databaseUrl = nats ? database.url : database.localUrl;
+  const embedded = nats ? undefined : await createEmbeddedBus({ databaseUrl });
   const buses: Bus[] = embedded ? [embedded] : [];
   const pools: Pool[] = [];
   const connect = async (name: string): Promise<Bus> => {
@@ -41,7 +43,7 @@ async function startStack(transport: 'embedded' | 'nats'): Promise<Stack> {
   const env = { CADRE_SECRET_KEY: 'a bench key that is long enough to be used', AGENTS_CONCURRENCY: '32' };
   const services: Service[] = [];
   for (const definition of registry.filter((service) => ['runs', 'agents', 'swarms'].includes(service.name))) {
-    const pool = new Pool({ connectionString: database.url, max: 10 });
+    const pool = new Pool({ connectionString: databaseUrl, max: 10 });
     pools.push(pool);
     services.push(await startDefinedService(definition, { bus: await connect(definition.name), pool, logger: silentLogger(), instance: `${definition.name}-bench` }, { env }));
   }

@@ -1,8 +1,9 @@
 import { CadreError, UnavailableError } from '@cadre/proto';
 
 // Socket errors and the SQLSTATEs Postgres sends while it shuts down, restarts or is full.
+// ENOENT: over a Unix socket, the server's socket file is gone while it is down.
 const CONNECTION_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN',
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOENT',
   '57P01', '57P02', '57P03', '53300',
 ]);
 const CONNECTION_MESSAGES = /connection terminated|terminating connection|timeout exceeded when trying to connect|connection error|not queryable|Cannot use a pool after calling end|Client was closed|Connection refused/i;
