@@ -118,7 +118,10 @@ describe('distributed tracing: every service in its own process, exporting spans
 
   it('links the gateway\'s HTTP span, the runs handler span and its SQL in one trace across processes', async () => {
     const gateway = replica('gateway');
-    await createRun(gateway.url, token, { pipeline_id: 'demo', task_description: 'traced across processes' });
+    // A failure here (once a 503 in CI, cause not found) shows the processes' own logs with it.
+    await createRun(gateway.url, token, { pipeline_id: 'demo', task_description: 'traced across processes' }).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}\n${fleet.report()}`);
+    });
 
     const { request, handler, queries } = await whenReceived(receiver, (spans) => runTrace(spans, gateway.child.pid!)).catch((error: unknown) => {
       throw new Error(`${(error as Error).message}\n${report(receiver, fleet)}`);
