@@ -195,6 +195,39 @@ describe('the embedded bus groups what comes at once', () => {
     }
   });
 
+  it('a lingering consumer takes what came in its linger in one claim; one that does not linger claims at each publish', async () => {
+    // Polls once a minute: every claim below came from a wake-up.
+    const quiet = await createEmbeddedBus({ pool, pollIntervalMs: 60_000 });
+    const claimsFor = async (topic: string, lingerMs: number | undefined): Promise<number> => {
+      const received: number[] = [];
+      const sub = await quiet.events.consume({ durable: `grouping-${topic}`, filterSubject: `evt.grouping.${topic}.>`, ...(lingerMs === undefined ? {} : { lingerMs }) }, async (m) => {
+        received.push(m.json<{ i: number }>().i);
+        await m.ack();
+      });
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        counts.clear();
+        // Five publishes 30 ms apart, each waking the consumer.
+        for (let i = 0; i < 5; i++) {
+          await quiet.events.publish(`evt.grouping.${topic}.${i}`, bytes({ i }), { msgId: `${topic}-${i}` });
+          await new Promise((resolve) => setTimeout(resolve, 30));
+        }
+        await eventually(() => expect(received).toEqual([0, 1, 2, 3, 4]), 5_000);
+        await new Promise((resolve) => setTimeout(resolve, 700));
+        expect(received).toEqual([0, 1, 2, 3, 4]);
+        return counts.get('claim') ?? 0;
+      } finally {
+        await sub.stop();
+      }
+    };
+    try {
+      expect(await claimsFor('lingering', 500)).toBe(1);
+      expect(await claimsFor('eager', undefined)).toBeGreaterThanOrEqual(4);
+    } finally {
+      await quiet.drain();
+    }
+  });
+
   it('claims a nak\'d message again when its delay is over, with nothing else to wake the consumer', async () => {
     const quiet = await createEmbeddedBus({ pool, pollIntervalMs: 60_000 });
     const deliveries: number[] = [];

@@ -19,6 +19,9 @@ import { memoryTools } from './tools/memory';
 import { codeGraphTools } from './tools/code-graph';
 import { createToolRegistry, type AgentTool, type ToolRegistry } from './tools/registry';
 
+/** How long the llm_calls projection lets events gather before it takes them (see ConsumerOptions.lingerMs). */
+const LLM_CALLS_LINGER_MS = 50;
+
 /** Options of the agents service beyond its config: the tools agents may call besides `complete` and `fail`. */
 export interface AgentsServiceOptions {
   readonly tools?: readonly AgentTool[] | ToolRegistry;
@@ -73,7 +76,8 @@ export const agentsService = defineService({
         await providers.follow(bus),
         // Steps keep each agent's overrides until a replica changes them.
         await ctx.catalog.follow(bus),
-        await startProjection(kit, llmCallsProjection(schema)),
+        // Usage is read by people, not by the step: the calls of the next moments go in one claim and one transaction.
+        await startProjection(kit, llmCallsProjection(schema), { lingerMs: LLM_CALLS_LINGER_MS }),
         ...(config.AGENTS_EXECUTOR_ENABLED ? [await startExecutor(ctx)] : []),
       ],
     };

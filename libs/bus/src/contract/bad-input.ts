@@ -36,6 +36,9 @@ export function registerBadInput(ctx: ContractContext): void {
       expect(await rejection(ctx.a().events.consume({ durable, filterSubject: 'evt.>.x' }, handler))).toBeInstanceOf(ValidationError);
       expect(await rejection(ctx.a().events.consume({ durable, deliverFrom: { kind: 'sequence', seq: 0 } }, handler))).toBeInstanceOf(ValidationError);
       expect(await rejection(ctx.a().events.consume({ durable, ackWaitMs: -1 }, handler))).toBeInstanceOf(ValidationError);
+      for (const lingerMs of [-1, Number.NaN, 600_000]) {
+        expect(await rejection(ctx.a().events.consume({ durable, lingerMs }, handler))).toBeInstanceOf(ValidationError);
+      }
       expect(await rejection(ctx.a().events.replay({ fromSeq: 0 }, handler))).toBeInstanceOf(ValidationError);
       expect(await rejection(ctx.a().events.deleteConsumer('has.dot'))).toBeInstanceOf(ValidationError);
       expect(await rejection(ctx.a().events.consumerLag('has.dot'))).toBeInstanceOf(ValidationError);

@@ -1,4 +1,5 @@
 import { subjectMatcher } from '@cadre/proto';
+import { sleep } from '../timing';
 
 /**
  * A named event source in the process ("a message was published", "a job was queued"). A
@@ -97,6 +98,15 @@ export class Wakeup {
       });
       this.wake = undefined;
     }
+    this.pending = false;
+  }
+
+  /**
+   * Waits `ms` (less when stopped), then forgets the wake-ups of that time: the claim that
+   * follows takes what they announced (a publish wakes only after it committed).
+   */
+  async linger(ms: number): Promise<void> {
+    await sleep(ms, this.signal);
     this.pending = false;
   }
 

@@ -2,6 +2,7 @@ import { AckPolicy, DeliverPolicy, type ConsumerConfig, type ConsumerInfo, type 
 import { nanos } from '@nats-io/nats-core';
 import { assertName, assertSubjectFilter, ValidationError } from '@cadre/proto';
 import type { ConsumerOptions, DeliverFrom } from '../types';
+import { lingerOf } from '../timing';
 import { isNotFound } from './errors';
 import type { BusLogger } from '../logger';
 
@@ -15,6 +16,8 @@ export function validateConsumerOptions(options: ConsumerOptions): void {
   positive('ackWaitMs', options.ackWaitMs);
   positive('maxDeliver', options.maxDeliver);
   positive('maxAckPending', options.maxAckPending);
+  // Honoured by the embedded bus only, but checked alike, so options valid on one transport are on the other.
+  lingerOf(options.lingerMs);
   const from = options.deliverFrom;
   if (from?.kind === 'sequence' && !(Number.isInteger(from.seq) && from.seq >= 1)) {
     throw new ValidationError('deliverFrom.seq must be a positive integer', { seq: from.seq });

@@ -13,6 +13,8 @@ export interface ProjectionConsumerOptions {
   readonly filterSubject?: string;
   readonly deliverFrom?: ConsumerOptions['deliverFrom'];
   readonly ackWaitMs?: number;
+  /** See ConsumerOptions.lingerMs (default 0). */
+  readonly lingerMs?: number;
   /** Upcasts events published under an older schema version before they are applied (the store's registry). */
   readonly registry: EventRegistry;
   readonly logger?: RelayLogger;
@@ -92,6 +94,7 @@ export async function runProjectionFromBus<DB>(projection: Projection<DB>, bus: 
       ...(options.filterSubject !== undefined ? { filterSubject: options.filterSubject } : {}),
       ...(options.deliverFrom !== undefined ? { deliverFrom: options.deliverFrom } : {}),
       ...(options.ackWaitMs !== undefined ? { ackWaitMs: options.ackWaitMs } : {}),
+      ...(options.lingerMs !== undefined ? { lingerMs: options.lingerMs } : {}),
     },
     async (message) => {
       const event = decodeEvent(message, options.registry);

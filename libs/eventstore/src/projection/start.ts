@@ -15,6 +15,11 @@ export interface ProjectionFeed {
   /** Subject filter (default the narrowest one covering the event types). */
   readonly filterSubject?: string;
   readonly ackWaitMs?: number;
+  /**
+   * For a read model nobody waits on, or one its writers keep current themselves: how long the
+   * consumer lets events gather before it takes them (ConsumerOptions.lingerMs; default 0).
+   */
+  readonly lingerMs?: number;
 }
 
 export interface RunProjectionOptions extends ProjectionFeed {
@@ -58,6 +63,7 @@ export async function runProjection<DB>(definition: ProjectionDefinition<DB>, op
     // Where a new durable consumer starts; one that exists goes on from its own position.
     deliverFrom: { kind: 'sequence', seq: (await projection.position()) + 1 },
     ...(options.ackWaitMs !== undefined ? { ackWaitMs: options.ackWaitMs } : {}),
+    ...(options.lingerMs !== undefined ? { lingerMs: options.lingerMs } : {}),
   });
   return { ...subscription, projection };
 }

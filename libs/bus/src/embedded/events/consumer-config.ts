@@ -2,6 +2,7 @@ import { assertName, assertSubjectFilter, ValidationError } from '@cadre/proto';
 import type { ConsumerOptions, DeliverFrom } from '../../types';
 import type { Db } from '../db';
 import type { BusLogger } from '../../logger';
+import { lingerOf } from '../../timing';
 
 /** Consumer options with defaults applied and checked. */
 export interface ConsumerConfig {
@@ -11,6 +12,8 @@ export interface ConsumerConfig {
   readonly ackWaitMs: number;
   readonly maxDeliver: number | null;
   readonly maxAckPending: number;
+  /** Kept by the process, not the consumer's row: replicas may linger differently. */
+  readonly lingerMs: number;
 }
 
 /** Applies defaults; bad options are a ValidationError. */
@@ -27,6 +30,7 @@ export function consumerConfig(options: ConsumerOptions): ConsumerConfig {
   if (maxDeliver !== undefined && maxDeliver !== -1 && (!Number.isInteger(maxDeliver) || maxDeliver < 1)) {
     throw new ValidationError('maxDeliver must be a positive integer');
   }
+  const lingerMs = lingerOf(options.lingerMs);
   const deliverFrom = options.deliverFrom ?? { kind: 'all' };
   checkDeliverFrom(deliverFrom);
   return {
@@ -36,6 +40,7 @@ export function consumerConfig(options: ConsumerOptions): ConsumerConfig {
     ackWaitMs,
     maxDeliver: maxDeliver === undefined || maxDeliver === -1 ? null : maxDeliver,
     maxAckPending,
+    lingerMs,
   };
 }
 

@@ -4,7 +4,7 @@ import { loopSubscription, retryDelay, type BusContext } from '../context';
 import { subjectsFor, Wakeup, type Pulse } from '../wakeup';
 import { releaseClaims, renewClaim, toDelivery } from './acks';
 import { claimMessages, knownFilter, type Claimed, type KnownFilter } from './claim';
-import { consumerConfig, upsertConsumer } from './consumer-config';
+import { consumerConfig, upsertConsumer, type ConsumerConfig } from './consumer-config';
 
 /** Messages claimed per round trip: enough to amortise the claim, few enough not to sit long in a batch. */
 const BATCH = 32;
@@ -15,12 +15,13 @@ export async function consume(ctx: BusContext, options: ConsumerOptions, handler
   const config = consumerConfig(options);
   const filter = knownFilter(await upsertConsumer(ctx.db, config, ctx.logger));
   ctx.assertAccepting('consume');
-  const subscription = await loopSubscription(ctx, (signal, ready) => run(ctx, config.durable, filter, handler, signal, ready));
+  const subscription = await loopSubscription(ctx, (signal, ready) => run(ctx, config, filter, handler, signal, ready));
   return { stop: () => subscription.stop(), closed: subscription.closed, durable: config.durable };
 }
 
-async function run(ctx: BusContext, durable: string, filter: KnownFilter, handler: MessageHandler, signal: AbortSignal, ready: () => void): Promise<void> {
+async function run(ctx: BusContext, config: ConsumerConfig, filter: KnownFilter, handler: MessageHandler, signal: AbortSignal, ready: () => void): Promise<void> {
   const { db, logger } = ctx;
+  const { durable, lingerMs } = config;
   // Settles by any replica in this process free maxAckPending room, which matters to a loop
   // whose last claim that limit bounded.
   const settled = ctx.hub.pulse(`settled:${durable}`);
@@ -71,6 +72,8 @@ async function run(ctx: BusContext, durable: string, filter: KnownFilter, handle
       if (claim.messages.length === BATCH) continue;
       if (claim.nextDueMs !== undefined) wakeup.after(claim.nextDueMs - (Date.now() - claimedAt));
       await wakeup.sleep(ctx.pollMs);
+      // A consumer that may lag lets what comes in the next moments gather, for one claim and one ack statement.
+      if (lingerMs > 0) await wakeup.linger(lingerMs);
     }
   } finally {
     wakeup.close();
