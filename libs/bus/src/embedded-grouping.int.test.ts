@@ -228,6 +228,36 @@ describe('the embedded bus groups what comes at once', () => {
     }
   });
 
+  it('a lingering consumer lingers on publishes only: room freed under maxAckPending and a nak falling due are taken at once', async () => {
+    const quiet = await createEmbeddedBus({ pool, pollIntervalMs: 60_000 });
+    const received: number[] = [];
+    let nakd = false;
+    try {
+      for (let i = 0; i < 6; i++) await quiet.events.publish(`evt.grouping.lingerheld.${i}`, bytes({ i }), { msgId: `lingerheld-${i}` });
+      const began = Date.now();
+      // Two at a time, the first message nak'd once for 100 ms: with a 10 s linger on every
+      // wake-up, the six would take a minute.
+      const sub = await quiet.events.consume({ durable: 'grouping-lingerheld', filterSubject: 'evt.grouping.lingerheld.>', maxAckPending: 2, lingerMs: 10_000 }, async (m) => {
+        const { i } = m.json<{ i: number }>();
+        if (i === 0 && !nakd) {
+          nakd = true;
+          await m.nak(100);
+          return;
+        }
+        received.push(i);
+        await m.ack();
+      });
+      try {
+        await eventually(() => expect([...received].sort()).toEqual([0, 1, 2, 3, 4, 5]), 5_000);
+        expect(Date.now() - began).toBeLessThan(5_000);
+      } finally {
+        await sub.stop();
+      }
+    } finally {
+      await quiet.drain();
+    }
+  });
+
   it('claims a nak\'d message again when its delay is over, with nothing else to wake the consumer', async () => {
     const quiet = await createEmbeddedBus({ pool, pollIntervalMs: 60_000 });
     const deliveries: number[] = [];

@@ -105,7 +105,8 @@ export interface ConsumerOptions {
    * For a consumer whose work may lag a little (a safety net, a read model nobody waits on):
    * once woken by a publish, wait this long before taking what came, so that the messages of
    * that time are claimed, and their acks settled, together rather than one round trip each
-   * (default 0). The embedded bus honours it; NATS hands messages over as they come, acks
+   * (default 0). Redeliveries falling due, room freed under maxAckPending and the poll are
+   * taken at once. The embedded bus honours it; NATS hands messages over as they come, acks
    * them one by one, and has no round trip to save, so there it changes nothing.
    */
   readonly lingerMs?: number;

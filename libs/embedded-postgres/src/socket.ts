@@ -1,15 +1,23 @@
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
+const SOCKET_DIR = '/tmp';
+
+/** Longest socket path a Unix socket address takes (sun_path, 104 bytes on macOS, with its NUL). */
+const MAX_SOCKET_PATH = 103;
+
 /**
- * Where the embedded servers put their Unix sockets (`.s.PGSQL.<port>`): the system's temp
- * folder, which Postgres's own user can write to when the caller is root. None on Windows.
+ * Where the embedded servers put their Unix sockets (`.s.PGSQL.<port>`): `/tmp`, the folder the
+ * binaries use by default (so a server starts where it always did: Postgres's own user can write
+ * there when the caller is root, and the path is short). None on Windows or without `/tmp`.
  */
 export function socketDirectory(): string | undefined {
-  const dir = tmpdir();
-  // unix_socket_directories is a comma-separated list; a folder it cannot name gets no socket.
-  return process.platform === 'win32' || /[,"'\s\\]/.test(dir) ? undefined : dir;
+  if (process.platform === 'win32') return undefined;
+  try {
+    return statSync(SOCKET_DIR).isDirectory() && Buffer.byteLength(join(SOCKET_DIR, '.s.PGSQL.65535')) <= MAX_SOCKET_PATH ? SOCKET_DIR : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -17,7 +25,7 @@ export function socketDirectory(): string | undefined {
  * (127.0.0.1, localhost) whose socket is in socketDirectory(); else undefined. A local socket
  * skips the TCP stack on both ends of every round trip (measured: 15 µs of the client's CPU and
  * 10 µs of the server's per statement, out of about 150, on a 2-core machine); the password is
- * checked as over TCP (scram-sha-256 for local connections too).
+ * asked for as over TCP (pg_hba.conf has the same method for local connections).
  */
 export function unixSocketUrl(url: string): string | undefined {
   const dir = socketDirectory();
@@ -28,7 +36,9 @@ export function unixSocketUrl(url: string): string | undefined {
   } catch {
     return undefined;
   }
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname) || parsed.searchParams.has('host')) return undefined;
+  // Only the plain URL of a server on this machine (an embedded server's): options in a query
+  // (sslmode, another host) are the caller's, and stay as they are.
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname) || parsed.search !== '') return undefined;
   const port = parsed.port === '' ? '5432' : parsed.port;
   if (!existsSync(join(dir, `.s.PGSQL.${port}`))) return undefined;
   parsed.hostname = 'localhost';

@@ -8,7 +8,8 @@ export interface TestDatabase {
   readonly url: string;
   /**
    * The database as `npm start` reaches its own Postgres: over the server's Unix socket when the
-   * server is on this machine and has one, else `url` (benchmarks of the embedded mode).
+   * server is one the tests started (not DATABASE_URL's) and has one, else `url` (benchmarks of
+   * the embedded mode).
    */
   readonly localUrl: string;
   readonly name: string;
@@ -57,7 +58,8 @@ export async function createTestDatabase(prefix = 'cadre_test', onServer?: strin
   return {
     name,
     url,
-    localUrl: unixSocketUrl(url) ?? url,
+    // Never a DATABASE_URL's: that server, and how it lets local users in, are the caller's.
+    localUrl: process.env.DATABASE_URL === undefined && onServer === undefined ? unixSocketUrl(url) ?? url : url,
     dispose: async () => {
       const client = new Client({ connectionString: server });
       await client.connect();

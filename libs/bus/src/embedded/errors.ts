@@ -1,9 +1,8 @@
 import { CadreError, UnavailableError } from '@cadre/proto';
 
 // Socket errors and the SQLSTATEs Postgres sends while it shuts down, restarts or is full.
-// ENOENT: over a Unix socket, the server's socket file is gone while it is down.
 const CONNECTION_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOENT',
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN',
   '57P01', '57P02', '57P03', '53300',
 ]);
 const CONNECTION_MESSAGES = /connection terminated|terminating connection|timeout exceeded when trying to connect|connection error|not queryable|Cannot use a pool after calling end|Client was closed|Connection refused/i;
@@ -13,8 +12,10 @@ export function isConnectionError(error: unknown): boolean {
   // Duck-typed: socket errors come from Node's own realm, where `instanceof Error` of a
   // sandbox (jest, vm) does not hold.
   if (typeof error !== 'object' || error === null) return false;
-  const { code, message, errors } = error as { code?: unknown; message?: unknown; errors?: unknown };
+  const { code, message, errors, syscall } = error as { code?: unknown; message?: unknown; errors?: unknown; syscall?: unknown };
   if (typeof code === 'string' && (CONNECTION_CODES.has(code) || code.startsWith('08'))) return true;
+  // Over a Unix socket, the server's socket file is gone while it is down (a file missing elsewhere is no outage).
+  if (code === 'ENOENT' && syscall === 'connect') return true;
   if (Array.isArray(errors) && errors.some(isConnectionError)) return true;
   return typeof message === 'string' && CONNECTION_MESSAGES.test(message);
 }

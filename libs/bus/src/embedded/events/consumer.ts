@@ -29,8 +29,18 @@ async function run(ctx: BusContext, config: ConsumerConfig, filter: KnownFilter,
   let limited = false;
   let claiming = false;
   // This process's publishes wake the loop when one matches its filter (the stored one, as the last claim found it).
+  const wanted = subjectsFor(() => filter.text);
+  // Whether a publish (here, or another process's NOTIFY) woke the loop since its last claim: only that is lingered on.
+  let published = false;
   const wakeup = new Wakeup([
-    { pulse: ctx.hub.pulse('events'), wants: subjectsFor(() => filter.text) },
+    {
+      pulse: ctx.hub.pulse('events'),
+      wants: (subjects) => {
+        const wants = wanted(subjects);
+        if (wants) published = true;
+        return wants;
+      },
+    },
     { pulse: settled, wants: () => limited || claiming },
   ], signal);
   let failures = 0;
@@ -72,8 +82,11 @@ async function run(ctx: BusContext, config: ConsumerConfig, filter: KnownFilter,
       if (claim.messages.length === BATCH) continue;
       if (claim.nextDueMs !== undefined) wakeup.after(claim.nextDueMs - (Date.now() - claimedAt));
       await wakeup.sleep(ctx.pollMs);
-      // A consumer that may lag lets what comes in the next moments gather, for one claim and one ack statement.
-      if (lingerMs > 0) await wakeup.linger(lingerMs);
+      // A consumer that may lag lets what comes in the next moments gather, for one claim and one
+      // ack statement. Only after a publish: a settle that makes room, a redelivery falling due
+      // or the poll are claimed at once (a backlog is not slowed by a linger a batch).
+      if (lingerMs > 0 && published) await wakeup.linger(lingerMs);
+      published = false;
     }
   } finally {
     wakeup.close();
