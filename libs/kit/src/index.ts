@@ -5,4 +5,4 @@ export {
 export { migrateService } from './migrate';
 export { startDefinedService, type DefinedService, type StartOptions } from './start';
 export { checkRegistry, findService, gatewayView, type GatewayView, type ServiceRegistry } from './registry';
-export { startProjection, type ProjectionKit } from './projection';
+export { BACKSTOP_LINGER_MS, startProjection, type ProjectionKit } from './projection';

@@ -5,6 +5,14 @@ import type { ServiceKit, Worker } from './define';
 export type ProjectionKit = Pick<ServiceKit<unknown>, 'pool' | 'schema' | 'store' | 'bus' | 'logger'>;
 
 /**
+ * How long a projection lets events gather before it takes them (`feed.lingerMs`) when nobody
+ * waits on it: a read model its writers keep current themselves (written with the append or
+ * before the reply, the projection a backstop), or one read by people. On the embedded bus its
+ * events then come several to a claim, an ack statement and a transaction.
+ */
+export const BACKSTOP_LINGER_MS = 50;
+
+/**
  * Starts one of the service's projections as a worker: its rows and checkpoint in the service's
  * schema, built from the service's store when new, then fed from the bus by the durable consumer
  * `<schema>-<name>` (or `feed.durable`), every event upcast through the store's registry.

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Kysely, PostgresDialect } from 'kysely';
-import { defineService, packageVersion, startProjection, type ServiceKit } from '@cadre/kit';
+import { BACKSTOP_LINGER_MS, defineService, packageVersion, startProjection, type ServiceKit } from '@cadre/kit';
 import { agentRoutes } from '@cadre/proto';
 import type { Worker } from '@cadre/kit';
 import { createAgentCatalog } from './catalog/catalog';
@@ -18,9 +18,6 @@ import { agentsMigrations, settingOnce } from './storage/migrations';
 import { memoryTools } from './tools/memory';
 import { codeGraphTools } from './tools/code-graph';
 import { createToolRegistry, type AgentTool, type ToolRegistry } from './tools/registry';
-
-/** How long the llm_calls projection lets events gather before it takes them (see ConsumerOptions.lingerMs). */
-const LLM_CALLS_LINGER_MS = 50;
 
 /** Options of the agents service beyond its config: the tools agents may call besides `complete` and `fail`. */
 export interface AgentsServiceOptions {
@@ -77,7 +74,7 @@ export const agentsService = defineService({
         // Steps keep each agent's overrides until a replica changes them.
         await ctx.catalog.follow(bus),
         // Usage is read by people, not by the step: the calls of the next moments go in one claim and one transaction.
-        await startProjection(kit, llmCallsProjection(schema), { lingerMs: LLM_CALLS_LINGER_MS }),
+        await startProjection(kit, llmCallsProjection(schema), { lingerMs: BACKSTOP_LINGER_MS }),
         ...(config.AGENTS_EXECUTOR_ENABLED ? [await startExecutor(ctx)] : []),
       ],
     };

@@ -1,7 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import { Counter } from 'prom-client';
-import { defineService, packageVersion, startProjection, type ServiceKit } from '@cadre/kit';
+import { BACKSTOP_LINGER_MS, defineService, packageVersion, startProjection, type ServiceKit } from '@cadre/kit';
 import { projectRoutes, taskImport } from '@cadre/proto';
 import { startClaimSweeper } from './claims/sweeper';
 import { loadProjectsConfig, projectsConfigShape, type ProjectsConfig } from './config';
@@ -45,7 +45,8 @@ export const projectsService = defineService({
     };
   },
   workers: async (ctx) => [
-    await startProjection(ctx, boardViewsProjection(ctx)),
+    // A backstop: the writer writes the rows before it replies.
+    await startProjection(ctx, boardViewsProjection(ctx), { lingerMs: BACKSTOP_LINGER_MS }),
     await startRunFollower(ctx),
     startClaimSweeper(ctx, ctx.config.PROJECTS_CLAIM_SWEEP_MS),
   ],

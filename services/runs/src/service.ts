@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { defineService, packageVersion, startProjection, type ServiceKit } from '@cadre/kit';
+import { BACKSTOP_LINGER_MS, defineService, packageVersion, startProjection, type ServiceKit } from '@cadre/kit';
 import { STEP_QUEUE, pipelineRoutes, runRoutes } from '@cadre/proto';
 import { watchQueueDepth } from '@cadre/runtime';
 import { loadRunsConfig, runsConfigShape, type RunsConfig } from './config';
@@ -14,9 +14,6 @@ import type { RunsDatabase } from './storage/database';
 import { runSnapshots } from './run/snapshots';
 import { runsMigrations } from './storage/migrations';
 import { runViewsProjection } from './view/projection';
-
-/** How long the run views' projection lets events gather before it takes them (see ConsumerOptions.lingerMs). */
-const VIEWS_LINGER_MS = 50;
 
 /** How much of the runs' own pipelines a replica keeps, measured as their JSON (a few times more in memory). */
 const RUN_PIPELINES_MAX_BYTES = 64 * 1024 * 1024;
@@ -68,7 +65,7 @@ export const runsService = defineService({
     // The durable consumer keeps the name it had before the read models were a projection. The
     // replica that appends writes the rows with its events: the projection only catches up with
     // other writers, so it lets events gather (one claim and one ack statement for several).
-    await startProjection(ctx, runViewsProjection(ctx), { durable: 'runs-views', lingerMs: VIEWS_LINGER_MS }),
+    await startProjection(ctx, runViewsProjection(ctx), { durable: 'runs-views', lingerMs: BACKSTOP_LINGER_MS }),
     startTimeoutSweeper(ctx, ctx.sweepIntervalMs),
   ],
   endpoints: (ctx) => [...runHandlers(ctx), ...reportHandlers(ctx), ...pipelineHandlers(ctx)],

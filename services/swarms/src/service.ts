@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { defineService, packageVersion, startProjection, type ServiceKit } from '@cadre/kit';
+import { BACKSTOP_LINGER_MS, defineService, packageVersion, startProjection, type ServiceKit } from '@cadre/kit';
 import { swarmRoutes } from '@cadre/proto';
 import { loadSwarmsConfig, swarmsConfigShape, type SwarmsConfig } from './config';
 import type { SwarmsContext } from './context';
@@ -35,7 +35,8 @@ export const swarmsService = defineService({
     };
   },
   workers: async (ctx) => [
-    await startProjection(ctx, swarmViewsProjection(ctx)),
+    // A backstop: the replica that appends writes the swarm's row with its events.
+    await startProjection(ctx, swarmViewsProjection(ctx), { lingerMs: BACKSTOP_LINGER_MS }),
     ...(await startRunResults(ctx)),
     ...(await startTaskDispatch(ctx)),
     startSweeper(ctx),
