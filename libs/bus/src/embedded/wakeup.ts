@@ -23,6 +23,8 @@ export class Pulse {
 export interface Watched {
   readonly pulse: Pulse;
   readonly wants: (subjects: readonly string[] | undefined) => boolean;
+  /** Whether a wake-up from this pulse is one to linger on (see Wakeup.linger). */
+  readonly lingers?: boolean;
 }
 
 /** Notifications naming no subject, or one that `filter` takes (a subject filter; null takes every subject). */
@@ -50,6 +52,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 export class Wakeup {
   private pending = false;
+  /** A pulse that lingers woke the loop since its last linger. */
+  private lingering = false;
   private wake: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
@@ -60,7 +64,9 @@ export class Wakeup {
     this.unsubscribe = pulses.map((watched) => {
       if (watched instanceof Pulse) return watched.subscribe(() => this.fire());
       return watched.pulse.subscribe((subjects) => {
-        if (watched.wants(subjects)) this.fire();
+        if (!watched.wants(subjects)) return;
+        if (watched.lingers === true) this.lingering = true;
+        this.fire();
       });
     });
     signal.addEventListener('abort', () => this.fire(), { once: true });
@@ -102,12 +108,17 @@ export class Wakeup {
   }
 
   /**
-   * Waits `ms` (less when stopped), then forgets the wake-ups of that time: the claim that
-   * follows takes what they announced (a publish wakes only after it committed).
+   * When a pulse that lingers woke the loop since the last call: waits `ms` (less when stopped),
+   * then forgets the wake-ups of that time, since the claim that follows takes what they
+   * announced (a publish wakes only after it committed). Other wake-ups (a timer, a pulse that
+   * does not linger, the poll) are taken at once.
    */
   async linger(ms: number): Promise<void> {
+    if (!this.lingering) return;
+    this.lingering = false;
     await sleep(ms, this.signal);
     this.pending = false;
+    this.lingering = false;
   }
 
   close(): void {

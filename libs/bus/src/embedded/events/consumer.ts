@@ -28,19 +28,10 @@ async function run(ctx: BusContext, config: ConsumerConfig, filter: KnownFilter,
   // While a claim is out its answer is not known yet: a settle then may be the room it lacks.
   let limited = false;
   let claiming = false;
-  // This process's publishes wake the loop when one matches its filter (the stored one, as the last claim found it).
-  const wanted = subjectsFor(() => filter.text);
-  // Whether a publish (here, or another process's NOTIFY) woke the loop since its last claim: only that is lingered on.
-  let published = false;
+  // This process's publishes wake the loop when one matches its filter (the stored one, as the
+  // last claim found it); only those (and another process's NOTIFY) are lingered on.
   const wakeup = new Wakeup([
-    {
-      pulse: ctx.hub.pulse('events'),
-      wants: (subjects) => {
-        const wants = wanted(subjects);
-        if (wants) published = true;
-        return wants;
-      },
-    },
+    { pulse: ctx.hub.pulse('events'), wants: subjectsFor(() => filter.text), lingers: true },
     { pulse: settled, wants: () => limited || claiming },
   ], signal);
   let failures = 0;
@@ -85,8 +76,7 @@ async function run(ctx: BusContext, config: ConsumerConfig, filter: KnownFilter,
       // A consumer that may lag lets what comes in the next moments gather, for one claim and one
       // ack statement. Only after a publish: a settle that makes room, a redelivery falling due
       // or the poll are claimed at once (a backlog is not slowed by a linger a batch).
-      if (lingerMs > 0 && published) await wakeup.linger(lingerMs);
-      published = false;
+      if (lingerMs > 0) await wakeup.linger(lingerMs);
     }
   } finally {
     wakeup.close();
