@@ -3,9 +3,6 @@ import { join } from 'node:path';
 
 const SOCKET_DIR = '/tmp';
 
-/** Longest socket path a Unix socket address takes (sun_path, 104 bytes on macOS, with its NUL). */
-const MAX_SOCKET_PATH = 103;
-
 /**
  * Where the embedded servers put their Unix sockets (`.s.PGSQL.<port>`): `/tmp`, the folder the
  * binaries use by default (so a server starts where it always did: Postgres's own user can write
@@ -14,7 +11,7 @@ const MAX_SOCKET_PATH = 103;
 export function socketDirectory(): string | undefined {
   if (process.platform === 'win32') return undefined;
   try {
-    return statSync(SOCKET_DIR).isDirectory() && Buffer.byteLength(join(SOCKET_DIR, '.s.PGSQL.65535')) <= MAX_SOCKET_PATH ? SOCKET_DIR : undefined;
+    return statSync(SOCKET_DIR).isDirectory() ? SOCKET_DIR : undefined;
   } catch {
     return undefined;
   }

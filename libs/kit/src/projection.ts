@@ -5,10 +5,10 @@ import type { ServiceKit, Worker } from './define';
 export type ProjectionKit = Pick<ServiceKit<unknown>, 'pool' | 'schema' | 'store' | 'bus' | 'logger'>;
 
 /**
- * How long a projection lets events gather before it takes them (`feed.lingerMs`) when nobody
- * waits on it: a read model its writers keep current themselves (written with the append or
- * before the reply, the projection a backstop), or one read by people. On the embedded bus its
- * events then come several to a claim, an ack statement and a transaction.
+ * How long a consumer lets events gather before it takes them (`lingerMs`) when nobody waits on
+ * it: a projection its writers keep current themselves (written with the append or before the
+ * reply, the projection a backstop), one read by people, a safety net. On the embedded bus its
+ * events then come several to a claim, an ack statement and (a projection) a transaction.
  */
 export const BACKSTOP_LINGER_MS = 50;
 

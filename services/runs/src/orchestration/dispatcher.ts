@@ -1,5 +1,6 @@
 import type { Subscription } from '@cadre/bus';
 import { decodeEvent } from '@cadre/eventstore';
+import { BACKSTOP_LINGER_MS } from '@cadre/kit';
 import { eventTypeFilter, stepQueued } from '@cadre/proto';
 import { loadRun, pipelineOf } from '../command';
 import type { RunsContext } from '../context';
@@ -8,8 +9,6 @@ import { enqueueQueuedStep, stepJobId } from './job';
 
 /** How long after a step was queued the dispatcher checks that its job was enqueued. */
 const SAFETY_NET_DELAY_MS = 2_000;
-/** A safety net may lag: the `step_queued` events of that time are claimed in one statement. */
-const LINGER_MS = 50;
 
 /**
  * Makes sure every queued step reaches the work queue. The replica that queues a step enqueues
@@ -17,13 +16,14 @@ const LINGER_MS = 50;
  * replicas, so each event goes to one of them) on the `step_queued` events the outbox relay
  * published covers a replica that died between the commit and that enqueue, two seconds after
  * the step was queued (its first delivery is handed back until then). A step whose job this
- * replica enqueued itself is acked at once, without a read. Otherwise it re-reads the run: an
+ * replica enqueued itself is acked at once, without a read. A safety net may lag: it lingers, so
+ * the `step_queued` events of that time are claimed together. Otherwise it re-reads the run: an
  * attempt no longer queued (cancelled, timed out, already taken) is left alone, and one still
  * waiting is enqueued again under the same msgId, which adds no second job. A crash before the
  * ack redelivers the event, with the same outcome.
  */
 export function startDispatcher(ctx: RunsContext): Promise<Subscription> {
-  return ctx.bus.events.consume({ durable: 'runs-dispatcher', filterSubject: eventTypeFilter(stepQueued), ackWaitMs: 30_000, lingerMs: LINGER_MS }, async (message) => {
+  return ctx.bus.events.consume({ durable: 'runs-dispatcher', filterSubject: eventTypeFilter(stepQueued), ackWaitMs: 30_000, lingerMs: BACKSTOP_LINGER_MS }, async (message) => {
     // Upcast like every event read (from the store or the bus): the fields below are the current version's.
     const ref = decodeEvent(message, ctx.store.registry);
     const runId = ref?.data.run_id;
