@@ -1,6 +1,7 @@
 import { Client, Pool } from 'pg';
 import { countStatements, createTestDatabase, eventually, type TestDatabase } from '@cadre/testing';
 import { createEmbeddedBus } from './embedded';
+import { compileFilter } from './embedded/events/filter';
 import type { Bus, DeliveredMessage, Subscription } from './types';
 
 const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
@@ -279,15 +280,57 @@ describe('the embedded bus groups what comes at once', () => {
     }
   });
 
+  it('a claim looks at a window of the stream, and a consumer far behind a narrow filter catches up without waiting for the poll', async () => {
+    const schema = 'cadre_bus_window';
+    const quiet = await createEmbeddedBus({ pool, schema, pollIntervalMs: 60_000 });
+    try {
+      const others = Array.from({ length: 3000 }, (_, i) => ({ subject: `evt.window.other.${i}`, data: bytes({ i }), options: { msgId: `other-${i}` } }));
+      for (let i = 0; i < others.length; i += 250) expect((await quiet.events.publishAll(others.slice(i, i + 250))).error).toBeUndefined();
+      const match = await quiet.events.publish('evt.window.match.1', bytes({}), { msgId: 'match-1' });
+      expect(match.seq).toBe(3001);
+
+      // By hand, on a consumer at the stream's start: each claim looks at 1,024 messages past
+      // its position, moves to the end of that window when too few matched, and says it is behind.
+      const filter = 'evt.window.match.>';
+      await pool.query(`INSERT INTO ${schema}.consumers (name, filter, ack_wait_ms, max_ack_pending, delivered_seq) VALUES ('by-hand', $1, 30000, 64, 0)`, [filter]);
+      const { exact, like, regex } = compileFilter(filter);
+      const claim = async () => {
+        const { rows } = await pool.query<{ seq: string | null; behind: boolean | null }>(`SELECT * FROM ${schema}.claim('by-hand', 32, $1, $2, $3, $4)`, [filter, exact, like, regex]);
+        const position = (await pool.query<{ delivered_seq: string }>(`SELECT delivered_seq FROM ${schema}.consumers WHERE name = 'by-hand'`)).rows[0]!.delivered_seq;
+        return { behind: rows[0]!.behind, seqs: rows.slice(1).map((row) => Number(row.seq)), position: Number(position) };
+      };
+      expect(await claim()).toEqual({ behind: true, seqs: [], position: 1024 });
+      expect(await claim()).toEqual({ behind: true, seqs: [], position: 2048 });
+      expect(await claim()).toEqual({ behind: false, seqs: [3001], position: 3001 });
+
+      // Through the bus: nothing wakes this consumer but its own claims (it polls once a
+      // minute), yet it reaches the message 3,000 places past its start at once.
+      counts.clear();
+      const received: number[] = [];
+      const sub = await quiet.events.consume({ durable: 'far-behind', filterSubject: filter }, async (m) => {
+        received.push(m.seq);
+        await m.ack();
+      });
+      try {
+        await eventually(() => expect(received).toEqual([3001]), 5_000);
+        expect(counts.get('claim') ?? 0).toBeGreaterThanOrEqual(3);
+      } finally {
+        await sub.stop();
+      }
+    } finally {
+      await quiet.drain();
+    }
+  });
+
   it('brings a bus schema made before the claim function up to date on start, and consumes from it', async () => {
     const schema = 'cadre_bus_upgrade';
     await (await createEmbeddedBus({ pool, schema })).drain();
     // As an install from before migration 2 left it.
-    await pool.query(`DROP FUNCTION ${schema}.claim; DELETE FROM ${schema}.migrations WHERE version = 2`);
+    await pool.query(`DROP FUNCTION ${schema}.claim; DELETE FROM ${schema}.migrations WHERE version >= 2`);
     const upgraded = await createEmbeddedBus({ pool, schema });
     try {
       const { rows } = await pool.query<{ version: number }>(`SELECT version FROM ${schema}.migrations ORDER BY version`);
-      expect(rows.map((row) => row.version)).toEqual([1, 2]);
+      expect(rows.map((row) => row.version)).toEqual([1, 2, 3]);
       const received: string[] = [];
       const sub = await upgraded.events.consume({ durable: 'upgraded' }, async (m) => {
         received.push(m.subject);

@@ -197,6 +197,102 @@ const MIGRATIONS: ReadonlyArray<(s: string, channel: string) => string> = [
     END
     $fn$;
   `,
+  // The claim's scan bounded to a window of the stream past the consumer's position, and
+  // `behind` in its answer: the window, not the room, ended the claim, so the caller claims
+  // again at once (see the scan's comment).
+  (s) => `
+    DROP FUNCTION ${s}.claim(text, integer, text, text, text, text);
+    CREATE FUNCTION ${s}.claim(p_consumer text, p_want integer, p_filter text, p_exact text, p_like text, p_regex text)
+    RETURNS TABLE (seq bigint, deliveries integer, subject text, msg_id text, headers jsonb, data bytea, "time" timestamptz,
+                   gone boolean, filter text, ack_wait_ms integer, due_ms float8, limited boolean, behind boolean)
+    LANGUAGE plpgsql AS $fn$
+    #variable_conflict use_column
+    DECLARE
+      c ${s}.consumers%ROWTYPE;
+      v_seqs bigint[];
+      v_deliveries integer[];
+      v_room integer;
+      v_new bigint[];
+      v_last bigint;
+      v_next bigint;
+      v_due float8;
+      v_capacity integer;
+      v_limited boolean := false;
+      v_behind boolean := false;
+      -- Most messages of the stream one claim looks at past the position (see the scan below).
+      v_window constant bigint := 1024;
+    BEGIN
+      -- Replicas share the consumer through the lock on its row, held until this claim commits.
+      SELECT * INTO c FROM ${s}.consumers x WHERE x.name = p_consumer FOR UPDATE;
+      IF NOT FOUND THEN
+        RETURN QUERY SELECT NULL::bigint, NULL::integer, NULL::text, NULL::text, NULL::jsonb, NULL::bytea, NULL::timestamptz,
+                            true, NULL::text, NULL::integer, NULL::float8, NULL::boolean, NULL::boolean;
+        RETURN;
+      END IF;
+      IF c.filter IS DISTINCT FROM p_filter THEN
+        RETURN QUERY SELECT NULL::bigint, NULL::integer, NULL::text, NULL::text, NULL::jsonb, NULL::bytea, NULL::timestamptz,
+                            false, c.filter, c.ack_wait_ms, NULL::float8, NULL::boolean, NULL::boolean;
+        RETURN;
+      END IF;
+      IF c.max_deliver IS NOT NULL THEN
+        -- Out of deliveries: given up, like JetStream does once max_deliver is reached.
+        DELETE FROM ${s}.consumer_pending p WHERE p.consumer = p_consumer AND p.redeliver_at <= now() AND p.deliveries >= c.max_deliver;
+      END IF;
+      WITH due AS (
+             SELECT p.seq FROM ${s}.consumer_pending p WHERE p.consumer = p_consumer AND p.redeliver_at <= now() ORDER BY p.seq LIMIT p_want),
+           redelivered AS (
+             UPDATE ${s}.consumer_pending p SET deliveries = p.deliveries + 1, redeliver_at = now() + c.ack_wait_ms * interval '1 millisecond'
+               FROM due WHERE p.consumer = p_consumer AND p.seq = due.seq
+             RETURNING p.seq, p.deliveries)
+      SELECT coalesce(array_agg(r.seq), '{}'), coalesce(array_agg(r.deliveries), '{}') INTO v_seqs, v_deliveries FROM redelivered r;
+      v_capacity := c.max_ack_pending - (SELECT count(*)::int FROM ${s}.consumer_pending p WHERE p.consumer = p_consumer);
+      v_room := least(p_want - cardinality(v_seqs), v_capacity);
+      v_limited := v_capacity < p_want - cardinality(v_seqs);
+      IF v_room > 0 THEN
+        -- The scan and the stream head in one statement (one snapshot). The scan looks at most
+        -- v_window messages past the position: sequences have no gaps, so that is a range of
+        -- the primary key whatever plan the planner picks (unbounded, a consumer far behind with
+        -- a narrow filter had every claim read all of its backlog, then sort what matched).
+        -- When fewer than v_room matched, everything up to the window's end (or the head, if
+        -- nearer) has been seen and the position jumps there, so messages the filter skips are
+        -- scanned once, not on every claim; behind says the window, not the room, stopped it.
+        SELECT (SELECT coalesce(max(m.seq), 0) FROM ${s}.stream_messages m),
+               coalesce((SELECT array_agg(picked.seq ORDER BY picked.seq) FROM (
+                 SELECT m.seq FROM ${s}.stream_messages m
+                  WHERE m.seq > c.delivered_seq AND m.seq <= c.delivered_seq + v_window
+                    AND (p_exact IS NULL OR m.subject = p_exact)
+                    AND (p_like IS NULL OR (m.subject LIKE p_like AND m.subject ~ p_regex))
+                  ORDER BY m.seq LIMIT v_room) picked), '{}')
+          INTO v_last, v_new;
+        IF cardinality(v_new) < v_room THEN
+          v_next := greatest(c.delivered_seq, least(v_last, c.delivered_seq + v_window));
+          v_behind := v_next < v_last;
+        ELSE
+          v_next := v_new[cardinality(v_new)];
+        END IF;
+        IF cardinality(v_new) > 0 THEN
+          INSERT INTO ${s}.consumer_pending (consumer, seq, deliveries, redeliver_at)
+            SELECT p_consumer, n, 1, now() + c.ack_wait_ms * interval '1 millisecond' FROM unnest(v_new) AS n;
+          v_seqs := v_seqs || v_new;
+          v_deliveries := v_deliveries || array_fill(1, ARRAY[cardinality(v_new)]);
+        END IF;
+        IF v_next <> c.delivered_seq THEN
+          UPDATE ${s}.consumers x SET delivered_seq = v_next WHERE x.name = p_consumer;
+        END IF;
+      END IF;
+      SELECT (extract(epoch FROM min(p.redeliver_at) - now()) * 1000)::float8 INTO v_due FROM ${s}.consumer_pending p WHERE p.consumer = p_consumer;
+      -- limited: maxAckPending, not p_want, bounded this claim (a settle may make room for more).
+      RETURN QUERY SELECT NULL::bigint, NULL::integer, NULL::text, NULL::text, NULL::jsonb, NULL::bytea, NULL::timestamptz,
+                          false, c.filter, c.ack_wait_ms, v_due, v_limited, v_behind;
+      -- By the primary key (= ANY): the plan kept for this statement must not scan the stream.
+      RETURN QUERY SELECT m.seq, d.deliveries, m.subject, m.msg_id, m.headers, m.data, m.time,
+                          false, NULL::text, NULL::integer, NULL::float8, NULL::boolean, NULL::boolean
+        FROM ${s}.stream_messages m JOIN unnest(v_seqs, v_deliveries) AS d(seq, deliveries) ON d.seq = m.seq
+       WHERE m.seq = ANY (v_seqs)
+       ORDER BY m.seq;
+    END
+    $fn$;
+  `,
 ];
 
 /**

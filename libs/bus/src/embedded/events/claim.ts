@@ -17,6 +17,8 @@ export interface ClaimResult {
   readonly nextDueMs: number | undefined;
   /** maxAckPending bounded the claim: a message settled may make room for more. */
   readonly limited: boolean;
+  /** The claim's window of the stream ended before its head: more may match now. */
+  readonly behind: boolean;
 }
 
 /**
@@ -41,11 +43,13 @@ interface ClaimRow extends Omit<MessageRow, 'seq'> {
   readonly ack_wait_ms: number | null;
   readonly due_ms: number | null;
   readonly limited: boolean | null;
+  readonly behind: boolean | null;
 }
 
 /**
  * Hands up to `want` messages of a durable consumer to the caller: first those due for
- * redelivery, then new ones past its position, within maxAckPending — one call of the bus
+ * redelivery, then new ones past its position, within maxAckPending and a window of the stream
+ * (a claim that stopped at the window's end says it is `behind`) — one call of the bus
  * schema's `claim` function (schema.ts), a single round trip and transaction.
  *
  * Replicas (several buses, several processes) share a consumer through the lock on its row:
@@ -68,7 +72,7 @@ export async function claimMessages(db: Db, durable: string, want: number, known
       `SELECT * FROM ${db.t('claim')}($1, $2, $3, $4, $5, $6)`,
       [durable, want, known.text, exact, like, regex]);
     const head = rows.find((row) => row.seq === null);
-    if (!head || head.gone) return { gone: true, messages: [], ackWaitMs: 0, nextDueMs: undefined, limited: false };
+    if (!head || head.gone) return { gone: true, messages: [], ackWaitMs: 0, nextDueMs: undefined, limited: false, behind: false };
     if (head.filter !== known.text) {
       Object.assign(known, knownFilter(head.filter));
       continue;
@@ -81,6 +85,7 @@ export async function claimMessages(db: Db, durable: string, want: number, known
         .map(({ seq, subject, msg_id, headers, data, time, deliveries }) => ({ row: { seq, subject, msg_id, headers, data, time }, deliveries })),
       nextDueMs: dueMs === null || dueMs === undefined ? undefined : Math.max(0, dueMs),
       limited: head.limited === true,
+      behind: head.behind === true,
     };
   }
 }

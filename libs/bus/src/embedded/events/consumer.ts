@@ -67,10 +67,11 @@ async function run(ctx: BusContext, config: ConsumerConfig, filter: KnownFilter,
         await releaseClaims(db, durable, batch).catch((error: unknown) =>
           logger.debug({ err: (error as Error).message, durable }, 'embedded bus: release failed; messages come back after the ack wait'));
       }
-      // A full batch: more may be waiting now. Otherwise the claim took everything there was in
-      // its snapshot, and what came since woke the loop (a publish it takes, a settle that makes
-      // room) or will (a redelivery falling due, another process's NOTIFY, the poll).
-      if (claim.messages.length === BATCH) continue;
+      // A full batch, or a claim that stopped at the end of its window of the stream: more may
+      // be waiting now. Otherwise the claim took everything there was in its snapshot, and what
+      // came since woke the loop (a publish it takes, a settle that makes room) or will (a
+      // redelivery falling due, another process's NOTIFY, the poll).
+      if (claim.messages.length === BATCH || claim.behind) continue;
       if (claim.nextDueMs !== undefined) wakeup.after(claim.nextDueMs - (Date.now() - claimedAt));
       await wakeup.sleep(ctx.pollMs);
       // A consumer that may lag lets what comes in the next moments gather, for one claim and one
