@@ -15,7 +15,7 @@ describe('the embedded bus groups what comes at once', () => {
   beforeAll(async () => {
     database = await createTestDatabase('cadre_bus_grouping');
     pool = new Pool({ connectionString: database.url, max: 10 });
-    counts = countStatements(pool, { publish: /publish"?\(/, ack: /DELETE FROM .*consumer_pending/, enqueue: /INSERT INTO .*jobs/, done: /SET status = 'done'/, claim: /claim"?\(/, claimJobs: /SET attempts = CASE/ });
+    counts = countStatements(pool, { publish: /publish(_many)?"?\(/, ack: /DELETE FROM .*consumer_pending/, enqueue: /INSERT INTO .*jobs/, done: /SET status = 'done'/, claim: /claim"?\(/, claimJobs: /SET attempts = CASE/ });
     bus = await createEmbeddedBus({ pool, pollIntervalMs: 200 });
   });
 
@@ -45,6 +45,23 @@ describe('the embedded bus groups what comes at once', () => {
     await eventually(() => expect(seen).toHaveLength(90));
     await replay.stop();
     expect(seen).toEqual([...fresh].sort((a, b) => a.seq - b.seq));
+  });
+
+  it('numbers a publishAll in one statement as publishes one by one would: a msgId stored before or met earlier in it is a duplicate', async () => {
+    const stored = await bus.events.publish('evt.grouping.many.0', bytes({ i: 0 }), { msgId: 'many-stored' });
+    counts.clear();
+    const result = await bus.events.publishAll(['many-a', 'many-stored', 'many-b', 'many-a', 'many-c'].map((msgId, i) => ({
+      subject: `evt.grouping.many.${i + 1}`, data: bytes({ i: i + 1 }), options: { msgId },
+    })));
+    expect(result.error).toBeUndefined();
+    expect(counts.get('publish')).toBe(1);
+    const head = stored.seq;
+    expect(result.acks).toEqual([
+      { seq: head + 1, duplicate: false }, { seq: head, duplicate: true }, { seq: head + 2, duplicate: false },
+      { seq: head + 1, duplicate: true }, { seq: head + 3, duplicate: false },
+    ]);
+    const { rows } = await pool.query<{ seq: string; msg_id: string }>(`SELECT seq, msg_id FROM cadre_bus.stream_messages WHERE seq >= $1 ORDER BY seq`, [head]);
+    expect(rows.map((row) => [Number(row.seq), row.msg_id])).toEqual([[head, 'many-stored'], [head + 1, 'many-a'], [head + 2, 'many-b'], [head + 3, 'many-c']]);
   });
 
   it('stores a publishAll in one statement, all or none, alone or in a group that fails', async () => {
@@ -326,11 +343,11 @@ describe('the embedded bus groups what comes at once', () => {
     const schema = 'cadre_bus_upgrade';
     await (await createEmbeddedBus({ pool, schema })).drain();
     // As an install from before migration 2 left it.
-    await pool.query(`DROP FUNCTION ${schema}.claim; DELETE FROM ${schema}.migrations WHERE version >= 2`);
+    await pool.query(`DROP FUNCTION ${schema}.claim; DROP FUNCTION ${schema}.publish_many; DELETE FROM ${schema}.migrations WHERE version >= 2`);
     const upgraded = await createEmbeddedBus({ pool, schema });
     try {
       const { rows } = await pool.query<{ version: number }>(`SELECT version FROM ${schema}.migrations ORDER BY version`);
-      expect(rows.map((row) => row.version)).toEqual([1, 2, 3]);
+      expect(rows.map((row) => row.version)).toEqual([1, 2, 3, 4]);
       const received: string[] = [];
       const sub = await upgraded.events.consume({ durable: 'upgraded' }, async (m) => {
         received.push(m.subject);

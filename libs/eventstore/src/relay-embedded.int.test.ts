@@ -18,7 +18,7 @@ describe('outbox relay on the embedded bus', () => {
     database = await createTestDatabase('eventstore_embedded');
     store = await createEventStore({ databaseUrl: database.url, schema: 'shop', registry: shopRegistry() });
     busPool = new Pool({ connectionString: database.url, max: 10 });
-    counts = countStatements(busPool, { publish: /publish"?\(/ });
+    counts = countStatements(busPool, { publish: /publish(_many)?"?\(/ });
     bus = await createEmbeddedBus({ pool: busPool });
     relay = startOutboxRelay({ store, bus });
   });

@@ -293,6 +293,55 @@ const MIGRATIONS: ReadonlyArray<(s: string, channel: string) => string> = [
     END
     $fn$;
   `,
+  // Several messages in one call: the stream's lock and its head read once, one index lookup a
+  // message for its msgId, and the new messages inserted by one statement, where `publish`
+  // called once a message ran four statements each (measured on these tables, backend CPU a
+  // message: 54 against 27 µs in groups of 20, 64 against 40 in groups of 8, the same for one).
+  // Same answers as `publish` called in order: a msgId already stored, or met earlier in the
+  // call, is a duplicate with the sequence of the message it repeats; the new ones are numbered
+  // from the head in their order, with no gaps. A lookup a message rather than one join: a
+  // join's plan, kept from a call when the stream was small, read the whole stream each call.
+  (s) => `
+    CREATE FUNCTION ${s}.publish_many(p_subjects text[], p_msg_ids text[], p_headers jsonb[], p_data bytea[])
+    RETURNS TABLE (seq bigint, duplicate boolean)
+    LANGUAGE plpgsql AS $fn$
+    DECLARE
+      v_next bigint;
+      v_seqs bigint[] := '{}';
+      v_duplicates boolean[] := '{}';
+      v_fresh integer[] := '{}';
+      v_seq bigint;
+      v_first integer;
+    BEGIN
+      PERFORM pg_advisory_xact_lock(hashtext('${s}.stream_messages'));
+      -- A statement of its own after the lock: its snapshot sees every publish before this one.
+      SELECT coalesce(max(x.seq), 0) INTO v_next FROM ${s}.stream_messages x;
+      FOR i IN 1 .. coalesce(cardinality(p_msg_ids), 0) LOOP
+        v_first := array_position(p_msg_ids, p_msg_ids[i]);
+        IF v_first < i THEN
+          v_seqs := v_seqs || v_seqs[v_first];
+          v_duplicates := v_duplicates || true;
+          CONTINUE;
+        END IF;
+        SELECT x.seq INTO v_seq FROM ${s}.stream_messages x WHERE x.msg_id = p_msg_ids[i];
+        IF FOUND THEN
+          v_seqs := v_seqs || v_seq;
+          v_duplicates := v_duplicates || true;
+        ELSE
+          v_next := v_next + 1;
+          v_seqs := v_seqs || v_next;
+          v_duplicates := v_duplicates || false;
+          v_fresh := v_fresh || i;
+        END IF;
+      END LOOP;
+      IF cardinality(v_fresh) > 0 THEN
+        INSERT INTO ${s}.stream_messages (seq, subject, msg_id, headers, data)
+          SELECT v_seqs[f], p_subjects[f], p_msg_ids[f], p_headers[f], p_data[f] FROM unnest(v_fresh) AS f;
+      END IF;
+      RETURN QUERY SELECT u.seq, u.duplicate FROM unnest(v_seqs, v_duplicates) WITH ORDINALITY AS u(seq, duplicate, ord) ORDER BY u.ord;
+    END
+    $fn$;
+  `,
 ];
 
 /**

@@ -76,16 +76,14 @@ const MAX_PUBLISHES = 256;
 const PUBLISHES_IN_FLIGHT = 4;
 
 /**
- * The messages in one statement, in their order: `publish` is called for each (a msgId met
- * earlier in the statement is a duplicate, as it would be alone), so sequences follow that
- * order. One statement is one transaction: if any message is refused, none is stored.
+ * The messages in one statement, in their order: `publish_many` answers as `publish` called for
+ * each would (a msgId met earlier in the statement is a duplicate, as it would be alone), so
+ * sequences follow that order. One statement is one transaction: if any message is refused, none
+ * is stored.
  */
 async function insertMessages(db: Db, messages: readonly CheckedMessage[]): Promise<PublishAck[]> {
   const { rows } = await db.query<{ seq: string; duplicate: boolean }>('publish',
-    `SELECT p.out_seq AS seq, p.out_duplicate AS duplicate
-       FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::bytea[]) WITH ORDINALITY AS m(subject, msg_id, headers, data, ord)
-       CROSS JOIN LATERAL ${db.t('publish')}(m.subject, m.msg_id, m.headers, m.data) p
-      ORDER BY m.ord`,
+    `SELECT seq, duplicate FROM ${db.t('publish_many')}($1::text[], $2::text[], $3::jsonb[], $4::bytea[])`,
     [
       messages.map((m) => m.subject), messages.map((m) => m.msgId), messages.map((m) => JSON.stringify(m.headers)),
       messages.map((m) => Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength)),
