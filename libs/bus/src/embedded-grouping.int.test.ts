@@ -339,6 +339,29 @@ describe('the embedded bus groups what comes at once', () => {
     }
   });
 
+  it('a replay reads the stream a window at a time, and one with a narrow filter far behind goes on without waiting for the poll', async () => {
+    const schema = 'cadre_bus_replay_window';
+    const quiet = await createEmbeddedBus({ pool, schema, pollIntervalMs: 60_000 });
+    try {
+      const others = Array.from({ length: 9000 }, (_, i) => ({ subject: `evt.rwindow.other.${i}`, data: bytes({ i }), options: { msgId: `rw-other-${i}` } }));
+      for (let i = 0; i < others.length; i += 250) expect((await quiet.events.publishAll(others.slice(i, i + 250))).error).toBeUndefined();
+      expect((await quiet.events.publish('evt.rwindow.match.1', bytes({}), { msgId: 'rw-match-1' })).seq).toBe(9001);
+      const replays = countStatements(pool, { page: /LEFT JOIN LATERAL .*cadre_bus_replay_window/s });
+      const received: number[] = [];
+      // Nothing wakes this replay but its own pages (it polls once a minute).
+      const replay = await quiet.events.replay({ fromSeq: 1, filterSubject: 'evt.rwindow.match.>' }, (m) => void received.push(m.seq));
+      try {
+        await eventually(() => expect(received).toEqual([9001]), 5_000);
+        // Pages of 4,096 messages at most: 1–4096, 4097–8192, then the rest.
+        expect(replays.get('page')).toBeGreaterThanOrEqual(3);
+      } finally {
+        await replay.stop();
+      }
+    } finally {
+      await quiet.drain();
+    }
+  });
+
   it('brings a bus schema made before the claim function up to date on start, and consumes from it', async () => {
     const schema = 'cadre_bus_upgrade';
     await (await createEmbeddedBus({ pool, schema })).drain();

@@ -8,6 +8,13 @@ import { filterCondition } from './filter';
 import { MESSAGE_COLUMNS, toStreamMessage, type MessageRow } from './message';
 
 const PAGE = 256;
+/**
+ * Most messages of the stream one page looks at past the position: sequences have no gaps, so
+ * that is a range of the primary key whatever plan the planner picks. Unbounded, a replay with a
+ * narrow filter far behind (a projection following from its checkpoint, a live feed resumed)
+ * read all of what was left at every page, and sorted what matched.
+ */
+const WINDOW = 4096;
 
 /**
  * Ordered delivery from a sequence, then live. No gap is possible because publishes are
@@ -29,7 +36,7 @@ export async function replay(
   // One statement, so the page and the head come from the same snapshot.
   const text = `SELECT h.last, m.* FROM (SELECT coalesce(max(seq), 0) AS last FROM ${ctx.db.t('stream_messages')}) h
       LEFT JOIN LATERAL (SELECT ${MESSAGE_COLUMNS} FROM ${ctx.db.t('stream_messages')}
-                          WHERE seq > $1 AND ${filter.sql} ORDER BY seq LIMIT $2) m ON true
+                          WHERE seq > $1 AND seq <= $1 + ${WINDOW} AND ${filter.sql} ORDER BY seq LIMIT $2) m ON true
       ORDER BY m.seq`;
   return loopSubscription(ctx, async (signal, ready) => {
     // This process's publishes wake the replay when one matches its filter.
@@ -39,6 +46,7 @@ export async function replay(
     try {
       while (!signal.aborted) {
         let page: { last: number; rows: MessageRow[] };
+        const from = position;
         try {
           const { rows } = await ctx.db.query<MessageRow & { last: string }>('replay', text, [position, PAGE, ...filter.values]);
           page = { last: Number(rows[0]?.last ?? 0), rows: rows.filter((r) => r.seq !== null) };
@@ -63,8 +71,10 @@ export async function replay(
           position = message.seq;
         }
         if (page.rows.length === PAGE) continue;
-        // Everything matching up to the head of that snapshot has been delivered.
-        position = Math.max(position, page.last);
+        // Everything matching up to the end of the window, or the head of that snapshot if
+        // nearer, has been delivered; a window that ended before the head is followed at once.
+        position = Math.max(position, Math.min(page.last, from + WINDOW));
+        if (position < page.last) continue;
         await wakeup.sleep(ctx.pollMs);
       }
     } finally {
