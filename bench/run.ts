@@ -12,6 +12,7 @@ import type { BenchResult, Headline } from './stats';
  */
 const benchmarks: ReadonlyArray<{ name: string; load: () => Promise<{ run: () => Promise<BenchResult> }> }> = [
   { name: 'bus request/reply', load: () => import('../libs/bus/bench/request-reply.bench') },
+  { name: 'bus catch-up', load: () => import('../libs/bus/bench/catch-up.bench') },
   { name: 'event store append and outbox', load: () => import('../libs/eventstore/bench/append.bench') },
   { name: 'gateway round trip and SSE fan-out', load: () => import('../services/gateway/bench/gateway.bench') },
   { name: 'orchestration overhead', load: () => import('../services/runs/bench/orchestration.bench') },
