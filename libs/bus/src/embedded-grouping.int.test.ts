@@ -362,6 +362,45 @@ describe('the embedded bus groups what comes at once', () => {
     }
   });
 
+  it('prepares its lookups, inserts and function calls once per connection; its scans are planned at each call', async () => {
+    // One connection for the bus's statements (its LISTEN has a client of its own), so this pool's
+    // session is the one that prepared them.
+    const single = new Pool({ connectionString: database.url, max: 1 });
+    const prepared = await createEmbeddedBus({ pool: single, schema: 'cadre_bus_prepared' });
+    try {
+      const received: number[] = [];
+      const sub = await prepared.events.consume({ durable: 'prepared' }, async (m) => {
+        received.push(m.seq);
+        await m.ack();
+      });
+      const replayed: number[] = [];
+      const replay = await prepared.events.replay({ fromSeq: 1 }, (m) => void replayed.push(m.seq));
+      const queue = prepared.workQueue('prepared');
+      const done: string[] = [];
+      const worker = await queue.process(async (job) => void done.push(job.jobId));
+      for (let i = 0; i < 3; i++) {
+        await prepared.events.publish(`evt.prepared.${i}`, bytes({ i }), { msgId: `prepared-${i}` });
+        const { jobId } = await queue.enqueue(bytes({ i }));
+        await eventually(() => expect([received.length, replayed.length, done.includes(jobId)]).toEqual([i + 1, i + 1, true]));
+      }
+      await Promise.all([sub.stop(), replay.stop(), worker.stop()]);
+      const { rows } = await single.query<{ statement: string }>(`SELECT statement FROM pg_prepared_statements WHERE name LIKE 'cadre_bus_%'`);
+      const statements = rows.map((row) => row.statement);
+      const named = (pattern: RegExp) => statements.filter((text) => pattern.test(text)).length;
+      expect(named(/"publish"\(/)).toBe(1);
+      expect(named(/"claim"\(/)).toBe(1);
+      expect(named(/DELETE FROM .*consumer_pending/)).toBe(1);
+      expect(named(/INSERT INTO .*jobs/)).toBe(1);
+      expect(named(/SET attempts = CASE/)).toBe(1);
+      // The stream's scans are not kept: a plan made while the stream was small would read all of it later.
+      expect(named(/stream_messages/)).toBe(0);
+      expect(new Set(statements).size).toBe(statements.length);
+    } finally {
+      await prepared.drain();
+      await single.end();
+    }
+  });
+
   it('brings a bus schema made before the claim function up to date on start, and consumes from it', async () => {
     const schema = 'cadre_bus_upgrade';
     await (await createEmbeddedBus({ pool, schema })).drain();

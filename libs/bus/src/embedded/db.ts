@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Kysely, PostgresDialect, type Generated } from 'kysely';
 import { Pool, type PoolClient, type PoolConfig, type QueryResult, type QueryResultRow } from 'pg';
 import { UnavailableError, ValidationError } from '@cadre/proto';
@@ -38,6 +39,15 @@ export interface Db {
   t(name: string): string;
   /** Runs one statement; failures become UnavailableError (database down) or internal. */
   query<R extends QueryResultRow = QueryResultRow>(what: string, text: string, values?: readonly unknown[]): Promise<QueryResult<R>>;
+  /**
+   * As `query`, for a statement prepared once per connection and named by a digest of its text:
+   * Postgres parses it once and, after a few calls, keeps one plan for it. Only for statements
+   * whose plan cannot depend on how big the tables have grown — an index lookup by key, an
+   * insert, a call of the schema's functions — and that name their columns (a migration adding
+   * one must not change what a prepared statement returns). A scan of the stream or a statement
+   * whose best plan changes with the tables' size stays with `query`, planned at each call.
+   */
+  prepared<R extends QueryResultRow = QueryResultRow>(what: string, text: string, values?: readonly unknown[]): Promise<QueryResult<R>>;
   /** Runs `fn` in a transaction on one client, with the same error mapping. */
   tx<T>(what: string, fn: (client: PoolClient) => Promise<T>): Promise<T>;
   /** Wraps any database work (kysely included) in the error mapping and health tracking. */
@@ -86,6 +96,16 @@ function watchPool(pool: Pool, onError: (error: Error) => void): () => void {
   return () => { mine.delete(onError); };
 }
 
+/** The name a statement is prepared under: a digest of its text, so a text has one name and a name one text. */
+function statementName(names: Map<string, string>, text: string): string {
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `cadre_bus_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
+    names.set(text, name);
+  }
+  return name;
+}
+
 /** Opens (or adopts) the pool; an adopted pool is left open on close. */
 export function openDb(options: OpenDbOptions): Db {
   const { schema, logger } = options;
@@ -103,6 +123,7 @@ export function openDb(options: OpenDbOptions): Db {
   };
   const unwatch = watchPool(pool, onPoolError);
   const kysely = new Kysely<BusTables>({ dialect: new PostgresDialect({ pool }) }).withSchema(schema);
+  const names = new Map<string, string>();
 
   const run = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     if (closed) throw new UnavailableError(`${what}: bus is closed`);
@@ -123,6 +144,7 @@ export function openDb(options: OpenDbOptions): Db {
     channel: `${schema}_wake`,
     t: (name) => `"${schema}"."${name}"`,
     query: (what, text, values) => run(what, () => pool.query(text, values as unknown[] | undefined)),
+    prepared: (what, text, values) => run(what, () => pool.query({ name: statementName(names, text), text, values: values as unknown[] | undefined })),
     tx: (what, fn) =>
       run(what, async () => {
         const client = await pool.connect();

@@ -78,7 +78,7 @@ export interface PendingRemoval {
 export function groupedRemovals(db: Db): (removal: PendingRemoval) => void {
   const pending = db.t('consumer_pending');
   return groupCommit<PendingRemoval, boolean>({
-    alone: (item) => db.query('ack', `DELETE FROM ${pending} WHERE consumer = $1 AND seq = $2`, [item.durable, item.seq])
+    alone: (item) => db.prepared('ack', `DELETE FROM ${pending} WHERE consumer = $1 AND seq = $2`, [item.durable, item.seq])
       .then(({ rowCount }) => item.resolve((rowCount ?? 0) > 0), item.reject),
     async together(items) {
       const sorted = [...items].sort((a, b) => (a.durable === b.durable ? Number(a.seq) - Number(b.seq) : a.durable < b.durable ? -1 : 1));

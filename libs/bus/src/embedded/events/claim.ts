@@ -68,8 +68,9 @@ interface ClaimRow extends Omit<MessageRow, 'seq'> {
 export async function claimMessages(db: Db, durable: string, want: number, known: KnownFilter): Promise<ClaimResult> {
   for (;;) {
     const { exact, like, regex } = known.compiled;
-    const { rows } = await db.query<ClaimRow>('claim messages',
-      `SELECT * FROM ${db.t('claim')}($1, $2, $3, $4, $5, $6)`,
+    const { rows } = await db.prepared<ClaimRow>('claim messages',
+      `SELECT seq, deliveries, subject, msg_id, headers, data, "time", gone, filter, ack_wait_ms, due_ms, limited, behind
+         FROM ${db.t('claim')}($1, $2, $3, $4, $5, $6)`,
       [durable, want, known.text, exact, like, regex]);
     const head = rows.find((row) => row.seq === null);
     if (!head || head.gone) return { gone: true, messages: [], ackWaitMs: 0, nextDueMs: undefined, limited: false, behind: false };

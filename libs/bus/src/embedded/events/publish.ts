@@ -42,7 +42,7 @@ async function insertMessage(db: Db, subject: string, msgId: string, headers: He
   const values = [subject, msgId, JSON.stringify(headers), Buffer.from(data.buffer, data.byteOffset, data.byteLength)];
   const result = client
     ? await client.query<{ seq: string; duplicate: boolean }>(text, values)
-    : await db.query<{ seq: string; duplicate: boolean }>('publish', text, values);
+    : await db.prepared<{ seq: string; duplicate: boolean }>('publish', text, values);
   const row = result.rows[0];
   if (!row) throw new Error('publish returned no row');
   return { seq: Number(row.seq), duplicate: row.duplicate };
@@ -82,7 +82,7 @@ const PUBLISHES_IN_FLIGHT = 4;
  * is stored.
  */
 async function insertMessages(db: Db, messages: readonly CheckedMessage[]): Promise<PublishAck[]> {
-  const { rows } = await db.query<{ seq: string; duplicate: boolean }>('publish',
+  const { rows } = await db.prepared<{ seq: string; duplicate: boolean }>('publish',
     `SELECT seq, duplicate FROM ${db.t('publish_many')}($1::text[], $2::text[], $3::jsonb[], $4::bytea[])`,
     [
       messages.map((m) => m.subject), messages.map((m) => m.msgId), messages.map((m) => JSON.stringify(m.headers)),

@@ -30,7 +30,7 @@ interface JobRow {
  */
 export async function claimJobs(db: Db, queue: string, limit: number, settings: WorkerSettings): Promise<ClaimedJob[]> {
   const jobs = db.t('jobs');
-  const { rows } = await db.query<JobRow>('claim jobs',
+  const { rows } = await db.prepared<JobRow>('claim jobs',
     `UPDATE ${jobs} j
         SET attempts = CASE WHEN c.attempts >= $3 THEN c.attempts ELSE c.attempts + 1 END,
             attempt_id = gen_random_uuid()::text,
@@ -46,7 +46,7 @@ export async function claimJobs(db: Db, queue: string, limit: number, settings: 
 
 /** Milliseconds until the next queued job is due (a delayed retry, a lapsing lease), if any. */
 export async function nextDueMs(db: Db, queue: string): Promise<number | undefined> {
-  const due = await db.query<{ ms: number | null }>('claim jobs',
+  const due = await db.prepared<{ ms: number | null }>('claim jobs',
     `SELECT (extract(epoch FROM min(available_at) - now()) * 1000)::float8 AS ms FROM ${db.t('jobs')} WHERE queue = $1 AND status = 'queued'`,
     [queue]);
   const ms = due.rows[0]?.ms;

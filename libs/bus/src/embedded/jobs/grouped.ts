@@ -30,12 +30,12 @@ const bytesOf = (data: Uint8Array): Buffer => Buffer.from(data.buffer, data.byte
 async function enqueueAlone(db: Db, item: PendingEnqueue): Promise<EnqueueResult> {
   const jobs = db.t('jobs');
   for (let attempt = 0; attempt < 3; attempt++) {
-    const inserted = await db.query<{ job_id: string }>('enqueue',
+    const inserted = await db.prepared<{ job_id: string }>('enqueue',
       `INSERT INTO ${jobs} (job_id, queue, msg_id, data, headers) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (queue, msg_id) DO NOTHING RETURNING job_id`,
       [item.jobId, item.queue, item.msgId, bytesOf(item.data), item.headers]);
     if (inserted.rows[0]) return { jobId: item.jobId, duplicate: false };
-    const existing = await db.query<{ job_id: string }>('enqueue', `SELECT job_id FROM ${jobs} WHERE queue = $1 AND msg_id = $2`, [item.queue, item.msgId]);
+    const existing = await db.prepared<{ job_id: string }>('enqueue', `SELECT job_id FROM ${jobs} WHERE queue = $1 AND msg_id = $2`, [item.queue, item.msgId]);
     const found = existing.rows[0];
     if (found) return { jobId: found.job_id, duplicate: true };
     // The duplicate was purged between the two statements: insert again.
@@ -53,7 +53,7 @@ export function groupedEnqueues(db: Db): (enqueue: PendingEnqueue) => void {
   return groupCommit<PendingEnqueue, boolean>({
     alone,
     async together(items) {
-      const { rows } = await db.query<{ job_id: string }>('enqueue',
+      const { rows } = await db.prepared<{ job_id: string }>('enqueue',
         `INSERT INTO ${db.t('jobs')} (job_id, queue, msg_id, data, headers)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::jsonb[])
          ON CONFLICT (queue, msg_id) DO NOTHING RETURNING job_id`,
