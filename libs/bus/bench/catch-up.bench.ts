@@ -31,26 +31,36 @@ async function fill(bus: Bus, total: number, every: number): Promise<void> {
   }
 }
 
-/** Time from starting the reader until it has every wanted message (a consumer acks each). */
+/** Time from starting the reader until it has every wanted message once (a consumer acks each). */
 async function readAll(bus: Bus, reader: Reader): Promise<{ delivered: number; ms: number }> {
-  let delivered = 0;
+  const seen = new Set<number>();
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
+  // A redelivery is not a second message: count each sequence once.
+  const receive = (seq: number): void => {
+    seen.add(seq);
+    if (seen.size === WANTED) done();
+  };
   const began = performance.now();
   const subscription = reader === 'durable consumer'
     ? await bus.events.consume({ durable: 'catch-up', filterSubject: 'evt.catchup.wanted.>' }, async (message) => {
       await message.ack();
-      if (++delivered === WANTED) done();
+      receive(message.seq);
     })
-    : await bus.events.replay({ fromSeq: 1, filterSubject: 'evt.catchup.wanted.>' }, () => {
-      if (++delivered === WANTED) done();
-    });
-  const timeout = setTimeout(() => done(), 600_000);
-  await finished;
-  clearTimeout(timeout);
-  const ms = performance.now() - began;
-  await subscription.stop();
-  return { delivered, ms };
+    : await bus.events.replay({ fromSeq: 1, filterSubject: 'evt.catchup.wanted.>' }, (message) => receive(message.seq));
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${reader}: ${seen.size} of ${WANTED} messages in 10 minutes`)), 600_000);
+  });
+  let ms: number;
+  try {
+    await Promise.race([finished, timedOut]);
+    ms = performance.now() - began;
+  } finally {
+    clearTimeout(timer);
+    await subscription.stop();
+  }
+  return { delivered: seen.size, ms };
 }
 
 /**

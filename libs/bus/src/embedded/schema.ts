@@ -250,9 +250,10 @@ const MIGRATIONS: ReadonlyArray<(s: string, channel: string) => string> = [
       v_limited := v_capacity < p_want - cardinality(v_seqs);
       IF v_room > 0 THEN
         -- The scan and the stream head in one statement (one snapshot). The scan looks at most
-        -- v_window messages past the position: sequences have no gaps, so that is a range of
-        -- the primary key whatever plan the planner picks (unbounded, a consumer far behind with
-        -- a narrow filter had every claim read all of its backlog, then sort what matched).
+        -- v_window messages past the position: sequences have no gaps, so that is a range of at
+        -- most v_window keys, which the primary key's index reads and nothing else (unbounded,
+        -- a consumer far behind with a narrow filter had every claim read all of its backlog,
+        -- then sort what matched).
         -- When fewer than v_room matched, everything up to the window's end (or the head, if
         -- nearer) has been seen and the position jumps there, so messages the filter skips are
         -- scanned once, not on every claim; behind says the window, not the room, stopped it.

@@ -10,7 +10,8 @@ import { MESSAGE_COLUMNS, toStreamMessage, type MessageRow } from './message';
 const PAGE = 256;
 /**
  * Most messages of the stream one page looks at past the position: sequences have no gaps, so
- * that is a range of the primary key whatever plan the planner picks. Unbounded, a replay with a
+ * that is a range of at most WINDOW keys, which the primary key's index reads (the statement is
+ * planned at each call, with the range's bounds in hand). Unbounded, a replay with a
  * narrow filter far behind (a projection following from its checkpoint, a live feed resumed)
  * read all of what was left at every page, and sorted what matched.
  */
