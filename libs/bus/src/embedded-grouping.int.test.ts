@@ -6,6 +6,12 @@ import type { Bus, DeliveredMessage, Subscription } from './types';
 
 const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
 
+/** Stores `total` messages under `evt.<topic>.other.>`, in publishAll calls of 250. */
+async function storeBacklog(bus: Bus, total: number, topic: string): Promise<void> {
+  const others = Array.from({ length: total }, (_, i) => ({ subject: `evt.${topic}.other.${i}`, data: bytes({ i }), options: { msgId: `${topic}-other-${i}` } }));
+  for (let i = 0; i < others.length; i += 250) expect((await bus.events.publishAll(others.slice(i, i + 250))).error).toBeUndefined();
+}
+
 describe('the embedded bus groups what comes at once', () => {
   let database: TestDatabase;
   let pool: Pool;
@@ -307,8 +313,7 @@ describe('the embedded bus groups what comes at once', () => {
     const schema = 'cadre_bus_window';
     const quiet = await createEmbeddedBus({ pool, schema, pollIntervalMs: 60_000 });
     try {
-      const others = Array.from({ length: 3000 }, (_, i) => ({ subject: `evt.window.other.${i}`, data: bytes({ i }), options: { msgId: `other-${i}` } }));
-      for (let i = 0; i < others.length; i += 250) expect((await quiet.events.publishAll(others.slice(i, i + 250))).error).toBeUndefined();
+      await storeBacklog(quiet, 3000, 'window');
       const match = await quiet.events.publish('evt.window.match.1', bytes({}), { msgId: 'match-1' });
       expect(match.seq).toBe(3001);
 
@@ -349,8 +354,7 @@ describe('the embedded bus groups what comes at once', () => {
     const schema = 'cadre_bus_replay_window';
     const quiet = await createEmbeddedBus({ pool, schema, pollIntervalMs: 60_000 });
     try {
-      const others = Array.from({ length: 9000 }, (_, i) => ({ subject: `evt.rwindow.other.${i}`, data: bytes({ i }), options: { msgId: `rw-other-${i}` } }));
-      for (let i = 0; i < others.length; i += 250) expect((await quiet.events.publishAll(others.slice(i, i + 250))).error).toBeUndefined();
+      await storeBacklog(quiet, 9000, 'rwindow');
       expect((await quiet.events.publish('evt.rwindow.match.1', bytes({}), { msgId: 'rw-match-1' })).seq).toBe(9001);
       const replays = countStatements(pool, { page: /LEFT JOIN LATERAL .*cadre_bus_replay_window/s });
       const received: number[] = [];

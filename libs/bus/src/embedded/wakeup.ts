@@ -115,7 +115,6 @@ export class Wakeup {
    */
   async linger(ms: number): Promise<void> {
     if (!this.lingering) return;
-    this.lingering = false;
     await sleep(ms, this.signal);
     this.pending = false;
     this.lingering = false;
