@@ -64,10 +64,6 @@ async function run(total) {
   return { latencies, seconds: Number(process.hrtime.bigint() - begin) / 1e9 };
 }
 parentPort.on('message', (message) => {
-  if (message === 'stop') {
-    agent.destroy();
-    process.exit(0);
-  }
   run(message).then((result) => parentPort.postMessage(result), (error) => parentPort.postMessage({ error: String(error) }));
 });
 `;
@@ -90,7 +86,11 @@ export interface HttpLoad {
 /** A load client in a worker thread of its own (see LOAD_WORKER), with `clients` requests in flight. */
 export function startHttpLoad(target: LoadTarget, clients: number): HttpLoad {
   const worker = new Worker(LOAD_WORKER, { eval: true, workerData: { ...target, clients } });
-  const failed = new Promise<never>((_, reject) => worker.once('error', reject));
+  // A worker that fails or exits fails the run waiting on it (rather than leaving it waiting).
+  const failed = new Promise<never>((_, reject) => {
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`load worker exited (${code})`)));
+  });
   failed.catch(() => undefined);
   return {
     async run(total) {
@@ -101,9 +101,7 @@ export function startHttpLoad(target: LoadTarget, clients: number): HttpLoad {
       return { perSecond: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
     },
     async close() {
-      const exited = new Promise((resolve) => worker.once('exit', resolve));
-      worker.postMessage('stop');
-      await exited;
+      await worker.terminate();
     },
   };
 }
