@@ -398,6 +398,8 @@ describe('the dashboard in a browser', () => {
     expect((await call(system.baseUrl, 'GET', '/v1/auth/me', { token: key })).status).toBe(200);
     await page.getByRole('button', { name: 'Revoke deploy bot' }).click();
     await eventually(async () => expect((await call(system.baseUrl, 'GET', '/v1/auth/me', { token: key })).status).toBe(401), 10_000, 100);
+    // The page lists the keys again once its DELETE is answered: that can come after the key is refused.
+    await page.getByRole('button', { name: 'Revoke deploy bot' }).waitFor({ state: 'detached', timeout: 10_000 });
     expect(await page.getByRole('button', { name: 'Revoke deploy bot' }).count()).toBe(0);
   });
 
