@@ -3,9 +3,9 @@ import { Worker } from 'node:worker_threads';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { percentile } from '../../../bench/stats';
+import { join } from 'node:path';
 
-/** A keep-alive HTTP client on this thread's event loop (the SSE benchmark's paced appends; the earlier method's rows). */
+/** A keep-alive HTTP client on the event loop of the thread that calls it (the load worker's, the SSE benchmark's paced appends, the earlier method's rows). */
 export function httpClient(baseUrl: string, maxSockets: number) {
   const agent = new Agent({ keepAlive: true, maxSockets });
   const url = new URL(baseUrl);
@@ -25,49 +25,6 @@ export function httpClient(baseUrl: string, maxSockets: number) {
   };
 }
 
-/**
- * Runs in a worker thread: `clients` keep-alive connections, each sending its request again as
- * soon as the answer came, `total` requests in all; answers each request's latency (ms) and the
- * seconds the whole took. Off the event loop of the server it measures, as a caller is: on the
- * server's own loop the client would wait for whatever the server does after its response is
- * sent (the access log, metrics) before it could read the response.
- */
-const LOAD_WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const http = require('node:http');
-const { url, method, path, headers, body, clients, expectStatus } = workerData;
-const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
-const { hostname, port } = new URL(url);
-const send = () => new Promise((resolve, reject) => {
-  const req = http.request({ agent, host: hostname, port, method, path, headers }, (res) => {
-    res.resume();
-    res.on('end', () => resolve(res.statusCode));
-    res.on('error', reject);
-  });
-  req.on('error', reject);
-  req.end(body);
-});
-async function run(total) {
-  const latencies = [];
-  let started = 0;
-  const begin = process.hrtime.bigint();
-  const loop = async () => {
-    while (started < total) {
-      started++;
-      const t0 = process.hrtime.bigint();
-      const status = await send();
-      if (status !== expectStatus) throw new Error(method + ' ' + path + ': status ' + status);
-      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-  };
-  await Promise.all(Array.from({ length: clients }, loop));
-  return { latencies, seconds: Number(process.hrtime.bigint() - begin) / 1e9 };
-}
-parentPort.on('message', (message) => {
-  run(message).then((result) => parentPort.postMessage(result), (error) => parentPort.postMessage({ error: String(error) }));
-});
-`;
-
 export interface LoadTarget {
   readonly url: string;
   readonly method: string;
@@ -83,9 +40,16 @@ export interface HttpLoad {
   close(): Promise<void>;
 }
 
-/** A load client in a worker thread of its own (see LOAD_WORKER), with `clients` requests in flight. */
+/**
+ * A load client in a worker thread of its own (http-load-worker.ts), with `clients` requests in
+ * flight: off the event loop of the server it measures, as a caller is. On the server's own loop
+ * the client would wait for whatever the server does after its response is sent (the access log,
+ * metrics) before it could read the response.
+ */
 export function startHttpLoad(target: LoadTarget, clients: number): HttpLoad {
-  const worker = new Worker(LOAD_WORKER, { eval: true, workerData: { ...target, clients } });
+  // A TypeScript file: the worker registers the loader the benchmarks run under (tsx) before requiring it.
+  const entry = `require('tsx/cjs'); require(${JSON.stringify(join(__dirname, 'http-load-worker.ts'))});`;
+  const worker = new Worker(entry, { eval: true, workerData: { ...target, clients } });
   // A worker that fails or exits fails the run waiting on it (rather than leaving it waiting).
   const failed = new Promise<never>((_, reject) => {
     worker.once('error', reject);
@@ -94,11 +58,11 @@ export function startHttpLoad(target: LoadTarget, clients: number): HttpLoad {
   failed.catch(() => undefined);
   return {
     async run(total) {
-      const answer = new Promise<{ latencies: number[]; seconds: number; error?: string }>((resolve) => worker.once('message', resolve));
+      const answer = new Promise<{ perSecond: number; p50: number; p99: number; error?: string }>((resolve) => worker.once('message', resolve));
       worker.postMessage(total);
-      const { latencies, seconds, error } = await Promise.race([answer, failed]);
+      const { error, ...measured } = await Promise.race([answer, failed]);
       if (error !== undefined) throw new Error(error);
-      return { perSecond: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+      return measured;
     },
     async close() {
       await worker.terminate();
