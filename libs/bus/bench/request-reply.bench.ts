@@ -35,7 +35,11 @@ export async function run(): Promise<BenchResult> {
     // Without async traces, as the bus connects: the cheapest request nats.js offers.
     const server = await connect({ servers: nats.url, noAsyncTraces: true });
     const raw = await connect({ servers: nats.url, noAsyncTraces: true });
-    const sub = server.subscribe('raw.echo', { queue: 'q', callback: (_err: unknown, msg: { respond: (d: Uint8Array) => boolean; data: Uint8Array }) => msg.respond(msg.data) });
+    const sub = server.subscribe('raw.echo', { queue: 'q', callback: (_err, msg) => {
+      msg.respond(msg.data);
+    } });
+    // The subscription reaches the server before the first request (else "no responders").
+    await server.flush();
     const payload = new TextEncoder().encode(JSON.stringify({ n: 1 }));
     for (const inFlight of LEVELS) {
       await measure(() => raw.request('raw.echo', payload), 1000, inFlight);

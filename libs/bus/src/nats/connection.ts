@@ -1,8 +1,8 @@
-import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { UnavailableError } from '@cadre/proto';
 import type { BusLogger } from '../logger';
 import { replies, type Replies } from './replies';
+import { connectCoalesced } from './transport';
 
 /** A NATS connection and what the bus needs to know of its state. */
 export interface Connection {
@@ -37,7 +37,7 @@ export interface ConnectOptions {
  * `connectTimeoutMs`, else an UnavailableError.
  */
 export async function openConnection(options: ConnectOptions): Promise<Connection> {
-  const attempt = connect({
+  const attempt = connectCoalesced({
     servers: options.servers,
     name: options.name,
     maxReconnectAttempts: -1,
