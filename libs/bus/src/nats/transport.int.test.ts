@@ -1,29 +1,45 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { Socket } from 'node:net';
+import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { eventually, startNats, type TestNats } from '@cadre/testing';
 import { connectNatsBus } from './bus';
-import { connectCoalesced } from './transport';
+import { CORKED_BYTES_LIMIT, connectCoalesced } from './transport';
+
+const EXIT_CHILD = join(__dirname, '..', '..', 'test-fixtures', 'exit-child.ts');
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /**
  * Counts the writes (`_write` of one chunk, `_writev` of several) of the sockets to the server at
- * `url` while `work` runs and in the turn after it.
+ * `url` from now on, until `stop`.
  */
-async function socketWrites(url: string, work: () => Promise<void>): Promise<number> {
+function countWrites(url: string): { count(): number; stop(): void } {
   const port = Number(new URL(url).port);
   const write = jest.spyOn(Socket.prototype, '_write');
   const writev = jest.spyOn(Socket.prototype, '_writev');
+  const toServer = (sockets: readonly Socket[]): number => sockets.filter((socket) => socket.remotePort === port).length;
+  return {
+    count: () => toServer(write.mock.contexts) + toServer(writev.mock.contexts),
+    stop: () => {
+      write.mockRestore();
+      writev.mockRestore();
+    },
+  };
+}
+
+/** The writes to the server at `url` while `work` runs and in the turn after it. */
+async function socketWrites(url: string, work: () => Promise<void>): Promise<number> {
+  const writes = countWrites(url);
   try {
     await work();
     await new Promise((resolve) => setImmediate(resolve));
-    const toServer = (sockets: readonly Socket[]): number => sockets.filter((socket) => socket.remotePort === port).length;
-    return toServer(write.mock.contexts) + toServer(writev.mock.contexts);
+    return writes.count();
   } finally {
-    write.mockRestore();
-    writev.mockRestore();
+    writes.stop();
   }
 }
 
@@ -115,6 +131,40 @@ describe('the coalescing NATS transport', () => {
     }
     await nc.close();
     await eventually(() => expect(received).toEqual(['first words', 'last words']));
+  });
+
+  it('writes at once what a turn holds past the bound, when the turn never yields', async () => {
+    const nc = await connectCoalesced({ servers: nats.url });
+    try {
+      const received = await listen('coalesce.bound');
+      const payload = new Uint8Array(8 * 1024).fill(7);
+      const count = 40;
+      const writes = countWrites(nats.url);
+      let writesWithinTheTurn: number;
+      try {
+        for (let n = 0; n < count; n++) {
+          nc.publish('coalesce.bound', payload);
+          await Promise.resolve();
+          await Promise.resolve();
+        }
+        writesWithinTheTurn = writes.count();
+      } finally {
+        writes.stop();
+      }
+      // 320 KB in one turn: held whole, it would leave in one write after the first.
+      expect(writesWithinTheTurn).toBeGreaterThanOrEqual(Math.floor((count * payload.length) / CORKED_BYTES_LIMIT));
+      await eventually(() => expect(received).toHaveLength(count));
+    } finally {
+      await nc.close();
+    }
+  });
+
+  it('delivers what was written in the turn a process exits in', async () => {
+    const received = await listen('coalesce.exit');
+    const child = spawn(process.execPath, ['--import', 'tsx', EXIT_CHILD, nats.url, 'coalesce.exit'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    await eventually(() => expect(received).toEqual(['first', 'last']));
   });
 
   it('answers requests and keeps its subscriptions across a reconnection', async () => {

@@ -2,6 +2,21 @@ import type { ConnectionOptions, NatsConnection } from '@nats-io/nats-core';
 import { NatsConnectionImpl, setTransportFactory } from '@nats-io/nats-core/internal';
 import { NodeTransport, nodeResolveHost } from '@nats-io/transport-node/lib/node_transport';
 
+type Socket = NodeTransport['socket'];
+
+/**
+ * What a corked socket holds at most before it writes at once (a turn that never yields to the
+ * loop — publishes between awaits of settled promises — would otherwise hold all it sends).
+ */
+export const CORKED_BYTES_LIMIT = 64 * 1024;
+
+/** The sockets corked now: a process that exits before their turn ends writes them first. */
+const corked = new Set<Socket>();
+process.on('exit', () => {
+  for (const socket of corked) socket.uncork();
+  corked.clear();
+});
+
 /**
  * nats.js's Node transport, writing what one turn of the event loop sends after its first write in
  * one system call.
@@ -13,7 +28,8 @@ import { NodeTransport, nodeResolveHost } from '@nats-io/transport-node/lib/node
  * and wakes it. Here a turn's first write goes out at once, as before (one request at a time
  * waits for nothing more); the socket is then corked, and uncorked once the turn's I/O callbacks
  * have run (`setImmediate`), so the turn's later writes leave as one `writev`: 2.0 writes a step.
- * Nothing waits longer than the rest of the turn it is written in.
+ * A write waits at most for the rest of its turn, and for no more than `CORKED_BYTES_LIMIT` of
+ * writes after it; an explicit close, and the process's exit, write what is held first.
  */
 class CoalescingTransport extends NodeTransport {
   /** A write went out in this turn of the event loop (its end is scheduled). */
@@ -21,34 +37,39 @@ class CoalescingTransport extends NodeTransport {
   #corked = false;
 
   override send(frame: Uint8Array): void {
-    const socket = this.socket as NodeTransport['socket'] | undefined;
-    if (socket !== undefined && !this.isClosed) {
-      if (!this.#inTurn) {
-        // The turn's first write goes at once (a request one at a time waits for nothing);
-        // those after it in the same turn wait for its end.
-        this.#inTurn = true;
-        setImmediate(() => {
-          this.#inTurn = false;
-          if (this.#corked) {
-            this.#corked = false;
-            socket.uncork();
-          }
-        });
-      } else if (!this.#corked) {
-        this.#corked = true;
-        socket.cork();
-      }
+    const socket = this.socket as Socket | undefined;
+    if (socket === undefined || this.isClosed) {
+      super.send(frame);
+      return;
+    }
+    if (!this.#inTurn) {
+      // The turn's first write goes at once; those after it in the same turn wait for its end.
+      this.#inTurn = true;
+      setImmediate(() => {
+        this.#inTurn = false;
+        this.#uncork(socket);
+      });
+    } else if (!this.#corked) {
+      this.#corked = true;
+      corked.add(socket);
+      socket.cork();
     }
     super.send(frame);
+    if (this.#corked && socket.writableLength >= CORKED_BYTES_LIMIT) this.#uncork(socket);
   }
 
   /** An explicit close destroys the socket at once: what the turn has written goes out first. */
   override close(err?: Error): Promise<void> {
-    if (this.#corked) {
-      this.#corked = false;
-      (this.socket as NodeTransport['socket'] | undefined)?.uncork();
-    }
+    const socket = this.socket as Socket | undefined;
+    if (socket !== undefined) this.#uncork(socket);
     return super.close(err);
+  }
+
+  #uncork(socket: Socket): void {
+    if (!this.#corked) return;
+    this.#corked = false;
+    corked.delete(socket);
+    socket.uncork();
   }
 }
 
