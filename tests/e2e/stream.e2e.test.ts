@@ -53,9 +53,17 @@ describe.each(TRANSPORTS)('the event stream on the %s system', (transport) => {
     await eventually(() => expect(system.gateway.sseStats().clients).toBeGreaterThanOrEqual(1));
     let final: number | undefined;
     const began = Date.now();
+    // The reader is live before the events come: had it joined while they were produced, its
+    // replay would race the live tail held for it (bounded like a slow client's bytes), which is
+    // the resume test's matter, not this one's.
+    const reading = followStream(system.baseUrl, { token: admin, startAfter: start, resumes: 0, eventsPerConnection: () => 0, pauseMs: () => 0, finalSeq: () => final });
+    await eventually(() => {
+      const stats = system.gateway.sseStats();
+      expect(stats.clients).toBeGreaterThanOrEqual(2);
+      expect(stats.catchingUp).toBe(0);
+    });
     // 3,000 events of 4 KB: more than the kernel's socket buffers and the 1 MB bound together.
     const producing = publishMany(system.bus, 3000, stepQueued(`run-${transport}-big`, 'x'.repeat(4000)), 16).then((seqs) => (final = seqs.at(-1)));
-    const reading = followStream(system.baseUrl, { token: admin, startAfter: start, resumes: 0, eventsPerConnection: () => 0, pauseMs: () => 0, finalSeq: () => final });
     const [, read] = await Promise.all([producing, reading]);
     console.log(`${transport}: reader got 3,000 × 4 KB events in ${Date.now() - began} ms beside a stalled client`);
     expect(read.ids).toEqual(await storedSeqs(system.bus, start + 1, final!));
