@@ -44,7 +44,7 @@ export const gatewayConfigShape = {
   SSE_MAX_CLIENTS: env.int(10_000, 1),
   SSE_MAX_CLIENTS_PER_USER: env.int(32, 1).describe('Event streams one member (or API key of no user) may hold open on one gateway instance; more answer 429'),
   SSE_ADMIN_RESERVE: env.int(100, 0).describe('Of SSE_MAX_CLIENTS, how many streams only admins may open'),
-  SSE_FLUSH_MS: env.int(20, 0).describe('Live events are written at most this often per client; under load they are coalesced'),
+  SSE_FLUSH_MS: env.int(20, 0).describe('Live events are written at most this often per client; under load they are coalesced (sooner when they would pass SSE_CLIENT_BUFFER)'),
   SSE_STALL_TIMEOUT_MS: env.int(30_000, 100).describe('A replaying client that takes no bytes for this long is dropped'),
   TRUST_PROXY: env.boolean(false).describe('Take the client address from X-Forwarded-For'),
   DASHBOARD_ENABLED: env.boolean(true).describe('Serve the web dashboard at /'),

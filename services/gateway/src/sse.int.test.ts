@@ -48,3 +48,25 @@ describe.each(['embedded', 'nats'] as const)('SSE resume on the %s bus', (transp
     await eventually(() => expect(harness.gateway.sseStats().clients).toBe(0));
   });
 });
+
+describe.each(['embedded', 'nats'] as const)('SSE live writes on the %s bus', (transport) => {
+  let harness: GatewayHarness;
+  beforeAll(async () => {
+    // Frames coalesced for two seconds, a bound of 64 KB: a burst passes the bound within one flush.
+    harness = await startGatewayHarness({ transport, routes: [], handlers: {}, env: { SSE_FLUSH_MS: '2000', SSE_CLIENT_BUFFER: '64kb' } });
+  });
+  afterAll(() => harness.stop());
+
+  it('hands a burst of coalesced frames to a reading client rather than dropping it', async () => {
+    const droppedBefore = harness.gateway.sseStats().dropped;
+    const stream = await openStream(harness.baseUrl, { query: { run_id: 'run-burst' } });
+    await eventually(() => expect(harness.gateway.sseStats()).toMatchObject({ clients: 1, catchingUp: 0 }));
+    // 60 events of 4 KB (240 KB) within the first flush interval, read as they come.
+    const seqs = await publishMany(harness.bus, 60, (i) => ({ ...event('run-burst')(i), data: { run_id: 'run-burst', step_id: `s${i}`, attempt: 1, pad: 'x'.repeat(4000) } }), 4);
+    await stream.waitForCount(seqs.length, 10_000);
+    expect(stream.events.map((e) => e.id)).toEqual(seqs);
+    expect(harness.gateway.sseStats().dropped).toBe(droppedBefore);
+    stream.close();
+  });
+});
+

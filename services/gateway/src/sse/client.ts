@@ -165,10 +165,18 @@ export class SseClient {
     void replay?.stop();
   }
 
-  /** Live write: never waits; past the bound (unsent plus queued bytes) the client is dropped. */
+  /**
+   * Live write: never waits; past the bound (unsent plus queued bytes) the client is dropped. The
+   * frames coalesced here are the gateway's, not the client's backlog: when they would pass the
+   * bound they are handed to the socket at once, and only what it cannot take then counts.
+   */
   private push(frame: Buffer): void {
     if (this.mode === 'closed') return;
     const { socket, bufferLimit, flushMs } = this.options;
+    if (socket.writableLength + this.queuedBytes + frame.length > bufferLimit && this.queuedBytes > 0) {
+      clearTimeout(this.flushTimer);
+      this.flush();
+    }
     if (socket.writableLength + this.queuedBytes + frame.length > bufferLimit) {
       this.close('slow');
       return;
