@@ -173,11 +173,12 @@ export class SseClient {
   private push(frame: Buffer): void {
     if (this.mode === 'closed') return;
     const { socket, bufferLimit, flushMs } = this.options;
-    if (socket.writableLength + this.queuedBytes + frame.length > bufferLimit && this.queuedBytes > 0) {
-      clearTimeout(this.flushTimer);
+    let held = socket.writableLength + this.queuedBytes + frame.length;
+    if (held > bufferLimit && this.queuedBytes > 0) {
       this.flush();
+      held = socket.writableLength + frame.length;
     }
-    if (socket.writableLength + this.queuedBytes + frame.length > bufferLimit) {
+    if (held > bufferLimit) {
       this.close('slow');
       return;
     }
@@ -190,6 +191,7 @@ export class SseClient {
   }
 
   private flush(): void {
+    clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     if (this.queued.length === 0) return;
     const data = this.queued.length === 1 ? this.queued[0]! : Buffer.concat(this.queued, this.queuedBytes);
