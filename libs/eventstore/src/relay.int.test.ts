@@ -10,7 +10,7 @@ import {
 } from './index';
 import { Client } from 'pg';
 import { outboxChannel, relayLockName } from './connection';
-import { outboxBatchSql } from './relay/batch';
+import { outboxBatchSql, relayStatements } from './relay/batch';
 import { applyToCartTotals, createCartTotalsTable, type CartTotalsDb } from './test-support/cart-totals';
 import { publishingEach } from './test-support/bus';
 import { shopRegistry } from './test-support/events';
@@ -273,6 +273,72 @@ describe('outbox relay on the NATS bus', () => {
       expect(counters.get('duplicates')).toBe(1);
     } finally {
       await sub.stop();
+    }
+  });
+
+  it('prepares its statements once a connection, and again on a connection that lost them', async () => {
+    // One connection, so that every batch and append meets the same session.
+    const single = await createEventStore({ databaseUrl: database.url, maxConnections: 1, schema: 'shop', registry: shopRegistry(), migrate: false });
+    const relayStatements = async (): Promise<string[]> => (await single.pool.query<{ name: string }>(
+      `select name from pg_prepared_statements where name like 'cadre_relay_%' order by name`)).rows.map((row) => row.name);
+    relay = startOutboxRelay({ store: single, bus, retryMinMs: 10 });
+    const seen = new Set<string>();
+    const sub = await bus.events.consume({ durable: 'relay-prepared', filterSubject: 'evt.shop.*.p' }, async (message) => {
+      seen.add(message.msgId);
+      await message.ack();
+    });
+    const appendOne = async (n: number): Promise<string> =>
+      (await single.append(`cart-p${n}`, 'no_stream', [{ type: 'tick', data: { n: n + 1 } }], { subjectScope: 'p' })).events[0]!.id;
+    try {
+      for (let n = 0; n < 5; n++) {
+        const id = await appendOne(n);
+        await eventually(() => expect(seen.has(id)).toBe(true));
+      }
+      // Five batches or more on the one connection; each statement prepared there once (a second
+      // PREPARE of a name fails), and the relay's read among them.
+      const prepared = await relayStatements();
+      expect(prepared.map((name) => name.replace(/_[0-9a-f]{32}$/, ''))).toEqual(['cadre_relay_done', 'cadre_relay_lock', 'cadre_relay_read']);
+      // Lost behind the relay's back (as with a session reset): its next batch fails, the connection
+      // is dropped, and the next one prepares them again; nothing appended is lost.
+      await single.pool.query(prepared.map((name) => `DEALLOCATE ${name}`).join(';\n'));
+      const id = await appendOne(99);
+      await eventually(() => expect(seen.has(id)).toBe(true));
+      expect(await relayStatements()).toEqual(prepared);
+    } finally {
+      await sub.stop();
+      await relay.stop();
+      relay = undefined;
+      await single.close();
+    }
+  });
+
+  it('keeps an index plan for its prepared read whatever the outbox held when it was prepared', async () => {
+    const planned = await createEventStore({ databaseUrl: database.url, maxConnections: 1, schema: 'relay_plan', registry: shopRegistry() });
+    const statements = relayStatements('relay_plan', 256);
+    const client = await planned.pool.connect();
+    const plan = async (): Promise<string> =>
+      (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE ${statements.read}`)).rows.map((row) => row['QUERY PLAN']).join('\n');
+    try {
+      // Prepared on an empty outbox, as a relay's first batch usually is.
+      await client.query(statements.prepare);
+      const plans = [await plan()];
+      // 60,000 appends waiting, statistics not yet gathered (a bulk load, a relay that was down).
+      await client.query(`INSERT INTO relay_plan.events (id, stream_id, version, type, data, meta, occurred_at)
+        SELECT gen_random_uuid(), 's' || (i % 600), i / 600 + 1, 'tick', '{"n": 1}', '{}', now() FROM generate_series(0, 59999) i`);
+      await client.query(`INSERT INTO relay_plan.outbox (position, stream_id, first_version, subjects)
+        SELECT position, stream_id, version, ARRAY['evt.shop.tick.s'] FROM relay_plan.events`);
+      plans.push(await plan());
+      await client.query('ANALYZE relay_plan.outbox; ANALYZE relay_plan.events');
+      plans.push(await plan());
+      for (const text of plans) {
+        expect(text).toContain('Index Scan using outbox_pkey');
+        expect(text).toContain('Index Scan using events_stream_version_key');
+        expect(text).not.toMatch(/Seq Scan|Hash Join|Merge Join/);
+      }
+      expect((await client.query(`EXECUTE ${statements.read}`)).rows).toHaveLength(256);
+    } finally {
+      client.release();
+      await planned.close();
     }
   });
 

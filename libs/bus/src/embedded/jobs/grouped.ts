@@ -74,7 +74,7 @@ export function groupedEnqueues(db: Db): (enqueue: PendingEnqueue) => void {
  * job id order, so two statements never wait on each other's rows in opposite orders.
  */
 export function groupedCompletions(db: Db): (completion: PendingCompletion) => void {
-  const done = (jobIds: readonly string[]) => db.query('ack job',
+  const done = (jobIds: readonly string[]) => db.prepared('ack job',
     `UPDATE ${db.t('jobs')} SET status = 'done', finished_at = now(), data = '\\x'::bytea
       WHERE job_id = ANY($1::text[]) AND status = 'queued'`,
     [[...jobIds].sort()]);
