@@ -181,11 +181,25 @@ interface TransportResult {
   /** CPU time of this process (the runs and agents services, the bench's subscriber) per step of the burst. */
   readonly burstCpuPerStepMs: number;
   /** The same window from /proc: Postgres's processes, nats-server, and the whole machine, per step (Linux only). */
-  readonly burstMachine: { readonly postgresMs: number; readonly natsMs: number; readonly machineMs: number } | undefined;
+  readonly burstMachine: MachinePerStep | undefined;
+  /** The same for the sequential runs: what a step costs when nothing else is running. */
+  readonly sequentialMachine: MachinePerStep | undefined;
   /** `processes`: each service's process per step of the burst (from /proc). */
   readonly burstServices: ReadonlyMap<string, number>;
   /** With the statement counter: its tables (sequential runs, burst). */
   readonly statements: readonly string[];
+}
+
+/** CPU per step from /proc, ms: Postgres's processes, nats-server, and the whole machine. */
+interface MachinePerStep {
+  readonly postgresMs: number;
+  readonly natsMs: number;
+  readonly machineMs: number;
+}
+
+function machinePerStep(machine: ReturnType<typeof cpuBetween>, steps: number): MachinePerStep | undefined {
+  if (machine === undefined) return undefined;
+  return { postgresMs: machine.commandMs('postgres') / steps, natsMs: machine.commandMs('nats-server') / steps, machineMs: machine.machineBusyMs / steps };
 }
 
 async function measureTransport(transport: Transport): Promise<TransportResult> {
@@ -223,12 +237,16 @@ async function measureTransport(transport: Transport): Promise<TransportResult> 
     const runMs: number[] = [];
     const statements: string[] = [];
     counting?.start();
+    const sequentialBefore = readCpu();
     for (let i = 0; i < SEQUENTIAL_RUNS; i++) {
       const t0 = performance.now();
       const id = await oneRun(i);
       runMs.push(performance.now() - t0);
       gapsOf(byRun.get(id) ?? [], sequential);
     }
+    // The relays and projections of the last run are counted: they settle within its last step.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const sequentialMachine = machinePerStep(cpuBetween(sequentialBefore, readCpu()), Math.max(1, SEQUENTIAL_RUNS * 3));
     // The relays and projections of the last run settle before the window closes.
     if (counting) {
       await new Promise((resolve) => setTimeout(resolve, 1_500));
@@ -255,9 +273,7 @@ async function measureTransport(transport: Transport): Promise<TransportResult> 
     const cpu = process.cpuUsage(cpuBefore);
     const machine = cpuBetween(machineBefore, readCpu());
     const steps = Math.max(1, BURST_RUNS * 3);
-    const burstMachine = machine === undefined ? undefined : {
-      postgresMs: machine.commandMs('postgres') / steps, natsMs: machine.commandMs('nats-server') / steps, machineMs: machine.machineBusyMs / steps,
-    };
+    const burstMachine = machinePerStep(machine, steps);
     if (counting && BURST_RUNS > 0) {
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       statements.push(...statementsPerStep(`burst of ${BURST_RUNS} runs (${transport})`, counting.stop(), BURST_RUNS * 3));
@@ -266,7 +282,7 @@ async function measureTransport(transport: Transport): Promise<TransportResult> 
     const burstServices = new Map([...stack.pids].map(([service, pid]) => [service, (machine?.pidMs(pid) ?? 0) / steps]));
     for (const id of burstIds) gapsOf(byRun.get(id) ?? [], burst);
     return {
-      sequential, load, runsPerSecond, runMs, handoff, burstPerSecond, burst, chainMs, chainBurstPerSecond, burstCpuPerStepMs, burstMachine, burstServices, statements,
+      sequential, load, runsPerSecond, runMs, handoff, burstPerSecond, burst, chainMs, chainBurstPerSecond, burstCpuPerStepMs, burstMachine, sequentialMachine, burstServices, statements,
     };
   } finally {
     await subscription.stop();
@@ -289,8 +305,14 @@ function machineLine(result: TransportResult): string[] {
   if (m === undefined) return [];
   const cores = cpus().length;
   const ceiling = (cores * 1000) / m.machineMs / 3;
+  const alone = result.sequentialMachine;
   return [
     '',
+    ...(alone === undefined ? [] : [
+      `CPU per step of the sequential runs (one at a time), from /proc: Postgres ${fmt(alone.postgresMs)} ms, nats-server ${fmt(alone.natsMs)} ms; ` +
+        `the whole machine ${fmt(alone.machineMs)} ms.`,
+      '',
+    ]),
     `CPU per step in that burst, from /proc: ${processesOf(result)}, Postgres ${fmt(m.postgresMs)} ms, nats-server ${fmt(m.natsMs)} ms; ` +
       `the whole machine (every process) ${fmt(m.machineMs)} ms. At that cost ${cores} cores complete at most **${fmt(ceiling, 1)} runs/s** (3 steps each) — ` +
       `100 runs/s needs ≤ ${fmt((cores * 1000) / 300)} ms of the machine per step.`,
