@@ -298,6 +298,13 @@ describe('outbox relay on the NATS bus', () => {
       // PREPARE of a name fails), and the relay's read among them.
       const prepared = await relayStatements();
       expect(prepared.map((name) => name.replace(/_[0-9a-f]{32}$/, ''))).toEqual(['cadre_relay_done', 'cadre_relay_lock', 'cadre_relay_read']);
+      // Each batch ran its general plan, none planned for the positions it was given.
+      const { rows: plans } = await single.pool.query<{ name: string; generic_plans: string; custom_plans: string }>(
+        `select name, generic_plans, custom_plans from pg_prepared_statements where name like 'cadre_relay_%' order by name`);
+      for (const plan of plans) {
+        expect(Number(plan.custom_plans)).toBe(0);
+        expect(Number(plan.generic_plans)).toBeGreaterThanOrEqual(5);
+      }
       // Lost behind the relay's back (as with a session reset): its next batch fails, the connection
       // is dropped, and the next one prepares them again; nothing appended is lost.
       await single.pool.query(prepared.map((name) => `DEALLOCATE ${name}`).join(';\n'));

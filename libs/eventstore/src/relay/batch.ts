@@ -223,17 +223,20 @@ async function prepared(client: PoolClient, statements: RelayStatements): Promis
 async function inTransaction(client: PoolClient, ctx: BatchContext): Promise<BatchOutcome> {
   const statements = relayStatements(ctx.schema, Math.floor(ctx.batchSize));
   await prepared(client, statements);
-  // One round trip for three statements. The lock is transaction-scoped, so a relay that dies
-  // mid-batch lets the next replica in at once. The read is a statement of its own after the
-  // lock, so its snapshot includes the last holder's deletes (read committed: one per statement);
-  // a replica that did not get the lock ignores what it read.
-  const opened = await client.query(`BEGIN;\nEXECUTE ${statements.lock};\nEXECUTE ${statements.read}`) as unknown as
-    [unknown, QueryResult<{ locked: boolean }>, QueryResult<OutboxItem>];
-  if (!opened[1].rows[0]?.locked) {
+  // One round trip opens the batch. The lock is transaction-scoped, so a relay that dies mid-batch
+  // lets the next replica in at once. The read is a statement of its own after the lock, so its
+  // snapshot includes the last holder's deletes (read committed: one per statement); a replica
+  // that did not get the lock ignores what it read. The delete's positions are its parameter, and
+  // Postgres would plan it for them at each call (such a plan always looks cheaper than the general
+  // one): the transaction keeps the general plan, an index scan of the outbox's key.
+  const opened = await client.query(
+    `BEGIN;\nSET LOCAL plan_cache_mode = force_generic_plan;\nEXECUTE ${statements.lock};\nEXECUTE ${statements.read}`,
+  ) as unknown as [unknown, unknown, QueryResult<{ locked: boolean }>, QueryResult<OutboxItem>];
+  if (!opened[2].rows[0]?.locked) {
     await client.query('COMMIT');
     return { locked: false, published: 0, duplicates: 0, full: false };
   }
-  const rows = opened[2].rows;
+  const rows = opened[3].rows;
   const { acknowledged, duplicates, error } = await publishWindowed(ctx, rows);
   const done = completedRows(rows, acknowledged);
   // If this commit is lost, the rows are published again and the bus drops them by msgId.
