@@ -10,7 +10,7 @@ import {
 } from './index';
 import { Client } from 'pg';
 import { outboxChannel, relayLockName } from './connection';
-import { outboxBatchSql, relayStatements } from './relay/batch';
+import { keepsPrepared, outboxBatchSql, relayStatements } from './relay/batch';
 import { applyToCartTotals, createCartTotalsTable, type CartTotalsDb } from './test-support/cart-totals';
 import { publishingEach } from './test-support/bus';
 import { shopRegistry } from './test-support/events';
@@ -276,10 +276,10 @@ describe('outbox relay on the NATS bus', () => {
     }
   });
 
-  it('prepares its statements once a connection, and again on a connection that lost them', async () => {
+  it('prepares its statements once a connection, again on one that lost them, and sends them unprepared where connections do not keep them', async () => {
     // One connection, so that every batch and append meets the same session.
     const single = await createEventStore({ databaseUrl: database.url, maxConnections: 1, schema: 'shop', registry: shopRegistry(), migrate: false });
-    const relayStatements = async (): Promise<string[]> => (await single.pool.query<{ name: string }>(
+    const preparedByRelay = async (): Promise<string[]> => (await single.pool.query<{ name: string }>(
       `select name from pg_prepared_statements where name like 'cadre_relay_%' order by name`)).rows.map((row) => row.name);
     relay = startOutboxRelay({ store: single, bus, retryMinMs: 10 });
     const seen = new Set<string>();
@@ -296,7 +296,7 @@ describe('outbox relay on the NATS bus', () => {
       }
       // Five batches or more on the one connection; each statement prepared there once (a second
       // PREPARE of a name fails), and the relay's read among them.
-      const prepared = await relayStatements();
+      const prepared = await preparedByRelay();
       expect(prepared.map((name) => name.replace(/_[0-9a-f]{32}$/, ''))).toEqual(['cadre_relay_done', 'cadre_relay_lock', 'cadre_relay_read']);
       // Each batch ran its general plan, none planned for the positions it was given.
       const { rows: plans } = await single.pool.query<{ name: string; generic_plans: string; custom_plans: string }>(
@@ -310,7 +310,14 @@ describe('outbox relay on the NATS bus', () => {
       await single.pool.query(prepared.map((name) => `DEALLOCATE ${name}`).join(';\n'));
       const id = await appendOne(99);
       await eventually(() => expect(seen.has(id)).toBe(true));
-      expect(await relayStatements()).toEqual(prepared);
+      expect(await preparedByRelay()).toEqual(prepared);
+      // Lost again: as behind a pooler in transaction mode, where a batch meets whichever server
+      // connection is free. From then on the relay plans its statements at each batch.
+      await single.pool.query(prepared.map((name) => `DEALLOCATE ${name}`).join(';\n'));
+      const later = [await appendOne(100), await appendOne(101)];
+      await eventually(() => expect(later.every((one) => seen.has(one))).toBe(true));
+      expect(await preparedByRelay()).toEqual([]);
+      expect(keepsPrepared(single.pool)).toBe(false);
     } finally {
       await sub.stop();
       await relay.stop();

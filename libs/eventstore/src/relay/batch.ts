@@ -186,6 +186,8 @@ export interface RelayStatements {
   readonly done: string;
   /** The PREPARE statements of the three, in one text. */
   readonly prepare: string;
+  /** The three as plain SQL, for connections that do not keep prepared statements (see keepsPrepared). */
+  readonly plain: { readonly lock: string; readonly read: string; done(positions: string): string };
 }
 
 const statementsOf = new Map<string, RelayStatements>();
@@ -197,12 +199,17 @@ export function relayStatements(schema: string, batchSize: number): RelayStateme
   const digest = createHash('sha256').update(key).digest('hex').slice(0, 32);
   const name = (what: string): string => `cadre_relay_${what}_${digest}`;
   const [lock, read, done] = [name('lock'), name('read'), name('done')];
+  const plain = {
+    lock: `SELECT pg_try_advisory_xact_lock(hashtextextended(${literal(relayLockName(schema))}, 0)) AS locked`,
+    read: outboxBatchSql(schema).replace('$1', String(batchSize)),
+    done: (positions: string) => `DELETE FROM "${schema}".outbox WHERE position = ANY(${positions})`,
+  };
   const statements: RelayStatements = {
-    lock, read, done,
+    lock, read, done, plain,
     prepare: [
-      `PREPARE ${lock} AS SELECT pg_try_advisory_xact_lock(hashtextextended(${literal(relayLockName(schema))}, 0)) AS locked`,
-      `PREPARE ${read} AS ${outboxBatchSql(schema).replace('$1', String(batchSize))}`,
-      `PREPARE ${done} (bigint[]) AS DELETE FROM "${schema}".outbox WHERE position = ANY($1)`,
+      `PREPARE ${lock} AS ${plain.lock}`,
+      `PREPARE ${read} AS ${plain.read}`,
+      `PREPARE ${done} (bigint[]) AS ${plain.done('$1')}`,
     ].join(';\n'),
   };
   statementsOf.set(key, statements);
@@ -220,18 +227,41 @@ async function prepared(client: PoolClient, statements: RelayStatements): Promis
   else preparedOn.set(client, new Set([statements.read]));
 }
 
+/**
+ * How often a pool's connections were found without the relay's prepared statements. Once may be
+ * a session reset: that connection is dropped and the next prepares them again. Twice, the pool's
+ * connections do not keep them (a pooler in transaction mode hands each transaction whichever
+ * server connection is free, and PgBouncer keeps only statements prepared by the protocol, not by
+ * PREPARE): the relay then sends its statements as plain SQL, planned at each batch.
+ */
+const lostOn = new WeakMap<Pool, number>();
+const LOST_LIMIT = 2;
+
+/** Whether a relay on `pool` prepares its statements (see lostOn). */
+export function keepsPrepared(pool: Pool): boolean {
+  return (lostOn.get(pool) ?? 0) < LOST_LIMIT;
+}
+
+/** Postgres's invalid_sql_statement_name: an EXECUTE of a statement this connection does not have. */
+const isPreparedMissing = (error: unknown): boolean =>
+  error !== null && typeof error === 'object' && (error as { code?: unknown }).code === '26000';
+
 async function inTransaction(client: PoolClient, ctx: BatchContext): Promise<BatchOutcome> {
   const statements = relayStatements(ctx.schema, Math.floor(ctx.batchSize));
-  await prepared(client, statements);
+  const prepare = keepsPrepared(ctx.pool);
+  if (prepare) await prepared(client, statements);
   // One round trip opens the batch. The lock is transaction-scoped, so a relay that dies mid-batch
   // lets the next replica in at once. The read is a statement of its own after the lock, so its
   // snapshot includes the last holder's deletes (read committed: one per statement); a replica
   // that did not get the lock ignores what it read. The delete's positions are its parameter, and
   // Postgres would plan it for them at each call (such a plan always looks cheaper than the general
   // one): the transaction keeps the general plan, an index scan of the outbox's key.
-  const opened = await client.query(
-    `BEGIN;\nSET LOCAL plan_cache_mode = force_generic_plan;\nEXECUTE ${statements.lock};\nEXECUTE ${statements.read}`,
-  ) as unknown as [unknown, unknown, QueryResult<{ locked: boolean }>, QueryResult<OutboxItem>];
+  const opened = await client.query([
+    'BEGIN',
+    'SET LOCAL plan_cache_mode = force_generic_plan',
+    prepare ? `EXECUTE ${statements.lock}` : statements.plain.lock,
+    prepare ? `EXECUTE ${statements.read}` : statements.plain.read,
+  ].join(';\n')) as unknown as [unknown, unknown, QueryResult<{ locked: boolean }>, QueryResult<OutboxItem>];
   if (!opened[2].rows[0]?.locked) {
     await client.query('COMMIT');
     return { locked: false, published: 0, duplicates: 0, full: false };
@@ -241,7 +271,9 @@ async function inTransaction(client: PoolClient, ctx: BatchContext): Promise<Bat
   const done = completedRows(rows, acknowledged);
   // If this commit is lost, the rows are published again and the bus drops them by msgId.
   // Positions are integers read from the table, so they go in the text as they are.
-  await client.query(done.length > 0 ? `EXECUTE ${statements.done}('{${done.join(',')}}');\nCOMMIT` : 'COMMIT');
+  const positions = `'{${done.join(',')}}'::bigint[]`;
+  const deletion = prepare ? `EXECUTE ${statements.done}(${positions})` : statements.plain.done(positions);
+  await client.query(done.length > 0 ? `${deletion};\nCOMMIT` : 'COMMIT');
   const fetched = new Set(rows.map((r) => r.outbox_position)).size;
   return { locked: true, published: acknowledged.size, duplicates, full: fetched === ctx.batchSize, error };
 }
@@ -266,10 +298,19 @@ export async function relayBatch(ctx: BatchContext): Promise<BatchOutcome> {
     client.release();
     return outcome;
   } catch (error) {
+    let failure = broken ?? error;
+    if (isPreparedMissing(error)) {
+      const lost = (lostOn.get(ctx.pool) ?? 0) + 1;
+      lostOn.set(ctx.pool, lost);
+      if (lost === LOST_LIMIT) {
+        failure = new Error('outbox relay: the pool\'s connections do not keep prepared statements (a pooler in transaction mode?); '
+          + 'the relay sends its statements unprepared from now on', { cause: error });
+      }
+    }
     await client.query('ROLLBACK').catch(() => undefined);
     client.off('error', onError);
     // Handing the error to release drops the connection, which may be the broken part.
     client.release(error instanceof Error ? error : true);
-    throw broken ?? error;
+    throw failure;
   }
 }
