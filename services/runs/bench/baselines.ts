@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { encodeJson } from '@cadre/bus';
-import type { Stack } from './orchestration.bench';
+import type { Stack } from './stack';
 
 // The orchestration bench's same-run baselines: the hops of a step and of a run on the bus alone,
 // with nothing durable in them.

@@ -1,18 +1,12 @@
 import { performance } from 'node:perf_hooks';
-import { Pool } from 'pg';
-import { connectNatsBus, createEmbeddedBus, type Bus, type Subscription } from '@cadre/bus';
-import { silentLogger } from '@cadre/logging';
-import { REQUEST_ID_HEADER, domainFilter, runCreate } from '@cadre/proto';
-import { startDefinedService } from '@cadre/kit';
-import type { Service } from '@cadre/runtime';
-import { createTestDatabase, startNats, type TestDatabase, type TestNats } from '@cadre/testing';
+import { REQUEST_ID_HEADER, runCreate } from '@cadre/proto';
 import { cpus } from 'node:os';
 import { cpuBetween, readCpu } from '../../../bench/machine-cpu';
 import { fmt, percentile, ratio, verdict, runAlone, type BenchResult, type Headline } from '../../../bench/stats';
-import { registry } from '@cadre/cadre';
 import { HANDOFF_SAMPLES, measureChains, measureHandoff } from './baselines';
 import { installStatementCounter, statementsPerStep, type StatementCounter } from './statement-counter';
-import { Fleet } from '../../../tests/support/fleet';
+import { emptyGaps, gapsOf, watch, type Gaps, type Seen } from './run-events';
+import { startStack, TRANSPORT_NAMES, type Transport } from './stack';
 
 // Orchestration overhead with the dry-run model (zero model latency): the runs and agents
 // services in this process, each with its own bus connection on NATS (one shared bus when
@@ -37,134 +31,6 @@ const TARGET_EXECUTOR_P50_MS = 5;
  * statement) and its CPU per step over the sequential runs and over the burst.
  */
 const counter: StatementCounter | undefined = process.env.BENCH_ORCH_COUNT_STATEMENTS === '1' ? installStatementCounter() : undefined;
-
-interface Seen {
-  readonly type: string;
-  readonly stepId: string | undefined;
-  readonly attempt: number | undefined;
-  readonly at: number;
-  readonly occurredAt: number;
-}
-
-export interface Stack {
-  readonly client: Bus;
-  /** A second connection (NATS), playing the executor in the baseline. */
-  readonly worker: Bus;
-  /** The services' own processes, by service (`processes` only). */
-  readonly pids: ReadonlyMap<string, number>;
-  stop(): Promise<void>;
-}
-
-/** Where the services run: this process on either bus, or a process each on NATS (as deployed). */
-type Transport = 'embedded' | 'nats' | 'processes';
-const TRANSPORT_NAMES: Record<Transport, string> = { embedded: 'embedded', nats: 'NATS', processes: 'NATS, a process per service' };
-
-async function startStack(transport: Transport): Promise<Stack> {
-  const database: TestDatabase = await createTestDatabase('cadre_bench_runs');
-  const nats: TestNats | undefined = transport !== 'embedded' ? await startNats() : undefined;
-  // Embedded, Postgres is reached as `npm start` reaches its own: over its Unix socket. On NATS,
-  // over TCP, as a deployment reaches a database on another host.
-  const databaseUrl = nats ? database.url : database.localUrl;
-  const embedded = nats ? undefined : await createEmbeddedBus({ databaseUrl });
-  const buses: Bus[] = embedded ? [embedded] : [];
-  const pools: Pool[] = [];
-  const connect = async (name: string): Promise<Bus> => {
-    if (embedded) return embedded;
-    const bus = await connectNatsBus({ servers: nats!.url, name });
-    buses.push(bus);
-    return bus;
-  };
-  const deps = async (name: string) => {
-    const pool = new Pool({ connectionString: databaseUrl, max: 10 });
-    // Dropping the database at the end cuts every connection: expected then, not a failure.
-    pool.on('error', () => undefined);
-    pools.push(pool);
-    return { bus: await connect(name), pool, logger: silentLogger(), instance: `${name}-bench` };
-  };
-  // The orchestration services of the registry, as every composition root starts them.
-  const env = { CADRE_SECRET_KEY: 'a bench key that is long enough to be used', AGENTS_CONCURRENCY: String(LOAD_IN_FLIGHT) };
-  const services: Service[] = [];
-  // As a deployment runs them: `main.ts runs` and `main.ts agents`, configured by env only.
-  const fleet = transport === 'processes' ? new Fleet({ ...env, DATABASE_URL: database.url, NATS_URL: nats!.url, LOG_LEVEL: 'warn' }) : undefined;
-  if (fleet) {
-    await fleet.startWaves([['runs'], ['agents']]);
-  } else {
-    for (const definition of registry.filter((service) => ['runs', 'agents'].includes(service.name))) {
-      services.push(await startDefinedService(definition, await deps(definition.name), { env }));
-    }
-  }
-  const client = await connect('bench');
-  const worker = await connect('bench-worker');
-  return {
-    client,
-    worker,
-    pids: new Map((fleet?.all() ?? []).map((replica) => [replica.service, replica.child.pid ?? 0])),
-    async stop() {
-      await fleet?.stop();
-      for (const service of services.reverse()) await service.shutdown('bench over');
-      await Promise.allSettled(buses.map((bus) => bus.drain()));
-      await Promise.allSettled(pools.map((pool) => pool.end()));
-      await nats?.dispose();
-      await database.dispose();
-    },
-  };
-}
-
-/** Every runs event of every run, as the bench's subscription received it. */
-async function watch(bus: Bus, byRun: Map<string, Seen[]>, onComplete: (runId: string) => void): Promise<Subscription> {
-  return bus.events.replay({ fromSeq: (await bus.events.lastSeq()) + 1, filterSubject: domainFilter('runs') }, (message) => {
-    const at = performance.now();
-    const envelope = message.json<{ type: string; occurredAt: string; data: { run_id?: string; step_id?: string; attempt?: number } }>();
-    const runId = envelope.data.run_id;
-    if (runId === undefined) return;
-    const list = byRun.get(runId) ?? [];
-    list.push({ type: envelope.type, stepId: envelope.data.step_id, attempt: envelope.data.attempt, at, occurredAt: Date.parse(envelope.occurredAt) });
-    byRun.set(runId, list);
-    if (envelope.type === 'run_complete' || envelope.type === 'run_failed') onComplete(runId);
-  });
-}
-
-interface Gaps {
-  queuedToStarted: number[];
-  completeToQueued: number[];
-  startedToComplete: number[];
-  queuedToStartedClock: number[];
-  completeToQueuedClock: number[];
-  startedToCompleteClock: number[];
-}
-
-function gapsOf(events: readonly Seen[], into: Gaps): void {
-  const key = (e: Seen) => `${e.stepId}#${e.attempt ?? 1}`;
-  const queued = new Map<string, Seen>();
-  const started = new Map<string, Seen>();
-  let lastComplete: Seen | undefined;
-  for (const event of events) {
-    if (event.type === 'step_queued') {
-      queued.set(key(event), event);
-      if (lastComplete) {
-        into.completeToQueued.push(event.at - lastComplete.at);
-        into.completeToQueuedClock.push(event.occurredAt - lastComplete.occurredAt);
-        lastComplete = undefined;
-      }
-    } else if (event.type === 'step_started') {
-      const q = queued.get(key(event));
-      if (q) {
-        into.queuedToStarted.push(event.at - q.at);
-        into.queuedToStartedClock.push(event.occurredAt - q.occurredAt);
-      }
-      started.set(key(event), event);
-    } else if (event.type === 'step_complete') {
-      const s = [...started.values()].find((e) => e.stepId === event.stepId);
-      if (s) {
-        into.startedToComplete.push(event.at - s.at);
-        into.startedToCompleteClock.push(event.occurredAt - s.occurredAt);
-      }
-      lastComplete = event;
-    }
-  }
-}
-
-const emptyGaps = (): Gaps => ({ queuedToStarted: [], completeToQueued: [], startedToComplete: [], queuedToStartedClock: [], completeToQueuedClock: [], startedToCompleteClock: [] });
 
 interface TransportResult {
   readonly sequential: Gaps;
@@ -203,7 +69,7 @@ function machinePerStep(machine: ReturnType<typeof cpuBetween>, steps: number): 
 }
 
 async function measureTransport(transport: Transport): Promise<TransportResult> {
-  const stack = await startStack(transport);
+  const stack = await startStack(transport, LOAD_IN_FLIGHT);
   // The counter sees this process's statements: none when the services run in their own.
   const counting = transport === 'processes' ? undefined : counter;
   const byRun = new Map<string, Seen[]>();
