@@ -18,6 +18,16 @@ export function isUniqueViolation(error: unknown, constraint: string): boolean {
 }
 
 /**
+ * True when the error shows a connection is not its client's alone: an EXECUTE of a statement the
+ * client prepared that the session does not have (invalid_sql_statement_name), or a PREPARE of
+ * one the session has already (duplicate_prepared_statement), which only a shared session can.
+ */
+export function isSessionShared(error: unknown): boolean {
+  const { code } = asPgError(error);
+  return code === '26000' || code === '42P05';
+}
+
+/**
  * True when the error says Postgres cannot be reached (down, restarting, overloaded): the same
  * judgement as the embedded bus's, so the store and the bus on one database agree on an outage.
  */

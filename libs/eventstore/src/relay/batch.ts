@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import type { Bus, PublishAck, PublishAllResult } from '@cadre/bus';
 import { relayLockName } from '../connection';
+import { isSessionShared } from '../errors';
 
 export interface BatchContext {
   readonly pool: Pool;
@@ -243,16 +244,6 @@ const LOST_LIMIT = 2;
 export function keepsPrepared(pool: Pool): boolean {
   return (lostOn.get(pool) ?? 0) < LOST_LIMIT;
 }
-
-/**
- * A sign that the connection is not this client's alone: an EXECUTE of a statement it prepared that
- * the session does not have (invalid_sql_statement_name), or a PREPARE of one the session has
- * already (duplicate_prepared_statement), which only a session shared with another client can.
- */
-const isSessionShared = (error: unknown): boolean => {
-  const code = error !== null && typeof error === 'object' ? (error as { code?: unknown }).code : undefined;
-  return code === '26000' || code === '42P05';
-};
 
 /**
  * Settings of the batch's transaction, which is where its statements are planned (a prepared one
