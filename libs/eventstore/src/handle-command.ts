@@ -129,11 +129,11 @@ export type HandleCommandOptions<Command, State, Result> = CommandSource<Command
   readonly speculate?: boolean;
   /**
    * Writes that commit with the decided events, in the append's statement (see Alongside): given
-   * the state those events lead to, the command decided and the events as they will be appended.
-   * A read model written this way is current the moment the command commits, with no round trip
-   * of its own.
+   * the state those events lead to, the command decided, the events as they will be appended and
+   * the state they were decided on (so only what they changed need be written). A read model
+   * written this way is current the moment the command commits, with no round trip of its own.
    */
-  readonly alongside?: (after: State, command: Command, events: readonly EventEnvelope[]) => Alongside | undefined;
+  readonly alongside?: (after: State, command: Command, events: readonly EventEnvelope[], before: State) => Alongside | undefined;
 };
 
 function toNewEvent(event: DomainEvent, meta: NewEventMeta | undefined): NewEvent {
@@ -173,7 +173,7 @@ export async function handleCommand<Command, State, Event extends DomainEvent, R
   const writesAlongside = (events: readonly EventEnvelope[]): Alongside | undefined => {
     if (stood === undefined) return undefined;
     foldedAlongside = { events, state: foldEnvelopes(decider, stood.state, events) };
-    return options.alongside?.(foldedAlongside.state, stood.command, events);
+    return options.alongside?.(foldedAlongside.state, stood.command, events, stood.state);
   };
   const appended = await store.appendWithRetry(stream, async (current) => {
     // The store reads the whole stream again when the snapshot turned out to be ahead of it.

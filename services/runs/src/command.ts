@@ -121,7 +121,7 @@ async function executeRunCommand(
       return { command, pipeline, now: ctx.clock() };
     },
     // The read models commit with the events: a query after the reply sees the change, and no round trip is spent on them.
-    alongside: (after, request) => runViewsAlongside(ctx.schema, after, request.pipeline),
+    alongside: (after, request, _events, before) => runViewsAlongside(ctx.schema, after, request.pipeline, before),
     reactions: runReactions(ctx, runId),
   });
   // What was read after the kept state (nothing when the speculation stood) says whether it was current.

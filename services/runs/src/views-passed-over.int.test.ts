@@ -20,7 +20,7 @@ describe('the run read models projection on NATS', () => {
     // The projection's first statement for an event it applies: the row's version.
     Client.prototype.query = function counted(this: Client, ...args: unknown[]) {
       const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: unknown } | undefined)?.text;
-      if (typeof text === 'string' && /select version from .*run_view where run_id/.test(text)) projectionReads++;
+      if (typeof text === 'string' && /^select version from .*run_view where run_id/.test(text)) projectionReads++;
       return (original as (...a: unknown[]) => unknown).apply(this, args);
     } as typeof original;
   });
