@@ -16,8 +16,11 @@ const SAFETY_NET_DELAY_MS = 2_000;
  * replicas, so each event goes to one of them) on the `step_queued` events the outbox relay
  * published covers a replica that died between the commit and that enqueue, two seconds after
  * the step was queued (its first delivery is handed back until then). A step whose job this
- * replica enqueued itself is acked at once, without a read. A safety net may lag: it lingers, so
- * the `step_queued` events of that time are claimed together. Otherwise it re-reads the run: an
+ * replica enqueued itself is acked at once, without a read, and without waiting for the ack:
+ * the next event is handled while it commits, so the acks of the events claimed together go in
+ * one statement or two rather than one each (an ack lost with its replica only brings the event
+ * back after the ack wait, to be found done and acked again). A safety net may lag: it lingers,
+ * so the `step_queued` events of that time are claimed together. Otherwise it re-reads the run: an
  * attempt no longer queued (cancelled, timed out, already taken) is left alone, and one still
  * waiting is enqueued again under the same msgId, which adds no second job. A crash before the
  * ack redelivers the event, with the same outcome.
@@ -35,7 +38,8 @@ export function startDispatcher(ctx: RunsContext): Promise<Subscription> {
     const jobId = stepJobId(runId, { stepId: String(ref.data.step_id), attempt: Number(ref.data.attempt ?? 1), loop: loopIndex === undefined ? undefined : { index: loopIndex } });
     if (ctx.enqueuedSteps.has(jobId)) {
       ctx.enqueuedSteps.delete(jobId);
-      return message.ack();
+      message.ack().catch((err: unknown) => ctx.logger.debug({ err, seq: message.seq }, 'dispatcher: ack failed; the event comes again'));
+      return;
     }
     const age = ctx.clock().getTime() - Date.parse(ref.occurredAt);
     if (message.deliveryCount === 1 && age >= 0 && age < SAFETY_NET_DELAY_MS) return message.nak(SAFETY_NET_DELAY_MS - age);
