@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { Snapshot, Snapshots } from '@cadre/eventstore';
+import { presentedBytes } from '../view/sync';
 import { initialRunState, isTerminal, type RunState } from './state';
 
 /** Bytes of JSON each object was measured at: a state shares most objects with the one before it. */
@@ -15,10 +16,14 @@ function jsonBytes(value: object | undefined): number {
   return size;
 }
 
-/** A run state's memory, roughly: its texts, pipeline definition and outputs as JSON, and a share per attempt (twice that for the heap). */
+/**
+ * A run state's memory, roughly: its texts, pipeline definition and outputs as JSON, and a share
+ * per attempt (twice that for the heap), with the read-model rows kept for it as JSON (see
+ * view/sync.ts presentedRows).
+ */
 function estimate(state: RunState): number {
   let bytes = 1_024 + jsonBytes(state.pipelineSnapshot) + jsonBytes(state.spawn) + state.taskDescription.length
-    + (state.humanContext?.length ?? 0) + (state.error?.length ?? 0);
+    + (state.humanContext?.length ?? 0) + (state.error?.length ?? 0) + presentedBytes(state);
   for (const attempt of state.attempts) bytes += 512 + jsonBytes(attempt.outputs) + (attempt.feedback?.length ?? 0) + (attempt.error?.length ?? 0);
   return 2 * bytes;
 }

@@ -17,6 +17,8 @@ export interface RunsDatabase {
   run_view: {
     run_id: string; version: number; pipeline_id: string; status: string; created_at: Timestamp; updated_at: Timestamp;
     body: Json<RunView>; owner: string | null;
+    /** How its step and history rows were presented (view/sync.ts rowsFormat); null before it was kept. */
+    rows_format: string | null;
   };
   step_view: {
     run_id: string; step_id: string; version: number; status: string; attempt: number; deadline: Timestamp | null; body: Json<StepView>;

@@ -43,6 +43,14 @@ export function runsMigrations(schema: string): Migrations {
             and e.data->>'created_by' like 'user:%'`.execute(db);
       },
     },
+    // How a run's step and history rows were presented (view/sync.ts rowsFormat): a command writes
+    // only the rows its events changed when the rows are in its own format. Rows written before
+    // have none, so a run's next command writes them all.
+    '2026_12_07_0001_run_view_rows_format': {
+      async up(db: Kysely<any>) {
+        await sql`alter table ${s}.run_view add column if not exists rows_format text`.execute(db);
+      },
+    },
   };
   /* eslint-enable @typescript-eslint/no-explicit-any */
 }

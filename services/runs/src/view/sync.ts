@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Alongside } from '@cadre/eventstore';
 import type { Pipeline } from '@cadre/pipelines';
 import { runOwner } from '../run/owner';
@@ -37,6 +38,29 @@ export function runViewsAlongside(schema: string, after: RunState, pipeline: Pip
   return { key: 'run_views', ctes: (param) => runViewCtes(`"${schema}"`, param, 'where exists (select 1 from appended)'), values: runViewValues(after, pipeline, before) };
 }
 
+/**
+ * The version of how step and history rows are presented (presentSteps, presentHistory and the
+ * columns below): raise it with any change to them, so that a run whose rows were written the
+ * old way has them all written again by its next command, not only those its events change.
+ */
+const ROWS_FORMAT = 1;
+
+const formats = new WeakMap<Pipeline, string>();
+
+/**
+ * The format a run's rows are written in: ROWS_FORMAT and the pipeline they were presented with
+ * (a run without its own pipeline follows the registry's, which may be edited while it runs).
+ */
+function rowsFormat(pipeline: Pipeline | undefined): string {
+  if (pipeline === undefined) return `${ROWS_FORMAT}`;
+  let format = formats.get(pipeline);
+  if (format === undefined) {
+    format = `${ROWS_FORMAT}:${createHash('sha256').update(JSON.stringify(pipeline)).digest('base64url').slice(0, 22)}`;
+    formats.set(pipeline, format);
+  }
+  return format;
+}
+
 /** A run's step and history rows, each as JSON, by key (`presented` keeps them for the state's next command). */
 interface PresentedRows {
   readonly steps: ReadonlyMap<string, string>;
@@ -48,6 +72,16 @@ interface PresentedRows {
  * next command starts from (its snapshot), so each state is presented once.
  */
 const presentedRows = new WeakMap<RunState, PresentedRows>();
+
+/** Bytes of the rows kept for a state (see presentedRows), for the memory its snapshot is counted at. */
+export function presentedBytes(state: RunState): number {
+  const rows = presentedRows.get(state);
+  if (rows === undefined) return 0;
+  let bytes = 0;
+  for (const json of rows.steps.values()) bytes += json.length;
+  for (const json of rows.history.values()) bytes += json.length;
+  return bytes;
+}
 
 function presented(state: RunState, pipeline: Pipeline | undefined): PresentedRows {
   const known = presentedRows.get(state);
@@ -87,8 +121,8 @@ function recordsOf(rows: ReadonlyMap<string, string>, earlier: ReadonlyMap<strin
 
 /**
  * The parameters of runViewCtes for a run's state: the run's row, then its steps and history as
- * JSON records, each marked changed or not since `before`, then the version of `before` (null
- * when there is none: every row is written).
+ * JSON records, each marked changed or not since `before`, the version of `before` (null when
+ * there is none: every row is written) and the rows' format.
  */
 function runViewValues(state: RunState, pipeline: Pipeline | undefined, before: RunState | undefined): unknown[] {
   const run = presentRun(state, pipeline, false);
@@ -97,6 +131,7 @@ function runViewValues(state: RunState, pipeline: Pipeline | undefined, before: 
   return [
     run.id, run.version, run.pipeline_id, run.status, run.created_at, run.updated_at, JSON.stringify(run), runOwner(state) ?? null,
     state.runId, state.version, recordsOf(rows.steps, earlier?.steps), recordsOf(rows.history, earlier?.history), earlier === undefined ? null : before!.version,
+    rowsFormat(pipeline),
   ];
 }
 
@@ -106,25 +141,27 @@ function runViewValues(state: RunState, pipeline: Pipeline | undefined, before: 
  * decides: when it was at that version already, no step or history row is written either.
  *
  * A step or history row the events did not change is not written when the run's row, read in
- * the statement's snapshot, is at the version the command started from (parameter 13): every
- * row then reflects that version already, as the writes of each version commit together. A run
- * whose rows lag (written by the projection later, or by a writer that died before writing
- * them) gets every row; so does the projection's write (no version 13). Unchanged rows keep the
- * version they were last written at; only the run's row and the upserts' guards read it.
+ * the statement's snapshot, is at the version the command started from (parameter 13) and its
+ * rows are in this writer's format (parameter 14, see rowsFormat): every row then reflects that
+ * version already, as the writes of each version commit together. A run whose rows lag (written
+ * by the projection later, or by a writer that died before writing them) or were presented
+ * another way gets every row; so does the projection's write (no version 13). Unchanged rows keep
+ * the version they were last written at; only the run's row and the upserts' guards read it.
  */
 function runViewCtes(s: string, p: (index: number) => string, guard: string): string {
   return `view_prior as (
-       select version from ${s}.run_view where run_id = ${p(1)}::text
+       select version, rows_format from ${s}.run_view where run_id = ${p(1)}::text
      ), view_run as (
-       insert into ${s}.run_view (run_id, version, pipeline_id, status, created_at, updated_at, body, owner)
-       select ${p(1)}::text, ${p(2)}::int, ${p(3)}::text, ${p(4)}::text, ${p(5)}::timestamptz, ${p(6)}::timestamptz, ${p(7)}::jsonb, ${p(8)}::text
+       insert into ${s}.run_view (run_id, version, pipeline_id, status, created_at, updated_at, body, owner, rows_format)
+       select ${p(1)}::text, ${p(2)}::int, ${p(3)}::text, ${p(4)}::text, ${p(5)}::timestamptz, ${p(6)}::timestamptz, ${p(7)}::jsonb, ${p(8)}::text, ${p(14)}::text
        ${guard}
        on conflict (run_id) do update set version = excluded.version, status = excluded.status, updated_at = excluded.updated_at, body = excluded.body,
-         owner = excluded.owner
+         owner = excluded.owner, rows_format = excluded.rows_format
        where ${s}.run_view.version < excluded.version
        returning run_id
      ), view_all as (
-       select ${p(13)}::int is null or ${p(13)}::int is distinct from (select version from view_prior) as every
+       select ${p(13)}::int is null
+         or not exists (select 1 from view_prior where version = ${p(13)}::int and rows_format = ${p(14)}::text) as every
      ), view_steps as (
        insert into ${s}.step_view (run_id, step_id, version, status, attempt, deadline, body)
        select ${p(9)}::text, x.step_id, ${p(10)}::int, x.status, x.attempt, x.deadline, x.body
