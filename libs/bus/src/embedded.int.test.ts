@@ -139,6 +139,41 @@ describe('embedded bus specifics', () => {
     expect(bus.isHealthy()).toBe(true);
   });
 
+  it('deletes a consumer with its pending messages: one made again under its name starts with none', async () => {
+    const topic = `evt.pending${Date.now()}`;
+    const durable = `pending${Date.now()}`;
+    const held: DeliveredMessage[] = [];
+    const sub = await bus.events.consume({ durable, filterSubject: `${topic}.>` }, async (m) => {
+      held.push(m);
+    });
+    await bus.events.publish(`${topic}.x`, bytes(1), { msgId: `${topic}-1` });
+    await eventually(() => expect(held).toHaveLength(1));
+    const pendingOf = async (): Promise<number> => {
+      const pool = new Pool({ connectionString: database.url, max: 1 });
+      try {
+        return (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM cadre_bus.consumer_pending WHERE consumer = $1', [durable])).rows[0]!.n;
+      } finally {
+        await pool.end();
+      }
+    };
+    expect(await pendingOf()).toBe(1);
+    await other.events.deleteConsumer(durable);
+    await sub.closed;
+    expect(await pendingOf()).toBe(0);
+    // Made again: the message comes as a first delivery of a new consumer, from the stream.
+    const again: DeliveredMessage[] = [];
+    const sub2 = await bus.events.consume({ durable, filterSubject: `${topic}.>` }, async (m) => {
+      again.push(m);
+      await m.ack();
+    });
+    try {
+      await eventually(() => expect(again.map((m) => [m.subject, m.deliveryCount])).toEqual([[`${topic}.x`, 1]]));
+      await eventually(async () => expect(await pendingOf()).toBe(0));
+    } finally {
+      await sub2.stop();
+    }
+  });
+
   it('copies request payloads through JSON and rejects what JSON cannot carry', async () => {
     const service = await bus.serve({
       name: 'mutator',

@@ -52,8 +52,14 @@ export function embeddedEventStream(ctx: BusContext): EventStream {
     },
     async deleteConsumer(durable) {
       assertName('durable', durable);
-      // Idempotent, like the NATS transport: deleting what is not there is not an error.
-      await db.run('delete consumer', () => db.kysely.deleteFrom('consumers').where('name', '=', durable).execute());
+      // Idempotent, like the NATS transport: deleting what is not there is not an error. Its
+      // pending messages go with it: a consumer made again under the name starts with none. The
+      // row's lock waits for a claim in progress, whose pending messages the second statement
+      // then sees; a claim that comes after finds no consumer.
+      await db.tx('delete consumer', async (client) => {
+        await client.query(`DELETE FROM ${db.t('consumers')} WHERE name = $1`, [durable]);
+        await client.query(`DELETE FROM ${db.t('consumer_pending')} WHERE consumer = $1`, [durable]);
+      });
       ctx.hub.pulse('events').notify();
     },
     consumerLag: (durable) => consumerLag(db, durable),
