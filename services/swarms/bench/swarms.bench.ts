@@ -1,12 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { Pool } from 'pg';
-import { connectNatsBus, createEmbeddedBus, type Bus, type Subscription } from '@cadre/bus';
-import { registry } from '@cadre/cadre';
-import { startDefinedService } from '@cadre/kit';
-import { silentLogger } from '@cadre/logging';
+import type { Bus, Subscription } from '@cadre/bus';
 import { domainFilter, runSpawn, swarmExecute, type SwarmTaskSpec } from '@cadre/proto';
-import type { Service } from '@cadre/runtime';
-import { createTestDatabase, startNats, type TestDatabase, type TestNats } from '@cadre/testing';
+import { inProcessServices } from '../../../bench/in-process';
 import { fmt, percentile, ratio, runAlone, verdict, type BenchResult, type Headline } from '../../../bench/stats';
 
 // Swarms on the dry-run model (zero model latency): runs, agents and swarms services in this
@@ -27,36 +22,9 @@ interface Stack {
 }
 
 async function startStack(transport: 'embedded' | 'nats'): Promise<Stack> {
-  const database: TestDatabase = await createTestDatabase('cadre_bench_swarms');
-  const nats: TestNats | undefined = transport === 'nats' ? await startNats() : undefined;
-  // Embedded, over Postgres's Unix socket as `npm start` does; on NATS over TCP, as deployed.
-  const databaseUrl = nats ? database.url : database.localUrl;
-  const embedded = nats ? undefined : await createEmbeddedBus({ databaseUrl });
-  const buses: Bus[] = embedded ? [embedded] : [];
-  const pools: Pool[] = [];
-  const connect = async (name: string): Promise<Bus> => {
-    if (embedded) return embedded;
-    const bus = await connectNatsBus({ servers: nats!.url, name });
-    buses.push(bus);
-    return bus;
-  };
-  const env = { CADRE_SECRET_KEY: 'a bench key that is long enough to be used', AGENTS_CONCURRENCY: '32' };
-  const services: Service[] = [];
-  for (const definition of registry.filter((service) => ['runs', 'agents', 'swarms'].includes(service.name))) {
-    const pool = new Pool({ connectionString: databaseUrl, max: 10 });
-    pools.push(pool);
-    services.push(await startDefinedService(definition, { bus: await connect(definition.name), pool, logger: silentLogger(), instance: `${definition.name}-bench` }, { env }));
-  }
-  return {
-    client: await connect('bench'),
-    async stop() {
-      for (const service of services.reverse()) await service.shutdown('bench over');
-      await Promise.allSettled(buses.map((bus) => bus.drain()));
-      await Promise.allSettled(pools.map((pool) => pool.end()));
-      await nats?.dispose();
-      await database.dispose();
-    },
-  };
+  const local = await inProcessServices('cadre_bench_swarms', transport);
+  await local.start(['runs', 'agents', 'swarms'], { CADRE_SECRET_KEY: 'a bench key that is long enough to be used', AGENTS_CONCURRENCY: '32' });
+  return { client: await local.connect('bench'), stop: () => local.stop() };
 }
 
 interface Seen {
