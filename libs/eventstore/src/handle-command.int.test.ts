@@ -1,6 +1,5 @@
-import { Client } from 'pg';
 import { ConcurrencyError, ConflictError, ValidationError } from '@cadre/proto';
-import { createTestDatabase, type TestDatabase } from '@cadre/testing';
+import { createTestDatabase, watchClientQueries, type TestDatabase } from '@cadre/testing';
 import { createEventStore, handleCommand, readState, snapshotCache, type CommandOutcome, type EventStore } from './index';
 import { cartDecider, type Cart, type CartCommand } from './test-support/cart-decider';
 import { shopRegistry } from './test-support/events';
@@ -183,19 +182,14 @@ describe('handleCommand', () => {
 
     describe('speculating: deciding on the snapshot and appending at its version without a read', () => {
       // Every statement of this process that reads a stream of the test's schema.
-      const original = Client.prototype.query;
+      let stopWatching = (): void => undefined;
       let streamReads = 0;
       beforeAll(() => {
-        Client.prototype.query = function counted(this: Client, ...args: unknown[]) {
-          const first = args[0] as string | { text?: string } | undefined;
-          const text = typeof first === 'string' ? first : first?.text ?? '';
+        stopWatching = watchClientQueries((text) => {
           if (/from "shop"\."events" where "stream_id"/.test(text)) streamReads++;
-          return (original as (...a: unknown[]) => unknown).apply(this, args);
-        } as typeof original;
+        });
       });
-      afterAll(() => {
-        Client.prototype.query = original;
-      });
+      afterAll(() => stopWatching());
 
       it('reads nothing while the snapshot is the stream\'s end, and reads every time with speculate: false', async () => {
         const snapshots = snapshotCache<Cart>(8);

@@ -8,4 +8,4 @@ export { parsePrometheus, promValue, type PromSample } from './prometheus';
 export { deciderSpec, type DeciderSpec, type DecisionChecks, type ExpectedError, type WhenSpec } from './decider-spec';
 export { startOtlpReceiver, decodeOtlpJsonTraces, type OtlpReceiver, type OtlpSpan, type OtlpSpanKind, type OtlpRequest, type OtlpValue } from './otlp-receiver';
 export { startPgvectorPostgres, pgvectorBinaries, type PgvectorServer } from './pgvector-server';
-export { countStatements } from './statements';
+export { countStatements, watchClientQueries } from './statements';

@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import { Client, type Pool } from 'pg';
 
 /**
  * Counts the statements `pool` sends from now on, under each pattern that matches the statement's
@@ -14,4 +14,23 @@ export function countStatements(pool: Pool, patterns: Readonly<Record<string, Re
     return query(...args);
   };
   return counts;
+}
+
+/**
+ * Hears every statement any client of this process sends from now on (every pool's, kysely's, a
+ * transaction's, a bus's own), with its text and parameters; answers the function that stops it.
+ * For tests and benchmarks that need statements `countStatements` cannot see: those not sent
+ * through one pool's `query`.
+ */
+export function watchClientQueries(onQuery: (text: string, values: readonly unknown[] | undefined) => void): () => void {
+  const original = Client.prototype.query;
+  Client.prototype.query = function watched(this: Client, ...args: unknown[]) {
+    const config = args[0] as string | { text?: unknown; values?: unknown[] } | undefined;
+    if (typeof config === 'string') onQuery(config, Array.isArray(args[1]) ? args[1] : undefined);
+    else if (typeof config?.text === 'string') onQuery(config.text, config.values);
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  return () => {
+    Client.prototype.query = original;
+  };
 }

@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import { watchClientQueries } from '@cadre/testing';
 import { fmt } from '../../../bench/stats';
 
 /**
@@ -37,25 +37,15 @@ export function normaliseStatement(text: string): string {
     .slice(0, PREFIX);
 }
 
-type Query = typeof Client.prototype.query;
-
-/** Wraps `Client.prototype.query` once; counting happens only inside a window. */
+/** Watches every client's statements once; counting happens only inside a window. */
 export function installStatementCounter(): StatementCounter {
-  const original: Query = Client.prototype.query;
   let counts: Map<string, number> | undefined;
   let cpu: NodeJS.CpuUsage | undefined;
-  const textOf = (first: unknown): string => {
-    if (typeof first === 'string') return first;
-    if (first !== null && typeof first === 'object' && 'text' in first && typeof first.text === 'string') return first.text;
-    return '(other)';
-  };
-  Client.prototype.query = function counted(this: Client, ...args: unknown[]) {
-    if (counts !== undefined) {
-      const key = normaliseStatement(textOf(args[0]));
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  } as Query;
+  watchClientQueries((text) => {
+    if (counts === undefined) return;
+    const key = normaliseStatement(text);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  });
   return {
     start() {
       counts = new Map();

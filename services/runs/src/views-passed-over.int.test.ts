@@ -1,6 +1,5 @@
-import { Client } from 'pg';
 import { runCreate, runGet, type StepJob } from '@cadre/proto';
-import { eventually } from '@cadre/testing';
+import { eventually, watchClientQueries } from '@cadre/testing';
 import { startHarness, type Harness, type Script } from './test-support/harness';
 
 const approve: Script = async (job: StepJob) => ({
@@ -12,20 +11,18 @@ const approve: Script = async (job: StepJob) => ({
 // command that queued a step, whose job is enqueued before the command is done.
 describe('the run read models projection on NATS', () => {
   let h: Harness;
-  const original = Client.prototype.query;
+  let stopWatching = (): void => undefined;
   let projectionReads = 0;
   beforeAll(async () => {
     h = await startHarness({ transport: 'nats' });
     await h.startExecutor(approve);
     // The projection's first statement for an event it applies: the row's version.
-    Client.prototype.query = function counted(this: Client, ...args: unknown[]) {
-      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: unknown } | undefined)?.text;
-      if (typeof text === 'string' && /^select version from .*run_view where run_id/.test(text)) projectionReads++;
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof original;
+    stopWatching = watchClientQueries((text) => {
+      if (/^select version from .*run_view where run_id/.test(text)) projectionReads++;
+    });
   });
   afterAll(async () => {
-    Client.prototype.query = original;
+    stopWatching();
     await h?.dispose();
   });
 
