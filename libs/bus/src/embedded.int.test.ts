@@ -120,16 +120,21 @@ describe('embedded bus specifics', () => {
     }
   });
 
-  it('reports a typed NotFoundError when acking for a consumer that was deleted, and keeps running', async () => {
-    const topic = `evt.gone${Date.now()}`;
-    const durable = `gone${Date.now()}`;
+  /** A consumer that leaves what it is given unsettled, and the one message published to it. */
+  const holdOne = async (name: string) => {
+    const topic = `evt.${name}${Date.now()}`;
+    const durable = `${name}${Date.now()}`;
     const held: DeliveredMessage[] = [];
     const sub = await bus.events.consume({ durable, filterSubject: `${topic}.>` }, async (m) => {
       held.push(m);
     });
     await bus.events.publish(`${topic}.x`, bytes(1), { msgId: `${topic}-1` });
     await eventually(() => expect(held).toHaveLength(1));
-    const [message] = held as [DeliveredMessage];
+    return { topic, durable, sub, message: held[0]! };
+  };
+
+  it('reports a typed NotFoundError when acking for a consumer that was deleted, and keeps running', async () => {
+    const { durable, sub, message } = await holdOne('gone');
     await other.events.deleteConsumer(durable);
     await sub.closed;
     expect(await rejection(message.ack())).toBeInstanceOf(NotFoundError);
@@ -140,14 +145,7 @@ describe('embedded bus specifics', () => {
   });
 
   it('deletes a consumer with its pending messages: one made again under its name starts with none', async () => {
-    const topic = `evt.pending${Date.now()}`;
-    const durable = `pending${Date.now()}`;
-    const held: DeliveredMessage[] = [];
-    const sub = await bus.events.consume({ durable, filterSubject: `${topic}.>` }, async (m) => {
-      held.push(m);
-    });
-    await bus.events.publish(`${topic}.x`, bytes(1), { msgId: `${topic}-1` });
-    await eventually(() => expect(held).toHaveLength(1));
+    const { topic, durable, sub } = await holdOne('pending');
     const pendingOf = async (): Promise<number> => {
       const pool = new Pool({ connectionString: database.url, max: 1 });
       try {
