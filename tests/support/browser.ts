@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
@@ -8,7 +9,12 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 
 const ROOT = join(__dirname, '..', '..');
 const DASHBOARD = join(ROOT, 'services', 'dashboard');
-export const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
+/**
+ * Where the tests' screenshots go: docs/screenshots (linked from the README and docs/dashboard.md)
+ * with UPDATE_SCREENSHOTS=1, else a folder of the system's temporary one, so a test run leaves
+ * the working tree as it found it.
+ */
+export const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs', 'screenshots') : join(tmpdir(), 'cadre-screenshots');
 
 const ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -40,7 +46,7 @@ export function ensureDashboardBuilt(): void {
   execFileSync('npm', ['run', 'build', '-w', '@cadre/dashboard'], { cwd: ROOT, stdio: 'ignore', env: { ...process.env, NODE_ENV: 'production' } });
 }
 
-/** A full-page screenshot into docs/screenshots/<name>.png (linked from the README). */
+/** A full-page screenshot, `<name>.png` in SCREENSHOTS. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true, animations: 'disabled' });
