@@ -10,6 +10,7 @@ import { createPool, type Service, type ServiceDeps } from '@cadre/runtime';
 import { connectBus } from './deps';
 import { openPostgres, type CadrePostgres } from './postgres';
 import { registry as cadreRegistry } from './registry';
+import { stopInOrder, type StoppablePart } from './stop-parts';
 
 export { startBanner } from './banner';
 export { registry } from './registry';
@@ -73,10 +74,9 @@ export async function startCadre(env: Env = process.env, options: CadreOptions =
   const logger = loggerFor('cadre');
   const dataDir = resolve(shared.CADRE_DATA_DIR);
 
-  const cleanups: Array<() => Promise<void>> = [];
-  const runCleanups = async (): Promise<void> => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((err: unknown) => logger.error({ err }, 'cleanup failed'));
-  };
+  // What the services share, stopped after them in the reverse of the order they started in.
+  const cleanups: StoppablePart[] = [];
+  const runCleanups = (): Promise<void> => stopInOrder(cleanups.splice(0).reverse(), logger);
   const started: Array<{ name: string; service: Service }> = [];
   let stopping: Promise<void> | undefined;
   const stopServices = async (reason: string): Promise<void> => {
@@ -88,14 +88,18 @@ export async function startCadre(env: Env = process.env, options: CadreOptions =
 
   try {
     const postgres: CadrePostgres = await openPostgres(shared.DATABASE_URL, dataDir, logger);
-    cleanups.push(() => postgres.close());
+    cleanups.push({ name: postgres.embedded ? 'embedded Postgres' : 'database', stop: () => postgres.close() });
     const pool = createPool({ connectionString: postgres.url, max: 20 });
     // While stopping, an idle connection may be ended before the pool ends it: expected then.
     pool.on('error', (err) => (stopping ? logger.debug({ err }, 'idle database connection closed') : logger.warn({ err }, 'idle database connection lost')));
-    cleanups.push(() => pool.end());
+    cleanups.push({
+      name: 'database pool', stop: () => pool.end(),
+      // A client still checked out is what a pool's end waits for.
+      state: () => ({ clientsOut: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }),
+    });
 
     const buses: Bus[] = [];
-    cleanups.push(async () => void (await Promise.allSettled(buses.map((bus) => bus.drain()))));
+    cleanups.push({ name: 'bus connections', stop: async () => void (await Promise.allSettled(buses.map((bus) => bus.drain()))) });
     const depsFor = async (name: string, probePort?: number): Promise<ServiceDeps> => {
       const serviceLogger = loggerFor(name);
       const bus = await connectBus(shared, `${name}-${instance}`, pool, serviceLogger);
