@@ -81,7 +81,7 @@ export async function startDefinedService<TConfig, TContext, TDatabase, TOptions
     service.track({ stop: () => relay.stop().finally(relayStopped), closed: relayClosed });
     for (const worker of (await definition.workers?.(context)) ?? []) service.track(worker);
     // The Kysely instance is not destroyed: that would end the caller's pool.
-    service.onShutdown(() => store.close());
+    service.onShutdown({ name: 'event store', stop: () => store.close() });
     // Commands honour an Idempotency-Key; queries need none.
     const idempotency = await createIdempotency(pool, schema, { leaseMs: IDEMPOTENCY_LEASE_MS, clock });
     const ownIdempotency = new Set((definition.ownIdempotency ?? []).map((message) => message.subject));

@@ -12,5 +12,6 @@ export {
 } from './endpoint';
 export { call } from './call';
 export { createPool } from './pool';
+export { poolPart, SLOW_STOP_MS, stopInOrder, type StoppablePart } from './stop-parts';
 export { createSecretBox, type SecretBox } from './secret-box';
 export { startPeriodic, type PeriodicOptions } from './periodic';

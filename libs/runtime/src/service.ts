@@ -7,6 +7,7 @@ import { watchConsumerLag } from './consumer-metrics';
 import { createServiceMetrics, type ServiceMetrics } from './metrics';
 import { startReporter } from './instances/reporter';
 import { startProbeServer, type Check, type ProbeServer } from './probes';
+import { stopInOrder, type StoppablePart } from './stop-parts';
 
 export interface ServiceOptions {
   readonly name: string;
@@ -43,8 +44,8 @@ export interface Service {
   track(subscription: Subscription): void;
   /** Serves another registry with this service's on its probe port (the all-in-one process serves every service's on one). */
   exposeMetrics(registry: Registry): void;
-  /** Registers cleanup run after the bus is drained (pools, files). */
-  onShutdown(cleanup: () => Promise<void>): void;
+  /** Registers a part stopped after the bus is drained (pools, stores), in the reverse of the order registered. */
+  onShutdown(part: StoppablePart): void;
   isShuttingDown(): boolean;
   /** Stops taking work, lets in-flight work finish (bounded by the grace period), drains the bus. */
   shutdown(reason?: string): Promise<void>;
@@ -56,7 +57,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const exposed: Registry[] = [];
   const handles: ServiceHandle[] = [];
   const subscriptions: Subscription[] = [];
-  const cleanups: Array<() => Promise<void>> = [];
+  const cleanups: StoppablePart[] = [];
   let shuttingDown = false;
   let shutdownPromise: Promise<void> | undefined;
 
@@ -120,7 +121,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       new Promise<boolean>((resolve) => setTimeout(() => resolve(true), grace).unref()),
     ]);
     if (timedOut) logger.warn({ graceMs: grace }, 'grace period over; in-flight work is handed back for redelivery');
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((err) => logger.error({ err }, 'cleanup failed'));
+    await stopInOrder(cleanups.reverse(), logger);
     await probes?.close();
     logger.info('stopped');
   };
@@ -140,7 +141,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     exposeMetrics: (registry) => {
       if (registry !== metrics.registry && !exposed.includes(registry)) exposed.push(registry);
     },
-    onShutdown: (cleanup) => void cleanups.push(cleanup),
+    onShutdown: (part) => void cleanups.push(part),
     isShuttingDown: () => shuttingDown,
     shutdown: (reason) => (shutdownPromise ??= shutdown(reason)),
   };

@@ -6,11 +6,10 @@ import { loadSharedConfig } from '@cadre/config';
 import { loadGatewayConfig, startGateway, type Gateway } from '@cadre/gateway';
 import { gatewayView, startDefinedService, type ServiceRegistry } from '@cadre/kit';
 import { createLogger, type Logger } from '@cadre/logging';
-import { createPool, type Service, type ServiceDeps } from '@cadre/runtime';
+import { createPool, poolPart, stopInOrder, type Service, type ServiceDeps, type StoppablePart } from '@cadre/runtime';
 import { connectBus } from './deps';
 import { openPostgres, type CadrePostgres } from './postgres';
 import { registry as cadreRegistry } from './registry';
-import { stopInOrder, type StoppablePart } from './stop-parts';
 
 export { startBanner } from './banner';
 export { registry } from './registry';
@@ -92,11 +91,7 @@ export async function startCadre(env: Env = process.env, options: CadreOptions =
     const pool = createPool({ connectionString: postgres.url, max: 20 });
     // While stopping, an idle connection may be ended before the pool ends it: expected then.
     pool.on('error', (err) => (stopping ? logger.debug({ err }, 'idle database connection closed') : logger.warn({ err }, 'idle database connection lost')));
-    cleanups.push({
-      name: 'database pool', stop: () => pool.end(),
-      // A client still checked out is what a pool's end waits for.
-      state: () => ({ clientsOut: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }),
-    });
+    cleanups.push(poolPart(pool));
 
     const buses: Bus[] = [];
     cleanups.push({ name: 'bus connections', stop: async () => void (await Promise.allSettled(buses.map((bus) => bus.drain()))) });

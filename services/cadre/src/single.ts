@@ -2,7 +2,7 @@ import { loadSharedConfig, type SharedConfig } from '@cadre/config';
 import { loadGatewayConfig, startGateway } from '@cadre/gateway';
 import { findService, gatewayView, startDefinedService, type ServiceRegistry } from '@cadre/kit';
 import { createLogger, instanceId } from '@cadre/logging';
-import { createPool, type Service } from '@cadre/runtime';
+import { createPool, poolPart, type Service } from '@cadre/runtime';
 import { connectBus } from './deps';
 
 /** Names the single-service entry point takes besides the registry's: the gateway. */
@@ -33,6 +33,6 @@ export async function runService(name: string, registry: ServiceRegistry, env: R
   const service = definition
     ? await startDefinedService(definition, deps, { config })
     : (await startGateway(deps, gatewayConfig!, { services: gatewayView(registry) })).service;
-  service.onShutdown(() => pool.end());
+  service.onShutdown(poolPart(pool));
   return service;
 }

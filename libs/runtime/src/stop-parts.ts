@@ -1,6 +1,7 @@
+import type { Pool } from 'pg';
 import type { Logger } from '@cadre/logging';
 
-/** A part of the process that the composition root stops after its services. */
+/** A part a process stops at its end, after its services' work (a pool, a store, a server). */
 export interface StoppablePart {
   /** How the logs name it ("database pool", "embedded Postgres"). */
   readonly name: string;
@@ -32,4 +33,9 @@ export async function stopInOrder(parts: readonly StoppablePart[], logger: Logge
       clearInterval(slow);
     }
   }
+}
+
+/** A pool as a part to stop, with the clients its end still waits for. */
+export function poolPart(pool: Pool, name = 'database pool'): StoppablePart {
+  return { name, stop: () => pool.end(), state: () => ({ clientsOut: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }) };
 }
