@@ -146,14 +146,9 @@ describe('embedded bus specifics', () => {
 
   it('deletes a consumer with its pending messages: one made again under its name starts with none', async () => {
     const { topic, durable, sub } = await holdOne('pending');
-    const pendingOf = async (): Promise<number> => {
-      const pool = new Pool({ connectionString: database.url, max: 1 });
-      try {
-        return (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM cadre_bus.consumer_pending WHERE consumer = $1', [durable])).rows[0]!.n;
-      } finally {
-        await pool.end();
-      }
-    };
+    const pool = new Pool({ connectionString: database.url, max: 1 });
+    const pendingOf = async (): Promise<number> =>
+      (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM cadre_bus.consumer_pending WHERE consumer = $1', [durable])).rows[0]!.n;
     expect(await pendingOf()).toBe(1);
     await other.events.deleteConsumer(durable);
     await sub.closed;
@@ -169,6 +164,7 @@ describe('embedded bus specifics', () => {
       await eventually(async () => expect(await pendingOf()).toBe(0));
     } finally {
       await sub2.stop();
+      await pool.end();
     }
   });
 
